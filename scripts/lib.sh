@@ -1,0 +1,437 @@
+# shellcheck shell=bash
+# Helpers sourced by scripts/up, scripts/down, scripts/test and scripts/bench.
+#
+# Everything here is local to the repository: PostgreSQL and Redis run from
+# folders under .data/<profile>/ on 127.0.0.1 only; no system service is
+# started or reconfigured. Packages that are missing are installed with apt
+# (sudo when not root) and a Python venv in .venv (cargo-lambda, cfn-lint).
+
+set -euo pipefail
+shopt -s inherit_errexit
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+DATA_ROOT="$ROOT/.data"
+VENV="$ROOT/.venv"
+
+# Tool versions, pinned so every machine gets the same ones.
+CARGO_LAMBDA_VERSION="${CARGO_LAMBDA_VERSION:-1.9.2}"
+CFN_LINT_VERSION="${CFN_LINT_VERSION:-1.51.0}"
+
+# Origins a browser storefront is typically served from in development.
+# shellcheck disable=SC2034 # used by scripts/up and scripts/test
+DEFAULT_STORE_CORS="http://localhost:8000,http://127.0.0.1:8000,http://localhost:3000,http://localhost:5173"
+
+export PATH="$VENV/bin:$HOME/.cargo/bin:$PATH"
+
+# ---------------------------------------------------------------- output ---
+
+# shellcheck disable=SC2034 # colours are used by the scripts that source this file
+if [[ -t 2 ]]; then
+  _c_bold=$'\033[1m' _c_blue=$'\033[1;34m' _c_red=$'\033[1;31m' _c_green=$'\033[1;32m' _c_yellow=$'\033[1;33m' _c_off=$'\033[0m'
+else
+  _c_bold='' _c_blue='' _c_red='' _c_green='' _c_yellow='' _c_off=''
+fi
+
+log()  { printf '%s==>%s %s\n' "$_c_blue" "$_c_off" "$*" >&2; }
+ok()   { printf '%s ok%s %s\n' "$_c_green" "$_c_off" "$*" >&2; }
+warn() { printf '%swarning:%s %s\n' "$_c_yellow" "$_c_off" "$*" >&2; }
+die()  { printf '%serror:%s %s\n' "$_c_red" "$_c_off" "$*" >&2; exit 1; }
+step() {
+  printf '\n%s======== %s ========%s\n' "$_c_bold" "$*" "$_c_off" >&2
+}
+
+is_root() { [[ "$(id -u)" == 0 ]]; }
+
+# Runs a command as root: directly when we are root, through sudo otherwise.
+as_root() {
+  if is_root; then "$@"; else sudo "$@"; fi
+}
+
+# ------------------------------------------------------------- installing ---
+
+_APT_UPDATED=0
+apt_install() {
+  command -v apt-get >/dev/null 2>&1 ||
+    die "apt-get not found: please install these packages yourself: $*"
+  log "installing with apt: $*"
+  if [[ $_APT_UPDATED == 0 ]]; then
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    _APT_UPDATED=1
+  fi
+  # Keep Debian's maintainer scripts from starting the packaged system services
+  # (a PostgreSQL cluster on 5432, redis on 6379): we run our own instances.
+  # policy-rc.d is only added when none exists, and removed right after.
+  local policy=/usr/sbin/policy-rc.d added=0 rc=0
+  if [[ ! -e $policy ]]; then
+    as_root sh -c "printf '#!/bin/sh\nexit 101\n' > $policy && chmod 755 $policy" && added=1
+  fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" || rc=$?
+  if [[ $added == 1 ]]; then as_root rm -f "$policy"; fi
+  [[ $rc == 0 ]] || die "apt-get install $* failed (exit $rc)"
+}
+
+# Finds the newest PostgreSQL server bin directory (PG_BIN overrides).
+find_pg_bin() {
+  if [[ -n ${PG_BIN:-} && -x $PG_BIN/initdb ]]; then echo "$PG_BIN"; return 0; fi
+  local d
+  # shellcheck disable=SC2012
+  d="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)"
+  if [[ -n $d && -x $d/initdb ]]; then echo "$d"; return 0; fi
+  if command -v initdb >/dev/null 2>&1 && command -v pg_ctl >/dev/null 2>&1; then
+    dirname "$(command -v initdb)"; return 0
+  fi
+  return 1
+}
+
+ensure_system_packages() {
+  local pkgs=()
+  find_pg_bin >/dev/null || pkgs+=(postgresql)
+  command -v redis-server >/dev/null 2>&1 || pkgs+=(redis-server)
+  command -v curl >/dev/null 2>&1 || pkgs+=(curl ca-certificates)
+  if is_root && ! command -v runuser >/dev/null 2>&1; then pkgs+=(util-linux); fi
+  if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then pkgs+=(python3-venv python3-pip); fi
+  if ((${#pkgs[@]})); then apt_install "${pkgs[@]}"; fi
+  PG_BIN="$(find_pg_bin)" || die "PostgreSQL server binaries (initdb, pg_ctl) not found"
+  export PG_BIN
+  command -v redis-server >/dev/null || die "redis-server not found"
+  command -v redis-cli >/dev/null || apt_install redis-tools
+}
+
+ensure_rust() {
+  command -v cargo >/dev/null 2>&1 ||
+    die "cargo not found: install Rust (https://rustup.rs) first"
+  if [[ ${1:-} == lint ]] && command -v rustup >/dev/null 2>&1; then
+    local comps=()
+    cargo fmt --version >/dev/null 2>&1 || comps+=(rustfmt)
+    cargo clippy --version >/dev/null 2>&1 || comps+=(clippy)
+    if ((${#comps[@]})); then
+      log "adding rustup components: ${comps[*]}"
+      rustup component add "${comps[@]}"
+    fi
+  fi
+}
+
+# Creates .venv with the pinned cargo-lambda (and cfn-lint when asked for).
+ensure_venv() {
+  local want=("cargo-lambda==$CARGO_LAMBDA_VERSION")
+  [[ ${1:-} == with-cfn-lint ]] && want+=("cfn-lint==$CFN_LINT_VERSION")
+  if [[ ! -x $VENV/bin/python ]]; then
+    log "creating Python venv in .venv"
+    python3 -m venv "$VENV"
+  fi
+  local missing=() spec name version
+  for spec in "${want[@]}"; do
+    name="${spec%%==*}" version="${spec##*==}"
+    if [[ "$("$VENV/bin/python" -m pip show "$name" 2>/dev/null | sed -n 's/^Version: //p')" != "$version" ]]; then
+      missing+=("$spec")
+    fi
+  done
+  if ((${#missing[@]})); then
+    log "pip install ${missing[*]} (into .venv)"
+    "$VENV/bin/python" -m pip install --disable-pip-version-check -q "${missing[@]}"
+  fi
+  [[ -x $VENV/bin/cargo-lambda ]] || die ".venv/bin/cargo-lambda missing after install"
+}
+
+# ------------------------------------------------------------ networking ---
+
+# True when something accepts TCP connections on 127.0.0.1:$1.
+port_in_use() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# Prints the HTTP status of a GET (000 when nothing answers).
+http_status() {
+  local url=$1; shift
+  curl -s -o /dev/null -m 10 -w '%{http_code}' "$@" "$url" 2>/dev/null || true
+}
+
+# ------------------------------------------------------------ PostgreSQL ---
+#
+# Layout: <pgroot>/data (cluster), <pgroot>/sock (unix socket), <pgroot>/postgres.log.
+# PostgreSQL refuses to run as root; as root the cluster belongs to the
+# 'postgres' user and every server command runs through runuser.
+
+pg_run() {
+  if is_root; then
+    # From /, which 'postgres' can always enter (our cwd may be private).
+    (cd / && runuser -u postgres -- "$@")
+  else
+    "$@"
+  fi
+}
+
+# Directory for a profile's cluster: .data/<profile>/pg, unless the 'postgres'
+# user (as root) cannot reach it (e.g. a clone inside a 0700 mktemp folder) or
+# the socket path would be too long; then a folder under /tmp named after the
+# repository path is used instead.
+pg_root() {
+  local profile=$1
+  local dir="$DATA_ROOT/$profile/pg"
+  mkdir -p "$DATA_ROOT/$profile"
+  local reachable=1
+  if is_root && ! runuser -u postgres -- test -x "$DATA_ROOT/$profile" 2>/dev/null; then reachable=0; fi
+  if ((${#dir} > 80)); then reachable=0; fi
+  if [[ $reachable == 0 ]]; then
+    local hash
+    hash="$(printf '%s' "$ROOT" | cksum | cut -d' ' -f1)"
+    dir="/tmp/store-pg-$hash/$profile"
+  fi
+  echo "$dir"
+}
+
+pg_is_running() { # pgroot
+  [[ -f $1/data/PG_VERSION ]] && pg_run "$PG_BIN/pg_ctl" -D "$1/data" status >/dev/null 2>&1
+}
+
+# pg_start PROFILE PORT [fast]: initialises (once) and starts the cluster.
+# 'fast' turns off fsync and friends: for throw-away test data only.
+pg_start() {
+  local profile=$1 port=$2 mode=${3:-}
+  local root
+  root="$(pg_root "$profile")"
+  if pg_is_running "$root"; then
+    local running_port
+    running_port="$(sed -n 4p "$root/data/postmaster.pid" 2>/dev/null || true)"
+    if [[ $running_port == "$port" ]]; then
+      ok "PostgreSQL ($profile) already running on 127.0.0.1:$port"
+      return 0
+    fi
+    die "PostgreSQL ($profile) is running on port $running_port, not $port: run scripts/down first"
+  fi
+  if port_in_use "$port"; then
+    die "port $port is taken by another program; set a different port (see --help) or stop it"
+  fi
+  mkdir -p "$root"
+  if is_root; then chown postgres:postgres "$root"; fi
+  if [[ ! -f $root/data/PG_VERSION ]]; then
+    log "initialising PostgreSQL cluster ($profile) in ${root#"$ROOT/"}/data"
+    rm -rf "$root/data"
+    pg_run mkdir -p "$root/sock"
+    pg_run "$PG_BIN/initdb" -D "$root/data" -U postgres --auth=trust \
+      --encoding=UTF8 --locale=C.UTF-8 >"$root/initdb.log" 2>&1 ||
+      pg_run "$PG_BIN/initdb" -D "$root/data" -U postgres --auth=trust \
+        --encoding=UTF8 --no-locale >"$root/initdb.log" 2>&1 ||
+      { cat "$root/initdb.log" >&2; die "initdb failed"; }
+    {
+      echo "# added by scripts/lib.sh"
+      echo "listen_addresses = '127.0.0.1'"
+      echo "unix_socket_directories = '$root/sock'"
+      echo "max_connections = 200"
+      if [[ $mode == fast ]]; then
+        echo "fsync = off"
+        echo "synchronous_commit = off"
+        echo "full_page_writes = off"
+      fi
+    } | pg_run tee -a "$root/data/postgresql.conf" >/dev/null
+  fi
+  pg_run mkdir -p "$root/sock"
+  log "starting PostgreSQL ($profile) on 127.0.0.1:$port"
+  if ! pg_run "$PG_BIN/pg_ctl" -D "$root/data" -l "$root/postgres.log" -w -t 60 \
+    -o "-p $port" start >/dev/null; then
+    tail -n 30 "$root/postgres.log" >&2 || true
+    die "PostgreSQL ($profile) did not start; log: $root/postgres.log"
+  fi
+  ok "PostgreSQL ($profile) listening on 127.0.0.1:$port"
+}
+
+# pg_stop PROFILE [immediate]
+pg_stop() {
+  local profile=$1 mode=${2:-fast}
+  [[ -n ${PG_BIN:-} ]] || PG_BIN="$(find_pg_bin)" || return 0
+  local root
+  root="$(pg_root "$profile")"
+  if pg_is_running "$root"; then
+    log "stopping PostgreSQL ($profile)"
+    pg_run "$PG_BIN/pg_ctl" -D "$root/data" -m "$mode" -w -t 60 stop >/dev/null ||
+      warn "pg_ctl stop failed for $root/data"
+  fi
+}
+
+# Creates database $3 on 127.0.0.1:$2 when missing.
+pg_create_db() {
+  local port=$1 db=$2
+  local exists
+  exists="$("$PG_BIN/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -tAXq \
+    -c "select 1 from pg_database where datname = '$db'")"
+  if [[ $exists != 1 ]]; then
+    log "creating database $db"
+    "$PG_BIN/createdb" -h 127.0.0.1 -p "$port" -U postgres "$db"
+  fi
+}
+
+pg_drop_db() {
+  local port=$1 db=$2
+  "$PG_BIN/dropdb" -h 127.0.0.1 -p "$port" -U postgres --if-exists --force "$db"
+}
+
+# ----------------------------------------------------------------- Redis ---
+
+redis_dir() { echo "$DATA_ROOT/$1/redis"; }
+
+redis_pid() { # profile -> pid of a live server started from that folder
+  local f pid
+  f="$(redis_dir "$1")/redis.pid"
+  [[ -f $f ]] || return 1
+  pid="$(cat "$f" 2>/dev/null)"
+  [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null && echo "$pid"
+}
+
+# redis_start PROFILE PORT [ephemeral]
+redis_start() {
+  local profile=$1 port=$2 mode=${3:-}
+  local dir
+  dir="$(redis_dir "$profile")"
+  mkdir -p "$dir"
+  if redis_pid "$profile" >/dev/null; then
+    if redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null | grep -q PONG; then
+      ok "Redis ($profile) already running on 127.0.0.1:$port"
+      return 0
+    fi
+    die "Redis ($profile) runs (pid $(redis_pid "$profile")) but not on port $port: run scripts/down first"
+  fi
+  if port_in_use "$port"; then
+    die "port $port is taken by another program; set a different port or stop it"
+  fi
+  local persist=(--save 3600 1 --appendonly no)
+  [[ $mode == ephemeral ]] && persist=(--save "" --appendonly no)
+  log "starting Redis ($profile) on 127.0.0.1:$port"
+  redis-server --bind 127.0.0.1 --port "$port" --protected-mode yes \
+    --dir "$dir" --daemonize yes --pidfile "$dir/redis.pid" \
+    --logfile "$dir/redis.log" "${persist[@]}" ||
+    die "redis-server failed to start; log: $dir/redis.log"
+  for _ in $(seq 1 100); do
+    if redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null | grep -q PONG; then
+      ok "Redis ($profile) listening on 127.0.0.1:$port"
+      return 0
+    fi
+    sleep 0.1
+  done
+  tail -n 20 "$dir/redis.log" >&2 || true
+  die "Redis ($profile) did not answer PING on port $port"
+}
+
+redis_stop() {
+  local profile=$1 pid
+  pid="$(redis_pid "$profile")" || return 0
+  log "stopping Redis ($profile)"
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 1 100); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; fi
+  rm -f "$(redis_dir "$profile")/redis.pid"
+}
+
+# ------------------------------------------------------ cargo lambda watch ---
+
+# write_function_env FILE DATABASE_URL REDIS_URL STORE_CORS RUST_LOG
+# Writes the env file handed to `cargo lambda watch --env-file` (values are
+# written bare: STORE_CORS holds commas, which --env-var would split on).
+write_function_env() {
+  local file=$1
+  mkdir -p "$(dirname "$file")"
+  {
+    echo "DATABASE_URL=$2"
+    echo "REDIS_URL=$3"
+    echo "STORE_CORS=$4"
+    echo "RUST_LOG=$5"
+  } >"$file"
+}
+
+# start_watch PROFILE PORT ENV_FILE LOG: runs `cargo lambda watch` in the
+# background in a session of its own, so that it and every process it spawns
+# (cargo, the function binaries) can be found and stopped together.
+# Sets WATCH_PID.
+start_watch() {
+  local profile=$1 port=$2 env_file=$3 logf=$4
+  if port_in_use "$port"; then
+    die "port $port is already in use; stop whatever serves it first"
+  fi
+  log "starting cargo lambda watch on http://127.0.0.1:$port (log: ${logf#"$ROOT/"})"
+  (
+    cd "$ROOT"
+    exec setsid cargo lambda watch -A 127.0.0.1 -P "$port" --disable-cors \
+      --env-file "$env_file" </dev/null >"$logf" 2>&1
+  ) &
+  WATCH_PID=$!
+  echo "$WATCH_PID" >"$DATA_ROOT/$profile/watch.pid"
+}
+
+# Every process in the session led by $1 (the watch and its children).
+session_pids() {
+  ps -eo pid=,sid= | awk -v s="$1" '$2 == s { print $1 }'
+}
+
+# stop_watch PROFILE: stops the background watch of that profile and every
+# process of its session; waits until they are gone.
+stop_watch() {
+  local profile=$1 pidf="$DATA_ROOT/$1/watch.pid" pid
+  [[ -f $pidf ]] || return 0
+  pid="$(cat "$pidf")"
+  rm -f "$pidf"
+  [[ -n $pid ]] || return 0
+  if [[ -z "$(session_pids "$pid")" ]]; then return 0; fi
+  log "stopping cargo lambda watch ($profile, session $pid)"
+  # SIGINT first: watch stops its functions itself on Ctrl-C.
+  kill -INT "$pid" 2>/dev/null || true
+  for _ in $(seq 1 50); do
+    [[ -z "$(session_pids "$pid")" ]] && break
+    sleep 0.2
+  done
+  local left
+  left="$(session_pids "$pid")"
+  if [[ -n $left ]]; then
+    # shellcheck disable=SC2086
+    kill -TERM $left 2>/dev/null || true
+    sleep 1
+    left="$(session_pids "$pid")"
+    # shellcheck disable=SC2086
+    [[ -z $left ]] || kill -KILL $left 2>/dev/null || true
+    sleep 0.2
+  fi
+  wait "$pid" 2>/dev/null || true
+  left="$(session_pids "$pid")"
+  [[ -z $left ]] || warn "processes still alive after stopping watch: $left"
+}
+
+# wait_http URL TIMEOUT_SECONDS WATCH_PID LOG [curl args...]: polls until the URL
+# answers 200. Fails early when the watch process dies.
+wait_http() {
+  local url=$1 timeout=$2 pid=$3 logf=$4
+  shift 4
+  local start=$SECONDS status last_note=$SECONDS
+  log "waiting for $url to answer 200 (first request compiles the function; up to ${timeout}s)"
+  while :; do
+    status="$(http_status "$url" "$@")"
+    if [[ $status == 200 ]]; then
+      ok "$url answered 200 after $((SECONDS - start))s"
+      return 0
+    fi
+    if [[ -n $pid ]] && ! kill -0 "$pid" 2>/dev/null; then
+      warn "cargo lambda watch exited; last lines of its log:"
+      tail -n 40 "$logf" >&2 || true
+      return 1
+    fi
+    if ((SECONDS - start > timeout)); then
+      warn "timed out after ${timeout}s (last status $status); last lines of the watch log:"
+      tail -n 40 "$logf" >&2 || true
+      return 1
+    fi
+    if ((SECONDS - last_note >= 30)); then
+      log "still waiting ($((SECONDS - start))s, last status $status)"
+      last_note=$SECONDS
+    fi
+    sleep 2
+  done
+}
+
+# ------------------------------------------------------------------ misc ---
+
+# Reads KEY from a KEY=VALUE file.
+env_file_get() {
+  local file=$1 key=$2
+  [[ -f $file ]] || return 1
+  sed -n "s/^$key=//p" "$file" | tail -1
+}
