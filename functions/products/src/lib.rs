@@ -1,0 +1,424 @@
+//! The products function: the catalog routes of Medusa's Store API.
+
+use axum::extract::{Path, RawQuery, State};
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use serde_json::json;
+
+use store::cache::Namespace;
+use store::catalog::categories::{
+    self, CategoryFilter, Tree, CATEGORY_FIELDS, CATEGORY_ORDER_COLUMNS,
+};
+use store::catalog::collections::{
+    self, CollectionFilter, COLLECTION_FIELDS, COLLECTION_ORDER_COLUMNS,
+};
+use store::catalog::pricing::PricingContext;
+use store::catalog::products::{
+    self, Extras, Grouping, Page, ProductFilter, PRODUCT_FIELDS, PRODUCT_ORDER_COLUMNS,
+};
+use store::catalog::regions::{self, RegionFilter, REGION_ORDER_COLUMNS};
+use store::query::StoreQuery;
+use store::web::{cached_json, finish_router, StoreContext};
+use store::wire::list;
+use store::{ApiError, ApiResult, AppState};
+
+pub fn router(state: AppState) -> Router {
+    let routes = Router::new()
+        .route("/store/regions", get(list_regions))
+        .route("/store/regions/{id}", get(get_region))
+        .route("/store/products", get(list_products))
+        .route("/store/products/{id}", get(get_product))
+        .route("/store/product-categories", get(list_categories))
+        .route("/store/product-categories/{id}", get(get_category))
+        .route("/store/collections", get(list_collections))
+        .route("/store/collections/{id}", get(get_collection));
+    finish_router(routes, state)
+}
+
+const REGION_LIST_KEYS: [&str; 8] = [
+    "fields",
+    "offset",
+    "limit",
+    "order",
+    "q",
+    "id",
+    "currency_code",
+    "name",
+];
+
+async fn list_regions(
+    State(state): State<AppState>,
+    _store: StoreContext,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Response> {
+    let query = StoreQuery::parse(raw.as_deref(), &REGION_LIST_KEYS)?;
+    let key = query.cache_key();
+    cached_json(&state, Namespace::Regions, key, || async {
+        let filter = RegionFilter {
+            ids: query.ids("id", "reg")?,
+            currency_codes: query
+                .list("currency_code")
+                .map(|codes| codes.iter().map(|c| c.to_ascii_lowercase()).collect()),
+            q: query
+                .single("q")?
+                .or(query.single("name")?)
+                .map(str::to_string),
+            order: query.order(&REGION_ORDER_COLUMNS, "created_at")?,
+            limit: query.limit(50)?,
+            offset: query.offset()?,
+        };
+        query.fields(&[
+            "id",
+            "name",
+            "currency_code",
+            "automatic_taxes",
+            "countries",
+            "metadata",
+            "created_at",
+            "updated_at",
+        ])?;
+        let (items, count) = regions::list(&state.pool, &filter).await?;
+        Ok(list("regions", items, count, filter.offset, filter.limit))
+    })
+    .await
+}
+
+async fn get_region(
+    State(state): State<AppState>,
+    _store: StoreContext,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Response> {
+    let query = StoreQuery::parse(raw.as_deref(), &["fields"])?;
+    well_formed(&id, "reg", "region")?;
+    let key = format!("{id}?{}", query.cache_key());
+    cached_json(&state, Namespace::Regions, key, || async {
+        Ok(json!({ "region": regions::retrieve(&state.pool, &id).await? }))
+    })
+    .await
+}
+
+const PRODUCT_LIST_KEYS: [&str; 17] = [
+    "fields",
+    "offset",
+    "limit",
+    "order",
+    "q",
+    "id",
+    "handle",
+    "title",
+    "category_id",
+    "collection_id",
+    "tag_id",
+    "type_id",
+    "sales_channel_id",
+    "region_id",
+    "country_code",
+    "currency_code",
+    "province",
+];
+
+async fn list_products(
+    State(state): State<AppState>,
+    store: StoreContext,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Response> {
+    let query = StoreQuery::parse(raw.as_deref(), &PRODUCT_LIST_KEYS)?;
+    let channels = store.narrow(query.ids("sales_channel_id", "sc")?)?;
+    let key = format!("{}|{}", channels.join(","), query.cache_key());
+    cached_json(&state, Namespace::Products, key, || async {
+        let filter = ProductFilter {
+            sales_channel_ids: channels.clone(),
+            ids: query.ids("id", "prod")?,
+            handles: query.list("handle"),
+            titles: query.list("title"),
+            search_words: query.single("q")?.and_then(products::search_words),
+            category_ids: query.ids("category_id", "pcat")?,
+            collection_ids: query.ids("collection_id", "pcol")?,
+            tag_ids: query.ids("tag_id", "ptag")?,
+            type_ids: query.ids("type_id", "ptyp")?,
+        };
+        let page = Page {
+            order: query.order(&PRODUCT_ORDER_COLUMNS, "created_at")?,
+            limit: query.limit(50)?,
+            offset: query.offset()?,
+        };
+        let extras = product_extras(&state, &query).await?;
+        let (items, count) = products::list(&state.pool, &filter, page, &extras).await?;
+        Ok(list("products", items, count, page.offset, page.limit))
+    })
+    .await
+}
+
+async fn get_product(
+    State(state): State<AppState>,
+    store: StoreContext,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Response> {
+    let query = StoreQuery::parse(
+        raw.as_deref(),
+        &[
+            "fields",
+            "region_id",
+            "country_code",
+            "currency_code",
+            "province",
+            "sales_channel_id",
+        ],
+    )?;
+    well_formed(&id, "prod", "product")?;
+    let channels = store.narrow(query.ids("sales_channel_id", "sc")?)?;
+    let key = format!("{id}|{}|{}", channels.join(","), query.cache_key());
+    cached_json(&state, Namespace::Products, key, || async {
+        let extras = product_extras(&state, &query).await?;
+        Ok(json!({ "product": products::retrieve(&state.pool, &id, &channels, &extras).await? }))
+    })
+    .await
+}
+
+/// Prices when a pricing context is given (or asked for), stock when asked for.
+async fn product_extras(state: &AppState, query: &StoreQuery) -> ApiResult<Extras> {
+    let fields = query.fields(&PRODUCT_FIELDS)?;
+    let pricing = PricingContext::resolve(
+        &state.pool,
+        query.single("region_id")?,
+        query.single("country_code")?,
+        query.single("currency_code")?,
+    )
+    .await?;
+    if pricing.is_none() && fields.requests("variants.calculated_price") {
+        return Err(ApiError::invalid_data(
+            "Missing required pricing context to calculate prices - currency_code or region_id",
+        ));
+    }
+    Ok(Extras {
+        pricing: pricing.filter(|_| !fields.removes("variants.calculated_price")),
+        inventory_quantity: fields.requests("variants.inventory_quantity"),
+    })
+}
+
+const CATEGORY_LIST_KEYS: [&str; 11] = [
+    "fields",
+    "offset",
+    "limit",
+    "order",
+    "q",
+    "id",
+    "handle",
+    "name",
+    "parent_category_id",
+    "include_ancestors_tree",
+    "include_descendants_tree",
+];
+
+async fn list_categories(
+    State(state): State<AppState>,
+    store: StoreContext,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Response> {
+    let query = StoreQuery::parse(raw.as_deref(), &CATEGORY_LIST_KEYS)?;
+    let key = format!(
+        "{}|{}",
+        store.sales_channel_ids.join(","),
+        query.cache_key()
+    );
+    cached_json(&state, Namespace::Categories, key, || async {
+        let parent_category_id = match query.single("parent_category_id")? {
+            None => None,
+            Some("null") => Some(None),
+            Some(id) => {
+                well_formed(id, "pcat", "parent category")?;
+                Some(Some(id.to_string()))
+            }
+        };
+        let filter = CategoryFilter {
+            ids: query.ids("id", "pcat")?,
+            handles: query.list("handle"),
+            names: query.list("name"),
+            q: query.single("q")?.map(str::to_string),
+            parent_category_id,
+            include_ancestors_tree: flag(&query, "include_ancestors_tree")?,
+            include_descendants_tree: flag(&query, "include_descendants_tree")?,
+        };
+        let fields = query.fields(&CATEGORY_FIELDS)?;
+        let order = query.order(&CATEGORY_ORDER_COLUMNS, "rank")?;
+        let (limit, offset) = (query.limit(50)?, query.offset()?);
+        let all = categories::all_visible(&state.pool).await?;
+        let tree = Tree::new(&all);
+        let selected = tree.select(&filter, order);
+        let count = selected.len() as i64;
+        let page: Vec<_> = selected
+            .into_iter()
+            .skip(offset as usize)
+            .take(limit as usize)
+            .collect();
+        let mut items: Vec<_> = page.iter().map(|c| tree.render(c, &filter)).collect();
+        if fields.requests("products") {
+            let ids: Vec<String> = page.iter().map(|c| c.id.clone()).collect();
+            attach_products(&state, Grouping::Category, &ids, &store, &mut items).await?;
+        }
+        Ok(list("product_categories", items, count, offset, limit))
+    })
+    .await
+}
+
+async fn get_category(
+    State(state): State<AppState>,
+    store: StoreContext,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Response> {
+    let query = StoreQuery::parse(
+        raw.as_deref(),
+        &[
+            "fields",
+            "include_ancestors_tree",
+            "include_descendants_tree",
+        ],
+    )?;
+    well_formed(&id, "pcat", "product category")?;
+    let key = format!(
+        "{id}|{}|{}",
+        store.sales_channel_ids.join(","),
+        query.cache_key()
+    );
+    cached_json(&state, Namespace::Categories, key, || async {
+        let filter = CategoryFilter {
+            ids: Some(vec![id.clone()]),
+            include_ancestors_tree: flag(&query, "include_ancestors_tree")?,
+            include_descendants_tree: flag(&query, "include_descendants_tree")?,
+            ..CategoryFilter::default()
+        };
+        let fields = query.fields(&CATEGORY_FIELDS)?;
+        let all = categories::all_visible(&state.pool).await?;
+        let tree = Tree::new(&all);
+        let category = tree
+            .select(&filter, ("rank", false))
+            .pop()
+            .ok_or_else(|| categories::not_found(&id))?;
+        let mut items = vec![tree.render(category, &filter)];
+        if fields.requests("products") {
+            attach_products(
+                &state,
+                Grouping::Category,
+                std::slice::from_ref(&id),
+                &store,
+                &mut items,
+            )
+            .await?;
+        }
+        Ok(json!({ "product_category": items.pop() }))
+    })
+    .await
+}
+
+const COLLECTION_LIST_KEYS: [&str; 8] = [
+    "fields", "offset", "limit", "order", "q", "id", "handle", "title",
+];
+
+async fn list_collections(
+    State(state): State<AppState>,
+    store: StoreContext,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Response> {
+    let query = StoreQuery::parse(raw.as_deref(), &COLLECTION_LIST_KEYS)?;
+    let key = format!(
+        "{}|{}",
+        store.sales_channel_ids.join(","),
+        query.cache_key()
+    );
+    cached_json(&state, Namespace::Collections, key, || async {
+        let filter = CollectionFilter {
+            ids: query.ids("id", "pcol")?,
+            handles: query.list("handle"),
+            titles: query.list("title"),
+            q: query.single("q")?.map(str::to_string),
+        };
+        let fields = query.fields(&COLLECTION_FIELDS)?;
+        let order = query.order(&COLLECTION_ORDER_COLUMNS, "created_at")?;
+        let (limit, offset) = (query.limit(50)?, query.offset()?);
+        let (rows, count) = collections::list(&state.pool, &filter, order, limit, offset).await?;
+        let mut items: Vec<_> = rows.iter().map(collections::render).collect();
+        if fields.requests("products") {
+            let ids: Vec<String> = rows.iter().map(|c| c.id.clone()).collect();
+            attach_products(&state, Grouping::Collection, &ids, &store, &mut items).await?;
+        }
+        Ok(list("collections", items, count, offset, limit))
+    })
+    .await
+}
+
+async fn get_collection(
+    State(state): State<AppState>,
+    store: StoreContext,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Response> {
+    let query = StoreQuery::parse(raw.as_deref(), &["fields"])?;
+    well_formed(&id, "pcol", "collection")?;
+    let key = format!(
+        "{id}|{}|{}",
+        store.sales_channel_ids.join(","),
+        query.cache_key()
+    );
+    cached_json(&state, Namespace::Collections, key, || async {
+        let fields = query.fields(&COLLECTION_FIELDS)?;
+        let filter = CollectionFilter {
+            ids: Some(vec![id.clone()]),
+            ..CollectionFilter::default()
+        };
+        let (rows, _) = collections::list(&state.pool, &filter, ("id", false), 1, 0).await?;
+        let collection = rows.first().ok_or_else(|| collections::not_found(&id))?;
+        let mut items = vec![collections::render(collection)];
+        if fields.requests("products") {
+            attach_products(
+                &state,
+                Grouping::Collection,
+                std::slice::from_ref(&id),
+                &store,
+                &mut items,
+            )
+            .await?;
+        }
+        Ok(json!({ "collection": items.pop() }))
+    })
+    .await
+}
+
+async fn attach_products(
+    state: &AppState,
+    grouping: Grouping,
+    ids: &[String],
+    store: &StoreContext,
+    items: &mut [serde_json::Value],
+) -> ApiResult<()> {
+    let mut by_owner =
+        products::summaries_by(&state.pool, grouping, ids, &store.sales_channel_ids).await?;
+    for item in items {
+        let id = item["id"].as_str().unwrap_or_default().to_string();
+        item["products"] = by_owner.remove(&id).unwrap_or_default().into();
+    }
+    Ok(())
+}
+
+fn well_formed(id: &str, prefix: &str, what: &str) -> ApiResult<()> {
+    if store::id::is_well_formed(id, prefix) {
+        Ok(())
+    } else {
+        Err(ApiError::invalid_data(format!(
+            "Invalid {what} id {id:?}: expected an id starting with {prefix}_"
+        )))
+    }
+}
+
+fn flag(query: &StoreQuery, key: &str) -> ApiResult<bool> {
+    match query.single(key)? {
+        None | Some("false") => Ok(false),
+        Some("true") => Ok(true),
+        Some(other) => Err(ApiError::invalid_data(format!(
+            "Invalid request: '{key}' must be true or false, got {other:?}"
+        ))),
+    }
+}

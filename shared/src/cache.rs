@@ -1,0 +1,211 @@
+//! Response cache: Redis when it is configured and answering, an in-process cache
+//! otherwise. Redis trouble never fails a request; it is logged once per outage.
+//!
+//! Entries live in one Redis hash per namespace (`store:products`, ...), so a write
+//! purges a whole namespace with a single `DEL`. Each entry carries the time it was
+//! written and is treated as a miss once older than the TTL.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+
+/// After a Redis failure, requests skip Redis for this long instead of each paying
+/// for a connection attempt.
+const REDIS_COOLDOWN: Duration = Duration::from_secs(5);
+const REDIS_TIMEOUT: Duration = Duration::from_millis(250);
+/// The in-process stand-in cannot be purged across instances, so it keeps entries briefly.
+const LOCAL_TTL_CAP: Duration = Duration::from_secs(5);
+
+/// Cache namespaces; a catalog write purges the ones it affects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Namespace {
+    Products,
+    Regions,
+    Categories,
+    Collections,
+    PublishableKeys,
+}
+
+impl Namespace {
+    pub const CATALOG: [Namespace; 4] = [
+        Namespace::Products,
+        Namespace::Regions,
+        Namespace::Categories,
+        Namespace::Collections,
+    ];
+
+    fn redis_key(self) -> &'static str {
+        match self {
+            Namespace::Products => "store:products",
+            Namespace::Regions => "store:regions",
+            Namespace::Categories => "store:categories",
+            Namespace::Collections => "store:collections",
+            Namespace::PublishableKeys => "store:publishable_keys",
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Cache {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    redis: Option<ConnectionManager>,
+    ttl: Duration,
+    local: moka::future::Cache<(Namespace, String), Arc<[u8]>>,
+    /// Unix millis until which Redis is skipped.
+    redis_down_until: AtomicU64,
+    /// Whether the current outage was already logged.
+    outage_logged: AtomicBool,
+}
+
+impl Cache {
+    /// Builds the cache; never fails. A bad `REDIS_URL` is logged and the in-process
+    /// cache is used.
+    pub fn new(redis_url: Option<&str>, ttl: Duration) -> Self {
+        let redis = redis_url.and_then(|url| {
+            let config = ConnectionManagerConfig::new()
+                .set_connection_timeout(Some(REDIS_TIMEOUT))
+                .set_response_timeout(Some(REDIS_TIMEOUT))
+                .set_number_of_retries(1)
+                .set_max_delay(Duration::from_millis(100));
+            match redis::Client::open(url)
+                .and_then(|client| ConnectionManager::new_lazy_with_config(client, config))
+            {
+                Ok(manager) => Some(manager),
+                Err(err) => {
+                    tracing::warn!(error = %err, "REDIS_URL is unusable; caching in process only");
+                    None
+                }
+            }
+        });
+        let local = moka::future::Cache::builder()
+            .max_capacity(2_000)
+            .time_to_live(ttl.min(LOCAL_TTL_CAP))
+            .build();
+        Cache {
+            inner: Arc::new(Inner {
+                redis,
+                ttl,
+                local,
+                redis_down_until: AtomicU64::new(0),
+                outage_logged: AtomicBool::new(false),
+            }),
+        }
+    }
+
+    /// A cache that never stores anything beyond this process.
+    pub fn in_process(ttl: Duration) -> Self {
+        Self::new(None, ttl)
+    }
+
+    pub async fn get(&self, namespace: Namespace, key: &str) -> Option<Arc<[u8]>> {
+        if let Some(mut redis) = self.usable_redis() {
+            let result: redis::RedisResult<Option<Vec<u8>>> = redis::cmd("HGET")
+                .arg(namespace.redis_key())
+                .arg(key)
+                .query_async(&mut redis)
+                .await;
+            match result {
+                Ok(value) => {
+                    self.redis_ok();
+                    return value.and_then(|entry| self.fresh(&entry)).map(Arc::from);
+                }
+                Err(err) => self.redis_failed(&err),
+            }
+        }
+        self.inner.local.get(&(namespace, key.to_string())).await
+    }
+
+    pub async fn put(&self, namespace: Namespace, key: &str, value: Arc<[u8]>) {
+        if let Some(mut redis) = self.usable_redis() {
+            let mut entry = now_millis().to_be_bytes().to_vec();
+            entry.extend_from_slice(&value);
+            let ttl_secs = self.inner.ttl.as_secs().max(1);
+            let result: redis::RedisResult<()> = redis::pipe()
+                .cmd("HSET")
+                .arg(namespace.redis_key())
+                .arg(key)
+                .arg(entry)
+                .ignore()
+                // The hash as a whole expires a TTL after its first entry, which bounds
+                // its size without per-field expiry.
+                .cmd("EXPIRE")
+                .arg(namespace.redis_key())
+                .arg(ttl_secs)
+                .arg("NX")
+                .ignore()
+                .query_async(&mut redis)
+                .await;
+            match result {
+                Ok(()) => {
+                    self.redis_ok();
+                    return;
+                }
+                Err(err) => self.redis_failed(&err),
+            }
+        }
+        self.inner
+            .local
+            .insert((namespace, key.to_string()), value)
+            .await;
+    }
+
+    /// Drops every entry of the given namespaces, in Redis and in this process.
+    pub async fn purge(&self, namespaces: &[Namespace]) {
+        self.inner
+            .local
+            .invalidate_entries_if({
+                let namespaces = namespaces.to_vec();
+                move |(namespace, _), _| namespaces.contains(namespace)
+            })
+            .ok();
+        if let Some(redis) = &self.inner.redis {
+            let mut redis = redis.clone();
+            let mut del = redis::cmd("DEL");
+            for namespace in namespaces {
+                del.arg(namespace.redis_key());
+            }
+            let result: redis::RedisResult<()> = del.query_async(&mut redis).await;
+            match result {
+                Ok(()) => self.redis_ok(),
+                Err(err) => self.redis_failed(&err),
+            }
+        }
+    }
+
+    fn fresh(&self, entry: &[u8]) -> Option<Vec<u8>> {
+        let (stamp, body) = entry.split_first_chunk::<8>()?;
+        let age = now_millis().saturating_sub(u64::from_be_bytes(*stamp));
+        (u128::from(age) < self.inner.ttl.as_millis()).then(|| body.to_vec())
+    }
+
+    fn usable_redis(&self) -> Option<ConnectionManager> {
+        let redis = self.inner.redis.as_ref()?;
+        (now_millis() >= self.inner.redis_down_until.load(Ordering::Relaxed)).then(|| redis.clone())
+    }
+
+    fn redis_ok(&self) {
+        if self.inner.outage_logged.swap(false, Ordering::Relaxed) {
+            tracing::info!("redis is answering again; cache back in redis");
+        }
+    }
+
+    fn redis_failed(&self, err: &redis::RedisError) {
+        let until = now_millis() + REDIS_COOLDOWN.as_millis() as u64;
+        self.inner.redis_down_until.store(until, Ordering::Relaxed);
+        if !self.inner.outage_logged.swap(true, Ordering::Relaxed) {
+            tracing::warn!(error = %err, "redis is unavailable; serving from postgres with an in-process cache until it answers again");
+        }
+    }
+}
+
+fn now_millis() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}

@@ -1,0 +1,700 @@
+//! Products as a storefront sees them: published, in the key's sales channels, with
+//! variants, options, images, tags, categories, collection, type, prices and stock.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
+use sqlx::PgPool;
+
+use super::pricing::PricingContext;
+use crate::error::{ApiError, ApiResult};
+use crate::wire::{optional_timestamp, timestamp};
+
+/// Fields and relations of a product that `fields=` may name.
+pub const PRODUCT_FIELDS: [&str; 32] = [
+    "id",
+    "title",
+    "subtitle",
+    "description",
+    "handle",
+    "status",
+    "is_giftcard",
+    "discountable",
+    "thumbnail",
+    "collection_id",
+    "type_id",
+    "weight",
+    "length",
+    "height",
+    "width",
+    "hs_code",
+    "origin_country",
+    "mid_code",
+    "material",
+    "metadata",
+    "created_at",
+    "updated_at",
+    "deleted_at",
+    "external_id",
+    "variants",
+    "options",
+    "images",
+    "tags",
+    "type",
+    "collection",
+    "categories",
+    "sales_channels",
+];
+
+pub const PRODUCT_ORDER_COLUMNS: [&str; 5] = ["id", "title", "handle", "created_at", "updated_at"];
+
+#[derive(Debug, Default)]
+pub struct ProductFilter {
+    pub sales_channel_ids: Vec<String>,
+    pub ids: Option<Vec<String>>,
+    pub handles: Option<Vec<String>>,
+    pub titles: Option<Vec<String>>,
+    /// Words of `q`, matched as prefixes against title, subtitle, description and handle.
+    pub search_words: Option<Vec<String>>,
+    pub category_ids: Option<Vec<String>>,
+    pub collection_ids: Option<Vec<String>>,
+    pub tag_ids: Option<Vec<String>>,
+    pub type_ids: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Page {
+    pub order: (&'static str, bool),
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// What a caller wants computed beyond the plain product rows.
+#[derive(Debug, Default)]
+pub struct Extras {
+    pub pricing: Option<PricingContext>,
+    pub inventory_quantity: bool,
+}
+
+/// Splits a search text into words for a prefix full-text query; None when it has none.
+pub fn search_words(q: &str) -> Option<Vec<String>> {
+    let words: Vec<String> = q
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(16)
+        .map(str::to_lowercase)
+        .collect();
+    (!words.is_empty()).then_some(words)
+}
+
+#[derive(sqlx::FromRow)]
+struct ProductRow {
+    id: String,
+    title: String,
+    subtitle: Option<String>,
+    description: Option<String>,
+    handle: String,
+    status: String,
+    is_giftcard: bool,
+    discountable: bool,
+    thumbnail: Option<String>,
+    collection_id: Option<String>,
+    type_id: Option<String>,
+    weight: Option<i32>,
+    length: Option<i32>,
+    height: Option<i32>,
+    width: Option<i32>,
+    hs_code: Option<String>,
+    origin_country: Option<String>,
+    mid_code: Option<String>,
+    material: Option<String>,
+    metadata: Option<Value>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    deleted_at: Option<DateTime<Utc>>,
+    total: i64,
+}
+
+pub async fn list(
+    pool: &PgPool,
+    filter: &ProductFilter,
+    page: Page,
+    extras: &Extras,
+) -> ApiResult<(Vec<Value>, i64)> {
+    let mut rows = fetch_page(pool, filter, page.order, page.limit.max(1), page.offset).await?;
+    let count = match rows.first() {
+        Some(row) => row.total,
+        // Past the last page: the window count needs one row to ride on.
+        None if page.offset > 0 => fetch_page(pool, filter, page.order, 1, 0)
+            .await?
+            .first()
+            .map_or(0, |r| r.total),
+        None => 0,
+    };
+    if page.limit == 0 {
+        rows.clear();
+    }
+    let products = render(pool, rows, &filter.sales_channel_ids, extras).await?;
+    Ok((products, count))
+}
+
+pub async fn retrieve(
+    pool: &PgPool,
+    id: &str,
+    sales_channel_ids: &[String],
+    extras: &Extras,
+) -> ApiResult<Value> {
+    let filter = ProductFilter {
+        sales_channel_ids: sales_channel_ids.to_vec(),
+        ids: Some(vec![id.to_string()]),
+        ..ProductFilter::default()
+    };
+    let rows = fetch_page(pool, &filter, ("id", false), 1, 0).await?;
+    render(pool, rows, sales_channel_ids, extras)
+        .await?
+        .pop()
+        .ok_or_else(|| ApiError::not_found(format!("Product with id: {id} was not found")))
+}
+
+async fn fetch_page(
+    pool: &PgPool,
+    filter: &ProductFilter,
+    order: (&'static str, bool),
+    limit: i64,
+    offset: i64,
+) -> ApiResult<Vec<ProductRow>> {
+    let (column, descending) = order;
+    let direction = if descending { "DESC" } else { "ASC" };
+    let tsquery = filter.search_words.as_ref().map(|words| {
+        words
+            .iter()
+            .map(|w| format!("{w}:*"))
+            .collect::<Vec<_>>()
+            .join(" & ")
+    });
+    // `column` comes from PRODUCT_ORDER_COLUMNS, never from the request text; the
+    // search words are alphanumeric only, so they cannot carry tsquery syntax.
+    let sql = format!(
+        "SELECT p.id, p.title, p.subtitle, p.description, p.handle, p.status, p.is_giftcard,
+                p.discountable, p.thumbnail, p.collection_id, p.type_id, p.weight, p.length,
+                p.height, p.width, p.hs_code, p.origin_country, p.mid_code, p.material,
+                p.metadata, p.created_at, p.updated_at, p.deleted_at,
+                count(*) OVER () AS total
+           FROM products p
+          WHERE p.status = 'published' AND p.deleted_at IS NULL
+            AND EXISTS (SELECT 1 FROM product_sales_channels s
+                         WHERE s.product_id = p.id AND s.sales_channel_id = ANY($1))
+            AND ($2::text[] IS NULL OR p.id = ANY($2))
+            AND ($3::text[] IS NULL OR p.handle = ANY($3))
+            AND ($4::text[] IS NULL OR p.title = ANY($4))
+            AND ($5::text IS NULL OR p.search @@ to_tsquery('simple', $5))
+            AND ($6::text[] IS NULL OR EXISTS (SELECT 1 FROM product_category_links c
+                         WHERE c.product_id = p.id AND c.category_id = ANY($6)))
+            AND ($7::text[] IS NULL OR p.collection_id = ANY($7))
+            AND ($8::text[] IS NULL OR EXISTS (SELECT 1 FROM product_tag_links t
+                         WHERE t.product_id = p.id AND t.tag_id = ANY($8)))
+            AND ($9::text[] IS NULL OR p.type_id = ANY($9))
+          ORDER BY p.{column} {direction}, p.id {direction}
+          LIMIT $10 OFFSET $11"
+    );
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(&filter.sales_channel_ids)
+        .bind(&filter.ids)
+        .bind(&filter.handles)
+        .bind(&filter.titles)
+        .bind(tsquery)
+        .bind(&filter.category_ids)
+        .bind(&filter.collection_ids)
+        .bind(&filter.tag_ids)
+        .bind(&filter.type_ids)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(pool)
+        .await?)
+}
+
+#[derive(sqlx::FromRow)]
+struct VariantRow {
+    id: String,
+    product_id: String,
+    title: String,
+    sku: Option<String>,
+    barcode: Option<String>,
+    ean: Option<String>,
+    upc: Option<String>,
+    manage_inventory: bool,
+    allow_backorder: bool,
+    variant_rank: i32,
+    weight: Option<i32>,
+    length: Option<i32>,
+    height: Option<i32>,
+    width: Option<i32>,
+    hs_code: Option<String>,
+    origin_country: Option<String>,
+    mid_code: Option<String>,
+    material: Option<String>,
+    thumbnail: Option<String>,
+    metadata: Option<Value>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    deleted_at: Option<DateTime<Utc>>,
+}
+
+#[derive(sqlx::FromRow)]
+struct OptionRow {
+    id: String,
+    product_id: String,
+    title: String,
+    metadata: Option<Value>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+struct OptionValueRow {
+    id: String,
+    option_id: String,
+    value: String,
+    rank: Option<i32>,
+    metadata: Option<Value>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+struct LinkRow {
+    owner_id: String,
+    id: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct ImageRow {
+    id: String,
+    product_id: String,
+    url: String,
+    rank: i32,
+    metadata: Option<Value>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+struct NamedRow {
+    id: String,
+    owner_id: String,
+    value: String,
+    handle: Option<String>,
+    metadata: Option<Value>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+struct PriceRow {
+    id: String,
+    variant_id: String,
+    amount: i64,
+}
+
+/// Everything the product rows point at, loaded in one batch per table.
+struct Related {
+    variants: Vec<VariantRow>,
+    options: Vec<OptionRow>,
+    option_values: Vec<OptionValueRow>,
+    variant_values: Vec<LinkRow>,
+    images: Vec<ImageRow>,
+    tags: Vec<NamedRow>,
+    categories: Vec<NamedRow>,
+    collections: Vec<NamedRow>,
+    types: Vec<NamedRow>,
+    prices: Vec<PriceRow>,
+    stock: Vec<(String, Option<i64>)>,
+}
+
+async fn load_related(
+    pool: &PgPool,
+    product_ids: &[String],
+    sales_channel_ids: &[String],
+    extras: &Extras,
+) -> ApiResult<Related> {
+    let variants = sqlx::query_as::<_, VariantRow>(
+        "SELECT id, product_id, title, sku, barcode, ean, upc, manage_inventory, allow_backorder,
+                variant_rank, weight, length, height, width, hs_code, origin_country, mid_code,
+                material, thumbnail, metadata, created_at, updated_at, deleted_at
+           FROM product_variants WHERE product_id = ANY($1) AND deleted_at IS NULL
+          ORDER BY variant_rank, created_at, id",
+    )
+    .bind(product_ids)
+    .fetch_all(pool);
+    let options = sqlx::query_as::<_, OptionRow>(
+        "SELECT id, product_id, title, metadata, created_at, updated_at
+           FROM product_options WHERE product_id = ANY($1) ORDER BY created_at, id",
+    )
+    .bind(product_ids)
+    .fetch_all(pool);
+    let option_values = sqlx::query_as::<_, OptionValueRow>(
+        "SELECT v.id, v.option_id, v.value, v.rank, v.metadata, v.created_at, v.updated_at
+           FROM product_option_values v JOIN product_options o ON o.id = v.option_id
+          WHERE o.product_id = ANY($1) ORDER BY v.rank NULLS LAST, v.created_at, v.id",
+    )
+    .bind(product_ids)
+    .fetch_all(pool);
+    let variant_values = sqlx::query_as::<_, LinkRow>(
+        "SELECT l.variant_id AS owner_id, l.option_value_id AS id
+           FROM product_variant_option_values l JOIN product_variants v ON v.id = l.variant_id
+          WHERE v.product_id = ANY($1)",
+    )
+    .bind(product_ids)
+    .fetch_all(pool);
+    let images = sqlx::query_as::<_, ImageRow>(
+        "SELECT id, product_id, url, rank, metadata, created_at, updated_at
+           FROM product_images WHERE product_id = ANY($1) ORDER BY rank, id",
+    )
+    .bind(product_ids)
+    .fetch_all(pool);
+    let tags = sqlx::query_as::<_, NamedRow>(
+        "SELECT t.id, l.product_id AS owner_id, t.value, NULL::text AS handle, t.metadata,
+                t.created_at, t.updated_at
+           FROM product_tags t JOIN product_tag_links l ON l.tag_id = t.id
+          WHERE l.product_id = ANY($1) ORDER BY t.value",
+    )
+    .bind(product_ids)
+    .fetch_all(pool);
+    let categories = sqlx::query_as::<_, NamedRow>(
+        "SELECT c.id, l.product_id AS owner_id, c.name AS value, c.handle, c.metadata,
+                c.created_at, c.updated_at
+           FROM product_categories c JOIN product_category_links l ON l.category_id = c.id
+          WHERE l.product_id = ANY($1) AND c.is_active AND NOT c.is_internal
+          ORDER BY c.rank, c.id",
+    )
+    .bind(product_ids)
+    .fetch_all(pool);
+    let collections = sqlx::query_as::<_, NamedRow>(
+        "SELECT c.id, p.id AS owner_id, c.title AS value, c.handle, c.metadata, c.created_at, c.updated_at
+           FROM product_collections c JOIN products p ON p.collection_id = c.id
+          WHERE p.id = ANY($1)",
+    )
+    .bind(product_ids)
+    .fetch_all(pool);
+    let types = sqlx::query_as::<_, NamedRow>(
+        "SELECT t.id, p.id AS owner_id, t.value, NULL::text AS handle, t.metadata, t.created_at, t.updated_at
+           FROM product_types t JOIN products p ON p.type_id = t.id
+          WHERE p.id = ANY($1)",
+    )
+    .bind(product_ids)
+    .fetch_all(pool);
+    let prices = async {
+        match &extras.pricing {
+            None => Ok(Vec::new()),
+            Some(ctx) => {
+                sqlx::query_as::<_, PriceRow>(
+                    "SELECT pr.id, pr.variant_id, pr.amount
+                       FROM prices pr JOIN product_variants v ON v.id = pr.variant_id
+                      WHERE v.product_id = ANY($1) AND pr.currency_code = $2
+                        AND pr.price_list_id IS NULL",
+                )
+                .bind(product_ids)
+                .bind(&ctx.currency_code)
+                .fetch_all(pool)
+                .await
+            }
+        }
+    };
+    let stock = async {
+        if !extras.inventory_quantity {
+            return Ok(Vec::new());
+        }
+        // Available = stocked - reserved at the locations of the key's sales channels;
+        // a variant needing several items is limited by the scarcest one.
+        sqlx::query_as::<_, (String, Option<i64>)>(
+            "SELECT vi.variant_id,
+                    min(floor(coalesce(a.available, 0)::numeric / vi.required_quantity))::bigint
+               FROM product_variant_inventory_items vi
+               JOIN product_variants v ON v.id = vi.variant_id
+               LEFT JOIN LATERAL (
+                    SELECT sum(l.stocked_quantity - l.reserved_quantity) AS available
+                      FROM inventory_levels l
+                     WHERE l.inventory_item_id = vi.inventory_item_id
+                       AND l.location_id IN (SELECT stock_location_id FROM sales_channel_stock_locations
+                                              WHERE sales_channel_id = ANY($2))
+               ) a ON TRUE
+              WHERE v.product_id = ANY($1)
+              GROUP BY vi.variant_id",
+        )
+        .bind(product_ids)
+        .bind(sales_channel_ids)
+        .fetch_all(pool)
+        .await
+    };
+    let (variants, options, option_values, variant_values, images, tags) = tokio::try_join!(
+        variants,
+        options,
+        option_values,
+        variant_values,
+        images,
+        tags
+    )?;
+    let (categories, collections, types, prices, stock) =
+        tokio::try_join!(categories, collections, types, prices, stock)?;
+    Ok(Related {
+        variants,
+        options,
+        option_values,
+        variant_values,
+        images,
+        tags,
+        categories,
+        collections,
+        types,
+        prices,
+        stock,
+    })
+}
+
+async fn render(
+    pool: &PgPool,
+    rows: Vec<ProductRow>,
+    sales_channel_ids: &[String],
+    extras: &Extras,
+) -> ApiResult<Vec<Value>> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let related = load_related(pool, &ids, sales_channel_ids, extras).await?;
+
+    let option_json: HashMap<&str, Value> = related
+        .options
+        .iter()
+        .map(|o| {
+            (
+                o.id.as_str(),
+                json!({
+                    "id": o.id, "title": o.title, "is_exclusive": true, "metadata": o.metadata,
+                    "created_at": timestamp(&o.created_at), "updated_at": timestamp(&o.updated_at),
+                    "deleted_at": null,
+                }),
+            )
+        })
+        .collect();
+    let value_json = |v: &OptionValueRow| {
+        json!({
+            "id": v.id, "value": v.value, "rank": v.rank, "metadata": v.metadata,
+            "option_id": v.option_id, "created_at": timestamp(&v.created_at),
+            "updated_at": timestamp(&v.updated_at), "deleted_at": null,
+        })
+    };
+    let values_by_id: HashMap<&str, &OptionValueRow> = related
+        .option_values
+        .iter()
+        .map(|v| (v.id.as_str(), v))
+        .collect();
+    let prices: HashMap<&str, &PriceRow> = related
+        .prices
+        .iter()
+        .map(|p| (p.variant_id.as_str(), p))
+        .collect();
+    let stock: HashMap<&str, Option<i64>> = related
+        .stock
+        .iter()
+        .map(|(v, q)| (v.as_str(), *q))
+        .collect();
+
+    let mut out = Vec::with_capacity(rows.len());
+    for p in &rows {
+        let variants: Vec<Value> = related
+            .variants
+            .iter()
+            .filter(|v| v.product_id == p.id)
+            .map(|v| {
+                let options: Vec<Value> = related
+                    .variant_values
+                    .iter()
+                    .filter(|l| l.owner_id == v.id)
+                    .filter_map(|l| values_by_id.get(l.id.as_str()))
+                    .map(|value| {
+                        let mut j = value_json(value);
+                        j["option"] = option_json
+                            .get(value.option_id.as_str())
+                            .cloned()
+                            .unwrap_or(Value::Null);
+                        j
+                    })
+                    .collect();
+                let mut variant = json!({
+                    "id": v.id, "title": v.title, "sku": v.sku, "barcode": v.barcode, "ean": v.ean,
+                    "upc": v.upc, "allow_backorder": v.allow_backorder,
+                    "manage_inventory": v.manage_inventory, "hs_code": v.hs_code,
+                    "origin_country": v.origin_country, "mid_code": v.mid_code,
+                    "material": v.material, "weight": v.weight, "length": v.length,
+                    "height": v.height, "width": v.width, "metadata": v.metadata,
+                    "variant_rank": v.variant_rank, "thumbnail": v.thumbnail,
+                    "product_id": v.product_id, "created_at": timestamp(&v.created_at),
+                    "updated_at": timestamp(&v.updated_at),
+                    "deleted_at": optional_timestamp(&v.deleted_at),
+                    "options": options,
+                    "images": [],
+                });
+                if let Some(ctx) = &extras.pricing {
+                    variant["calculated_price"] = prices
+                        .get(v.id.as_str())
+                        .map(|price| ctx.calculated_price(&price.id, price.amount))
+                        .unwrap_or(Value::Null);
+                }
+                if extras.inventory_quantity {
+                    variant["inventory_quantity"] =
+                        stock.get(v.id.as_str()).copied().flatten().into();
+                }
+                variant
+            })
+            .collect();
+        let options: Vec<Value> = related
+            .options
+            .iter()
+            .filter(|o| o.product_id == p.id)
+            .map(|o| {
+                let mut j = option_json[o.id.as_str()].clone();
+                j["values"] = related
+                    .option_values
+                    .iter()
+                    .filter(|v| v.option_id == o.id)
+                    .map(value_json)
+                    .collect();
+                j
+            })
+            .collect();
+        let images: Vec<Value> = related
+            .images
+            .iter()
+            .filter(|i| i.product_id == p.id)
+            .map(|i| {
+                json!({
+                    "id": i.id, "url": i.url, "rank": i.rank, "metadata": i.metadata,
+                    "created_at": timestamp(&i.created_at), "updated_at": timestamp(&i.updated_at),
+                    "deleted_at": null,
+                })
+            })
+            .collect();
+        let tags: Vec<Value> = owned_by(&related.tags, &p.id)
+            .map(|t| named_json(t, "value"))
+            .collect();
+        let categories: Vec<Value> = owned_by(&related.categories, &p.id)
+            .map(|c| {
+                json!({
+                    "id": c.id, "name": c.value, "handle": c.handle, "metadata": c.metadata,
+                    "created_at": timestamp(&c.created_at), "updated_at": timestamp(&c.updated_at),
+                })
+            })
+            .collect();
+        let collection = owned_by(&related.collections, &p.id)
+            .next()
+            .map(|c| named_json(c, "title"))
+            .unwrap_or(Value::Null);
+        let product_type = owned_by(&related.types, &p.id)
+            .next()
+            .map(|t| named_json(t, "value"))
+            .unwrap_or(Value::Null);
+        out.push(json!({
+            "id": p.id, "title": p.title, "subtitle": p.subtitle, "description": p.description,
+            "handle": p.handle, "status": p.status, "is_giftcard": p.is_giftcard,
+            "discountable": p.discountable, "thumbnail": p.thumbnail,
+            "collection_id": p.collection_id, "type_id": p.type_id, "weight": p.weight,
+            "length": p.length, "height": p.height, "width": p.width, "hs_code": p.hs_code,
+            "origin_country": p.origin_country, "mid_code": p.mid_code, "material": p.material,
+            "metadata": p.metadata, "created_at": timestamp(&p.created_at),
+            "updated_at": timestamp(&p.updated_at), "deleted_at": optional_timestamp(&p.deleted_at),
+            "variants": variants, "options": options, "images": images, "tags": tags,
+            "categories": categories, "collection": collection, "type": product_type,
+        }));
+    }
+    Ok(out)
+}
+
+fn owned_by<'a>(rows: &'a [NamedRow], owner: &'a str) -> impl Iterator<Item = &'a NamedRow> {
+    rows.iter().filter(move |r| r.owner_id == owner)
+}
+
+/// A tag, type (`value`) or collection (`title`, with its handle).
+fn named_json(row: &NamedRow, label: &str) -> Value {
+    let mut j = json!({
+        "id": row.id, "metadata": row.metadata, "created_at": timestamp(&row.created_at),
+        "updated_at": timestamp(&row.updated_at), "deleted_at": null,
+    });
+    j[label] = Value::String(row.value.clone());
+    if let Some(handle) = &row.handle {
+        j["handle"] = Value::String(handle.clone());
+    }
+    j
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn search_text_becomes_alphanumeric_words() {
+        assert_eq!(
+            search_words("Merino  sweater!"),
+            Some(vec!["merino".into(), "sweater".into()])
+        );
+        assert_eq!(search_words("a:* & !b"), Some(vec!["a".into(), "b".into()]));
+        assert_eq!(search_words(" !!! "), None);
+    }
+}
+
+/// What groups products for [`summaries_by`].
+#[derive(Debug, Clone, Copy)]
+pub enum Grouping {
+    Category,
+    Collection,
+}
+
+/// Plain product fields (no variants) of the visible products in each category or
+/// collection, for `fields=*products` on those routes.
+pub async fn summaries_by(
+    pool: &PgPool,
+    grouping: Grouping,
+    owner_ids: &[String],
+    sales_channel_ids: &[String],
+) -> ApiResult<HashMap<String, Vec<Value>>> {
+    // A product in several of the requested categories is listed under each of them.
+    let source = match grouping {
+        Grouping::Category => {
+            "SELECT l.category_id AS owner_id, p.id, p.title, p.handle, p.thumbnail, p.created_at
+               FROM products p JOIN product_category_links l ON l.product_id = p.id
+              WHERE l.category_id = ANY($1)"
+        }
+        Grouping::Collection => {
+            "SELECT p.collection_id AS owner_id, p.id, p.title, p.handle, p.thumbnail, p.created_at
+               FROM products p
+              WHERE p.collection_id = ANY($1)"
+        }
+    };
+    let sql = format!(
+        "{source} AND p.status = 'published' AND p.deleted_at IS NULL
+            AND EXISTS (SELECT 1 FROM product_sales_channels s
+                         WHERE s.product_id = p.id AND s.sales_channel_id = ANY($2))
+          ORDER BY p.created_at, p.id"
+    );
+    let rows: Vec<(
+        String,
+        String,
+        String,
+        String,
+        Option<String>,
+        DateTime<Utc>,
+    )> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(owner_ids)
+        .bind(sales_channel_ids)
+        .fetch_all(pool)
+        .await?;
+    let mut out: HashMap<String, Vec<Value>> = HashMap::new();
+    for (owner_id, id, title, handle, thumbnail, created_at) in rows {
+        out.entry(owner_id).or_default().push(json!({
+            "id": id, "title": title, "handle": handle, "thumbnail": thumbnail,
+            "created_at": timestamp(&created_at),
+        }));
+    }
+    Ok(out)
+}

@@ -1,0 +1,176 @@
+//! Regions: a currency, the countries it serves and how they are taxed.
+
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
+use sqlx::PgPool;
+
+use crate::error::{ApiError, ApiResult};
+use crate::wire::{optional_timestamp, timestamp};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Region {
+    pub id: String,
+    pub name: String,
+    pub currency_code: String,
+    pub automatic_taxes: bool,
+    pub is_tax_inclusive: bool,
+    pub tax_rate_bps: i32,
+    pub metadata: Option<Value>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Country {
+    pub iso_2: String,
+    pub iso_3: String,
+    pub num_code: String,
+    pub name: String,
+    pub display_name: String,
+    pub region_id: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+pub struct RegionFilter {
+    pub ids: Option<Vec<String>>,
+    pub currency_codes: Option<Vec<String>>,
+    pub q: Option<String>,
+    pub order: (&'static str, bool),
+    pub limit: i64,
+    pub offset: i64,
+}
+
+pub const REGION_ORDER_COLUMNS: [&str; 5] =
+    ["id", "name", "currency_code", "created_at", "updated_at"];
+
+pub async fn list(pool: &PgPool, filter: &RegionFilter) -> ApiResult<(Vec<Value>, i64)> {
+    let mut rows = page(pool, filter, filter.limit, filter.offset).await?;
+    let count = match rows.first() {
+        Some(row) => row.total,
+        // Past the last page: the window count needs one row to ride on.
+        None if filter.offset > 0 => page(pool, filter, 1, 0)
+            .await?
+            .first()
+            .map_or(0, |r| r.total),
+        None => 0,
+    };
+    if filter.limit == 0 {
+        rows.clear();
+    }
+    let regions: Vec<Region> = rows.into_iter().map(|r| r.region).collect();
+    let ids: Vec<String> = regions.iter().map(|r| r.id.clone()).collect();
+    let countries = countries_of(pool, &ids).await?;
+    Ok((
+        regions.iter().map(|r| render(r, &countries)).collect(),
+        count,
+    ))
+}
+
+async fn page(
+    pool: &PgPool,
+    filter: &RegionFilter,
+    limit: i64,
+    offset: i64,
+) -> ApiResult<Vec<RegionWithTotal>> {
+    let (column, descending) = filter.order;
+    let direction = if descending { "DESC" } else { "ASC" };
+    // `column` comes from REGION_ORDER_COLUMNS, never from the request text.
+    let sql = format!(
+        "SELECT r.*, count(*) OVER () AS total FROM regions r
+          WHERE r.deleted_at IS NULL
+            AND ($1::text[] IS NULL OR r.id = ANY($1))
+            AND ($2::text[] IS NULL OR r.currency_code = ANY($2))
+            AND ($3::text IS NULL OR r.name ILIKE '%' || $3 || '%')
+          ORDER BY r.{column} {direction}, r.id {direction}
+          LIMIT $4 OFFSET $5"
+    );
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(&filter.ids)
+        .bind(&filter.currency_codes)
+        .bind(filter.q.as_deref().map(escape_like))
+        .bind(limit.max(1))
+        .bind(offset)
+        .fetch_all(pool)
+        .await?)
+}
+
+#[derive(sqlx::FromRow)]
+struct RegionWithTotal {
+    #[sqlx(flatten)]
+    region: Region,
+    total: i64,
+}
+
+pub async fn find(pool: &PgPool, id: &str) -> ApiResult<Option<Region>> {
+    Ok(
+        sqlx::query_as("SELECT * FROM regions WHERE id = $1 AND deleted_at IS NULL")
+            .bind(id)
+            .fetch_optional(pool)
+            .await?,
+    )
+}
+
+/// The region serving a country, for pricing by `country_code`.
+pub async fn find_by_country(pool: &PgPool, iso_2: &str) -> ApiResult<Option<Region>> {
+    Ok(sqlx::query_as(
+        "SELECT r.* FROM regions r JOIN region_countries c ON c.region_id = r.id
+          WHERE c.iso_2 = $1 AND r.deleted_at IS NULL",
+    )
+    .bind(iso_2)
+    .fetch_optional(pool)
+    .await?)
+}
+
+pub async fn retrieve(pool: &PgPool, id: &str) -> ApiResult<Value> {
+    let region = find(pool, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("Region with id: {id} was not found")))?;
+    let countries = countries_of(pool, std::slice::from_ref(&region.id)).await?;
+    Ok(render(&region, &countries))
+}
+
+async fn countries_of(pool: &PgPool, region_ids: &[String]) -> ApiResult<Vec<Country>> {
+    Ok(sqlx::query_as(
+        "SELECT iso_2, iso_3, num_code, name, display_name, region_id, created_at, updated_at
+           FROM region_countries WHERE region_id = ANY($1) ORDER BY num_code",
+    )
+    .bind(region_ids)
+    .fetch_all(pool)
+    .await?)
+}
+
+fn render(region: &Region, countries: &[Country]) -> Value {
+    let countries: Vec<Value> = countries
+        .iter()
+        .filter(|c| c.region_id.as_deref() == Some(region.id.as_str()))
+        .map(|c| {
+            json!({
+                "iso_2": c.iso_2, "iso_3": c.iso_3, "num_code": c.num_code,
+                "name": c.name, "display_name": c.display_name, "region_id": c.region_id,
+                "metadata": null, "created_at": timestamp(&c.created_at),
+                "updated_at": timestamp(&c.updated_at), "deleted_at": null,
+            })
+        })
+        .collect();
+    json!({
+        "id": region.id,
+        "name": region.name,
+        "currency_code": region.currency_code,
+        "automatic_taxes": region.automatic_taxes,
+        "is_tax_inclusive": region.is_tax_inclusive,
+        "created_at": timestamp(&region.created_at),
+        "updated_at": timestamp(&region.updated_at),
+        "deleted_at": optional_timestamp(&region.deleted_at),
+        "metadata": region.metadata,
+        "countries": countries,
+    })
+}
+
+/// Escapes `%`, `_` and `\` so a search text matches literally inside ILIKE.
+pub fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}

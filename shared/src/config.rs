@@ -1,0 +1,117 @@
+//! Typed configuration, read once per cold start from the environment.
+
+use std::time::Duration;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database_url: String,
+    /// Unset means: no Redis, an in-process cache stands in.
+    pub redis_url: Option<String>,
+    /// Origins a browser storefront may call from (`STORE_CORS`, comma-separated, `*` for any).
+    pub store_cors: Vec<String>,
+    /// How long store responses stay cached (`CACHE_TTL_SECONDS`).
+    pub cache_ttl: Duration,
+    /// Connections per function instance (`DATABASE_MAX_CONNECTIONS`).
+    pub database_max_connections: u32,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("environment variable {0} is required")]
+    Missing(&'static str),
+    #[error("environment variable {name} is invalid: {reason}")]
+    Invalid { name: &'static str, reason: String },
+}
+
+pub const DEFAULT_STORE_CORS: &str =
+    "http://localhost:8000,http://127.0.0.1:8000,http://localhost:3000,http://localhost:5173";
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let non_empty = |name: &str| get(name).filter(|v| !v.trim().is_empty());
+        let database_url = non_empty("DATABASE_URL").ok_or(ConfigError::Missing("DATABASE_URL"))?;
+        let store_cors = non_empty("STORE_CORS")
+            .unwrap_or_else(|| DEFAULT_STORE_CORS.to_string())
+            .split(',')
+            .map(|origin| origin.trim().trim_end_matches('/').to_string())
+            .filter(|origin| !origin.is_empty())
+            .collect();
+        let cache_ttl = parse_number(non_empty("CACHE_TTL_SECONDS"), "CACHE_TTL_SECONDS", 30)?;
+        let database_max_connections = parse_number(
+            non_empty("DATABASE_MAX_CONNECTIONS"),
+            "DATABASE_MAX_CONNECTIONS",
+            5,
+        )?;
+        Ok(Config {
+            database_url,
+            redis_url: non_empty("REDIS_URL"),
+            store_cors,
+            cache_ttl: Duration::from_secs(cache_ttl),
+            database_max_connections: u32::try_from(database_max_connections.max(1)).map_err(
+                |_| ConfigError::Invalid {
+                    name: "DATABASE_MAX_CONNECTIONS",
+                    reason: "too large".into(),
+                },
+            )?,
+        })
+    }
+}
+
+fn parse_number(
+    value: Option<String>,
+    name: &'static str,
+    default: u64,
+) -> Result<u64, ConfigError> {
+    match value {
+        None => Ok(default),
+        Some(raw) => raw.trim().parse().map_err(|_| ConfigError::Invalid {
+            name,
+            reason: format!("expected a whole number, got {raw:?}"),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        Config::from_lookup(|name| {
+            vars.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        })
+    }
+
+    #[test]
+    fn database_url_is_required() {
+        assert!(matches!(
+            config(&[]),
+            Err(ConfigError::Missing("DATABASE_URL"))
+        ));
+    }
+
+    #[test]
+    fn empty_redis_url_means_no_redis_and_cors_has_local_defaults() {
+        let c = config(&[("DATABASE_URL", "postgres://x"), ("REDIS_URL", "")]).unwrap();
+        assert_eq!(c.redis_url, None);
+        assert!(c.store_cors.contains(&"http://localhost:8000".to_string()));
+        assert_eq!(c.cache_ttl, Duration::from_secs(30));
+    }
+
+    #[test]
+    fn cors_origins_are_trimmed_and_a_bad_ttl_is_rejected() {
+        let c = config(&[
+            ("DATABASE_URL", "x"),
+            ("STORE_CORS", " https://shop.example/ ,"),
+        ])
+        .unwrap();
+        assert_eq!(c.store_cors, vec!["https://shop.example".to_string()]);
+        let err = config(&[("DATABASE_URL", "x"), ("CACHE_TTL_SECONDS", "soon")]).unwrap_err();
+        assert!(err.to_string().contains("CACHE_TTL_SECONDS"));
+    }
+}

@@ -1,0 +1,17 @@
+//! The domain crate every function shares: catalog, pricing, regions, errors,
+//! configuration, the response cache, and the HTTP plumbing around them.
+
+pub mod cache;
+pub mod catalog;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod id;
+pub mod money;
+pub mod query;
+pub mod seed;
+pub mod web;
+pub mod wire;
+
+pub use error::{ApiError, ApiResult};
+pub use web::AppState;

@@ -1,0 +1,558 @@
+//! Loads a catalog file (see `seed/demo-catalog.json`) into the database. Everything is
+//! keyed by its natural key (names, handles, SKUs, ISO codes) and inserted only when
+//! missing, in one transaction, so running it again changes nothing.
+
+use std::collections::{BTreeMap, HashMap};
+
+use rand::Rng;
+use serde::Deserialize;
+use serde_json::Value;
+use sqlx::{PgConnection, PgPool};
+
+use crate::id::new_id;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogFile {
+    pub sales_channels: Vec<SalesChannel>,
+    pub stock_locations: Vec<StockLocation>,
+    pub publishable_keys: Vec<PublishableKey>,
+    pub regions: Vec<Region>,
+    #[serde(default)]
+    pub categories: Vec<Category>,
+    #[serde(default)]
+    pub collections: Vec<Collection>,
+    pub products: Vec<Product>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SalesChannel {
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StockLocation {
+    pub name: String,
+    pub sales_channels: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublishableKey {
+    pub title: String,
+    pub sales_channels: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Region {
+    pub name: String,
+    pub currency_code: String,
+    pub tax_rate_bps: i32,
+    #[serde(default)]
+    pub is_tax_inclusive: bool,
+    #[serde(default = "yes")]
+    pub automatic_taxes: bool,
+    pub countries: Vec<Country>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Country {
+    pub iso_2: String,
+    pub iso_3: String,
+    pub num_code: String,
+    pub name: String,
+    pub display_name: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Category {
+    pub handle: String,
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub parent: Option<String>,
+    #[serde(default)]
+    pub rank: i32,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Collection {
+    pub handle: String,
+    pub title: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Product {
+    pub handle: String,
+    pub title: String,
+    #[serde(default)]
+    pub subtitle: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub thumbnail: Option<String>,
+    #[serde(default)]
+    pub images: Vec<String>,
+    #[serde(default = "published")]
+    pub status: String,
+    #[serde(default, rename = "type")]
+    pub product_type: Option<String>,
+    #[serde(default)]
+    pub collection: Option<String>,
+    #[serde(default)]
+    pub categories: Vec<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub sales_channels: Vec<String>,
+    #[serde(default)]
+    pub weight: Option<i32>,
+    #[serde(default)]
+    pub material: Option<String>,
+    #[serde(default)]
+    pub metadata: Option<Value>,
+    pub options: Vec<ProductOption>,
+    pub variants: Vec<Variant>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProductOption {
+    pub title: String,
+    pub values: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Variant {
+    pub title: String,
+    pub sku: String,
+    /// Option title → value.
+    pub options: BTreeMap<String, String>,
+    #[serde(default = "yes")]
+    pub manage_inventory: bool,
+    #[serde(default)]
+    pub allow_backorder: bool,
+    /// Currency code → amount in minor units.
+    pub prices: BTreeMap<String, i64>,
+    /// Stock location name → stocked quantity.
+    #[serde(default)]
+    pub stock: BTreeMap<String, i32>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn published() -> String {
+    "published".into()
+}
+
+#[derive(Debug, Default)]
+pub struct SeedReport {
+    pub products_created: usize,
+    pub products_existing: usize,
+    /// Title → token of each publishable key in the file.
+    pub publishable_keys: Vec<(String, String)>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SeedError {
+    #[error("catalog file: {0}")]
+    File(String),
+    #[error("catalog refers to unknown {kind} {name:?}")]
+    Unknown { kind: &'static str, name: String },
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+pub fn parse(text: &str) -> Result<CatalogFile, SeedError> {
+    serde_json::from_str(text).map_err(|e| SeedError::File(e.to_string()))
+}
+
+/// Loads `catalog` in one transaction; inserts only what is missing.
+pub async fn load(pool: &PgPool, catalog: &CatalogFile) -> Result<SeedReport, SeedError> {
+    let mut tx = pool.begin().await?;
+    let report = load_in(&mut tx, catalog).await?;
+    tx.commit().await?;
+    Ok(report)
+}
+
+/// Names resolved to ids while loading.
+#[derive(Default)]
+struct Ids {
+    channels: HashMap<String, String>,
+    locations: HashMap<String, String>,
+    categories: HashMap<String, String>,
+    collections: HashMap<String, String>,
+}
+
+fn lookup<'a>(
+    map: &'a HashMap<String, String>,
+    kind: &'static str,
+    name: &str,
+) -> Result<&'a str, SeedError> {
+    map.get(name)
+        .map(String::as_str)
+        .ok_or_else(|| SeedError::Unknown {
+            kind,
+            name: name.to_string(),
+        })
+}
+
+async fn load_in(tx: &mut PgConnection, catalog: &CatalogFile) -> Result<SeedReport, SeedError> {
+    let mut ids = Ids::default();
+    let mut report = SeedReport::default();
+
+    for channel in &catalog.sales_channels {
+        let id: String = sqlx::query_scalar(
+            "WITH ins AS (INSERT INTO sales_channels (id, name, description) VALUES ($1, $2, $3)
+                          ON CONFLICT (name) DO NOTHING RETURNING id)
+             SELECT id FROM ins UNION ALL SELECT id FROM sales_channels WHERE name = $2 LIMIT 1",
+        )
+        .bind(new_id("sc"))
+        .bind(&channel.name)
+        .bind(&channel.description)
+        .fetch_one(&mut *tx)
+        .await?;
+        ids.channels.insert(channel.name.clone(), id);
+    }
+
+    for location in &catalog.stock_locations {
+        let id: String = sqlx::query_scalar(
+            "WITH ins AS (INSERT INTO stock_locations (id, name) VALUES ($1, $2)
+                          ON CONFLICT (name) DO NOTHING RETURNING id)
+             SELECT id FROM ins UNION ALL SELECT id FROM stock_locations WHERE name = $2 LIMIT 1",
+        )
+        .bind(new_id("sloc"))
+        .bind(&location.name)
+        .fetch_one(&mut *tx)
+        .await?;
+        for channel in &location.sales_channels {
+            sqlx::query(
+                "INSERT INTO sales_channel_stock_locations (sales_channel_id, stock_location_id)
+                 VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            )
+            .bind(lookup(&ids.channels, "sales channel", channel)?)
+            .bind(&id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        ids.locations.insert(location.name.clone(), id);
+    }
+
+    for key in &catalog.publishable_keys {
+        let (id, token): (String, String) = sqlx::query_as(
+            "WITH ins AS (INSERT INTO publishable_api_keys (id, token, title) VALUES ($1, $2, $3)
+                          ON CONFLICT (title) DO NOTHING RETURNING id, token)
+             SELECT id, token FROM ins
+             UNION ALL SELECT id, token FROM publishable_api_keys WHERE title = $3 LIMIT 1",
+        )
+        .bind(new_id("apk"))
+        .bind(new_publishable_token())
+        .bind(&key.title)
+        .fetch_one(&mut *tx)
+        .await?;
+        for channel in &key.sales_channels {
+            sqlx::query(
+                "INSERT INTO publishable_api_key_sales_channels (publishable_key_id, sales_channel_id)
+                 VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            )
+            .bind(&id)
+            .bind(lookup(&ids.channels, "sales channel", channel)?)
+            .execute(&mut *tx)
+            .await?;
+        }
+        report.publishable_keys.push((key.title.clone(), token));
+    }
+
+    for region in &catalog.regions {
+        let id: String = sqlx::query_scalar(
+            "WITH ins AS (INSERT INTO regions (id, name, currency_code, tax_rate_bps, is_tax_inclusive, automatic_taxes)
+                          VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (name) DO NOTHING RETURNING id)
+             SELECT id FROM ins UNION ALL SELECT id FROM regions WHERE name = $2 LIMIT 1",
+        )
+        .bind(new_id("reg"))
+        .bind(&region.name)
+        .bind(&region.currency_code)
+        .bind(region.tax_rate_bps)
+        .bind(region.is_tax_inclusive)
+        .bind(region.automatic_taxes)
+        .fetch_one(&mut *tx)
+        .await?;
+        for c in &region.countries {
+            sqlx::query(
+                "INSERT INTO region_countries (iso_2, iso_3, num_code, name, display_name, region_id)
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (iso_2) DO NOTHING",
+            )
+            .bind(&c.iso_2)
+            .bind(&c.iso_3)
+            .bind(&c.num_code)
+            .bind(&c.name)
+            .bind(&c.display_name)
+            .bind(&id)
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
+
+    // Parents first: a category may only name a parent listed before it.
+    for category in &catalog.categories {
+        let parent = match &category.parent {
+            Some(handle) => Some(lookup(&ids.categories, "parent category", handle)?.to_string()),
+            None => None,
+        };
+        let id: String = sqlx::query_scalar(
+            "WITH ins AS (INSERT INTO product_categories (id, name, description, handle, parent_category_id, rank)
+                          VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (handle) DO NOTHING RETURNING id)
+             SELECT id FROM ins UNION ALL SELECT id FROM product_categories WHERE handle = $4 LIMIT 1",
+        )
+        .bind(new_id("pcat"))
+        .bind(&category.name)
+        .bind(&category.description)
+        .bind(&category.handle)
+        .bind(parent)
+        .bind(category.rank)
+        .fetch_one(&mut *tx)
+        .await?;
+        ids.categories.insert(category.handle.clone(), id);
+    }
+
+    for collection in &catalog.collections {
+        let id: String = sqlx::query_scalar(
+            "WITH ins AS (INSERT INTO product_collections (id, title, handle) VALUES ($1, $2, $3)
+                          ON CONFLICT (handle) DO NOTHING RETURNING id)
+             SELECT id FROM ins UNION ALL SELECT id FROM product_collections WHERE handle = $3 LIMIT 1",
+        )
+        .bind(new_id("pcol"))
+        .bind(&collection.title)
+        .bind(&collection.handle)
+        .fetch_one(&mut *tx)
+        .await?;
+        ids.collections.insert(collection.handle.clone(), id);
+    }
+
+    for product in &catalog.products {
+        if insert_product(tx, &ids, catalog, product).await? {
+            report.products_created += 1;
+        } else {
+            report.products_existing += 1;
+        }
+    }
+    Ok(report)
+}
+
+/// Inserts a product with everything under it; false when its handle already exists.
+async fn insert_product(
+    tx: &mut PgConnection,
+    ids: &Ids,
+    catalog: &CatalogFile,
+    p: &Product,
+) -> Result<bool, SeedError> {
+    let type_id = match &p.product_type {
+        Some(value) => Some(ensure_named(tx, "product_types", "ptyp", value).await?),
+        None => None,
+    };
+    let collection_id = match &p.collection {
+        Some(handle) => Some(lookup(&ids.collections, "collection", handle)?.to_string()),
+        None => None,
+    };
+    let product_id = new_id("prod");
+    let inserted = sqlx::query(
+        "INSERT INTO products (id, handle, status, title, subtitle, description, thumbnail,
+                               collection_id, type_id, weight, material, metadata)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+         ON CONFLICT (handle) DO NOTHING",
+    )
+    .bind(&product_id)
+    .bind(&p.handle)
+    .bind(&p.status)
+    .bind(&p.title)
+    .bind(&p.subtitle)
+    .bind(&p.description)
+    .bind(p.thumbnail.as_ref().or(p.images.first()))
+    .bind(collection_id)
+    .bind(type_id)
+    .bind(p.weight)
+    .bind(&p.material)
+    .bind(&p.metadata)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if inserted == 0 {
+        return Ok(false);
+    }
+
+    // Without an explicit list, a product is sold in every channel of the file.
+    let channels: Vec<&str> = if p.sales_channels.is_empty() {
+        catalog
+            .sales_channels
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect()
+    } else {
+        p.sales_channels.iter().map(String::as_str).collect()
+    };
+    for channel in channels {
+        sqlx::query(
+            "INSERT INTO product_sales_channels (product_id, sales_channel_id) VALUES ($1, $2)",
+        )
+        .bind(&product_id)
+        .bind(lookup(&ids.channels, "sales channel", channel)?)
+        .execute(&mut *tx)
+        .await?;
+    }
+    for (rank, url) in p.images.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO product_images (id, product_id, url, rank) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(new_id("img"))
+        .bind(&product_id)
+        .bind(url)
+        .bind(rank as i32)
+        .execute(&mut *tx)
+        .await?;
+    }
+    for tag in &p.tags {
+        let tag_id = ensure_named(tx, "product_tags", "ptag", tag).await?;
+        sqlx::query("INSERT INTO product_tag_links (product_id, tag_id) VALUES ($1, $2)")
+            .bind(&product_id)
+            .bind(tag_id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    for handle in &p.categories {
+        sqlx::query("INSERT INTO product_category_links (product_id, category_id) VALUES ($1, $2)")
+            .bind(&product_id)
+            .bind(lookup(&ids.categories, "category", handle)?)
+            .execute(&mut *tx)
+            .await?;
+    }
+
+    // (option title, value) → option value id
+    let mut values: HashMap<(&str, &str), String> = HashMap::new();
+    for option in &p.options {
+        let option_id = new_id("opt");
+        sqlx::query("INSERT INTO product_options (id, product_id, title) VALUES ($1, $2, $3)")
+            .bind(&option_id)
+            .bind(&product_id)
+            .bind(&option.title)
+            .execute(&mut *tx)
+            .await?;
+        for (rank, value) in option.values.iter().enumerate() {
+            let value_id = new_id("optval");
+            sqlx::query("INSERT INTO product_option_values (id, option_id, value, rank) VALUES ($1, $2, $3, $4)")
+                .bind(&value_id)
+                .bind(&option_id)
+                .bind(value)
+                .bind(rank as i32)
+                .execute(&mut *tx)
+                .await?;
+            values.insert((option.title.as_str(), value.as_str()), value_id);
+        }
+    }
+
+    for (rank, v) in p.variants.iter().enumerate() {
+        let variant_id = new_id("variant");
+        sqlx::query(
+            "INSERT INTO product_variants (id, product_id, title, sku, manage_inventory, allow_backorder, variant_rank)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&variant_id)
+        .bind(&product_id)
+        .bind(&v.title)
+        .bind(&v.sku)
+        .bind(v.manage_inventory)
+        .bind(v.allow_backorder)
+        .bind(rank as i32)
+        .execute(&mut *tx)
+        .await?;
+        for (option, value) in &v.options {
+            let value_id = values
+                .get(&(option.as_str(), value.as_str()))
+                .ok_or_else(|| SeedError::Unknown {
+                    kind: "option value",
+                    name: format!("{option}: {value} (variant {})", v.sku),
+                })?;
+            sqlx::query("INSERT INTO product_variant_option_values (variant_id, option_value_id) VALUES ($1, $2)")
+                .bind(&variant_id)
+                .bind(value_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        for (currency, amount) in &v.prices {
+            sqlx::query("INSERT INTO prices (id, variant_id, currency_code, amount) VALUES ($1, $2, $3, $4)")
+                .bind(new_id("price"))
+                .bind(&variant_id)
+                .bind(currency.to_ascii_lowercase())
+                .bind(amount)
+                .execute(&mut *tx)
+                .await?;
+        }
+        if v.manage_inventory {
+            let item_id = new_id("iitem");
+            sqlx::query("INSERT INTO inventory_items (id, sku) VALUES ($1, $2)")
+                .bind(&item_id)
+                .bind(&v.sku)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "INSERT INTO product_variant_inventory_items (variant_id, inventory_item_id, required_quantity)
+                 VALUES ($1, $2, 1)",
+            )
+            .bind(&variant_id)
+            .bind(&item_id)
+            .execute(&mut *tx)
+            .await?;
+            for (location, quantity) in &v.stock {
+                sqlx::query(
+                    "INSERT INTO inventory_levels (id, inventory_item_id, location_id, stocked_quantity)
+                     VALUES ($1, $2, $3, $4)",
+                )
+                .bind(new_id("ilev"))
+                .bind(&item_id)
+                .bind(lookup(&ids.locations, "stock location", location)?)
+                .bind(quantity)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+    }
+    Ok(true)
+}
+
+/// The id of a tag or type by its value, inserting it when missing.
+async fn ensure_named(
+    tx: &mut PgConnection,
+    table: &'static str,
+    prefix: &str,
+    value: &str,
+) -> Result<String, SeedError> {
+    // `table` is one of two literals above, never input.
+    let sql = format!(
+        "WITH ins AS (INSERT INTO {table} (id, value) VALUES ($1, $2) ON CONFLICT (value) DO NOTHING RETURNING id)
+         SELECT id FROM ins UNION ALL SELECT id FROM {table} WHERE value = $2 LIMIT 1"
+    );
+    Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+        .bind(new_id(prefix))
+        .bind(value)
+        .fetch_one(&mut *tx)
+        .await?)
+}
+
+/// `pk_` and 64 hex digits; publishable keys are public, so they are stored as is.
+fn new_publishable_token() -> String {
+    let bytes: [u8; 32] = rand::rng().random();
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!("pk_{hex}")
+}

@@ -1,0 +1,206 @@
+//! HTTP plumbing every function shares: state built once per cold start, the
+//! publishable-key check, CORS, JSON fallbacks and cached JSON responses.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::FromRequestParts;
+use axum::http::header::{HeaderName, HeaderValue, CONTENT_TYPE};
+use axum::http::request::Parts;
+use axum::http::{Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use sqlx::postgres::PgPoolOptions;
+use sqlx::PgPool;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+use crate::cache::{Cache, Namespace};
+use crate::catalog::channels;
+use crate::config::Config;
+use crate::error::{ApiError, ErrorType};
+
+pub const PUBLISHABLE_KEY_HEADER: &str = "x-publishable-api-key";
+pub const CACHE_STATUS_HEADER: &str = "x-cache";
+
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: PgPool,
+    pub cache: Cache,
+    pub config: Arc<Config>,
+}
+
+impl AppState {
+    /// Builds the state without touching the network: the pool and Redis connect on
+    /// first use, so a cold start never fails because a backend is briefly away.
+    pub fn new(config: Config) -> Result<Self, sqlx::Error> {
+        let pool = PgPoolOptions::new()
+            .max_connections(config.database_max_connections)
+            .acquire_timeout(std::time::Duration::from_secs(5))
+            .connect_lazy(&config.database_url)?;
+        let cache = Cache::new(config.redis_url.as_deref(), config.cache_ttl);
+        Ok(AppState {
+            pool,
+            cache,
+            config: Arc::new(config),
+        })
+    }
+
+    pub fn from_env() -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Self::new(Config::from_env()?)?)
+    }
+}
+
+/// The sales channels a storefront may see, from its `x-publishable-api-key`.
+#[derive(Debug, Clone)]
+pub struct StoreContext {
+    pub sales_channel_ids: Vec<String>,
+}
+
+impl StoreContext {
+    /// Narrows to `requested` channels, which must all belong to the key.
+    pub fn narrow(&self, requested: Option<Vec<String>>) -> Result<Vec<String>, ApiError> {
+        match requested {
+            None => Ok(self.sales_channel_ids.clone()),
+            Some(requested) => {
+                if let Some(foreign) = requested
+                    .iter()
+                    .find(|id| !self.sales_channel_ids.contains(id))
+                {
+                    return Err(ApiError::invalid_data(format!(
+                        "Requested sales channel {foreign} is not part of the publishable key"
+                    )));
+                }
+                Ok(requested)
+            }
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for StoreContext {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = parts
+            .headers
+            .get(PUBLISHABLE_KEY_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| {
+                ApiError::not_allowed(
+                    "Publishable API key required in the request header: x-publishable-api-key. You can manage your keys in settings in the dashboard.",
+                )
+            })?;
+        let invalid = || {
+            ApiError::not_allowed("A valid publishable key is required to proceed with the request")
+        };
+        if !token.starts_with("pk_") || token.len() > 128 {
+            return Err(invalid());
+        }
+        if let Some(cached) = state.cache.get(Namespace::PublishableKeys, token).await {
+            if let Ok(sales_channel_ids) = serde_json::from_slice::<Vec<String>>(&cached) {
+                return Ok(StoreContext { sales_channel_ids });
+            }
+        }
+        let sales_channel_ids = channels::sales_channels_for_key(&state.pool, token)
+            .await?
+            .ok_or_else(invalid)?;
+        if let Ok(bytes) = serde_json::to_vec(&sales_channel_ids) {
+            state
+                .cache
+                .put(Namespace::PublishableKeys, token, bytes.into())
+                .await;
+        }
+        Ok(StoreContext { sales_channel_ids })
+    }
+}
+
+/// A JSON body already serialized, as stored in the cache.
+pub fn json_bytes(body: Arc<[u8]>, cache_status: &'static str) -> Response {
+    let mut response = Response::new(Body::from(axum::body::Bytes::from_owner(body)));
+    let headers = response.headers_mut();
+    headers.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    headers.insert(
+        HeaderName::from_static(CACHE_STATUS_HEADER),
+        HeaderValue::from_static(cache_status),
+    );
+    response
+}
+
+/// Serves a cached response for `key`, or builds, caches and serves it.
+pub async fn cached_json<F, Fut>(
+    state: &AppState,
+    namespace: Namespace,
+    key: String,
+    build: F,
+) -> Result<Response, ApiError>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<serde_json::Value, ApiError>>,
+{
+    if let Some(hit) = state.cache.get(namespace, &key).await {
+        return Ok(json_bytes(hit, "hit"));
+    }
+    let value = build().await?;
+    let bytes: Arc<[u8]> = serde_json::to_vec(&value)
+        .map_err(|e| ApiError::Internal(Box::new(e)))?
+        .into();
+    state.cache.put(namespace, &key, bytes.clone()).await;
+    Ok(json_bytes(bytes, "miss"))
+}
+
+/// CORS for browser storefronts on other origins; `*` allows any origin (without
+/// credentials, as browsers require).
+pub fn cors_layer(origins: &[String]) -> CorsLayer {
+    let layer = CorsLayer::new()
+        .allow_methods([Method::GET, Method::POST, Method::DELETE, Method::OPTIONS])
+        .allow_headers([
+            CONTENT_TYPE,
+            axum::http::header::AUTHORIZATION,
+            HeaderName::from_static(PUBLISHABLE_KEY_HEADER),
+        ])
+        .max_age(std::time::Duration::from_secs(600));
+    if origins.iter().any(|o| o == "*") {
+        return layer.allow_origin(tower_http::cors::Any);
+    }
+    let origins: Vec<HeaderValue> = origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
+    layer
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_credentials(true)
+}
+
+/// Wraps a function's routes with what every function needs: JSON 404/405, a JSON 500
+/// for panics, and CORS.
+pub fn finish_router(routes: Router<AppState>, state: AppState) -> Router {
+    let cors = cors_layer(&state.config.store_cors);
+    routes
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(state)
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(cors)
+}
+
+async fn not_found(method: Method, uri: axum::http::Uri) -> ApiError {
+    ApiError::not_found(format!("Route {method} {} does not exist", uri.path()))
+}
+
+async fn method_not_allowed(method: Method, uri: axum::http::Uri) -> Response {
+    let body = serde_json::json!({
+        "type": ErrorType::NotAllowed,
+        "message": format!("Method {method} is not allowed on {}", uri.path()),
+    });
+    (StatusCode::METHOD_NOT_ALLOWED, axum::Json(body)).into_response()
+}
+
+fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("handler panicked");
+    ApiError::Internal("handler panicked".into()).into_response()
+}
