@@ -152,6 +152,13 @@ http_status() {
 # PostgreSQL refuses to run as root; as root the cluster belongs to the
 # 'postgres' user and every server command runs through runuser.
 
+# Sets PG_BIN when it is not set yet (steps of scripts/test run in subshells).
+need_pg_bin() {
+  [[ -n ${PG_BIN:-} ]] || PG_BIN="$(find_pg_bin)" ||
+    die "PostgreSQL server binaries not found (install the postgresql package)"
+  export PG_BIN
+}
+
 pg_run() {
   if is_root; then
     # From /, which 'postgres' can always enter (our cwd may be private).
@@ -181,6 +188,7 @@ pg_root() {
 }
 
 pg_is_running() { # pgroot
+  need_pg_bin
   [[ -f $1/data/PG_VERSION ]] && pg_run "$PG_BIN/pg_ctl" -D "$1/data" status >/dev/null 2>&1
 }
 
@@ -189,6 +197,7 @@ pg_is_running() { # pgroot
 pg_start() {
   local profile=$1 port=$2 mode=${3:-}
   local root
+  need_pg_bin
   root="$(pg_root "$profile")"
   if pg_is_running "$root"; then
     local running_port
@@ -252,6 +261,7 @@ pg_stop() {
 pg_create_db() {
   local port=$1 db=$2
   local exists
+  need_pg_bin
   exists="$("$PG_BIN/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -tAXq \
     -c "select 1 from pg_database where datname = '$db'")"
   if [[ $exists != 1 ]]; then
@@ -262,6 +272,7 @@ pg_create_db() {
 
 pg_drop_db() {
   local port=$1 db=$2
+  need_pg_bin
   "$PG_BIN/dropdb" -h 127.0.0.1 -p "$port" -U postgres --if-exists --force "$db"
 }
 
