@@ -36,13 +36,13 @@ impl Namespace {
         Namespace::Collections,
     ];
 
-    fn redis_key(self) -> &'static str {
+    fn name(self) -> &'static str {
         match self {
-            Namespace::Products => "store:products",
-            Namespace::Regions => "store:regions",
-            Namespace::Categories => "store:categories",
-            Namespace::Collections => "store:collections",
-            Namespace::PublishableKeys => "store:publishable_keys",
+            Namespace::Products => "products",
+            Namespace::Regions => "regions",
+            Namespace::Categories => "categories",
+            Namespace::Collections => "collections",
+            Namespace::PublishableKeys => "publishable_keys",
         }
     }
 }
@@ -54,6 +54,8 @@ pub struct Cache {
 
 struct Inner {
     redis: Option<ConnectionManager>,
+    /// Prepended to every Redis key, so several stores can share one Redis.
+    prefix: String,
     ttl: Duration,
     local: moka::future::Cache<(Namespace, String), Arc<[u8]>>,
     /// Unix millis until which Redis is skipped.
@@ -65,7 +67,7 @@ struct Inner {
 impl Cache {
     /// Builds the cache; never fails. A bad `REDIS_URL` is logged and the in-process
     /// cache is used.
-    pub fn new(redis_url: Option<&str>, ttl: Duration) -> Self {
+    pub fn new(redis_url: Option<&str>, prefix: &str, ttl: Duration) -> Self {
         let redis = redis_url.and_then(|url| {
             let config = ConnectionManagerConfig::new()
                 .set_connection_timeout(Some(REDIS_TIMEOUT))
@@ -85,10 +87,12 @@ impl Cache {
         let local = moka::future::Cache::builder()
             .max_capacity(2_000)
             .time_to_live(ttl.min(LOCAL_TTL_CAP))
+            .support_invalidation_closures()
             .build();
         Cache {
             inner: Arc::new(Inner {
                 redis,
+                prefix: prefix.to_string(),
                 ttl,
                 local,
                 redis_down_until: AtomicU64::new(0),
@@ -97,15 +101,14 @@ impl Cache {
         }
     }
 
-    /// A cache that never stores anything beyond this process.
-    pub fn in_process(ttl: Duration) -> Self {
-        Self::new(None, ttl)
+    fn redis_key(&self, namespace: Namespace) -> String {
+        format!("{}:{}", self.inner.prefix, namespace.name())
     }
 
     pub async fn get(&self, namespace: Namespace, key: &str) -> Option<Arc<[u8]>> {
         if let Some(mut redis) = self.usable_redis() {
             let result: redis::RedisResult<Option<Vec<u8>>> = redis::cmd("HGET")
-                .arg(namespace.redis_key())
+                .arg(self.redis_key(namespace))
                 .arg(key)
                 .query_async(&mut redis)
                 .await;
@@ -127,14 +130,14 @@ impl Cache {
             let ttl_secs = self.inner.ttl.as_secs().max(1);
             let result: redis::RedisResult<()> = redis::pipe()
                 .cmd("HSET")
-                .arg(namespace.redis_key())
+                .arg(self.redis_key(namespace))
                 .arg(key)
                 .arg(entry)
                 .ignore()
                 // The hash as a whole expires a TTL after its first entry, which bounds
                 // its size without per-field expiry.
                 .cmd("EXPIRE")
-                .arg(namespace.redis_key())
+                .arg(self.redis_key(namespace))
                 .arg(ttl_secs)
                 .arg("NX")
                 .ignore()
@@ -156,18 +159,21 @@ impl Cache {
 
     /// Drops every entry of the given namespaces, in Redis and in this process.
     pub async fn purge(&self, namespaces: &[Namespace]) {
-        self.inner
+        let namespaces_owned = namespaces.to_vec();
+        if let Err(err) = self
+            .inner
             .local
-            .invalidate_entries_if({
-                let namespaces = namespaces.to_vec();
-                move |(namespace, _), _| namespaces.contains(namespace)
-            })
-            .ok();
+            .invalidate_entries_if(move |(namespace, _), _| namespaces_owned.contains(namespace))
+        {
+            // Only possible if the builder lacks invalidation closures; fall back to all.
+            tracing::warn!(error = %err, "clearing the whole in-process cache");
+            self.inner.local.invalidate_all();
+        }
         if let Some(redis) = &self.inner.redis {
             let mut redis = redis.clone();
             let mut del = redis::cmd("DEL");
             for namespace in namespaces {
-                del.arg(namespace.redis_key());
+                del.arg(self.redis_key(*namespace));
             }
             let result: redis::RedisResult<()> = del.query_async(&mut redis).await;
             match result {

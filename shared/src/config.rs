@@ -9,6 +9,8 @@ pub struct Config {
     pub redis_url: Option<String>,
     /// Origins a browser storefront may call from (`STORE_CORS`, comma-separated, `*` for any).
     pub store_cors: Vec<String>,
+    /// Prefix of every Redis key (`CACHE_PREFIX`), for several stores on one Redis.
+    pub cache_prefix: String,
     /// How long store responses stay cached (`CACHE_TTL_SECONDS`).
     pub cache_ttl: Duration,
     /// Connections per function instance (`DATABASE_MAX_CONNECTIONS`).
@@ -49,6 +51,7 @@ impl Config {
         Ok(Config {
             database_url,
             redis_url: non_empty("REDIS_URL"),
+            cache_prefix: non_empty("CACHE_PREFIX").unwrap_or_else(|| "store".to_string()),
             store_cors,
             cache_ttl: Duration::from_secs(cache_ttl),
             database_max_connections: u32::try_from(database_max_connections.max(1)).map_err(

@@ -38,7 +38,11 @@ impl AppState {
             .max_connections(config.database_max_connections)
             .acquire_timeout(std::time::Duration::from_secs(5))
             .connect_lazy(&config.database_url)?;
-        let cache = Cache::new(config.redis_url.as_deref(), config.cache_ttl);
+        let cache = Cache::new(
+            config.redis_url.as_deref(),
+            &config.cache_prefix,
+            config.cache_ttl,
+        );
         Ok(AppState {
             pool,
             cache,

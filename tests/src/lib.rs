@@ -1,1 +1,170 @@
-//! Test harness: a fresh database per test, the demo catalog, requests through the router.
+//! Test harness: each test gets a fresh database on the test PostgreSQL server with the
+//! demo catalog loaded, its own Redis key prefix, and sends requests through the same
+//! router the Lambda runs.
+//!
+//! `scripts/test` starts the servers and sets `TEST_DATABASE_URL` (an admin URL of the
+//! test server) and `TEST_REDIS_URL`.
+
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use serde_json::Value;
+use sqlx::PgPool;
+use tower::ServiceExt;
+
+use store::config::Config;
+use store::AppState;
+
+pub const DEMO_CATALOG: &str = include_str!("../../seed/demo-catalog.json");
+
+pub struct TestStore {
+    pub pool: PgPool,
+    pub state: AppState,
+    pub router: Router,
+    pub publishable_key: String,
+    pub database_url: String,
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+fn env(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| {
+        panic!(
+            "{name} is not set: run the tests with scripts/test, which starts PostgreSQL and Redis"
+        )
+    })
+}
+
+/// A URL for a fresh, empty database on the test server.
+pub async fn fresh_database_url() -> String {
+    let admin_url = env("TEST_DATABASE_URL");
+    let name = format!("test_{}", ulid::Ulid::generate().to_string().to_lowercase());
+    let base = admin_url
+        .rsplit_once('/')
+        .map(|(base, _)| base)
+        .unwrap_or(&admin_url);
+    let url = format!("{base}/{name}");
+    store::db::create_database_if_missing(&url)
+        .await
+        .expect("create test database");
+    url
+}
+
+impl TestStore {
+    /// A store with the demo catalog, caching in the test Redis.
+    pub async fn new() -> Self {
+        Self::with_redis(Some(env("TEST_REDIS_URL"))).await
+    }
+
+    /// A store whose Redis is `redis_url` (None: no Redis at all).
+    pub async fn with_redis(redis_url: Option<String>) -> Self {
+        let database_url = fresh_database_url().await;
+        let pool = store::db::connect_and_migrate(&database_url)
+            .await
+            .expect("migrate");
+        let catalog = store::seed::parse(DEMO_CATALOG).expect("demo catalog parses");
+        let report = store::seed::load(&pool, &catalog).await.expect("seed");
+        let publishable_key = report.publishable_keys[0].1.clone();
+        let prefix = database_url
+            .rsplit('/')
+            .next()
+            .unwrap_or("test")
+            .to_string();
+        let config = Config {
+            database_url: database_url.clone(),
+            redis_url,
+            cache_prefix: prefix,
+            store_cors: vec!["http://localhost:8000".into()],
+            cache_ttl: Duration::from_secs(30),
+            database_max_connections: 5,
+        };
+        let state = AppState::new(config).expect("state");
+        let router = products::router(state.clone());
+        TestStore {
+            pool,
+            state,
+            router,
+            publishable_key,
+            database_url,
+        }
+    }
+
+    /// GET with the demo publishable key.
+    pub async fn get(&self, uri: &str) -> Reply {
+        let request = Request::get(uri)
+            .header("x-publishable-api-key", &self.publishable_key)
+            .body(Body::empty())
+            .unwrap();
+        self.send(request).await
+    }
+
+    pub async fn send(&self, request: Request<Body>) -> Reply {
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("router is infallible");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or_else(|_| {
+                panic!("response is not JSON: {}", String::from_utf8_lossy(&bytes))
+            })
+        };
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn request(&self, method: Method, uri: &str, headers: &[(&str, &str)]) -> Reply {
+        let mut builder = Request::builder().method(method).uri(uri);
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
+        }
+        self.send(builder.body(Body::empty()).unwrap()).await
+    }
+
+    /// The first region with this currency.
+    pub async fn region_id(&self, currency: &str) -> String {
+        sqlx::query_scalar("SELECT id FROM regions WHERE currency_code = $1")
+            .bind(currency)
+            .fetch_one(&self.pool)
+            .await
+            .unwrap()
+    }
+
+    pub async fn scalar<T>(&self, sql: &'static str) -> T
+    where
+        T: for<'r> sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres> + Send + Unpin,
+    {
+        sqlx::query_scalar(sql).fetch_one(&self.pool).await.unwrap()
+    }
+
+    pub async fn execute(&self, sql: &'static str) {
+        sqlx::query(sql).execute(&self.pool).await.unwrap();
+    }
+}

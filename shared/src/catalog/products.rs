@@ -643,6 +643,16 @@ mod tests {
     }
 }
 
+#[derive(sqlx::FromRow)]
+struct SummaryRow {
+    owner_id: String,
+    id: String,
+    title: String,
+    handle: String,
+    thumbnail: Option<String>,
+    created_at: DateTime<Utc>,
+}
+
 /// What groups products for [`summaries_by`].
 #[derive(Debug, Clone, Copy)]
 pub enum Grouping {
@@ -677,23 +687,16 @@ pub async fn summaries_by(
                          WHERE s.product_id = p.id AND s.sales_channel_id = ANY($2))
           ORDER BY p.created_at, p.id"
     );
-    let rows: Vec<(
-        String,
-        String,
-        String,
-        String,
-        Option<String>,
-        DateTime<Utc>,
-    )> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+    let rows: Vec<SummaryRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(owner_ids)
         .bind(sales_channel_ids)
         .fetch_all(pool)
         .await?;
     let mut out: HashMap<String, Vec<Value>> = HashMap::new();
-    for (owner_id, id, title, handle, thumbnail, created_at) in rows {
-        out.entry(owner_id).or_default().push(json!({
-            "id": id, "title": title, "handle": handle, "thumbnail": thumbnail,
-            "created_at": timestamp(&created_at),
+    for row in rows {
+        out.entry(row.owner_id).or_default().push(json!({
+            "id": row.id, "title": row.title, "handle": row.handle, "thumbnail": row.thumbnail,
+            "created_at": timestamp(&row.created_at),
         }));
     }
     Ok(out)

@@ -52,8 +52,12 @@ async fn run(args: &[String]) -> Result<(), String> {
         already_there = report.products_existing,
         "catalog loaded from {path}"
     );
-    store::catalog::purge_store_cache(&Cache::new(config.redis_url.as_deref(), config.cache_ttl))
-        .await;
+    store::catalog::purge_store_cache(&Cache::new(
+        config.redis_url.as_deref(),
+        &config.cache_prefix,
+        config.cache_ttl,
+    ))
+    .await;
     for (_, token) in report.publishable_keys.iter().take(1) {
         println!("publishable_key={token}");
     }

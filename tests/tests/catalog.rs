@@ -1,0 +1,433 @@
+//! Regions, categories, collections, the publishable key, and bad input.
+
+use axum::http::Method;
+use serde_json::Value;
+use store_tests::TestStore;
+
+#[tokio::test]
+async fn regions_are_listed_and_retrieved_with_their_countries() {
+    let store = TestStore::new().await;
+    let reply = store.get("/store/regions").await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.body["count"], 2);
+    let regions = reply.body["regions"].as_array().unwrap();
+    let europe = regions
+        .iter()
+        .find(|r| r["currency_code"] == "eur")
+        .unwrap();
+    assert_eq!(europe["name"], "Europe");
+    assert!(europe["countries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["iso_2"] == "de" && c["region_id"] == europe["id"]));
+
+    let id = europe["id"].as_str().unwrap();
+    let one = store.get(&format!("/store/regions/{id}")).await;
+    assert_eq!(one.status, 200);
+    assert_eq!(one.body["region"], *europe);
+
+    let usd = store.get("/store/regions?currency_code=usd").await;
+    assert_eq!(usd.body["count"], 1);
+    assert_eq!(usd.body["regions"][0]["name"], "United States");
+
+    assert_eq!(store.get("/store/regions/reg_01JUNKNOWN").await.status, 404);
+    assert_eq!(store.get("/store/regions/not-a-region").await.status, 400);
+}
+
+#[tokio::test]
+async fn categories_form_a_tree_and_can_carry_their_products() {
+    let store = TestStore::new().await;
+    let top = store
+        .get("/store/product-categories?parent_category_id=null")
+        .await;
+    assert_eq!(top.status, 200);
+    let handles: Vec<&str> = top.body["product_categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["handle"].as_str().unwrap())
+        .collect();
+    assert_eq!(handles, vec!["clothing", "footwear", "accessories"]);
+
+    let all = store.get("/store/product-categories?limit=100").await;
+    let total: i64 = store
+        .scalar("SELECT count(*) FROM product_categories")
+        .await;
+    assert_eq!(all.body["count"], total);
+
+    let tops = store.get("/store/product-categories?handle=tops").await;
+    let tops = &tops.body["product_categories"][0];
+    assert_eq!(tops["parent_category"]["handle"], "clothing");
+    let children: Vec<&str> = tops["category_children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["handle"].as_str().unwrap())
+        .collect();
+    assert_eq!(children, vec!["t-shirts", "shirts", "sweatshirts"]);
+
+    let clothing_id = top.body["product_categories"][0]["id"].as_str().unwrap();
+    let tree = store
+        .get(&format!(
+            "/store/product-categories/{clothing_id}?include_descendants_tree=true"
+        ))
+        .await;
+    assert_eq!(tree.status, 200);
+    let grandchildren = &tree.body["product_category"]["category_children"][0]["category_children"];
+    assert_eq!(grandchildren.as_array().unwrap().len(), 3);
+
+    let tees: String = store
+        .scalar("SELECT id FROM product_categories WHERE handle = 't-shirts'")
+        .await;
+    let with_products = store
+        .get(&format!(
+            "/store/product-categories/{tees}?fields=*products"
+        ))
+        .await;
+    let listed = with_products.body["product_category"]["products"]
+        .as_array()
+        .unwrap()
+        .len() as i64;
+    let expected: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM product_category_links l JOIN products p ON p.id = l.product_id
+          WHERE l.category_id = $1 AND p.status = 'published'",
+    )
+    .bind(&tees)
+    .fetch_one(&store.pool)
+    .await
+    .unwrap();
+    assert!(expected > 0);
+    assert_eq!(listed, expected);
+
+    store
+        .execute("UPDATE product_categories SET is_internal = TRUE WHERE handle = 'tops'")
+        .await;
+    store::catalog::purge_store_cache(&store.state.cache).await;
+    let hidden = store.get("/store/product-categories?handle=t-shirts").await;
+    assert_eq!(
+        hidden.body["count"], 0,
+        "a child of an internal category is hidden too"
+    );
+    assert_eq!(
+        store
+            .get("/store/product-categories/pcat_01JUNKNOWN")
+            .await
+            .status,
+        404
+    );
+}
+
+#[tokio::test]
+async fn collections_are_listed_filtered_and_retrieved() {
+    let store = TestStore::new().await;
+    let reply = store.get("/store/collections?limit=3").await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.body["count"], 4);
+    assert_eq!(reply.body["collections"].as_array().unwrap().len(), 3);
+
+    let essentials = store.get("/store/collections?handle=essentials").await;
+    assert_eq!(essentials.body["count"], 1);
+    let id = essentials.body["collections"][0]["id"].as_str().unwrap();
+    let one = store
+        .get(&format!("/store/collections/{id}?fields=*products"))
+        .await;
+    assert_eq!(one.body["collection"]["title"], "Essentials");
+    let products = one.body["collection"]["products"].as_array().unwrap();
+    assert!(!products.is_empty());
+    assert_eq!(
+        store.get("/store/collections/pcol_01JUNKNOWN").await.status,
+        404
+    );
+}
+
+#[tokio::test]
+async fn every_store_route_needs_a_live_publishable_key() {
+    let store = TestStore::new().await;
+    for path in [
+        "/store/regions",
+        "/store/products",
+        "/store/product-categories",
+        "/store/collections",
+    ] {
+        let missing = store.request(Method::GET, path, &[]).await;
+        assert_eq!(missing.status, 400, "{path}");
+        assert_eq!(missing.body["type"], "not_allowed");
+        assert!(missing.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("x-publishable-api-key"));
+
+        let wrong = store
+            .request(Method::GET, path, &[("x-publishable-api-key", "pk_nope")])
+            .await;
+        assert_eq!(wrong.status, 400, "{path}");
+        assert_eq!(
+            wrong.body["message"],
+            "A valid publishable key is required to proceed with the request"
+        );
+    }
+    store
+        .execute("UPDATE publishable_api_keys SET revoked_at = now()")
+        .await;
+    store
+        .state
+        .cache
+        .purge(&[store::cache::Namespace::PublishableKeys])
+        .await;
+    assert_eq!(
+        store.get("/store/products").await.status,
+        400,
+        "a revoked key is refused"
+    );
+}
+
+/// Every one of these must be answered with a 4xx JSON error that says what was wrong.
+#[tokio::test]
+async fn malformed_requests_get_a_4xx_that_names_the_problem_never_a_500() {
+    let store = TestStore::new().await;
+    let cases: &[(&str, u16, &str)] = &[
+        ("/store/products?colour=red", 400, "colour"),
+        ("/store/products?limit=-5", 400, "limit"),
+        ("/store/products?limit=100000", 400, "limit"),
+        ("/store/products?limit=abc", 400, "limit"),
+        ("/store/products?offset=-1", 400, "offset"),
+        ("/store/products?offset=1e3", 400, "offset"),
+        ("/store/products?limit=1&limit=2", 400, "limit"),
+        ("/store/products?order=price", 400, "order"),
+        (
+            "/store/products?order=title;drop%20table%20products",
+            400,
+            "order",
+        ),
+        ("/store/products?id=not-an-id", 400, "id"),
+        ("/store/products?id[0]=prod_ok&id[1]=%00", 400, "id"),
+        ("/store/products?category_id=prod_x", 400, "category_id"),
+        ("/store/products?region_id=nope", 400, "region_id"),
+        (
+            "/store/products?region_id=reg_01JUNKNOWN",
+            404,
+            "reg_01JUNKNOWN",
+        ),
+        ("/store/products?country_code=zz", 400, "zz"),
+        ("/store/products?country_code=germany", 400, "country_code"),
+        ("/store/products?currency_code=euros", 400, "currency_code"),
+        ("/store/products?fields=%2Bcolour", 400, "colour"),
+        ("/store/products?created_at[$gte]=2020", 400, "created_at"),
+        ("/store/products/not_a_product", 400, "prod_"),
+        ("/store/products/prod_%27%3B--", 400, "prod_"),
+        ("/store/products/prod_01JUNKNOWN?colour=red", 400, "colour"),
+        ("/store/regions?limit=-1", 400, "limit"),
+        ("/store/regions?order=-population", 400, "order"),
+        (
+            "/store/product-categories?include_descendants_tree=maybe",
+            400,
+            "include_descendants_tree",
+        ),
+        (
+            "/store/product-categories?parent_category_id=x",
+            400,
+            "parent category",
+        ),
+        ("/store/collections?id=pcat_1", 400, "id"),
+        ("/store/collections/%20", 400, "collection"),
+        ("/store/nothing-here", 404, "/store/nothing-here"),
+    ];
+    for (path, status, needle) in cases {
+        let reply = store.get(path).await;
+        assert_eq!(reply.status.as_u16(), *status, "{path}: {}", reply.body);
+        let message = reply.body["message"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{path}: no message"));
+        assert!(
+            message.contains(needle),
+            "{path}: {message:?} should mention {needle:?}"
+        );
+        assert!(reply.body["type"].is_string(), "{path}");
+    }
+    let post = store
+        .request(
+            Method::POST,
+            "/store/products",
+            &[("x-publishable-api-key", &store.publishable_key)],
+        )
+        .await;
+    assert_eq!(post.status, 405);
+    assert!(post.body["message"].as_str().unwrap().contains("POST"));
+}
+
+#[tokio::test]
+async fn browsers_on_configured_origins_pass_the_cors_preflight() {
+    let store = TestStore::new().await;
+    let preflight = store
+        .request(
+            Method::OPTIONS,
+            "/store/products",
+            &[
+                ("origin", "http://localhost:8000"),
+                ("access-control-request-method", "GET"),
+                ("access-control-request-headers", "x-publishable-api-key"),
+            ],
+        )
+        .await;
+    assert!(preflight.status.is_success(), "{}", preflight.status);
+    assert_eq!(
+        preflight.header("access-control-allow-origin"),
+        Some("http://localhost:8000")
+    );
+    assert!(preflight
+        .header("access-control-allow-headers")
+        .unwrap()
+        .contains("x-publishable-api-key"));
+
+    let stranger = store
+        .request(
+            Method::OPTIONS,
+            "/store/products",
+            &[
+                ("origin", "http://evil.test"),
+                ("access-control-request-method", "GET"),
+            ],
+        )
+        .await;
+    assert_eq!(stranger.header("access-control-allow-origin"), None);
+
+    let actual = store
+        .request(
+            Method::GET,
+            "/store/regions",
+            &[
+                ("origin", "http://localhost:8000"),
+                ("x-publishable-api-key", &store.publishable_key),
+            ],
+        )
+        .await;
+    assert_eq!(
+        actual.header("access-control-allow-origin"),
+        Some("http://localhost:8000")
+    );
+    assert_eq!(actual.status, 200);
+}
+
+fn titles(body: &Value) -> Vec<String> {
+    body["products"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["title"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn store_reads_are_cached_in_redis_and_a_purge_shows_the_change() {
+    let store = TestStore::new().await;
+    let first = store.get("/store/products?limit=3&order=handle").await;
+    assert_eq!(first.header("x-cache"), Some("miss"));
+    let second = store.get("/store/products?order=handle&limit=3").await;
+    assert_eq!(
+        second.header("x-cache"),
+        Some("hit"),
+        "parameter order does not matter"
+    );
+    assert_eq!(first.body, second.body);
+
+    let id = first.body["products"][0]["id"].as_str().unwrap();
+    sqlx::query("UPDATE products SET title = 'Renamed by a test' WHERE id = $1")
+        .bind(id)
+        .execute(&store.pool)
+        .await
+        .unwrap();
+    let stale = store.get("/store/products?limit=3&order=handle").await;
+    assert_eq!(
+        titles(&stale.body),
+        titles(&first.body),
+        "served from the cache until purged"
+    );
+
+    store::catalog::purge_store_cache(&store.state.cache).await;
+    let fresh = store.get("/store/products?limit=3&order=handle").await;
+    assert_eq!(fresh.header("x-cache"), Some("miss"));
+    assert_eq!(fresh.body["products"][0]["title"], "Renamed by a test");
+}
+
+#[tokio::test]
+async fn with_redis_down_or_unset_the_store_still_answers_from_postgres() {
+    // Nothing listens on port 1: every Redis call fails fast.
+    for redis in [Some("redis://127.0.0.1:1".to_string()), None] {
+        let store = TestStore::with_redis(redis.clone()).await;
+        for _ in 0..3 {
+            let reply = store.get("/store/products?limit=2").await;
+            assert_eq!(reply.status, 200, "{redis:?}: {}", reply.body);
+            assert_eq!(reply.body["products"].as_array().unwrap().len(), 2);
+        }
+        assert_eq!(
+            store.get("/store/regions").await.header("x-cache"),
+            Some("miss")
+        );
+        let regions = store.get("/store/regions").await;
+        assert_eq!(regions.status, 200);
+        assert_eq!(
+            regions.header("x-cache"),
+            Some("hit"),
+            "the in-process cache stands in"
+        );
+        store::catalog::purge_store_cache(&store.state.cache).await;
+        assert_eq!(
+            store.get("/store/regions").await.header("x-cache"),
+            Some("miss")
+        );
+    }
+}
+
+#[tokio::test]
+async fn loading_the_demo_catalog_twice_changes_nothing() {
+    let store = TestStore::new().await;
+    let fingerprint = || async {
+        let tables = [
+            "sales_channels",
+            "publishable_api_keys",
+            "publishable_api_key_sales_channels",
+            "regions",
+            "region_countries",
+            "product_types",
+            "product_tags",
+            "product_collections",
+            "product_categories",
+            "products",
+            "product_images",
+            "product_tag_links",
+            "product_category_links",
+            "product_sales_channels",
+            "product_options",
+            "product_option_values",
+            "product_variants",
+            "product_variant_option_values",
+            "prices",
+            "stock_locations",
+            "sales_channel_stock_locations",
+            "inventory_items",
+            "product_variant_inventory_items",
+            "inventory_levels",
+        ];
+        let mut out = Vec::new();
+        for table in tables {
+            let sql = format!("SELECT count(*)::text || ':' || coalesce(md5(string_agg(t::text, ',' ORDER BY t::text)), '') FROM {table} t");
+            let row: String = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                .fetch_one(&store.pool)
+                .await
+                .unwrap();
+            out.push(format!("{table}={row}"));
+        }
+        out
+    };
+    let before = fingerprint().await;
+    assert!(
+        before.iter().any(|t| t.starts_with("products=240:")),
+        "{before:?}"
+    );
+    let catalog = store::seed::parse(store_tests::DEMO_CATALOG).unwrap();
+    let report = store::seed::load(&store.pool, &catalog).await.unwrap();
+    assert_eq!(report.products_created, 0);
+    assert_eq!(report.publishable_keys[0].1, store.publishable_key);
+    assert_eq!(fingerprint().await, before);
+}
