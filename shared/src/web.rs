@@ -166,6 +166,8 @@ pub fn cors_layer(origins: &[String]) -> CorsLayer {
             CONTENT_TYPE,
             axum::http::header::AUTHORIZATION,
             HeaderName::from_static(PUBLISHABLE_KEY_HEADER),
+            // @medusajs/js-sdk sends it on every request, so browsers ask for it.
+            HeaderName::from_static("x-medusa-locale"),
         ])
         .max_age(std::time::Duration::from_secs(600));
     if origins.iter().any(|o| o == "*") {
