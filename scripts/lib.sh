@@ -143,7 +143,7 @@ port_in_use() {
 # Prints the HTTP status of a GET (000 when nothing answers).
 http_status() {
   local url=$1; shift
-  curl -s -o /dev/null -m 10 -w '%{http_code}' "$@" "$url" 2>/dev/null || true
+  curl -s -o /dev/null -m "${HTTP_TIMEOUT:-10}" -w '%{http_code}' "$@" "$url" 2>/dev/null || true
 }
 
 # ------------------------------------------------------------ PostgreSQL ---
@@ -370,6 +370,23 @@ start_watch() {
   echo "$WATCH_PID" >"$DATA_ROOT/$profile/watch.pid"
 }
 
+# Function binaries named in [workspace.metadata.lambda.watch.router].
+watch_functions() {
+  awk '/^\[/ { inside = ($0 == "[workspace.metadata.lambda.watch.router]"); next }
+       inside && /=/ { v = $0; sub(/^[^=]*=[ \t]*"/, "", v); sub(/".*$/, "", v); print v }' \
+    "$ROOT/Cargo.toml" | sort -u
+}
+
+# Builds each function the way `cargo lambda watch` does (`cargo run --bin NAME`),
+# so that its first request does not wait for a compilation.
+build_functions() {
+  local f
+  for f in $(watch_functions); do
+    log "cargo build --bin $f"
+    (cd "$ROOT" && cargo build --bin "$f")
+  done
+}
+
 # Every process in the session led by $1 (the watch and its children).
 session_pids() {
   ps -eo pid=,sid= | awk -v s="$1" '$2 == s { print $1 }'
@@ -415,7 +432,9 @@ wait_http() {
   local start=$SECONDS status last_note=$SECONDS
   log "waiting for $url to answer 200 (first request compiles the function; up to ${timeout}s)"
   while :; do
-    status="$(http_status "$url" "$@")"
+    # A long per-request timeout: a request that gives up while the function
+    # compiles stays queued in watch and fails later in its log.
+    status="$(HTTP_TIMEOUT=60 http_status "$url" "$@")"
     if [[ $status == 200 ]]; then
       ok "$url answered 200 after $((SECONDS - start))s"
       return 0
