@@ -164,6 +164,29 @@ impl TestStore {
         sqlx::query_scalar(sql).fetch_one(&self.pool).await.unwrap()
     }
 
+    /// Drops this store's database (tests leave theirs to the wiped test server).
+    pub async fn drop_database(self) {
+        let name = self
+            .database_url
+            .rsplit('/')
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        let admin = env("TEST_DATABASE_URL");
+        drop(self.router);
+        drop(self.state);
+        self.pool.close().await;
+        let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&admin)
+            .await
+            .expect("admin connection");
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+        )))
+        .execute(&mut conn)
+        .await
+        .expect("drop database");
+    }
+
     pub async fn execute(&self, sql: &'static str) {
         sqlx::query(sql).execute(&self.pool).await.unwrap();
     }

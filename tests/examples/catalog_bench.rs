@@ -1,0 +1,80 @@
+//! Server-side latency (time to a complete response body) of the catalog routes, without any Lambda emulation: requests go
+//! straight through the products router, as the Lambda runtime hands them over.
+//!
+//! Needs TEST_DATABASE_URL and TEST_REDIS_URL (scripts/bench sets them to the dev
+//! servers); works in a throw-away database that it drops at the end.
+//!
+//!     cargo run --release -p store-tests --example catalog_bench
+
+use std::time::{Duration, Instant};
+
+use store_tests::TestStore;
+
+const ITERATIONS: usize = 300;
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[index].as_secs_f64() * 1000.0
+}
+
+#[tokio::main]
+async fn main() {
+    let store = TestStore::new().await;
+    let region = store.region_id("eur").await;
+    let path = format!("/store/products?limit=20&region_id={region}");
+    let stock_path = format!("{path}&fields=%2Bvariants.inventory_quantity");
+
+    println!("{ITERATIONS} requests each, one at a time, release build, through products::router");
+    println!(
+        "{:<58} {:>9} {:>9} {:>9}",
+        "request", "p50 ms", "p90 ms", "p99 ms"
+    );
+    for (label, uri, purge) in [
+        (
+            "products?limit=20&region_id (Redis hit)",
+            path.as_str(),
+            false,
+        ),
+        (
+            "products?limit=20&region_id (miss: PostgreSQL)",
+            path.as_str(),
+            true,
+        ),
+        (
+            "... +variants.inventory_quantity (miss)",
+            stock_path.as_str(),
+            true,
+        ),
+        ("regions (Redis hit)", "/store/regions", false),
+    ] {
+        for _ in 0..20 {
+            assert_eq!(store.get(uri).await.status, 200);
+        }
+        let mut times = Vec::with_capacity(ITERATIONS);
+        for _ in 0..ITERATIONS {
+            if purge {
+                store
+                    .state
+                    .cache
+                    .purge(&store::cache::Namespace::CATALOG)
+                    .await;
+            }
+            let start = Instant::now();
+            let reply = store.get(uri).await;
+            times.push(start.elapsed());
+            assert_eq!(reply.status, 200);
+            assert_eq!(
+                reply.header("x-cache"),
+                Some(if purge { "miss" } else { "hit" })
+            );
+        }
+        times.sort();
+        println!(
+            "{label:<58} {:>9.2} {:>9.2} {:>9.2}",
+            percentile(&times, 0.5),
+            percentile(&times, 0.9),
+            percentile(&times, 0.99)
+        );
+    }
+    store.drop_database().await;
+}
