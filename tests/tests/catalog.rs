@@ -266,7 +266,10 @@ async fn browsers_on_configured_origins_pass_the_cors_preflight() {
             &[
                 ("origin", "http://localhost:8000"),
                 ("access-control-request-method", "GET"),
-                ("access-control-request-headers", "x-publishable-api-key,x-medusa-locale"),
+                (
+                    "access-control-request-headers",
+                    "x-publishable-api-key,x-medusa-locale",
+                ),
             ],
         )
         .await;
