@@ -17,7 +17,7 @@ use store::catalog::pricing::PricingContext;
 use store::catalog::products::{
     self, Extras, Grouping, Page, ProductFilter, PRODUCT_FIELDS, PRODUCT_ORDER_COLUMNS,
 };
-use store::catalog::regions::{self, RegionFilter, REGION_ORDER_COLUMNS};
+use store::catalog::regions::{self, RegionFilter, REGION_FIELDS, REGION_ORDER_COLUMNS};
 use store::query::StoreQuery;
 use store::web::{cached_json, finish_router, StoreContext};
 use store::wire::list;
@@ -68,16 +68,7 @@ async fn list_regions(
             limit: query.limit(50)?,
             offset: query.offset()?,
         };
-        query.fields(&[
-            "id",
-            "name",
-            "currency_code",
-            "automatic_taxes",
-            "countries",
-            "metadata",
-            "created_at",
-            "updated_at",
-        ])?;
+        query.fields(&REGION_FIELDS)?;
         let (items, count) = regions::list(&state.pool, &filter).await?;
         Ok(list("regions", items, count, filter.offset, filter.limit))
     })
@@ -94,6 +85,7 @@ async fn get_region(
     well_formed(&id, "reg", "region")?;
     let key = format!("{id}?{}", query.cache_key());
     cached_json(&state, Namespace::Regions, key, || async {
+        query.fields(&REGION_FIELDS)?;
         Ok(json!({ "region": regions::retrieve(&state.pool, &id).await? }))
     })
     .await

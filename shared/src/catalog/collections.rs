@@ -48,19 +48,13 @@ pub async fn list(
     limit: i64,
     offset: i64,
 ) -> ApiResult<(Vec<Collection>, i64)> {
-    let mut rows = page(pool, filter, order, limit.max(1), offset).await?;
-    let count = match rows.first() {
-        Some(row) => row.total,
-        None if offset > 0 => page(pool, filter, order, 1, 0)
-            .await?
-            .first()
-            .map_or(0, |r| r.total),
-        None => 0,
-    };
-    if limit == 0 {
-        rows.clear();
-    }
-    Ok((rows, count))
+    super::paged(
+        limit,
+        offset,
+        |c: &Collection| c.total,
+        |limit, offset| page(pool, filter, order, limit, offset),
+    )
+    .await
 }
 
 async fn page(

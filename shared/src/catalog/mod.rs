@@ -8,9 +8,36 @@ pub mod pricing;
 pub mod products;
 pub mod regions;
 
+use std::future::Future;
+
 use crate::cache::{Cache, Namespace};
+use crate::error::ApiResult;
 
 /// Drops cached store responses after a catalog write.
 pub async fn purge_store_cache(cache: &Cache) {
     cache.purge(&Namespace::CATALOG).await;
+}
+
+/// One page of a list whose rows carry `count(*) OVER ()`, and that total. `fetch` takes
+/// `(limit, offset)`; `limit=0` still learns the total, and so does a page past the end.
+pub(crate) async fn paged<T, Fut>(
+    limit: i64,
+    offset: i64,
+    total: impl Fn(&T) -> i64,
+    fetch: impl Fn(i64, i64) -> Fut,
+) -> ApiResult<(Vec<T>, i64)>
+where
+    Fut: Future<Output = ApiResult<Vec<T>>>,
+{
+    let mut rows = fetch(limit.max(1), offset).await?;
+    let count = match rows.first() {
+        Some(row) => total(row),
+        // The window count needs one row to ride on.
+        None if offset > 0 => fetch(1, 0).await?.first().map_or(0, &total),
+        None => 0,
+    };
+    if limit == 0 {
+        rows.clear();
+    }
+    Ok((rows, count))
 }

@@ -122,19 +122,13 @@ pub async fn list(
     page: Page,
     extras: &Extras,
 ) -> ApiResult<(Vec<Value>, i64)> {
-    let mut rows = fetch_page(pool, filter, page.order, page.limit.max(1), page.offset).await?;
-    let count = match rows.first() {
-        Some(row) => row.total,
-        // Past the last page: the window count needs one row to ride on.
-        None if page.offset > 0 => fetch_page(pool, filter, page.order, 1, 0)
-            .await?
-            .first()
-            .map_or(0, |r| r.total),
-        None => 0,
-    };
-    if page.limit == 0 {
-        rows.clear();
-    }
+    let (rows, count) = super::paged(
+        page.limit,
+        page.offset,
+        |p: &ProductRow| p.total,
+        |limit, offset| fetch_page(pool, filter, page.order, limit, offset),
+    )
+    .await?;
     let products = render(pool, rows, &filter.sales_channel_ids, extras).await?;
     Ok((products, count))
 }

@@ -42,23 +42,32 @@ pub struct RegionFilter {
     pub offset: i64,
 }
 
+/// Fields and relations of a region that `fields=` may name.
+pub const REGION_FIELDS: [&str; 11] = [
+    "id",
+    "name",
+    "currency_code",
+    "automatic_taxes",
+    "is_tax_inclusive",
+    "countries",
+    "metadata",
+    "created_at",
+    "updated_at",
+    "deleted_at",
+    "payment_providers",
+];
+
 pub const REGION_ORDER_COLUMNS: [&str; 5] =
     ["id", "name", "currency_code", "created_at", "updated_at"];
 
 pub async fn list(pool: &PgPool, filter: &RegionFilter) -> ApiResult<(Vec<Value>, i64)> {
-    let mut rows = page(pool, filter, filter.limit, filter.offset).await?;
-    let count = match rows.first() {
-        Some(row) => row.total,
-        // Past the last page: the window count needs one row to ride on.
-        None if filter.offset > 0 => page(pool, filter, 1, 0)
-            .await?
-            .first()
-            .map_or(0, |r| r.total),
-        None => 0,
-    };
-    if filter.limit == 0 {
-        rows.clear();
-    }
+    let (rows, count) = super::paged(
+        filter.limit,
+        filter.offset,
+        |r: &RegionWithTotal| r.total,
+        |limit, offset| page(pool, filter, limit, offset),
+    )
+    .await?;
     let regions: Vec<Region> = rows.into_iter().map(|r| r.region).collect();
     let ids: Vec<String> = regions.iter().map(|r| r.id.clone()).collect();
     let countries = countries_of(pool, &ids).await?;
@@ -90,7 +99,7 @@ async fn page(
         .bind(&filter.ids)
         .bind(&filter.currency_codes)
         .bind(filter.q.as_deref().map(escape_like))
-        .bind(limit.max(1))
+        .bind(limit)
         .bind(offset)
         .fetch_all(pool)
         .await?)
