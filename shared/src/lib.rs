@@ -8,8 +8,10 @@ pub mod db;
 pub mod error;
 pub mod id;
 pub mod money;
+pub mod payments;
 pub mod query;
 pub mod seed;
+pub mod totals;
 pub mod web;
 pub mod wire;
 

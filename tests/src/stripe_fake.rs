@@ -1,0 +1,1 @@
+//! A local HTTP fake of the Stripe PaymentIntents API (being written).
