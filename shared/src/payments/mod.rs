@@ -1,1 +1,185 @@
-//! Payment providers (being written).
+//! Payment providers: one trait, used through `dyn`, and a registry built once per cold
+//! start.
+//!
+//! - `pp_system_default` ([`system::SystemProvider`]) authorizes at once, like Medusa's
+//!   system provider (manual payments, cash on delivery, demos).
+//! - `pp_stripe_stripe` ([`stripe::StripeProvider`]) uses Stripe PaymentIntents with manual
+//!   capture: the intent is created when the payment session is initiated, the shopper
+//!   confirms it in the browser with the client secret, authorize reads its status, capture
+//!   and cancel settle it. Only present when `STRIPE_API_KEY` is set.
+//!
+//! Error messages ([`PaymentError`]) are fit to show a shopper: they never carry API keys,
+//! URLs or raw gateway bodies.
+
+pub mod stripe;
+pub mod system;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+
+pub use stripe::{verify_webhook, StripeConfig, StripeProvider, WebhookError};
+pub use system::SystemProvider;
+
+/// What a provider needs to start a payment session.
+#[derive(Debug, Clone)]
+pub struct InitiateRequest {
+    /// The payment session id (`payses_...`); also the idempotency key at the gateway, so
+    /// a retried initiate never creates a second payment.
+    pub session_id: String,
+    /// Minor units (cents).
+    pub amount: i64,
+    /// ISO 4217, lower-case.
+    pub currency_code: String,
+    pub cart_id: String,
+    pub email: Option<String>,
+}
+
+/// The outcome of an authorization attempt. `data` is the session data to store.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Authorization {
+    Authorized {
+        data: Value,
+    },
+    /// The shopper still has to act (choose a payment method, 3-D Secure, ...) or the
+    /// gateway is still processing.
+    RequiresMore {
+        data: Value,
+        message: String,
+    },
+    /// The gateway refused the payment; `message` is the gateway's, fit for the shopper.
+    Declined {
+        data: Value,
+        message: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PaymentError {
+    #[error("the payment provider did not answer in time")]
+    Timeout,
+    /// Network errors, 5xx and rate limits: worth retrying later.
+    #[error("the payment provider is unavailable: {0}")]
+    Unavailable(String),
+    /// A 4xx answer from the gateway, with its message.
+    #[error("{0}")]
+    Rejected(String),
+    /// The store is set up wrongly (bad API key, session data without an intent, ...).
+    #[error("payments are not configured correctly: {0}")]
+    Config(String),
+}
+
+#[async_trait::async_trait]
+pub trait PaymentProvider: Send + Sync {
+    /// The Medusa provider id, e.g. `pp_system_default`, `pp_stripe_stripe`.
+    fn id(&self) -> &'static str;
+    /// Starts a payment; returns the data to store on the payment session (for Stripe:
+    /// `id`, `client_secret`, `status`, ...; the storefront uses `client_secret`).
+    async fn initiate(&self, req: &InitiateRequest) -> Result<Value, PaymentError>;
+    async fn authorize(&self, data: &Value) -> Result<Authorization, PaymentError>;
+    /// Captures an authorized payment; returns the new session data.
+    async fn capture(&self, data: &Value) -> Result<Value, PaymentError>;
+    /// Releases an authorization (or abandons an unfinished payment); returns the new
+    /// session data.
+    async fn cancel(&self, data: &Value) -> Result<Value, PaymentError>;
+}
+
+/// The providers this store offers, built once per cold start.
+#[derive(Clone)]
+pub struct PaymentProviders {
+    providers: Vec<Arc<dyn PaymentProvider>>,
+    stripe_webhook_secret: Option<String>,
+}
+
+impl std::fmt::Debug for PaymentProviders {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PaymentProviders")
+            .field("ids", &self.ids())
+            .field(
+                "stripe_webhook_secret",
+                &self.stripe_webhook_secret.as_ref().map(|_| "<redacted>"),
+            )
+            .finish()
+    }
+}
+
+pub const DEFAULT_STRIPE_API_BASE: &str = "https://api.stripe.com";
+pub const DEFAULT_STRIPE_TIMEOUT: Duration = Duration::from_millis(10_000);
+
+impl PaymentProviders {
+    /// `pp_system_default` always; `pp_stripe_stripe` when `STRIPE_API_KEY` is set
+    /// (with `STRIPE_API_BASE`, `STRIPE_TIMEOUT_MS`, `STRIPE_WEBHOOK_SECRET`).
+    pub fn from_env() -> Self {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// [`from_env`](Self::from_env) with the variables read through `get`.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Self {
+        let non_empty = |name: &str| {
+            get(name)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+        let stripe = non_empty("STRIPE_API_KEY").map(|api_key| {
+            let timeout = match non_empty("STRIPE_TIMEOUT_MS").map(|v| v.parse::<u64>()) {
+                Some(Ok(ms)) if ms > 0 => Duration::from_millis(ms),
+                Some(_) => {
+                    tracing::warn!(
+                        "STRIPE_TIMEOUT_MS is not a positive number of milliseconds; using {} ms",
+                        DEFAULT_STRIPE_TIMEOUT.as_millis()
+                    );
+                    DEFAULT_STRIPE_TIMEOUT
+                }
+                None => DEFAULT_STRIPE_TIMEOUT,
+            };
+            StripeConfig {
+                api_key,
+                api_base: non_empty("STRIPE_API_BASE")
+                    .unwrap_or_else(|| DEFAULT_STRIPE_API_BASE.to_string()),
+                timeout,
+                webhook_secret: non_empty("STRIPE_WEBHOOK_SECRET"),
+            }
+        });
+        Self::new(stripe)
+    }
+
+    /// The system provider, plus Stripe when `stripe` is given. A Stripe client that
+    /// cannot be built (TLS set-up) is logged and left out.
+    pub fn new(stripe: Option<StripeConfig>) -> Self {
+        let mut providers: Vec<Arc<dyn PaymentProvider>> = vec![Arc::new(SystemProvider)];
+        let mut stripe_webhook_secret = None;
+        if let Some(config) = stripe {
+            let secret = config.webhook_secret.clone();
+            match StripeProvider::new(config) {
+                Ok(provider) => {
+                    providers.push(Arc::new(provider));
+                    stripe_webhook_secret = secret;
+                }
+                Err(error) => tracing::error!(%error, "Stripe is configured but unusable"),
+            }
+        }
+        PaymentProviders {
+            providers,
+            stripe_webhook_secret,
+        }
+    }
+
+    pub fn get(&self, id: &str) -> Option<&dyn PaymentProvider> {
+        self.providers
+            .iter()
+            .find(|p| p.id() == id)
+            .map(|p| p.as_ref())
+    }
+
+    /// Provider ids, system first.
+    pub fn ids(&self) -> Vec<&'static str> {
+        self.providers.iter().map(|p| p.id()).collect()
+    }
+
+    /// The endpoint secret for [`verify_webhook`] (`STRIPE_WEBHOOK_SECRET`), when Stripe is
+    /// enabled and the secret is set.
+    pub fn stripe_webhook_secret(&self) -> Option<&str> {
+        self.stripe_webhook_secret.as_deref()
+    }
+}
