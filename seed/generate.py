@@ -157,5 +157,16 @@ catalog = {
     "categories": categories,
     "collections": collections,
     "products": products,
+    "shipping_options": [
+        {"region": "Europe", "name": "Standard Shipping", "amount": 495, "free_over_amount": 7500},
+        {"region": "Europe", "name": "Express Shipping", "amount": 1495, "type_code": "express"},
+        {"region": "United States", "name": "Standard Shipping", "amount": 695, "free_over_amount": 10000},
+        {"region": "United States", "name": "Express Shipping", "amount": 1995, "type_code": "express"},
+    ],
+    "promotions": [
+        {"code": "WELCOME10", "method": "percentage", "value": 1000},
+        {"code": "TENOFF", "method": "fixed", "value": 1000, "currency_code": "eur", "min_item_subtotal": 5000},
+        {"code": "LAUNCH50", "method": "percentage", "value": 5000, "usage_limit": 100},
+    ],
 }
 print(json.dumps(catalog, indent=1, ensure_ascii=False))

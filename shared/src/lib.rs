@@ -2,12 +2,16 @@
 //! configuration, the response cache, and the HTTP plumbing around them.
 
 pub mod cache;
+pub mod cart;
 pub mod catalog;
+pub mod checkout;
 pub mod config;
 pub mod db;
 pub mod error;
 pub mod id;
+pub mod inventory;
 pub mod money;
+pub mod orders;
 pub mod payments;
 pub mod query;
 pub mod seed;

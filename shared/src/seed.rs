@@ -23,6 +23,48 @@ pub struct CatalogFile {
     #[serde(default)]
     pub collections: Vec<Collection>,
     pub products: Vec<Product>,
+    #[serde(default)]
+    pub shipping_options: Vec<ShippingOption>,
+    #[serde(default)]
+    pub promotions: Vec<Promotion>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShippingOption {
+    /// Region name.
+    pub region: String,
+    pub name: String,
+    /// Minor units of the region's currency.
+    pub amount: i64,
+    #[serde(default)]
+    pub free_over_amount: Option<i64>,
+    #[serde(default = "standard")]
+    pub type_code: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Promotion {
+    pub code: String,
+    /// `percentage` (value in basis points) or `fixed` (value in minor units of `currency_code`).
+    pub method: String,
+    pub value: i64,
+    #[serde(default)]
+    pub currency_code: Option<String>,
+    #[serde(default)]
+    pub is_automatic: bool,
+    #[serde(default)]
+    pub usage_limit: Option<i64>,
+    #[serde(default)]
+    pub min_item_subtotal: Option<i64>,
+    /// Product handles; empty means the whole order.
+    #[serde(default)]
+    pub products: Vec<String>,
+}
+
+fn standard() -> String {
+    "standard".into()
 }
 
 #[derive(Debug, Deserialize)]
@@ -348,6 +390,72 @@ async fn load_in(tx: &mut PgConnection, catalog: &CatalogFile) -> Result<SeedRep
         } else {
             report.products_existing += 1;
         }
+    }
+
+    for option in &catalog.shipping_options {
+        let region_id: String = sqlx::query_scalar("SELECT id FROM regions WHERE name = $1")
+            .bind(&option.region)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| SeedError::Unknown {
+                kind: "region",
+                name: option.region.clone(),
+            })?;
+        let label: String = option
+            .type_code
+            .split('-')
+            .map(|w| w[..1].to_uppercase() + &w[1..])
+            .collect::<Vec<_>>()
+            .join(" ");
+        sqlx::query(
+            "INSERT INTO shipping_options (id, name, region_id, amount, free_over_amount, type_code, type_label)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (region_id, name) DO NOTHING",
+        )
+        .bind(new_id("so"))
+        .bind(&option.name)
+        .bind(region_id)
+        .bind(option.amount)
+        .bind(option.free_over_amount)
+        .bind(&option.type_code)
+        .bind(label)
+        .execute(&mut *tx)
+        .await?;
+    }
+
+    for promotion in &catalog.promotions {
+        let mut product_ids = Vec::new();
+        for handle in &promotion.products {
+            let id: String = sqlx::query_scalar("SELECT id FROM products WHERE handle = $1")
+                .bind(handle)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or_else(|| SeedError::Unknown {
+                    kind: "product",
+                    name: handle.clone(),
+                })?;
+            product_ids.push(id);
+        }
+        sqlx::query(
+            "INSERT INTO promotions (id, code, is_automatic, method, value, currency_code, target,
+                                     target_product_ids, usage_limit, min_item_subtotal)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (code) DO NOTHING",
+        )
+        .bind(new_id("promo"))
+        .bind(&promotion.code)
+        .bind(promotion.is_automatic)
+        .bind(&promotion.method)
+        .bind(promotion.value)
+        .bind(&promotion.currency_code)
+        .bind(if product_ids.is_empty() {
+            "order"
+        } else {
+            "items"
+        })
+        .bind(&product_ids)
+        .bind(promotion.usage_limit)
+        .bind(promotion.min_item_subtotal)
+        .execute(&mut *tx)
+        .await?;
     }
     Ok(report)
 }

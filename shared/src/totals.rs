@@ -85,7 +85,7 @@ pub enum DiscountTarget {
 }
 
 /// Every total of a cart or order, with Medusa's field names.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
 pub struct Totals {
     pub item_subtotal: i64,
     pub item_tax_total: i64,

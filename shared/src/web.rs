@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequest, FromRequestParts};
 use axum::http::header::{HeaderName, HeaderValue, CONTENT_TYPE};
 use axum::http::request::Parts;
 use axum::http::{Method, StatusCode};
@@ -19,6 +19,7 @@ use crate::cache::{Cache, Namespace};
 use crate::catalog::channels;
 use crate::config::Config;
 use crate::error::{ApiError, ErrorType};
+use crate::payments::PaymentProviders;
 
 pub const PUBLISHABLE_KEY_HEADER: &str = "x-publishable-api-key";
 pub const CACHE_STATUS_HEADER: &str = "x-cache";
@@ -28,6 +29,7 @@ pub struct AppState {
     pub pool: PgPool,
     pub cache: Cache,
     pub config: Arc<Config>,
+    pub payments: PaymentProviders,
 }
 
 impl AppState {
@@ -47,11 +49,18 @@ impl AppState {
             pool,
             cache,
             config: Arc::new(config),
+            payments: PaymentProviders::new(None),
         })
     }
 
+    /// The state a function builds at cold start, from the environment.
     pub fn from_env() -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
-        Ok(Self::new(Config::from_env()?)?)
+        Ok(Self::new(Config::from_env()?)?.with_payments(PaymentProviders::from_env()))
+    }
+
+    pub fn with_payments(mut self, payments: PaymentProviders) -> Self {
+        self.payments = payments;
+        self
     }
 }
 
@@ -117,6 +126,40 @@ impl FromRequestParts<AppState> for StoreContext {
                 .await;
         }
         Ok(StoreContext { sales_channel_ids })
+    }
+}
+
+/// A JSON request body; anything malformed or unknown is a 400 that says what.
+pub struct JsonBody<T>(pub T);
+
+impl<T, S> FromRequest<S> for JsonBody<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
+        let bytes = axum::body::Bytes::from_request(request, state)
+            .await
+            .map_err(|e| ApiError::invalid_data(format!("Invalid request body: {e}")))?;
+        // No body at all reads as `{}`, so a missing field is named in the error.
+        let text: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
+            b"{}"
+        } else {
+            &bytes
+        };
+        let mut deserializer = serde_json::Deserializer::from_slice(text);
+        serde_path_to_error::deserialize(&mut deserializer)
+            .map(JsonBody)
+            .map_err(|e| {
+                let path = e.path().to_string();
+                if path == "." {
+                    ApiError::invalid_data(format!("Invalid request: {}", e.inner()))
+                } else {
+                    ApiError::invalid_data(format!("Invalid request: '{path}': {}", e.inner()))
+                }
+            })
     }
 }
 

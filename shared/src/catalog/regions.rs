@@ -112,11 +112,11 @@ struct RegionWithTotal {
     total: i64,
 }
 
-pub async fn find(pool: &PgPool, id: &str) -> ApiResult<Option<Region>> {
+pub async fn find<'e>(db: impl sqlx::PgExecutor<'e>, id: &str) -> ApiResult<Option<Region>> {
     Ok(
         sqlx::query_as("SELECT * FROM regions WHERE id = $1 AND deleted_at IS NULL")
             .bind(id)
-            .fetch_optional(pool)
+            .fetch_optional(db)
             .await?,
     )
 }

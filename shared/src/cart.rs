@@ -1,0 +1,1335 @@
+//! Carts: lines, addresses, promotions and shipping, priced on the server. Every change
+//! is one transaction that locks the cart row, so concurrent edits and a concurrent
+//! completion never interleave.
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+use sqlx::{PgConnection, PgPool};
+
+use crate::catalog::regions::{self, Region};
+use crate::error::{ApiError, ApiResult};
+use crate::id::{is_well_formed, new_id};
+use crate::inventory;
+use crate::money::to_major;
+use crate::totals::{
+    self, Computed, DiscountMethod, DiscountTarget, LineInput, PromotionInput, PromotionRules,
+    ShippingInput,
+};
+use crate::wire::{optional_timestamp, timestamp};
+
+/// The largest quantity one line may hold.
+pub const MAX_QUANTITY: i64 = 10_000;
+/// The most lines a cart may hold.
+pub const MAX_LINES: usize = 200;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CartRow {
+    pub id: String,
+    pub region_id: String,
+    pub currency_code: String,
+    pub sales_channel_id: String,
+    pub email: Option<String>,
+    pub customer_id: Option<String>,
+    pub shipping_address: Option<Value>,
+    pub billing_address: Option<Value>,
+    pub metadata: Option<Value>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LineRow {
+    pub id: String,
+    pub cart_id: String,
+    pub variant_id: String,
+    pub product_id: String,
+    pub title: String,
+    pub thumbnail: Option<String>,
+    pub quantity: i32,
+    pub unit_price: i64,
+    pub is_tax_inclusive: bool,
+    pub requires_shipping: bool,
+    pub discountable: bool,
+    pub product_title: String,
+    pub product_handle: String,
+    pub product_subtitle: Option<String>,
+    pub product_description: Option<String>,
+    pub variant_sku: Option<String>,
+    pub variant_title: String,
+    pub metadata: Value,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ShippingOptionRow {
+    pub id: String,
+    pub name: String,
+    pub region_id: String,
+    pub price_type: String,
+    pub amount: i64,
+    pub free_over_amount: Option<i64>,
+    pub type_code: String,
+    pub type_label: String,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ShippingMethodRow {
+    pub id: String,
+    pub shipping_option_id: String,
+    pub name: String,
+    pub data: Value,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PromotionRow {
+    pub id: String,
+    pub code: String,
+    pub is_automatic: bool,
+    pub is_active: bool,
+    pub method: String,
+    pub value: i64,
+    pub currency_code: Option<String>,
+    pub target: String,
+    pub target_product_ids: Vec<String>,
+    pub per_unit: bool,
+    pub starts_at: Option<DateTime<Utc>>,
+    pub ends_at: Option<DateTime<Utc>>,
+    pub usage_limit: Option<i64>,
+    pub usage_count: i64,
+    pub min_item_subtotal: Option<i64>,
+}
+
+impl PromotionRow {
+    fn rules(&self) -> PromotionRules {
+        PromotionRules {
+            starts_at: self.starts_at,
+            ends_at: self.ends_at,
+            usage_limit: self.usage_limit,
+            usage_count: self.usage_count,
+            min_item_subtotal: self.min_item_subtotal,
+            currency_code: self.currency_code.clone(),
+            is_active: self.is_active,
+        }
+    }
+
+    fn input(&self) -> PromotionInput {
+        let method = if self.method == "percentage" {
+            DiscountMethod::Percentage {
+                bps: self.value as i32,
+            }
+        } else {
+            DiscountMethod::Fixed { amount: self.value }
+        };
+        let target = if self.target == "items" {
+            DiscountTarget::Items {
+                product_ids: self.target_product_ids.clone(),
+                variant_ids: Vec::new(),
+                per_unit: self.per_unit,
+            }
+        } else {
+            DiscountTarget::Order
+        };
+        PromotionInput {
+            id: self.id.clone(),
+            code: self.code.clone(),
+            method,
+            target,
+        }
+    }
+
+    /// Medusa's `application_method` for a promotion.
+    pub fn render(&self) -> Value {
+        let value = if self.method == "percentage" {
+            Value::from(self.value as f64 / 100.0)
+        } else {
+            to_major(self.value, self.currency_code.as_deref().unwrap_or("eur"))
+        };
+        json!({
+            "id": self.id, "code": self.code, "is_automatic": self.is_automatic,
+            "application_method": {
+                "type": self.method, "value": value, "currency_code": self.currency_code,
+                "target_type": self.target, "allocation": if self.per_unit { "each" } else { "across" },
+            },
+        })
+    }
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PaymentCollectionRow {
+    pub id: String,
+    pub cart_id: String,
+    pub order_id: Option<String>,
+    pub currency_code: String,
+    pub amount: i64,
+    pub status: String,
+    pub authorized_amount: Option<i64>,
+    pub captured_amount: Option<i64>,
+    pub refunded_amount: Option<i64>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PaymentSessionRow {
+    pub id: String,
+    pub payment_collection_id: String,
+    pub provider_id: String,
+    pub currency_code: String,
+    pub amount: i64,
+    pub data: Value,
+    pub status: String,
+    pub authorized_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A cart with everything needed to price and show it.
+#[derive(Debug, Clone)]
+pub struct Cart {
+    pub row: CartRow,
+    pub region: Region,
+    pub lines: Vec<LineRow>,
+    pub shipping: Option<(ShippingMethodRow, ShippingOptionRow)>,
+    /// Promotions that apply now: codes on the cart and automatic ones, rules passed.
+    pub promotions: Vec<PromotionRow>,
+    pub payment: Option<(PaymentCollectionRow, Vec<PaymentSessionRow>)>,
+    pub computed: Computed,
+}
+
+impl Cart {
+    pub fn is_completed(&self) -> bool {
+        self.row.completed_at.is_some()
+    }
+
+    pub fn total(&self) -> i64 {
+        self.computed.totals.total
+    }
+
+    /// The sum of line price bases before discounts, which promotion minimums and free
+    /// shipping thresholds are measured against.
+    pub fn item_basis_total(&self) -> i64 {
+        item_basis_total(&self.lines)
+    }
+}
+
+fn item_basis_total(lines: &[LineRow]) -> i64 {
+    lines
+        .iter()
+        .map(|l| l.unit_price * i64::from(l.quantity))
+        .sum()
+}
+
+pub fn not_found(id: &str) -> ApiError {
+    ApiError::not_found(format!("Cart with id '{id}' not found"))
+}
+
+fn check_id(id: &str) -> ApiResult<()> {
+    if is_well_formed(id, "cart") {
+        Ok(())
+    } else {
+        Err(ApiError::invalid_data(format!(
+            "Invalid cart id {id:?}: expected an id starting with cart_"
+        )))
+    }
+}
+
+/// Loads and prices a cart. With `lock`, the cart row stays locked until the caller's
+/// transaction ends.
+pub async fn load(conn: &mut PgConnection, id: &str, lock: bool) -> ApiResult<Cart> {
+    check_id(id)?;
+    let sql = if lock {
+        "SELECT * FROM carts WHERE id = $1 FOR UPDATE"
+    } else {
+        "SELECT * FROM carts WHERE id = $1"
+    };
+    let row: CartRow = sqlx::query_as(sql)
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    let region = regions::find(&mut *conn, &row.region_id)
+        .await?
+        .ok_or_else(|| {
+            ApiError::invalid_data(format!(
+                "The cart's region {} no longer exists",
+                row.region_id
+            ))
+        })?;
+    let lines: Vec<LineRow> =
+        sqlx::query_as("SELECT * FROM cart_line_items WHERE cart_id = $1 ORDER BY created_at, id")
+            .bind(id)
+            .fetch_all(&mut *conn)
+            .await?;
+    let shipping: Option<(ShippingMethodRow, ShippingOptionRow)> = match sqlx::query_as::<_, ShippingMethodRow>(
+        "SELECT id, shipping_option_id, name, data, created_at FROM cart_shipping_methods WHERE cart_id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?
+    {
+        None => None,
+        Some(method) => shipping_option(&mut *conn, &method.shipping_option_id)
+            .await?
+            .map(|option| (method, option)),
+    };
+    let candidates: Vec<PromotionRow> = sqlx::query_as(
+        "SELECT p.* FROM promotions p
+          WHERE p.id IN (SELECT promotion_id FROM cart_promotions WHERE cart_id = $1)
+             OR (p.is_automatic AND p.is_active)
+          ORDER BY p.is_automatic DESC, p.code",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let payment = match sqlx::query_as::<_, PaymentCollectionRow>(
+        "SELECT * FROM payment_collections WHERE cart_id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?
+    {
+        None => None,
+        Some(collection) => {
+            let sessions: Vec<PaymentSessionRow> = sqlx::query_as(
+                "SELECT * FROM payment_sessions WHERE payment_collection_id = $1 ORDER BY created_at, id",
+            )
+            .bind(&collection.id)
+            .fetch_all(&mut *conn)
+            .await?;
+            Some((collection, sessions))
+        }
+    };
+    let now = Utc::now();
+    let basis = item_basis_total(&lines);
+    let promotions: Vec<PromotionRow> = candidates
+        .into_iter()
+        .filter(|p| totals::check_rules(&p.rules(), now, &row.currency_code, basis).is_ok())
+        .collect();
+    let computed = price(
+        &region,
+        &lines,
+        shipping.as_ref().map(|(_, o)| o),
+        &promotions,
+    );
+    Ok(Cart {
+        row,
+        region,
+        lines,
+        shipping,
+        promotions,
+        payment,
+        computed,
+    })
+}
+
+/// A shipping option's price for a cart: flat, or free above its threshold.
+pub fn shipping_amount(option: &ShippingOptionRow, item_basis_total: i64) -> i64 {
+    match option.free_over_amount {
+        Some(threshold) if item_basis_total >= threshold => 0,
+        _ => option.amount,
+    }
+}
+
+fn price(
+    region: &Region,
+    lines: &[LineRow],
+    option: Option<&ShippingOptionRow>,
+    promotions: &[PromotionRow],
+) -> Computed {
+    let line_inputs: Vec<LineInput> = lines
+        .iter()
+        .map(|l| LineInput {
+            id: l.id.clone(),
+            product_id: l.product_id.clone(),
+            variant_id: l.variant_id.clone(),
+            unit_price: l.unit_price,
+            quantity: i64::from(l.quantity),
+            is_tax_inclusive: l.is_tax_inclusive,
+            tax_rate_bps: region.tax_rate_bps,
+            discountable: l.discountable,
+        })
+        .collect();
+    let shipping: Vec<ShippingInput> = option
+        .map(|o| ShippingInput {
+            id: o.id.clone(),
+            amount: shipping_amount(o, item_basis_total(lines)),
+            is_tax_inclusive: region.is_tax_inclusive,
+            tax_rate_bps: region.tax_rate_bps,
+        })
+        .into_iter()
+        .collect();
+    let promotions: Vec<PromotionInput> = promotions.iter().map(PromotionRow::input).collect();
+    totals::compute(&line_inputs, &shipping, &promotions)
+}
+
+async fn shipping_option(
+    conn: &mut PgConnection,
+    id: &str,
+) -> ApiResult<Option<ShippingOptionRow>> {
+    Ok(sqlx::query_as(
+        "SELECT id, name, region_id, price_type, amount, free_over_amount, type_code, type_label
+           FROM shipping_options WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?)
+}
+
+// ---------------------------------------------------------------- input ---
+
+/// A postal address as Medusa's storefronts send it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AddressInput {
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub company: Option<String>,
+    pub address_1: Option<String>,
+    pub address_2: Option<String>,
+    pub city: Option<String>,
+    pub country_code: Option<String>,
+    pub province: Option<String>,
+    pub postal_code: Option<String>,
+    pub phone: Option<String>,
+    pub metadata: Option<Map<String, Value>>,
+}
+
+impl AddressInput {
+    /// Checks lengths and that the country is one the region serves; returns the stored form.
+    fn validate(self, field: &str, region: &Region, countries: &[String]) -> ApiResult<Value> {
+        let texts = [
+            ("first_name", &self.first_name),
+            ("last_name", &self.last_name),
+            ("company", &self.company),
+            ("address_1", &self.address_1),
+            ("address_2", &self.address_2),
+            ("city", &self.city),
+            ("province", &self.province),
+            ("postal_code", &self.postal_code),
+            ("phone", &self.phone),
+        ];
+        for (name, value) in texts {
+            if value.as_ref().is_some_and(|v| v.chars().count() > 255) {
+                return Err(ApiError::invalid_data(format!(
+                    "{field}.{name} is longer than 255 characters"
+                )));
+            }
+        }
+        let country_code = match &self.country_code {
+            None => None,
+            Some(code) => {
+                let code = code.trim().to_ascii_lowercase();
+                if !countries.contains(&code) {
+                    return Err(ApiError::invalid_data(format!(
+                        "Country with code {code} is not within region {}",
+                        region.name
+                    )));
+                }
+                Some(code)
+            }
+        };
+        Ok(json!({
+            "id": new_id("caaddr"),
+            "first_name": self.first_name, "last_name": self.last_name, "company": self.company,
+            "address_1": self.address_1, "address_2": self.address_2, "city": self.city,
+            "country_code": country_code, "province": self.province, "postal_code": self.postal_code,
+            "phone": self.phone, "metadata": self.metadata,
+        }))
+    }
+}
+
+/// An email address: one `@`, something on both sides, a dot in the domain, no spaces.
+pub fn validate_email(raw: &str) -> ApiResult<String> {
+    let email = raw.trim();
+    let valid = email.len() <= 254
+        && !email.chars().any(char::is_whitespace)
+        && match email.split_once('@') {
+            Some((local, domain)) => {
+                !local.is_empty()
+                    && !domain.contains('@')
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+            }
+            None => false,
+        };
+    if valid {
+        Ok(email.to_string())
+    } else {
+        Err(ApiError::invalid_data(format!(
+            "Invalid email address {raw:?}"
+        )))
+    }
+}
+
+fn check_quantity(quantity: i64, allow_zero: bool) -> ApiResult<i32> {
+    let min = if allow_zero { 0 } else { 1 };
+    if quantity < min || quantity > MAX_QUANTITY {
+        return Err(ApiError::invalid_data(format!(
+            "Invalid request: 'quantity' must be between {min} and {MAX_QUANTITY}, got {quantity}"
+        )));
+    }
+    Ok(quantity as i32)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LineInputBody {
+    pub variant_id: String,
+    pub quantity: i64,
+    pub metadata: Option<Map<String, Value>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateCart {
+    pub region_id: Option<String>,
+    pub email: Option<String>,
+    pub currency_code: Option<String>,
+    pub items: Option<Vec<LineInputBody>>,
+    pub shipping_address: Option<AddressInput>,
+    pub billing_address: Option<AddressInput>,
+    pub sales_channel_id: Option<String>,
+    pub promo_codes: Option<Vec<String>>,
+    pub metadata: Option<Map<String, Value>>,
+    pub customer_id: Option<Value>,
+    pub locale: Option<Value>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateCart {
+    pub region_id: Option<String>,
+    pub email: Option<String>,
+    pub shipping_address: Option<AddressInput>,
+    pub billing_address: Option<AddressInput>,
+    pub sales_channel_id: Option<String>,
+    pub promo_codes: Option<Vec<String>>,
+    pub metadata: Option<Map<String, Value>>,
+    pub locale: Option<Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateLine {
+    pub quantity: i64,
+    pub metadata: Option<Map<String, Value>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PromoCodes {
+    pub promo_codes: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AddShippingMethod {
+    pub option_id: String,
+    pub data: Option<Map<String, Value>>,
+}
+
+// ------------------------------------------------------------ commands ---
+
+/// Creates a cart in the key's sales channel (or the one asked for, if the key has it)
+/// and the region's currency.
+pub async fn create(pool: &PgPool, key_channels: &[String], input: CreateCart) -> ApiResult<Cart> {
+    let mut tx = pool.begin().await?;
+    let region = match &input.region_id {
+        Some(id) => {
+            if !is_well_formed(id, "reg") {
+                return Err(ApiError::invalid_data(format!("Invalid region_id {id:?}")));
+            }
+            regions::find(&mut *tx, id)
+                .await?
+                .ok_or_else(|| ApiError::not_found(format!("Region with id: {id} was not found")))?
+        }
+        None => default_region(&mut tx, input.currency_code.as_deref()).await?,
+    };
+    if let Some(currency) = &input.currency_code {
+        if !currency.eq_ignore_ascii_case(&region.currency_code) {
+            return Err(ApiError::invalid_data(format!(
+                "Currency {currency} is not used in region {} ({})",
+                region.name, region.currency_code
+            )));
+        }
+    }
+    let sales_channel_id = match &input.sales_channel_id {
+        Some(id) if key_channels.contains(id) => id.clone(),
+        Some(id) => {
+            return Err(ApiError::invalid_data(format!(
+                "Sales channel {id} is not part of the publishable key"
+            )))
+        }
+        None => key_channels
+            .first()
+            .cloned()
+            .ok_or_else(|| ApiError::invalid_data("The publishable key has no sales channel"))?,
+    };
+    let id = new_id("cart");
+    sqlx::query(
+        "INSERT INTO carts (id, region_id, currency_code, sales_channel_id, metadata) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(&id)
+    .bind(&region.id)
+    .bind(&region.currency_code)
+    .bind(&sales_channel_id)
+    .bind(input.metadata.map(Value::Object))
+    .execute(&mut *tx)
+    .await?;
+    let update = UpdateCart {
+        email: input.email,
+        shipping_address: input.shipping_address,
+        billing_address: input.billing_address,
+        promo_codes: input.promo_codes,
+        ..UpdateCart::default()
+    };
+    apply_update(&mut tx, &id, key_channels, update).await?;
+    for item in input.items.unwrap_or_default() {
+        add_line_in(&mut tx, &id, item).await?;
+    }
+    let cart = load(&mut tx, &id, false).await?;
+    tx.commit().await?;
+    Ok(cart)
+}
+
+async fn default_region(conn: &mut PgConnection, currency: Option<&str>) -> ApiResult<Region> {
+    let region: Option<Region> = sqlx::query_as(
+        "SELECT * FROM regions WHERE deleted_at IS NULL AND ($1::text IS NULL OR currency_code = lower($1))
+          ORDER BY created_at, id LIMIT 1",
+    )
+    .bind(currency)
+    .fetch_optional(&mut *conn)
+    .await?;
+    region.ok_or_else(|| match currency {
+        Some(c) => ApiError::invalid_data(format!("No region uses the currency {c}")),
+        None => ApiError::invalid_data("The store has no region; create one first"),
+    })
+}
+
+/// Locks an open cart for a change; a completed cart cannot change.
+async fn lock_open(conn: &mut PgConnection, id: &str) -> ApiResult<CartRow> {
+    check_id(id)?;
+    let row: CartRow = sqlx::query_as("SELECT * FROM carts WHERE id = $1 FOR UPDATE")
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    if row.completed_at.is_some() {
+        return Err(ApiError::invalid_data(format!(
+            "Cart {id} is already completed."
+        )));
+    }
+    Ok(row)
+}
+
+pub async fn update(
+    pool: &PgPool,
+    id: &str,
+    key_channels: &[String],
+    input: UpdateCart,
+) -> ApiResult<Cart> {
+    let mut tx = pool.begin().await?;
+    lock_open(&mut tx, id).await?;
+    apply_update(&mut tx, id, key_channels, input).await?;
+    let cart = load(&mut tx, id, false).await?;
+    tx.commit().await?;
+    Ok(cart)
+}
+
+async fn apply_update(
+    conn: &mut PgConnection,
+    id: &str,
+    key_channels: &[String],
+    input: UpdateCart,
+) -> ApiResult<()> {
+    if let Some(region_id) = &input.region_id {
+        if !is_well_formed(region_id, "reg") {
+            return Err(ApiError::invalid_data(format!(
+                "Invalid region_id {region_id:?}"
+            )));
+        }
+        let region = regions::find(&mut *conn, region_id).await?.ok_or_else(|| {
+            ApiError::not_found(format!("Region with id: {region_id} was not found"))
+        })?;
+        sqlx::query(
+            "UPDATE carts SET region_id = $2, currency_code = $3, updated_at = now() WHERE id = $1",
+        )
+        .bind(id)
+        .bind(&region.id)
+        .bind(&region.currency_code)
+        .execute(&mut *conn)
+        .await?;
+        // A new region means a new currency and tax: reprice every line, drop shipping
+        // (options are per region).
+        reprice_lines(conn, id, &region).await?;
+        sqlx::query("DELETE FROM cart_shipping_methods WHERE cart_id = $1")
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    if let Some(channel) = &input.sales_channel_id {
+        if !key_channels.contains(channel) {
+            return Err(ApiError::invalid_data(format!(
+                "Sales channel {channel} is not part of the publishable key"
+            )));
+        }
+        sqlx::query("UPDATE carts SET sales_channel_id = $2, updated_at = now() WHERE id = $1")
+            .bind(id)
+            .bind(channel)
+            .execute(&mut *conn)
+            .await?;
+    }
+    if let Some(email) = &input.email {
+        sqlx::query("UPDATE carts SET email = $2, updated_at = now() WHERE id = $1")
+            .bind(id)
+            .bind(validate_email(email)?)
+            .execute(&mut *conn)
+            .await?;
+    }
+    if input.shipping_address.is_some() || input.billing_address.is_some() {
+        let region_id: String = sqlx::query_scalar("SELECT region_id FROM carts WHERE id = $1")
+            .bind(id)
+            .fetch_one(&mut *conn)
+            .await?;
+        let region = regions::find(&mut *conn, &region_id)
+            .await?
+            .ok_or_else(|| ApiError::invalid_data("The cart's region no longer exists"))?;
+        let countries: Vec<String> =
+            sqlx::query_scalar("SELECT iso_2 FROM region_countries WHERE region_id = $1")
+                .bind(&region.id)
+                .fetch_all(&mut *conn)
+                .await?;
+        if let Some(address) = input.shipping_address {
+            let address = address.validate("shipping_address", &region, &countries)?;
+            sqlx::query("UPDATE carts SET shipping_address = $2, updated_at = now() WHERE id = $1")
+                .bind(id)
+                .bind(address)
+                .execute(&mut *conn)
+                .await?;
+        }
+        if let Some(address) = input.billing_address {
+            let address = address.validate("billing_address", &region, &countries)?;
+            sqlx::query("UPDATE carts SET billing_address = $2, updated_at = now() WHERE id = $1")
+                .bind(id)
+                .bind(address)
+                .execute(&mut *conn)
+                .await?;
+        }
+    }
+    if let Some(metadata) = input.metadata {
+        sqlx::query("UPDATE carts SET metadata = $2, updated_at = now() WHERE id = $1")
+            .bind(id)
+            .bind(Value::Object(metadata))
+            .execute(&mut *conn)
+            .await?;
+    }
+    if let Some(codes) = input.promo_codes {
+        // On a cart update, the list replaces the codes (as Medusa does).
+        sqlx::query("DELETE FROM cart_promotions WHERE cart_id = $1")
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+        add_promotions_in(conn, id, &codes).await?;
+    }
+    Ok(())
+}
+
+/// The variant as a cart line sees it, if it can be sold in this channel and currency.
+#[derive(sqlx::FromRow)]
+struct SellableVariant {
+    variant_id: String,
+    product_id: String,
+    product_title: String,
+    product_handle: String,
+    product_subtitle: Option<String>,
+    product_description: Option<String>,
+    thumbnail: Option<String>,
+    discountable: bool,
+    variant_title: String,
+    variant_sku: Option<String>,
+    amount: Option<i64>,
+}
+
+async fn sellable_variant(
+    conn: &mut PgConnection,
+    cart: &CartRow,
+    variant_id: &str,
+) -> ApiResult<SellableVariant> {
+    let unknown = || {
+        ApiError::invalid_data(format!(
+            "Variants {variant_id} do not exist or belong to a product that is not published"
+        ))
+    };
+    if !is_well_formed(variant_id, "variant") {
+        return Err(unknown());
+    }
+    let variant: SellableVariant = sqlx::query_as(
+        "SELECT v.id AS variant_id, p.id AS product_id, p.title AS product_title, p.handle AS product_handle,
+                p.subtitle AS product_subtitle, p.description AS product_description, p.thumbnail,
+                p.discountable, v.title AS variant_title, v.sku AS variant_sku,
+                (SELECT amount FROM prices WHERE variant_id = v.id AND currency_code = $2 AND price_list_id IS NULL) AS amount
+           FROM product_variants v JOIN products p ON p.id = v.product_id
+          WHERE v.id = $1 AND v.deleted_at IS NULL AND p.deleted_at IS NULL AND p.status = 'published'
+            AND EXISTS (SELECT 1 FROM product_sales_channels s WHERE s.product_id = p.id AND s.sales_channel_id = $3)",
+    )
+    .bind(variant_id)
+    .bind(&cart.currency_code)
+    .bind(&cart.sales_channel_id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or_else(unknown)?;
+    if variant.amount.is_none() {
+        return Err(ApiError::invalid_data(format!(
+            "Variant {variant_id} has no price in {}",
+            cart.currency_code
+        )));
+    }
+    Ok(variant)
+}
+
+async fn check_stock(
+    conn: &mut PgConnection,
+    cart: &CartRow,
+    variant_id: &str,
+    quantity: i64,
+) -> ApiResult<()> {
+    if let Some(available) =
+        inventory::available_for_variant(conn, variant_id, &cart.sales_channel_id).await?
+    {
+        if quantity > available {
+            return Err(ApiError::invalid_data(format!(
+                "Variant {variant_id} does not have the required inventory: {quantity} asked, {available} available"
+            )));
+        }
+    }
+    Ok(())
+}
+
+pub async fn add_line(pool: &PgPool, id: &str, input: LineInputBody) -> ApiResult<Cart> {
+    let mut tx = pool.begin().await?;
+    add_line_in(&mut tx, id, input).await?;
+    let cart = load(&mut tx, id, false).await?;
+    tx.commit().await?;
+    Ok(cart)
+}
+
+async fn add_line_in(conn: &mut PgConnection, id: &str, input: LineInputBody) -> ApiResult<()> {
+    let cart = lock_open(conn, id).await?;
+    let quantity = check_quantity(input.quantity, false)?;
+    let variant = sellable_variant(conn, &cart, &input.variant_id).await?;
+    let region = regions::find(&mut *conn, &cart.region_id)
+        .await?
+        .ok_or_else(|| ApiError::invalid_data("The cart's region no longer exists"))?;
+    let metadata = Value::Object(input.metadata.unwrap_or_default());
+    let existing: Option<(String, i32)> = sqlx::query_as(
+        "SELECT id, quantity FROM cart_line_items WHERE cart_id = $1 AND variant_id = $2 AND metadata = $3",
+    )
+    .bind(id)
+    .bind(&variant.variant_id)
+    .bind(&metadata)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let total_quantity = i64::from(existing.as_ref().map_or(0, |(_, q)| *q)) + i64::from(quantity);
+    check_quantity(total_quantity, false)?;
+    check_stock(conn, &cart, &variant.variant_id, total_quantity).await?;
+    match existing {
+        Some((line_id, _)) => {
+            sqlx::query(
+                "UPDATE cart_line_items SET quantity = $2, updated_at = now() WHERE id = $1",
+            )
+            .bind(line_id)
+            .bind(total_quantity as i32)
+            .execute(&mut *conn)
+            .await?;
+        }
+        None => {
+            let lines: i64 =
+                sqlx::query_scalar("SELECT count(*) FROM cart_line_items WHERE cart_id = $1")
+                    .bind(id)
+                    .fetch_one(&mut *conn)
+                    .await?;
+            if lines as usize >= MAX_LINES {
+                return Err(ApiError::invalid_data(format!(
+                    "A cart holds at most {MAX_LINES} lines"
+                )));
+            }
+            sqlx::query(
+                "INSERT INTO cart_line_items (id, cart_id, variant_id, product_id, title, thumbnail, quantity,
+                        unit_price, is_tax_inclusive, discountable, product_title, product_handle,
+                        product_subtitle, product_description, variant_sku, variant_title, metadata)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $5, $11, $12, $13, $14, $15, $16)",
+            )
+            .bind(new_id("cali"))
+            .bind(id)
+            .bind(&variant.variant_id)
+            .bind(&variant.product_id)
+            .bind(&variant.product_title)
+            .bind(&variant.thumbnail)
+            .bind(quantity)
+            .bind(variant.amount)
+            .bind(region.is_tax_inclusive)
+            .bind(variant.discountable)
+            .bind(&variant.product_handle)
+            .bind(&variant.product_subtitle)
+            .bind(&variant.product_description)
+            .bind(&variant.variant_sku)
+            .bind(&variant.variant_title)
+            .bind(&metadata)
+            .execute(&mut *conn)
+            .await?;
+        }
+    }
+    touch(conn, id).await
+}
+
+async fn touch(conn: &mut PgConnection, id: &str) -> ApiResult<()> {
+    sqlx::query("UPDATE carts SET updated_at = now() WHERE id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+async fn reprice_lines(conn: &mut PgConnection, id: &str, region: &Region) -> ApiResult<()> {
+    let missing: Option<String> = sqlx::query_scalar(
+        "SELECT l.variant_id FROM cart_line_items l
+          WHERE l.cart_id = $1 AND NOT EXISTS (SELECT 1 FROM prices p WHERE p.variant_id = l.variant_id
+                AND p.currency_code = $2 AND p.price_list_id IS NULL)
+          LIMIT 1",
+    )
+    .bind(id)
+    .bind(&region.currency_code)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if let Some(variant) = missing {
+        return Err(ApiError::invalid_data(format!(
+            "Variant {variant} has no price in {}",
+            region.currency_code
+        )));
+    }
+    sqlx::query(
+        "UPDATE cart_line_items l SET is_tax_inclusive = $3, updated_at = now(),
+                unit_price = (SELECT amount FROM prices p WHERE p.variant_id = l.variant_id
+                               AND p.currency_code = $2 AND p.price_list_id IS NULL)
+          WHERE l.cart_id = $1",
+    )
+    .bind(id)
+    .bind(&region.currency_code)
+    .bind(region.is_tax_inclusive)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Sets a line's quantity (0 removes it) and optionally its metadata.
+pub async fn update_line(
+    pool: &PgPool,
+    id: &str,
+    line_id: &str,
+    input: UpdateLine,
+) -> ApiResult<Cart> {
+    let mut tx = pool.begin().await?;
+    let cart = lock_open(&mut tx, id).await?;
+    let quantity = check_quantity(input.quantity, true)?;
+    let variant_id: String =
+        sqlx::query_scalar("SELECT variant_id FROM cart_line_items WHERE id = $1 AND cart_id = $2")
+            .bind(line_id)
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| line_not_found(line_id))?;
+    if quantity == 0 {
+        sqlx::query("DELETE FROM cart_line_items WHERE id = $1")
+            .bind(line_id)
+            .execute(&mut *tx)
+            .await?;
+    } else {
+        check_stock(&mut tx, &cart, &variant_id, i64::from(quantity)).await?;
+        sqlx::query(
+            "UPDATE cart_line_items SET quantity = $2, metadata = coalesce($3, metadata), updated_at = now() WHERE id = $1",
+        )
+        .bind(line_id)
+        .bind(quantity)
+        .bind(input.metadata.map(Value::Object))
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| match &e {
+            sqlx::Error::Database(db) if db.is_unique_violation() => ApiError::invalid_data(
+                "Another line of this cart already has this variant with this metadata",
+            ),
+            _ => e.into(),
+        })?;
+    }
+    touch(&mut tx, id).await?;
+    let cart = load(&mut tx, id, false).await?;
+    tx.commit().await?;
+    Ok(cart)
+}
+
+pub async fn delete_line(pool: &PgPool, id: &str, line_id: &str) -> ApiResult<Cart> {
+    let mut tx = pool.begin().await?;
+    lock_open(&mut tx, id).await?;
+    let deleted = sqlx::query("DELETE FROM cart_line_items WHERE id = $1 AND cart_id = $2")
+        .bind(line_id)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if deleted == 0 {
+        return Err(line_not_found(line_id));
+    }
+    touch(&mut tx, id).await?;
+    let cart = load(&mut tx, id, false).await?;
+    tx.commit().await?;
+    Ok(cart)
+}
+
+fn line_not_found(line_id: &str) -> ApiError {
+    ApiError::not_found(format!("Line item with id: {line_id} was not found"))
+}
+
+pub async fn add_promotions(pool: &PgPool, id: &str, codes: &[String]) -> ApiResult<Cart> {
+    let mut tx = pool.begin().await?;
+    lock_open(&mut tx, id).await?;
+    add_promotions_in(&mut tx, id, codes).await?;
+    touch(&mut tx, id).await?;
+    let cart = load(&mut tx, id, false).await?;
+    tx.commit().await?;
+    Ok(cart)
+}
+
+async fn add_promotions_in(conn: &mut PgConnection, id: &str, codes: &[String]) -> ApiResult<()> {
+    if codes.len() > 20 {
+        return Err(ApiError::invalid_data(
+            "At most 20 promotion codes per request",
+        ));
+    }
+    let (currency, basis): (String, i64) = sqlx::query_as(
+        "SELECT c.currency_code, coalesce(sum(l.unit_price * l.quantity), 0)::bigint
+           FROM carts c LEFT JOIN cart_line_items l ON l.cart_id = c.id WHERE c.id = $1 GROUP BY c.id",
+    )
+    .bind(id)
+    .fetch_one(&mut *conn)
+    .await?;
+    for code in codes {
+        let promotion: PromotionRow = sqlx::query_as("SELECT * FROM promotions WHERE code = $1")
+            .bind(code)
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or_else(|| {
+                ApiError::invalid_data(format!("The promotion code {code} is invalid"))
+            })?;
+        totals::check_rules(&promotion.rules(), Utc::now(), &currency, basis).map_err(|why| {
+            ApiError::invalid_data(format!(
+                "The promotion code {code} cannot be applied: {why}"
+            ))
+        })?;
+        sqlx::query("INSERT INTO cart_promotions (cart_id, promotion_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(id)
+            .bind(&promotion.id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+pub async fn remove_promotions(pool: &PgPool, id: &str, codes: &[String]) -> ApiResult<Cart> {
+    let mut tx = pool.begin().await?;
+    lock_open(&mut tx, id).await?;
+    sqlx::query(
+        "DELETE FROM cart_promotions WHERE cart_id = $1
+            AND promotion_id IN (SELECT id FROM promotions WHERE code = ANY($2))",
+    )
+    .bind(id)
+    .bind(codes)
+    .execute(&mut *tx)
+    .await?;
+    touch(&mut tx, id).await?;
+    let cart = load(&mut tx, id, false).await?;
+    tx.commit().await?;
+    Ok(cart)
+}
+
+/// The shipping options a cart can use, priced for it.
+pub async fn shipping_options(pool: &PgPool, cart_id: &str) -> ApiResult<Vec<Value>> {
+    let mut conn = pool.acquire().await?;
+    let cart = load(&mut conn, cart_id, false).await?;
+    let options: Vec<ShippingOptionRow> = sqlx::query_as(
+        "SELECT id, name, region_id, price_type, amount, free_over_amount, type_code, type_label
+           FROM shipping_options WHERE region_id = $1 AND is_active ORDER BY amount, name",
+    )
+    .bind(&cart.row.region_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let basis = cart.item_basis_total();
+    Ok(options
+        .iter()
+        .map(|o| render_shipping_option(o, shipping_amount(o, basis), &cart))
+        .collect())
+}
+
+fn render_shipping_option(o: &ShippingOptionRow, amount: i64, cart: &Cart) -> Value {
+    let currency = cart.row.currency_code.as_str();
+    json!({
+        "id": o.id, "name": o.name, "price_type": o.price_type, "provider_id": "manual_manual",
+        "data": null, "service_zone_id": null, "shipping_profile_id": null,
+        "type": { "id": format!("sotype_{}", o.type_code), "label": o.type_label, "code": o.type_code, "description": o.type_label },
+        "provider": { "id": "manual_manual", "is_enabled": true },
+        "amount": to_major(amount, currency),
+        "is_tax_inclusive": cart.region.is_tax_inclusive,
+        "insufficient_inventory": false,
+        "calculated_price": {
+            "id": o.id, "calculated_amount": to_major(amount, currency),
+            "original_amount": to_major(o.amount, currency), "currency_code": currency,
+            "is_calculated_price_tax_inclusive": cart.region.is_tax_inclusive,
+            "is_calculated_price_price_list": false,
+        },
+    })
+}
+
+pub async fn set_shipping_method(
+    pool: &PgPool,
+    id: &str,
+    input: AddShippingMethod,
+) -> ApiResult<Cart> {
+    let mut tx = pool.begin().await?;
+    let cart = lock_open(&mut tx, id).await?;
+    let option = if is_well_formed(&input.option_id, "so") {
+        shipping_option(&mut tx, &input.option_id).await?
+    } else {
+        None
+    };
+    let option = option
+        .filter(|o| o.region_id == cart.region_id)
+        .ok_or_else(|| {
+            ApiError::invalid_data(format!(
+            "Shipping option {} is not valid for this cart (unknown, or not offered in its region)",
+            input.option_id
+        ))
+        })?;
+    // One shipping method per cart: a new choice replaces the old one.
+    sqlx::query(
+        "INSERT INTO cart_shipping_methods (id, cart_id, shipping_option_id, name, data) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (cart_id) DO UPDATE SET shipping_option_id = EXCLUDED.shipping_option_id,
+                name = EXCLUDED.name, data = EXCLUDED.data, created_at = now()",
+    )
+    .bind(new_id("casm"))
+    .bind(id)
+    .bind(&option.id)
+    .bind(&option.name)
+    .bind(Value::Object(input.data.unwrap_or_default()))
+    .execute(&mut *tx)
+    .await?;
+    touch(&mut tx, id).await?;
+    let cart = load(&mut tx, id, false).await?;
+    tx.commit().await?;
+    Ok(cart)
+}
+
+// ----------------------------------------------------------- rendering ---
+
+fn money(amount: i64, currency: &str) -> Value {
+    to_major(amount, currency)
+}
+
+/// Every total of `totals::Totals` as major units, into `out`.
+pub fn put_totals(out: &mut Map<String, Value>, totals: &totals::Totals, currency: &str) {
+    if let Ok(Value::Object(fields)) = serde_json::to_value(totals) {
+        for (name, value) in fields {
+            let amount = value.as_i64().unwrap_or(0);
+            out.insert(name, money(amount, currency));
+        }
+    }
+}
+
+fn put_line_totals<T: serde::Serialize>(out: &mut Map<String, Value>, totals: &T, currency: &str) {
+    if let Ok(Value::Object(fields)) = serde_json::to_value(totals) {
+        for (name, value) in fields {
+            if let Some(amount) = value.as_i64() {
+                out.insert(name, money(amount, currency));
+            }
+        }
+    }
+}
+
+fn tax_lines(id: &str, region: &Region) -> Value {
+    if region.tax_rate_bps == 0 {
+        return json!([]);
+    }
+    json!([{
+        "id": format!("taxline_{id}"), "code": "default", "description": region.name,
+        "rate": region.tax_rate_bps as f64 / 100.0, "provider_id": "system",
+    }])
+}
+
+pub fn render(cart: &Cart) -> Value {
+    let currency = cart.row.currency_code.as_str();
+    let items: Vec<Value> = cart
+        .lines
+        .iter()
+        .zip(&cart.computed.lines)
+        .map(|(l, t)| {
+            let adjustments: Vec<Value> = cart
+                .computed
+                .adjustments
+                .iter()
+                .filter(|a| a.line_id == l.id)
+                .map(|a| {
+                    json!({ "id": format!("caliadj_{}_{}", l.id, a.promotion_id), "item_id": l.id,
+                            "promotion_id": a.promotion_id, "code": a.code, "amount": money(a.amount, currency) })
+                })
+                .collect();
+            let mut item = json!({
+                "id": l.id, "cart_id": l.cart_id, "title": l.title, "subtitle": l.variant_title,
+                "thumbnail": l.thumbnail, "quantity": l.quantity, "unit_price": money(l.unit_price, currency),
+                "compare_at_unit_price": null, "is_tax_inclusive": l.is_tax_inclusive,
+                "requires_shipping": l.requires_shipping, "is_discountable": l.discountable,
+                "is_giftcard": false, "metadata": l.metadata, "product_id": l.product_id,
+                "variant_id": l.variant_id, "product_title": l.product_title,
+                "product_handle": l.product_handle, "product_subtitle": l.product_subtitle,
+                "product_description": l.product_description, "product_type": null,
+                "product_type_id": null, "product_collection": null, "variant_sku": l.variant_sku,
+                "variant_title": l.variant_title, "variant_barcode": null,
+                "created_at": timestamp(&l.created_at), "updated_at": timestamp(&l.updated_at),
+                "tax_lines": tax_lines(&l.id, &cart.region), "adjustments": adjustments,
+                "product": { "id": l.product_id, "title": l.product_title, "handle": l.product_handle,
+                             "thumbnail": l.thumbnail, "subtitle": l.product_subtitle },
+                "variant": { "id": l.variant_id, "title": l.variant_title, "sku": l.variant_sku,
+                             "product_id": l.product_id,
+                             "product": { "id": l.product_id, "title": l.product_title, "handle": l.product_handle,
+                                          "thumbnail": l.thumbnail } },
+            });
+            if let Value::Object(map) = &mut item {
+                put_line_totals(map, t, currency);
+                map.remove("line_id");
+            }
+            item
+        })
+        .collect();
+    let shipping_methods: Vec<Value> = cart
+        .shipping
+        .iter()
+        .zip(&cart.computed.shipping)
+        .map(|((method, option), t)| {
+            let mut m = json!({
+                "id": method.id, "cart_id": cart.row.id, "name": method.name,
+                "shipping_option_id": method.shipping_option_id, "data": method.data,
+                "amount": money(shipping_amount(option, cart.item_basis_total()), currency),
+                "is_tax_inclusive": cart.region.is_tax_inclusive,
+                "tax_lines": tax_lines(&method.id, &cart.region), "adjustments": [],
+                "created_at": timestamp(&method.created_at),
+            });
+            if let Value::Object(map) = &mut m {
+                put_line_totals(map, t, currency);
+                map.remove("shipping_id");
+            }
+            m
+        })
+        .collect();
+    let payment_collection = cart
+        .payment
+        .as_ref()
+        .map(|(c, sessions)| render_payment_collection(c, sessions))
+        .unwrap_or(Value::Null);
+    let mut out = json!({
+        "id": cart.row.id, "region_id": cart.row.region_id, "currency_code": currency,
+        "email": cart.row.email, "sales_channel_id": cart.row.sales_channel_id,
+        "customer_id": cart.row.customer_id, "locale": null,
+        "completed_at": optional_timestamp(&cart.row.completed_at),
+        "created_at": timestamp(&cart.row.created_at), "updated_at": timestamp(&cart.row.updated_at),
+        "metadata": cart.row.metadata,
+        "shipping_address": cart.row.shipping_address, "billing_address": cart.row.billing_address,
+        "items": items, "shipping_methods": shipping_methods,
+        "promotions": cart.promotions.iter().map(PromotionRow::render).collect::<Vec<_>>(),
+        "credit_lines": [],
+        "region": {
+            "id": cart.region.id, "name": cart.region.name, "currency_code": cart.region.currency_code,
+            "automatic_taxes": cart.region.automatic_taxes, "is_tax_inclusive": cart.region.is_tax_inclusive,
+        },
+        "payment_collection": payment_collection,
+    });
+    if let Value::Object(map) = &mut out {
+        put_totals(map, &cart.computed.totals, currency);
+    }
+    out
+}
+
+pub fn render_payment_collection(
+    c: &PaymentCollectionRow,
+    sessions: &[PaymentSessionRow],
+) -> Value {
+    let currency = c.currency_code.as_str();
+    let optional = |amount: Option<i64>| amount.map(|a| money(a, currency)).unwrap_or(Value::Null);
+    json!({
+        "id": c.id, "currency_code": currency, "amount": money(c.amount, currency), "status": c.status,
+        "authorized_amount": optional(c.authorized_amount), "captured_amount": optional(c.captured_amount),
+        "refunded_amount": optional(c.refunded_amount), "completed_at": optional_timestamp(&c.completed_at),
+        "created_at": timestamp(&c.created_at), "updated_at": timestamp(&c.updated_at), "metadata": null,
+        "payment_sessions": sessions.iter().map(|s| json!({
+            "id": s.id, "payment_collection_id": s.payment_collection_id, "provider_id": s.provider_id,
+            "currency_code": s.currency_code, "amount": money(s.amount, &s.currency_code),
+            "data": s.data, "status": s.status, "authorized_at": optional_timestamp(&s.authorized_at),
+            "context": {}, "metadata": {}, "payment": null,
+            "created_at": timestamp(&s.created_at), "updated_at": timestamp(&s.updated_at),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_need_a_local_part_and_a_dotted_domain() {
+        assert_eq!(
+            validate_email(" ada@example.com ").unwrap(),
+            "ada@example.com"
+        );
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@example.com",
+            "ada@example",
+            "a da@example.com",
+            "a@b@c.com",
+            "ada@.com",
+        ] {
+            assert!(validate_email(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn quantities_must_be_positive_and_bounded() {
+        assert!(check_quantity(0, false).is_err());
+        assert_eq!(check_quantity(0, true).unwrap(), 0);
+        assert!(check_quantity(-1, true).is_err());
+        assert!(check_quantity(MAX_QUANTITY + 1, false).is_err());
+        assert_eq!(
+            check_quantity(MAX_QUANTITY, false).unwrap(),
+            MAX_QUANTITY as i32
+        );
+    }
+
+    #[test]
+    fn shipping_is_free_from_the_threshold_on() {
+        let option = ShippingOptionRow {
+            id: "so_1".into(),
+            name: "Standard".into(),
+            region_id: "reg_1".into(),
+            price_type: "flat".into(),
+            amount: 495,
+            free_over_amount: Some(5000),
+            type_code: "standard".into(),
+            type_label: "Standard".into(),
+        };
+        assert_eq!(shipping_amount(&option, 4999), 495);
+        assert_eq!(shipping_amount(&option, 5000), 0);
+    }
+}

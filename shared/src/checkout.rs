@@ -1,0 +1,466 @@
+//! Paying for a cart and turning it into an order.
+//!
+//! Completion is one PostgreSQL transaction that holds the cart's row lock from the
+//! first read to the commit: concurrent completions of one cart wait for it and then
+//! find the order it made, and stock is reserved under row locks, so nothing oversells.
+
+use chrono::Utc;
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+use sqlx::{PgConnection, PgPool};
+
+use crate::cart::{self, Cart};
+use crate::error::{ApiError, ApiResult, ErrorType};
+use crate::id::{is_well_formed, new_id};
+use crate::inventory::{self, Demand};
+use crate::orders;
+use crate::payments::{Authorization, InitiateRequest, PaymentProvider, PaymentProviders};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreatePaymentCollection {
+    pub cart_id: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreatePaymentSession {
+    pub provider_id: String,
+    pub data: Option<Map<String, Value>>,
+}
+
+/// The cart's payment collection, created on first call; its amount follows the cart.
+pub async fn payment_collection(
+    pool: &PgPool,
+    input: &CreatePaymentCollection,
+) -> ApiResult<Value> {
+    let mut tx = pool.begin().await?;
+    let cart = cart::load(&mut tx, &input.cart_id, true).await?;
+    if cart.is_completed() {
+        return Err(completed(&cart));
+    }
+    let id: String = sqlx::query_scalar(
+        "INSERT INTO payment_collections (id, cart_id, currency_code, amount) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (cart_id) DO UPDATE SET amount = EXCLUDED.amount, currency_code = EXCLUDED.currency_code,
+                updated_at = now()
+         RETURNING id",
+    )
+    .bind(new_id("pay_col"))
+    .bind(&cart.row.id)
+    .bind(&cart.row.currency_code)
+    .bind(cart.total())
+    .fetch_one(&mut *tx)
+    .await?;
+    let body = render_collection(&mut tx, &id).await?;
+    tx.commit().await?;
+    Ok(body)
+}
+
+/// Starts paying with a provider. A collection holds one live session: starting a new
+/// one replaces (and cancels) the previous.
+pub async fn payment_session(
+    pool: &PgPool,
+    providers: &PaymentProviders,
+    collection_id: &str,
+    input: &CreatePaymentSession,
+) -> ApiResult<Value> {
+    if !is_well_formed(collection_id, "pay_col") {
+        return Err(ApiError::invalid_data(format!(
+            "Invalid payment collection id {collection_id:?}"
+        )));
+    }
+    let provider = providers.get(&input.provider_id).ok_or_else(|| {
+        ApiError::invalid_data(format!(
+            "Payment provider {} is not enabled; available: {}",
+            input.provider_id,
+            providers.ids().join(", ")
+        ))
+    })?;
+    let mut tx = pool.begin().await?;
+    let cart_id: String =
+        sqlx::query_scalar("SELECT cart_id FROM payment_collections WHERE id = $1")
+            .bind(collection_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| {
+                ApiError::not_found(format!(
+                    "Payment collection with id: {collection_id} was not found"
+                ))
+            })?;
+    let cart = cart::load(&mut tx, &cart_id, true).await?;
+    if cart.is_completed() {
+        return Err(completed(&cart));
+    }
+    if cart.lines.is_empty() {
+        return Err(ApiError::invalid_data(
+            "Cannot pay for a cart with no items",
+        ));
+    }
+    let previous: Vec<(String, String, Value)> = sqlx::query_as(
+        "SELECT id, provider_id, data FROM payment_sessions WHERE payment_collection_id = $1 AND status <> 'canceled'",
+    )
+    .bind(collection_id)
+    .fetch_all(&mut *tx)
+    .await?;
+    let session_id = new_id("payses");
+    let data = provider
+        .initiate(&InitiateRequest {
+            session_id: session_id.clone(),
+            amount: cart.total(),
+            currency_code: cart.row.currency_code.clone(),
+            cart_id: cart.row.id.clone(),
+            email: cart.row.email.clone(),
+        })
+        .await
+        .map_err(|e| ApiError::public(ErrorType::PaymentAuthorizationError, e.to_string()))?;
+    sqlx::query("DELETE FROM payment_sessions WHERE payment_collection_id = $1")
+        .bind(collection_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO payment_sessions (id, payment_collection_id, provider_id, currency_code, amount, data)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(&session_id)
+    .bind(collection_id)
+    .bind(provider.id())
+    .bind(&cart.row.currency_code)
+    .bind(cart.total())
+    .bind(&data)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("UPDATE payment_collections SET amount = $2, status = 'not_paid', updated_at = now() WHERE id = $1")
+        .bind(collection_id)
+        .bind(cart.total())
+        .execute(&mut *tx)
+        .await?;
+    let body = render_collection(&mut tx, collection_id).await?;
+    tx.commit().await?;
+    for (_, provider_id, data) in previous {
+        if let Some(old) = providers.get(&provider_id) {
+            if let Err(err) = old.cancel(&data).await {
+                tracing::warn!(error = %err, provider = provider_id, "could not cancel a replaced payment session");
+            }
+        }
+    }
+    Ok(body)
+}
+
+async fn render_collection(conn: &mut PgConnection, id: &str) -> ApiResult<Value> {
+    let collection: cart::PaymentCollectionRow =
+        sqlx::query_as("SELECT * FROM payment_collections WHERE id = $1")
+            .bind(id)
+            .fetch_one(&mut *conn)
+            .await?;
+    let sessions: Vec<cart::PaymentSessionRow> = sqlx::query_as(
+        "SELECT * FROM payment_sessions WHERE payment_collection_id = $1 ORDER BY created_at, id",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(cart::render_payment_collection(&collection, &sessions))
+}
+
+fn completed(cart: &Cart) -> ApiError {
+    ApiError::invalid_data(format!("Cart {} is already completed.", cart.row.id))
+}
+
+/// What completing a cart gives: an order, or (payment not authorized) the cart with
+/// the reason, which Medusa answers with 200 as well.
+pub enum Completion {
+    Order(Value),
+    PaymentFailed { cart: Value, message: String },
+}
+
+impl Completion {
+    pub fn into_body(self) -> Value {
+        match self {
+            Completion::Order(order) => json!({ "type": "order", "order": order }),
+            Completion::PaymentFailed { cart, message } => json!({
+                "type": "cart",
+                "cart": cart,
+                "error": { "message": message, "name": "Error", "type": "payment_authorization_error" },
+            }),
+        }
+    }
+}
+
+pub async fn complete(
+    pool: &PgPool,
+    providers: &PaymentProviders,
+    cart_id: &str,
+) -> ApiResult<Completion> {
+    let mut tx = pool.begin().await?;
+    let cart = cart::load(&mut tx, cart_id, true).await?;
+    if cart.is_completed() {
+        // A replay, or a concurrent completion that waited for our lock: same order.
+        let order_id: String = sqlx::query_scalar("SELECT id FROM orders WHERE cart_id = $1")
+            .bind(cart_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        let order = orders::retrieve(&mut tx, &order_id).await?;
+        tx.commit().await?;
+        return Ok(Completion::Order(order));
+    }
+    validate(&cart)?;
+    let (_, sessions) = cart.payment.as_ref().expect("validated");
+    let session = sessions.last().expect("validated").clone();
+    let provider = providers.get(&session.provider_id).ok_or_else(|| {
+        ApiError::invalid_data(format!(
+            "Payment provider {} is not enabled",
+            session.provider_id
+        ))
+    })?;
+    let data = match provider.authorize(&session.data).await {
+        Ok(Authorization::Authorized { data }) => data,
+        Ok(Authorization::RequiresMore { data, message })
+        | Ok(Authorization::Declined { data, message }) => {
+            tx.rollback().await?;
+            // Nothing was reserved; remember what the gateway said on the session.
+            sqlx::query("UPDATE payment_sessions SET status = 'error', data = $2, updated_at = now() WHERE id = $1")
+                .bind(&session.id)
+                .bind(&data)
+                .execute(pool)
+                .await?;
+            let mut conn = pool.acquire().await?;
+            let cart = cart::load(&mut conn, cart_id, false).await?;
+            return Ok(Completion::PaymentFailed {
+                cart: cart::render(&cart),
+                message,
+            });
+        }
+        Err(err) => {
+            return Err(ApiError::public(
+                ErrorType::PaymentAuthorizationError,
+                err.to_string(),
+            ));
+        }
+    };
+    match place_order(&mut tx, &cart, &session.id, &data).await {
+        Ok(order_id) => match tx.commit().await {
+            Ok(()) => {
+                let mut conn = pool.acquire().await?;
+                Ok(Completion::Order(
+                    orders::retrieve(&mut conn, &order_id).await?,
+                ))
+            }
+            Err(err) => {
+                release_authorization(provider, &data).await;
+                Err(err.into())
+            }
+        },
+        Err(err) => {
+            drop(tx);
+            release_authorization(provider, &data).await;
+            Err(err)
+        }
+    }
+}
+
+/// The authorization outlived a failed transaction: give the money back to the shopper.
+async fn release_authorization(provider: &dyn PaymentProvider, data: &Value) {
+    if let Err(err) = provider.cancel(data).await {
+        tracing::error!(error = %err, provider = provider.id(), "could not cancel an authorization after a failed checkout");
+    }
+}
+
+fn validate(cart: &Cart) -> ApiResult<()> {
+    if cart.lines.is_empty() {
+        return Err(ApiError::invalid_data(
+            "Cannot complete a cart with no items",
+        ));
+    }
+    if cart.row.email.is_none() {
+        return Err(ApiError::invalid_data(
+            "Cannot complete a cart without an email address",
+        ));
+    }
+    if cart.lines.iter().any(|l| l.requires_shipping) {
+        let address = cart.row.shipping_address.as_ref();
+        let has = |field: &str| {
+            address
+                .and_then(|a| a.get(field))
+                .and_then(Value::as_str)
+                .is_some_and(|v| !v.trim().is_empty())
+        };
+        if !(has("address_1") && has("city") && has("country_code")) {
+            return Err(ApiError::invalid_data(
+                "Cannot complete a cart without a shipping address (address_1, city and country_code)",
+            ));
+        }
+        if cart.shipping.is_none() {
+            return Err(ApiError::invalid_data(
+                "Cannot complete a cart without a shipping method",
+            ));
+        }
+    }
+    let session = cart
+        .payment
+        .as_ref()
+        .and_then(|(_, sessions)| sessions.last());
+    let Some(session) = session else {
+        return Err(ApiError::invalid_data(
+            "Cannot complete a cart without a payment session; create a payment collection and a session first",
+        ));
+    };
+    if session.amount != cart.total() || session.currency_code != cart.row.currency_code {
+        return Err(ApiError::invalid_data(
+            "The cart changed after the payment session was created; create a new payment session",
+        ));
+    }
+    Ok(())
+}
+
+/// Writes the order and everything that goes with it; returns the order id.
+async fn place_order(
+    conn: &mut PgConnection,
+    cart: &Cart,
+    session_id: &str,
+    payment_data: &Value,
+) -> ApiResult<String> {
+    for promotion in &cart.promotions {
+        let used = sqlx::query(
+            "UPDATE promotions SET usage_count = usage_count + 1, updated_at = now()
+              WHERE id = $1 AND (usage_limit IS NULL OR usage_count < usage_limit)",
+        )
+        .bind(&promotion.id)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        if used == 0 {
+            return Err(ApiError::public(
+                ErrorType::Conflict,
+                format!(
+                    "The promotion code {} has reached its usage limit",
+                    promotion.code
+                ),
+            ));
+        }
+    }
+    let order_id = new_id("order");
+    let email = cart.row.email.clone().unwrap_or_default();
+    let promotions: Vec<Value> = cart
+        .promotions
+        .iter()
+        .map(cart::PromotionRow::render)
+        .collect();
+    let display_id: i64 = sqlx::query_scalar(
+        "INSERT INTO orders (id, cart_id, region_id, sales_channel_id, currency_code, email, shipping_address,
+                             billing_address, totals, promotions, metadata)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+         RETURNING display_id",
+    )
+    .bind(&order_id)
+    .bind(&cart.row.id)
+    .bind(&cart.row.region_id)
+    .bind(&cart.row.sales_channel_id)
+    .bind(&cart.row.currency_code)
+    .bind(&email)
+    .bind(&cart.row.shipping_address)
+    .bind(&cart.row.billing_address)
+    .bind(serde_json::to_value(&cart.computed.totals).map_err(|e| ApiError::Internal(Box::new(e)))?)
+    .bind(Value::Array(promotions))
+    .bind(&cart.row.metadata)
+    .fetch_one(&mut *conn)
+    .await?;
+
+    let mut line_ids = Vec::with_capacity(cart.lines.len());
+    for (line, totals) in cart.lines.iter().zip(&cart.computed.lines) {
+        let line_id = new_id("ordli");
+        let adjustments: Vec<Value> = cart
+            .computed
+            .adjustments
+            .iter()
+            .filter(|a| a.line_id == line.id)
+            .map(|a| json!({ "promotion_id": a.promotion_id, "code": a.code, "amount": a.amount }))
+            .collect();
+        sqlx::query(
+            "INSERT INTO order_line_items (id, order_id, variant_id, product_id, title, thumbnail, quantity, unit_price,
+                    is_tax_inclusive, tax_rate_bps, requires_shipping, product_title, product_handle, variant_sku,
+                    variant_title, metadata, totals, adjustments)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
+        )
+        .bind(&line_id)
+        .bind(&order_id)
+        .bind(&line.variant_id)
+        .bind(&line.product_id)
+        .bind(&line.title)
+        .bind(&line.thumbnail)
+        .bind(line.quantity)
+        .bind(line.unit_price)
+        .bind(line.is_tax_inclusive)
+        .bind(cart.region.tax_rate_bps)
+        .bind(line.requires_shipping)
+        .bind(&line.product_title)
+        .bind(&line.product_handle)
+        .bind(&line.variant_sku)
+        .bind(&line.variant_title)
+        .bind(&line.metadata)
+        .bind(serde_json::to_value(totals).map_err(|e| ApiError::Internal(Box::new(e)))?)
+        .bind(Value::Array(adjustments))
+        .execute(&mut *conn)
+        .await?;
+        line_ids.push(line_id);
+    }
+    for ((method, option), totals) in cart.shipping.iter().zip(&cart.computed.shipping) {
+        sqlx::query(
+            "INSERT INTO order_shipping_methods (id, order_id, shipping_option_id, name, amount, is_tax_inclusive,
+                    tax_rate_bps, totals)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(new_id("ordsm"))
+        .bind(&order_id)
+        .bind(&option.id)
+        .bind(&method.name)
+        .bind(cart::shipping_amount(option, cart.item_basis_total()))
+        .bind(cart.region.is_tax_inclusive)
+        .bind(cart.region.tax_rate_bps)
+        .bind(serde_json::to_value(totals).map_err(|e| ApiError::Internal(Box::new(e)))?)
+        .execute(&mut *conn)
+        .await?;
+    }
+
+    let demand: Vec<Demand> = cart
+        .lines
+        .iter()
+        .zip(&line_ids)
+        .map(|(line, line_id)| Demand {
+            order_line_item_id: line_id,
+            variant_id: &line.variant_id,
+            quantity: i64::from(line.quantity),
+        })
+        .collect();
+    inventory::reserve(conn, &cart.row.sales_channel_id, &demand).await?;
+
+    sqlx::query(
+        "UPDATE payment_sessions SET status = 'authorized', data = $2, authorized_at = now(), updated_at = now()
+          WHERE id = $1",
+    )
+    .bind(session_id)
+    .bind(payment_data)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "UPDATE payment_collections SET status = 'authorized', authorized_amount = amount, order_id = $2,
+                completed_at = now(), updated_at = now()
+          WHERE cart_id = $1",
+    )
+    .bind(&cart.row.id)
+    .bind(&order_id)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("UPDATE carts SET completed_at = now(), updated_at = now() WHERE id = $1")
+        .bind(&cart.row.id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("INSERT INTO outbox_events (id, name, aggregate_id, payload) VALUES ($1, 'order.placed', $2, $3)")
+        .bind(new_id("evt"))
+        .bind(&order_id)
+        .bind(json!({
+            "id": order_id, "display_id": display_id, "email": email, "currency_code": cart.row.currency_code,
+            "total": cart.total(), "placed_at": Utc::now(),
+        }))
+        .execute(&mut *conn)
+        .await?;
+    Ok(order_id)
+}

@@ -1,0 +1,158 @@
+//! Stock: what a sales channel can sell, and holding it for orders. Reservations are
+//! made under row locks inside the caller's transaction, so two buyers can never both
+//! take the last unit.
+
+use std::collections::BTreeMap;
+
+use sqlx::PgConnection;
+
+use crate::error::{ApiError, ApiResult, ErrorType};
+use crate::id::new_id;
+
+/// How much of a variant the channel can sell now; None when its stock is not managed.
+pub async fn available_for_variant(
+    conn: &mut PgConnection,
+    variant_id: &str,
+    sales_channel_id: &str,
+) -> ApiResult<Option<i64>> {
+    let managed: Option<bool> = sqlx::query_scalar(
+        "SELECT manage_inventory AND NOT allow_backorder FROM product_variants WHERE id = $1",
+    )
+    .bind(variant_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if managed != Some(true) {
+        return Ok(None);
+    }
+    // A variant needing several items is limited by the scarcest one.
+    let available: Option<i64> = sqlx::query_scalar(
+        "SELECT min(floor(coalesce(a.available, 0)::numeric / vi.required_quantity))::bigint
+           FROM product_variant_inventory_items vi
+           LEFT JOIN LATERAL (
+                SELECT sum(l.stocked_quantity - l.reserved_quantity) AS available
+                  FROM inventory_levels l
+                 WHERE l.inventory_item_id = vi.inventory_item_id
+                   AND l.location_id IN (SELECT stock_location_id FROM sales_channel_stock_locations
+                                          WHERE sales_channel_id = $2)
+           ) a ON TRUE
+          WHERE vi.variant_id = $1",
+    )
+    .bind(variant_id)
+    .bind(sales_channel_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(Some(available.unwrap_or(0).max(0)))
+}
+
+/// What the lines of an order need of one inventory item.
+struct ItemNeed {
+    quantity: i64,
+    /// Every variant drawing on the item allows backorders.
+    backorder: bool,
+    /// (order line, quantity) to record reservations for.
+    lines: Vec<(String, i64)>,
+}
+
+/// A line to reserve stock for.
+pub struct Demand<'a> {
+    pub order_line_item_id: &'a str,
+    pub variant_id: &'a str,
+    pub quantity: i64,
+}
+
+/// Reserves stock for every line at the locations of the sales channel. Quantities of
+/// lines that share an inventory item are summed before the check, and items are locked
+/// in id order so concurrent orders cannot deadlock. Fails with a 409 when an item that
+/// does not allow backorders is short; the caller's transaction then rolls back.
+pub async fn reserve(
+    conn: &mut PgConnection,
+    sales_channel_id: &str,
+    demand: &[Demand<'_>],
+) -> ApiResult<()> {
+    let mut needs: BTreeMap<String, ItemNeed> = BTreeMap::new();
+    for d in demand {
+        let items: Vec<(String, i32, bool)> = sqlx::query_as(
+            "SELECT vi.inventory_item_id, vi.required_quantity, v.allow_backorder
+               FROM product_variant_inventory_items vi JOIN product_variants v ON v.id = vi.variant_id
+              WHERE vi.variant_id = $1 AND v.manage_inventory",
+        )
+        .bind(d.variant_id)
+        .fetch_all(&mut *conn)
+        .await?;
+        for (item, required, backorder) in items {
+            let quantity = d.quantity * i64::from(required);
+            let need = needs.entry(item).or_insert(ItemNeed {
+                quantity: 0,
+                backorder: true,
+                lines: Vec::new(),
+            });
+            need.quantity += quantity;
+            need.backorder &= backorder;
+            need.lines
+                .push((d.order_line_item_id.to_string(), quantity));
+        }
+    }
+    for (
+        item,
+        ItemNeed {
+            quantity: needed,
+            backorder,
+            lines,
+        },
+    ) in needs
+    {
+        // Lock this item's levels in the channel's locations; the fullest first.
+        let levels: Vec<(String, String, i64)> = sqlx::query_as(
+            "SELECT l.id, l.location_id, (l.stocked_quantity - l.reserved_quantity)::bigint
+               FROM inventory_levels l
+              WHERE l.inventory_item_id = $1
+                AND l.location_id IN (SELECT stock_location_id FROM sales_channel_stock_locations
+                                       WHERE sales_channel_id = $2)
+              ORDER BY l.id
+              FOR UPDATE",
+        )
+        .bind(&item)
+        .bind(sales_channel_id)
+        .fetch_all(&mut *conn)
+        .await?;
+        if levels.is_empty() && backorder {
+            continue; // nothing stocked here and backorders allowed: nothing to hold
+        }
+        let chosen = levels
+            .iter()
+            .filter(|(_, _, available)| *available >= needed)
+            .max_by_key(|(_, _, available)| *available)
+            .or_else(|| {
+                if backorder {
+                    levels.iter().max_by_key(|(_, _, a)| *a)
+                } else {
+                    None
+                }
+            });
+        let Some((level_id, location_id, _)) = chosen else {
+            return Err(ApiError::public(
+                ErrorType::Conflict,
+                "Some items in the cart are no longer in stock in the requested quantity",
+            ));
+        };
+        sqlx::query("UPDATE inventory_levels SET reserved_quantity = reserved_quantity + $2, updated_at = now() WHERE id = $1")
+            .bind(level_id)
+            .bind(i32::try_from(needed).map_err(|_| ApiError::invalid_data("Quantity is too large"))?)
+            .execute(&mut *conn)
+            .await?;
+        for (line, quantity) in lines {
+            sqlx::query(
+                "INSERT INTO reservations (id, order_line_item_id, inventory_item_id, location_id, quantity)
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(new_id("resitem"))
+            .bind(line)
+            .bind(&item)
+            .bind(location_id)
+            .bind(quantity as i32)
+            .execute(&mut *conn)
+            .await?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,209 @@
+//! Orders as placed: lines, prices, taxes, discounts and addresses frozen at completion.
+
+use chrono::{DateTime, Utc};
+use serde_json::{json, Map, Value};
+use sqlx::PgConnection;
+
+use crate::cart::{self, put_totals, PaymentCollectionRow, PaymentSessionRow};
+use crate::error::{ApiError, ApiResult};
+use crate::id::is_well_formed;
+use crate::money::to_major;
+use crate::totals::Totals;
+use crate::wire::{optional_timestamp, timestamp};
+
+#[derive(sqlx::FromRow)]
+struct OrderRow {
+    id: String,
+    display_id: i64,
+    cart_id: String,
+    region_id: String,
+    sales_channel_id: String,
+    currency_code: String,
+    email: String,
+    shipping_address: Option<Value>,
+    billing_address: Option<Value>,
+    status: String,
+    payment_status: String,
+    fulfillment_status: String,
+    totals: Value,
+    promotions: Value,
+    metadata: Option<Value>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    canceled_at: Option<DateTime<Utc>>,
+}
+
+#[derive(sqlx::FromRow)]
+struct OrderLineRow {
+    id: String,
+    variant_id: Option<String>,
+    product_id: Option<String>,
+    title: String,
+    thumbnail: Option<String>,
+    quantity: i32,
+    unit_price: i64,
+    is_tax_inclusive: bool,
+    tax_rate_bps: i32,
+    requires_shipping: bool,
+    product_title: String,
+    product_handle: String,
+    variant_sku: Option<String>,
+    variant_title: String,
+    metadata: Value,
+    totals: Value,
+    adjustments: Value,
+    created_at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+struct OrderShippingRow {
+    id: String,
+    shipping_option_id: Option<String>,
+    name: String,
+    amount: i64,
+    is_tax_inclusive: bool,
+    tax_rate_bps: i32,
+    totals: Value,
+    created_at: DateTime<Utc>,
+}
+
+pub fn not_found(id: &str) -> ApiError {
+    ApiError::not_found(format!("Order id not found: {id}"))
+}
+
+/// Medusa's order shape. The order id is the secret that lets a guest see it.
+pub async fn retrieve(conn: &mut PgConnection, id: &str) -> ApiResult<Value> {
+    if !is_well_formed(id, "order") {
+        return Err(ApiError::invalid_data(format!(
+            "Invalid order id {id:?}: expected an id starting with order_"
+        )));
+    }
+    let order: OrderRow = sqlx::query_as("SELECT * FROM orders WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    let lines: Vec<OrderLineRow> =
+        sqlx::query_as("SELECT * FROM order_line_items WHERE order_id = $1 ORDER BY id")
+            .bind(id)
+            .fetch_all(&mut *conn)
+            .await?;
+    let shipping: Vec<OrderShippingRow> =
+        sqlx::query_as("SELECT * FROM order_shipping_methods WHERE order_id = $1 ORDER BY id")
+            .bind(id)
+            .fetch_all(&mut *conn)
+            .await?;
+    let collection: Option<PaymentCollectionRow> =
+        sqlx::query_as("SELECT * FROM payment_collections WHERE order_id = $1")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let payment_collections = match collection {
+        None => Vec::new(),
+        Some(c) => {
+            let sessions: Vec<PaymentSessionRow> =
+                sqlx::query_as("SELECT * FROM payment_sessions WHERE payment_collection_id = $1 ORDER BY created_at, id")
+                    .bind(&c.id)
+                    .fetch_all(&mut *conn)
+                    .await?;
+            vec![cart::render_payment_collection(&c, &sessions)]
+        }
+    };
+    Ok(render(&order, &lines, &shipping, payment_collections))
+}
+
+fn stored_totals(value: &Value, currency: &str) -> Map<String, Value> {
+    let mut out = Map::new();
+    if let Value::Object(fields) = value {
+        for (name, amount) in fields {
+            if let Some(amount) = amount.as_i64() {
+                out.insert(name.clone(), to_major(amount, currency));
+            }
+        }
+    }
+    out
+}
+
+fn tax_lines(id: &str, rate_bps: i32) -> Value {
+    if rate_bps == 0 {
+        return json!([]);
+    }
+    json!([{ "id": format!("taxline_{id}"), "code": "default", "rate": rate_bps as f64 / 100.0 }])
+}
+
+fn render(
+    order: &OrderRow,
+    lines: &[OrderLineRow],
+    shipping: &[OrderShippingRow],
+    payment_collections: Vec<Value>,
+) -> Value {
+    let currency = order.currency_code.as_str();
+    let items: Vec<Value> = lines
+        .iter()
+        .map(|l| {
+            let adjustments: Vec<Value> = l
+                .adjustments
+                .as_array()
+                .map(Vec::as_slice)
+                .unwrap_or(&[])
+                .iter()
+                .map(|a| {
+                    json!({ "promotion_id": a["promotion_id"], "code": a["code"],
+                            "amount": to_major(a["amount"].as_i64().unwrap_or(0), currency) })
+                })
+                .collect();
+            let mut item = json!({
+                "id": l.id, "title": l.title, "subtitle": l.variant_title, "thumbnail": l.thumbnail,
+                "variant_id": l.variant_id, "product_id": l.product_id, "product_title": l.product_title,
+                "product_handle": l.product_handle, "variant_sku": l.variant_sku, "variant_title": l.variant_title,
+                "quantity": l.quantity, "unit_price": to_major(l.unit_price, currency),
+                "is_tax_inclusive": l.is_tax_inclusive, "requires_shipping": l.requires_shipping,
+                "metadata": l.metadata, "created_at": timestamp(&l.created_at),
+                "tax_lines": tax_lines(&l.id, l.tax_rate_bps), "adjustments": adjustments,
+                "detail": { "quantity": l.quantity, "fulfilled_quantity": 0, "shipped_quantity": 0 },
+            });
+            if let Value::Object(map) = &mut item {
+                map.extend(stored_totals(&l.totals, currency));
+            }
+            item
+        })
+        .collect();
+    let shipping_methods: Vec<Value> = shipping
+        .iter()
+        .map(|m| {
+            let mut method = json!({
+                "id": m.id, "name": m.name, "shipping_option_id": m.shipping_option_id,
+                "amount": to_major(m.amount, currency), "is_tax_inclusive": m.is_tax_inclusive,
+                "tax_lines": tax_lines(&m.id, m.tax_rate_bps), "adjustments": [],
+                "created_at": timestamp(&m.created_at),
+            });
+            if let Value::Object(map) = &mut method {
+                map.extend(stored_totals(&m.totals, currency));
+            }
+            method
+        })
+        .collect();
+    let totals: Totals = serde_json::from_value(order.totals.clone()).unwrap_or_default();
+    let mut out = json!({
+        "id": order.id, "display_id": order.display_id, "cart_id": order.cart_id, "status": order.status,
+        "email": order.email, "currency_code": currency, "region_id": order.region_id,
+        "sales_channel_id": order.sales_channel_id, "customer_id": null,
+        "payment_status": order.payment_status, "fulfillment_status": order.fulfillment_status,
+        "shipping_address": order.shipping_address, "billing_address": order.billing_address,
+        "items": items, "shipping_methods": shipping_methods, "payment_collections": payment_collections,
+        "promotions": order.promotions, "fulfillments": [], "credit_lines": [],
+        "metadata": order.metadata, "created_at": timestamp(&order.created_at),
+        "updated_at": timestamp(&order.updated_at), "canceled_at": optional_timestamp(&order.canceled_at),
+        "summary": {
+            "current_order_total": to_major(totals.total, currency),
+            "original_order_total": to_major(totals.original_total, currency),
+            "paid_total": 0, "refunded_total": 0, "transaction_total": 0,
+            "pending_difference": to_major(totals.total, currency),
+            "accounting_total": to_major(totals.total, currency),
+        },
+    });
+    if let Value::Object(map) = &mut out {
+        put_totals(map, &totals, currency);
+    }
+    out
+}
