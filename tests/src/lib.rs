@@ -25,9 +25,45 @@ pub const DEMO_CATALOG: &str = include_str!("../../seed/demo-catalog.json");
 pub struct TestStore {
     pub pool: PgPool,
     pub state: AppState,
-    pub router: Router,
+    /// The functions, each with its own router, as `cargo lambda watch` serves them.
+    pub functions: Functions,
     pub publishable_key: String,
     pub database_url: String,
+}
+
+/// One router per function, picked by path like the watch router in Cargo.toml.
+#[derive(Clone)]
+pub struct Functions {
+    products: Router,
+    cart: Router,
+    checkout: Router,
+    orders: Router,
+}
+
+impl Functions {
+    pub fn new(state: &AppState) -> Self {
+        Functions {
+            products: products::router(state.clone()),
+            cart: cart::router(state.clone()),
+            checkout: checkout::router(state.clone()),
+            orders: orders::router(state.clone()),
+        }
+    }
+
+    pub fn for_path(&self, path: &str) -> &Router {
+        if path.starts_with("/store/carts") && path.ends_with("/complete")
+            || path.starts_with("/store/payment-")
+            || path.starts_with("/hooks/payment/")
+        {
+            &self.checkout
+        } else if path.starts_with("/store/carts") || path.starts_with("/store/shipping-options") {
+            &self.cart
+        } else if path.starts_with("/store/orders") {
+            &self.orders
+        } else {
+            &self.products
+        }
+    }
 }
 
 pub struct Reply {
@@ -94,11 +130,10 @@ impl TestStore {
             database_max_connections: 5,
         };
         let state = AppState::new(config).expect("state");
-        let router = products::router(state.clone());
         TestStore {
             pool,
+            functions: Functions::new(&state),
             state,
-            router,
             publishable_key,
             database_url,
         }
@@ -113,13 +148,28 @@ impl TestStore {
         self.send(request).await
     }
 
-    pub async fn send(&self, request: Request<Body>) -> Reply {
-        let response = self
-            .router
-            .clone()
-            .oneshot(request)
+    /// GET with the demo publishable key; the body stays bytes (no JSON parsing).
+    pub async fn get_raw(&self, uri: &str) -> (StatusCode, HeaderMap, axum::body::Bytes) {
+        let request = Request::get(uri)
+            .header("x-publishable-api-key", &self.publishable_key)
+            .body(Body::empty())
+            .unwrap();
+        let router = self.functions.for_path(uri).clone();
+        let response = router.oneshot(request).await.expect("router is infallible");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response
+            .into_body()
+            .collect()
             .await
-            .expect("router is infallible");
+            .expect("body")
+            .to_bytes();
+        (status, headers, bytes)
+    }
+
+    pub async fn send(&self, request: Request<Body>) -> Reply {
+        let router = self.functions.for_path(request.uri().path()).clone();
+        let response = router.oneshot(request).await.expect("router is infallible");
         let status = response.status();
         let headers = response.headers().clone();
         let bytes = response
@@ -140,6 +190,29 @@ impl TestStore {
             headers,
             body,
         }
+    }
+
+    /// POST (or DELETE) a JSON body with the demo publishable key.
+    pub async fn send_json(&self, method: Method, uri: &str, body: &Value) -> Reply {
+        let request = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header("x-publishable-api-key", &self.publishable_key)
+            .header("content-type", "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        self.send(request).await
+    }
+
+    pub async fn post(&self, uri: &str, body: Value) -> Reply {
+        self.send_json(Method::POST, uri, &body).await
+    }
+
+    /// Replaces the function routers, e.g. after giving the state other payment providers.
+    pub fn with_state(mut self, state: AppState) -> Self {
+        self.functions = Functions::new(&state);
+        self.state = state;
+        self
     }
 
     pub async fn request(&self, method: Method, uri: &str, headers: &[(&str, &str)]) -> Reply {
@@ -175,7 +248,7 @@ impl TestStore {
             .unwrap_or_default()
             .to_string();
         let admin = env("TEST_DATABASE_URL");
-        drop(self.router);
+        drop(self.functions);
         drop(self.state);
         self.pool.close().await;
         let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&admin)

@@ -1,0 +1,162 @@
+//! The cart function: carts, line items, promotions and shipping of Medusa's Store API.
+
+use axum::extract::{Path, RawQuery, State};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{json, Value};
+
+use store::cart::{
+    self, AddShippingMethod, CreateCart, LineInputBody, PromoCodes, UpdateCart, UpdateLine,
+};
+use store::query::StoreQuery;
+use store::web::{finish_router, JsonBody, StoreContext};
+use store::{ApiResult, AppState};
+
+pub fn router(state: AppState) -> Router {
+    let routes = Router::new()
+        .route("/store/carts", post(create_cart))
+        .route("/store/carts/{id}", get(get_cart).post(update_cart))
+        .route("/store/carts/{id}/line-items", post(add_line))
+        .route(
+            "/store/carts/{id}/line-items/{line_id}",
+            post(update_line).delete(delete_line),
+        )
+        .route(
+            "/store/carts/{id}/promotions",
+            post(add_promotions).delete(remove_promotions),
+        )
+        .route(
+            "/store/carts/{id}/shipping-methods",
+            post(add_shipping_method),
+        )
+        .route("/store/shipping-options", get(list_shipping_options));
+    finish_router(routes, state)
+}
+
+fn cart_body(cart: &cart::Cart) -> Json<Value> {
+    Json(json!({ "cart": cart::render(cart) }))
+}
+
+/// Carts answer with Medusa's default fields; `fields` is accepted and may only add.
+fn cart_query(raw: Option<&str>) -> ApiResult<()> {
+    StoreQuery::parse(raw, &["fields"]).map(|_| ())
+}
+
+async fn create_cart(
+    State(state): State<AppState>,
+    store: StoreContext,
+    RawQuery(raw): RawQuery,
+    JsonBody(input): JsonBody<CreateCart>,
+) -> ApiResult<Json<Value>> {
+    cart_query(raw.as_deref())?;
+    Ok(cart_body(
+        &cart::create(&state.pool, &store.sales_channel_ids, input).await?,
+    ))
+}
+
+async fn get_cart(
+    State(state): State<AppState>,
+    _store: StoreContext,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<Value>> {
+    cart_query(raw.as_deref())?;
+    let mut conn = state.pool.acquire().await?;
+    Ok(cart_body(&cart::load(&mut conn, &id, false).await?))
+}
+
+async fn update_cart(
+    State(state): State<AppState>,
+    store: StoreContext,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+    JsonBody(input): JsonBody<UpdateCart>,
+) -> ApiResult<Json<Value>> {
+    cart_query(raw.as_deref())?;
+    Ok(cart_body(
+        &cart::update(&state.pool, &id, &store.sales_channel_ids, input).await?,
+    ))
+}
+
+async fn add_line(
+    State(state): State<AppState>,
+    _store: StoreContext,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+    JsonBody(input): JsonBody<LineInputBody>,
+) -> ApiResult<Json<Value>> {
+    cart_query(raw.as_deref())?;
+    Ok(cart_body(&cart::add_line(&state.pool, &id, input).await?))
+}
+
+async fn update_line(
+    State(state): State<AppState>,
+    _store: StoreContext,
+    Path((id, line_id)): Path<(String, String)>,
+    RawQuery(raw): RawQuery,
+    JsonBody(input): JsonBody<UpdateLine>,
+) -> ApiResult<Json<Value>> {
+    cart_query(raw.as_deref())?;
+    Ok(cart_body(
+        &cart::update_line(&state.pool, &id, &line_id, input).await?,
+    ))
+}
+
+async fn delete_line(
+    State(state): State<AppState>,
+    _store: StoreContext,
+    Path((id, line_id)): Path<(String, String)>,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<Value>> {
+    cart_query(raw.as_deref())?;
+    let cart = cart::delete_line(&state.pool, &id, &line_id).await?;
+    Ok(Json(json!({
+        "id": line_id, "object": "line-item", "deleted": true, "parent": cart::render(&cart),
+    })))
+}
+
+async fn add_promotions(
+    State(state): State<AppState>,
+    _store: StoreContext,
+    Path(id): Path<String>,
+    JsonBody(input): JsonBody<PromoCodes>,
+) -> ApiResult<Json<Value>> {
+    Ok(cart_body(
+        &cart::add_promotions(&state.pool, &id, &input.promo_codes).await?,
+    ))
+}
+
+async fn remove_promotions(
+    State(state): State<AppState>,
+    _store: StoreContext,
+    Path(id): Path<String>,
+    JsonBody(input): JsonBody<PromoCodes>,
+) -> ApiResult<Json<Value>> {
+    Ok(cart_body(
+        &cart::remove_promotions(&state.pool, &id, &input.promo_codes).await?,
+    ))
+}
+
+async fn add_shipping_method(
+    State(state): State<AppState>,
+    _store: StoreContext,
+    Path(id): Path<String>,
+    JsonBody(input): JsonBody<AddShippingMethod>,
+) -> ApiResult<Json<Value>> {
+    Ok(cart_body(
+        &cart::set_shipping_method(&state.pool, &id, input).await?,
+    ))
+}
+
+async fn list_shipping_options(
+    State(state): State<AppState>,
+    _store: StoreContext,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<Value>> {
+    let query = StoreQuery::parse(raw.as_deref(), &["cart_id", "fields", "is_return"])?;
+    let cart_id = query
+        .single("cart_id")?
+        .ok_or_else(|| store::ApiError::invalid_data("Invalid request: 'cart_id' is required"))?;
+    let options = cart::shipping_options(&state.pool, cart_id).await?;
+    Ok(Json(json!({ "shipping_options": options })))
+}

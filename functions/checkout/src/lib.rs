@@ -1,0 +1,109 @@
+//! The checkout function: payment providers, payment collections and sessions, and
+//! completing a cart into an order.
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::HeaderMap;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{json, Value};
+
+use store::checkout::{self, CreatePaymentCollection, CreatePaymentSession};
+use store::payments::stripe::verify_webhook_now;
+use store::query::StoreQuery;
+use store::web::{finish_router, JsonBody, StoreContext};
+use store::{ApiError, ApiResult, AppState};
+
+pub fn router(state: AppState) -> Router {
+    let routes = Router::new()
+        .route("/store/payment-providers", get(list_providers))
+        .route("/store/payment-collections", post(create_collection))
+        .route(
+            "/store/payment-collections/{id}/payment-sessions",
+            post(create_session),
+        )
+        .route("/store/carts/{id}/complete", post(complete_cart))
+        .route("/hooks/payment/stripe_stripe", post(stripe_webhook));
+    finish_router(routes, state)
+}
+
+async fn list_providers(
+    State(state): State<AppState>,
+    _store: StoreContext,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<Value>> {
+    let query = StoreQuery::parse(
+        raw.as_deref(),
+        &["region_id", "fields", "limit", "offset", "order"],
+    )?;
+    if let Some(region_id) = query.single("region_id")? {
+        if !store::id::is_well_formed(region_id, "reg") {
+            return Err(ApiError::invalid_data(format!(
+                "Invalid region_id {region_id:?}"
+            )));
+        }
+        store::catalog::regions::find(&state.pool, region_id)
+            .await?
+            .ok_or_else(|| {
+                ApiError::not_found(format!("Region with id: {region_id} was not found"))
+            })?;
+    }
+    let (limit, offset) = (query.limit(20)?, query.offset()?);
+    let ids = state.payments.ids();
+    let providers: Vec<Value> = ids
+        .iter()
+        .skip(offset as usize)
+        .take(limit as usize)
+        .map(|id| json!({ "id": id, "is_enabled": true }))
+        .collect();
+    Ok(Json(
+        json!({ "payment_providers": providers, "count": ids.len(), "offset": offset, "limit": limit }),
+    ))
+}
+
+async fn create_collection(
+    State(state): State<AppState>,
+    _store: StoreContext,
+    JsonBody(input): JsonBody<CreatePaymentCollection>,
+) -> ApiResult<Json<Value>> {
+    let collection = checkout::payment_collection(&state.pool, &input).await?;
+    Ok(Json(json!({ "payment_collection": collection })))
+}
+
+async fn create_session(
+    State(state): State<AppState>,
+    _store: StoreContext,
+    Path(id): Path<String>,
+    JsonBody(input): JsonBody<CreatePaymentSession>,
+) -> ApiResult<Json<Value>> {
+    let collection = checkout::payment_session(&state.pool, &state.payments, &id, &input).await?;
+    Ok(Json(json!({ "payment_collection": collection })))
+}
+
+async fn complete_cart(
+    State(state): State<AppState>,
+    _store: StoreContext,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let completion = checkout::complete(&state.pool, &state.payments, &id).await?;
+    Ok(Json(completion.into_body()))
+}
+
+/// Stripe's webhook: only signed events are accepted. Completion checks the intent's
+/// status itself, so events are acknowledged and logged, not acted on yet.
+async fn stripe_webhook(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<Value>> {
+    let secret = state.payments.stripe_webhook_secret().ok_or_else(|| {
+        ApiError::not_allowed("Stripe webhooks are not configured (STRIPE_WEBHOOK_SECRET)")
+    })?;
+    let signature = headers
+        .get("stripe-signature")
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| ApiError::invalid_data("Missing Stripe-Signature header"))?;
+    let event = verify_webhook_now(&body, signature, secret)
+        .map_err(|e| ApiError::invalid_data(format!("Invalid Stripe webhook: {e}")))?;
+    tracing::info!(event_type = %event["type"], event_id = %event["id"], "stripe webhook received");
+    Ok(Json(json!({ "received": true })))
+}

@@ -1,0 +1,767 @@
+//! The guest checkout: carts, totals, payment, completion, orders; also under concurrency.
+
+use std::sync::Arc;
+
+use axum::http::Method;
+use serde_json::{json, Value};
+use store_tests::{Reply, TestStore};
+
+const ADDRESS: &str = r#"{"first_name":"Ada","last_name":"Lovelace","address_1":"Main Street 1","city":"Copenhagen","country_code":"dk","postal_code":"2200","phone":"+4512345678"}"#;
+
+fn address() -> Value {
+    serde_json::from_str(ADDRESS).unwrap()
+}
+
+fn ok(reply: &Reply) -> &Value {
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    &reply.body
+}
+
+/// Minor units from a wire amount (`12.99` → 1299).
+fn cents(value: &Value) -> i64 {
+    (value
+        .as_f64()
+        .unwrap_or_else(|| panic!("not a number: {value}"))
+        * 100.0)
+        .round() as i64
+}
+
+/// Variants with stock: (variant id, stocked quantity), by SKU.
+async fn stocked_variants(store: &TestStore, n: i64) -> Vec<String> {
+    sqlx::query_scalar(
+        "SELECT v.id FROM product_variants v JOIN products p ON p.id = v.product_id
+           JOIN product_variant_inventory_items vi ON vi.variant_id = v.id
+           JOIN inventory_levels l ON l.inventory_item_id = vi.inventory_item_id
+          WHERE p.status = 'published' AND NOT v.allow_backorder AND l.stocked_quantity >= 20
+          ORDER BY v.sku LIMIT $1",
+    )
+    .bind(n)
+    .fetch_all(&store.pool)
+    .await
+    .unwrap()
+}
+
+async fn new_cart(store: &TestStore) -> String {
+    let region = store.region_id("eur").await;
+    let reply = store
+        .post("/store/carts", json!({ "region_id": region }))
+        .await;
+    ok(&reply)["cart"]["id"].as_str().unwrap().to_string()
+}
+
+/// A cart with `quantity` of `variant`, email, address, the cheapest shipping and a
+/// system payment session: ready to complete.
+async fn ready_cart(store: &TestStore, variant: &str, quantity: i64) -> String {
+    let cart = new_cart(store).await;
+    ok(&store
+        .post(
+            &format!("/store/carts/{cart}/line-items"),
+            json!({ "variant_id": variant, "quantity": quantity }),
+        )
+        .await);
+    ok(&store
+        .post(
+            &format!("/store/carts/{cart}"),
+            json!({ "email": "ada@example.com", "shipping_address": address() }),
+        )
+        .await);
+    let options = store
+        .get(&format!("/store/shipping-options?cart_id={cart}"))
+        .await;
+    let option = ok(&options)["shipping_options"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    ok(&store
+        .post(
+            &format!("/store/carts/{cart}/shipping-methods"),
+            json!({ "option_id": option }),
+        )
+        .await);
+    let collection = store
+        .post("/store/payment-collections", json!({ "cart_id": cart }))
+        .await;
+    let collection = ok(&collection)["payment_collection"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    ok(&store
+        .post(
+            &format!("/store/payment-collections/{collection}/payment-sessions"),
+            json!({ "provider_id": "pp_system_default" }),
+        )
+        .await);
+    cart
+}
+
+async fn set_stock(store: &TestStore, variant: &str, stocked: i32) {
+    sqlx::query(
+        "UPDATE inventory_levels SET stocked_quantity = $2, reserved_quantity = 0
+          WHERE inventory_item_id IN (SELECT inventory_item_id FROM product_variant_inventory_items WHERE variant_id = $1)",
+    )
+    .bind(variant)
+    .bind(stocked)
+    .execute(&store.pool)
+    .await
+    .unwrap();
+}
+
+async fn stock_of(store: &TestStore, variant: &str) -> (i32, i32) {
+    sqlx::query_as(
+        "SELECT sum(stocked_quantity)::int, sum(reserved_quantity)::int FROM inventory_levels
+          WHERE inventory_item_id IN (SELECT inventory_item_id FROM product_variant_inventory_items WHERE variant_id = $1)",
+    )
+    .bind(variant)
+    .fetch_one(&store.pool)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_guest_checks_out_and_the_order_keeps_the_carts_totals() {
+    let store = TestStore::new().await;
+    let variants = stocked_variants(&store, 2).await;
+    let cart = new_cart(&store).await;
+
+    let added = store
+        .post(
+            &format!("/store/carts/{cart}/line-items"),
+            json!({ "variant_id": variants[0], "quantity": 1 }),
+        )
+        .await;
+    assert_eq!(ok(&added)["cart"]["items"].as_array().unwrap().len(), 1);
+    let again = store
+        .post(
+            &format!("/store/carts/{cart}/line-items"),
+            json!({ "variant_id": variants[0], "quantity": 2 }),
+        )
+        .await;
+    let items = ok(&again)["cart"]["items"].as_array().unwrap().clone();
+    assert_eq!(
+        items.len(),
+        1,
+        "the same variant with the same metadata is one line"
+    );
+    assert_eq!(items[0]["quantity"], 3);
+    let second = store
+        .post(
+            &format!("/store/carts/{cart}/line-items"),
+            json!({ "variant_id": variants[1], "quantity": 1 }),
+        )
+        .await;
+    let line_of = |cart: &Value, variant: &str| {
+        cart["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["variant_id"] == variant)
+            .unwrap()
+            .clone()
+    };
+    let line = line_of(&ok(&second)["cart"], &variants[1])["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let updated = store
+        .post(
+            &format!("/store/carts/{cart}/line-items/{line}"),
+            json!({ "quantity": 2 }),
+        )
+        .await;
+    assert_eq!(line_of(&ok(&updated)["cart"], &variants[1])["quantity"], 2);
+    assert_eq!(line_of(&updated.body["cart"], &variants[0])["quantity"], 3);
+
+    let with_email = store
+        .post(
+            &format!("/store/carts/{cart}"),
+            json!({ "email": "ada@example.com", "shipping_address": address(), "billing_address": address() }),
+        )
+        .await;
+    assert_eq!(ok(&with_email)["cart"]["email"], "ada@example.com");
+    assert_eq!(
+        with_email.body["cart"]["shipping_address"]["city"],
+        "Copenhagen"
+    );
+
+    let promoted = store
+        .post(
+            &format!("/store/carts/{cart}/promotions"),
+            json!({ "promo_codes": ["WELCOME10"] }),
+        )
+        .await;
+    let cart_body = ok(&promoted)["cart"].clone();
+    assert_eq!(cart_body["promotions"][0]["code"], "WELCOME10");
+    assert!(cents(&cart_body["discount_total"]) > 0);
+
+    let options = store
+        .get(&format!("/store/shipping-options?cart_id={cart}"))
+        .await;
+    let options = ok(&options)["shipping_options"].as_array().unwrap().clone();
+    assert_eq!(options.len(), 2);
+    let express = options
+        .iter()
+        .find(|o| o["name"] == "Express Shipping")
+        .unwrap();
+    let shipped = store
+        .post(
+            &format!("/store/carts/{cart}/shipping-methods"),
+            json!({ "option_id": express["id"] }),
+        )
+        .await;
+    let cart_body = ok(&shipped)["cart"].clone();
+    assert_eq!(cents(&cart_body["shipping_total"]), 1495);
+
+    // Every total adds up exactly, in minor units.
+    let t = |name: &str| cents(&cart_body[name]);
+    assert_eq!(t("total"), t("item_total") + t("shipping_total"));
+    assert_eq!(t("subtotal"), t("item_subtotal") + t("shipping_subtotal"));
+    assert_eq!(t("total"), t("original_total") - t("discount_total"));
+    let line_totals: i64 = cart_body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| cents(&i["total"]))
+        .sum();
+    assert_eq!(line_totals, t("item_total"));
+
+    let providers = store.get("/store/payment-providers").await;
+    assert_eq!(
+        ok(&providers)["payment_providers"][0]["id"],
+        "pp_system_default"
+    );
+    let collection = store
+        .post("/store/payment-collections", json!({ "cart_id": cart }))
+        .await;
+    let collection = ok(&collection)["payment_collection"].clone();
+    assert_eq!(cents(&collection["amount"]), t("total"));
+    let same = store
+        .post("/store/payment-collections", json!({ "cart_id": cart }))
+        .await;
+    assert_eq!(
+        ok(&same)["payment_collection"]["id"],
+        collection["id"],
+        "one collection per cart"
+    );
+    let session = store
+        .post(
+            &format!(
+                "/store/payment-collections/{}/payment-sessions",
+                collection["id"].as_str().unwrap()
+            ),
+            json!({ "provider_id": "pp_system_default" }),
+        )
+        .await;
+    assert_eq!(
+        ok(&session)["payment_collection"]["payment_sessions"][0]["status"],
+        "pending"
+    );
+
+    let completed = store
+        .post(&format!("/store/carts/{cart}/complete"), json!(null))
+        .await;
+    let body = ok(&completed);
+    assert_eq!(body["type"], "order");
+    let order = body["order"].clone();
+    for name in [
+        "total",
+        "subtotal",
+        "tax_total",
+        "discount_total",
+        "shipping_total",
+        "item_total",
+        "original_total",
+    ] {
+        assert_eq!(order[name], cart_body[name], "{name}");
+    }
+    assert_eq!(order["items"].as_array().unwrap().len(), 2);
+    assert_eq!(order["email"], "ada@example.com");
+    assert!(order["display_id"].as_i64().unwrap() >= 1);
+
+    let retrieved = store
+        .get(&format!("/store/orders/{}", order["id"].as_str().unwrap()))
+        .await;
+    assert_eq!(ok(&retrieved)["order"], order);
+
+    let replay = store
+        .post(&format!("/store/carts/{cart}/complete"), json!(null))
+        .await;
+    assert_eq!(
+        ok(&replay)["order"]["id"],
+        order["id"],
+        "completing again returns the same order"
+    );
+
+    let (stocked, reserved) = stock_of(&store, &variants[0]).await;
+    assert_eq!(reserved, 3, "stocked {stocked}");
+    let events: i64 = store
+        .scalar("SELECT count(*) FROM outbox_events WHERE name = 'order.placed'")
+        .await;
+    assert_eq!(events, 1);
+    let used: i64 = store
+        .scalar("SELECT usage_count FROM promotions WHERE code = 'WELCOME10'")
+        .await;
+    assert_eq!(used, 1);
+
+    let late = store
+        .post(
+            &format!("/store/carts/{cart}/line-items"),
+            json!({ "variant_id": variants[1], "quantity": 1 }),
+        )
+        .await;
+    assert_eq!(late.status, 400);
+    assert!(late.body["message"]
+        .as_str()
+        .unwrap()
+        .contains("already completed"));
+}
+
+#[tokio::test]
+async fn a_hundred_buyers_for_ten_units_make_exactly_ten_orders() {
+    let store = Arc::new(TestStore::new().await);
+    let variant = stocked_variants(&store, 1).await.remove(0);
+    set_stock(&store, &variant, 10).await;
+    store::catalog::purge_store_cache(&store.state.cache).await;
+    let mut carts = Vec::new();
+    for _ in 0..100 {
+        carts.push(ready_cart(&store, &variant, 1).await);
+    }
+    let mut tasks = Vec::new();
+    for cart in carts {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            store
+                .post(&format!("/store/carts/{cart}/complete"), json!(null))
+                .await
+        }));
+    }
+    let mut orders = 0;
+    for task in tasks {
+        let reply = task.await.unwrap();
+        match reply.status.as_u16() {
+            200 => {
+                assert_eq!(reply.body["type"], "order", "{}", reply.body);
+                orders += 1;
+            }
+            409 => assert!(reply.body["message"].as_str().unwrap().contains("stock")),
+            other => panic!("unexpected {other}: {}", reply.body),
+        }
+    }
+    assert_eq!(orders, 10);
+    assert_eq!(
+        stock_of(&store, &variant).await,
+        (10, 10),
+        "all ten held, none oversold"
+    );
+    let order_rows: i64 = store.scalar("SELECT count(*) FROM orders").await;
+    assert_eq!(order_rows, 10);
+    let open: i64 = store
+        .scalar("SELECT count(*) FROM carts WHERE completed_at IS NULL")
+        .await;
+    assert_eq!(
+        open, 90,
+        "the losers' carts stay open, nothing half-written"
+    );
+}
+
+#[tokio::test]
+async fn fifty_concurrent_completions_of_one_cart_make_one_order() {
+    let store = Arc::new(TestStore::new().await);
+    let variant = stocked_variants(&store, 1).await.remove(0);
+    let cart = ready_cart(&store, &variant, 2).await;
+    let mut tasks = Vec::new();
+    for _ in 0..50 {
+        let store = store.clone();
+        let cart = cart.clone();
+        tasks.push(tokio::spawn(async move {
+            store
+                .post(&format!("/store/carts/{cart}/complete"), json!(null))
+                .await
+        }));
+    }
+    let mut ids = std::collections::HashSet::new();
+    for task in tasks {
+        let reply = task.await.unwrap();
+        match reply.status.as_u16() {
+            200 => {
+                ids.insert(reply.body["order"]["id"].as_str().unwrap().to_string());
+            }
+            409 => {}
+            other => panic!("unexpected {other}: {}", reply.body),
+        }
+    }
+    assert_eq!(ids.len(), 1, "every answer names the one order");
+    let orders: i64 = store.scalar("SELECT count(*) FROM orders").await;
+    assert_eq!(orders, 1);
+    assert_eq!(stock_of(&store, &variant).await.1, 2, "reserved once");
+}
+
+#[tokio::test]
+async fn two_lines_sharing_an_inventory_item_cannot_oversell_it() {
+    let store = TestStore::new().await;
+    let variants = stocked_variants(&store, 2).await;
+    // Both variants now draw on the first one's inventory item, which holds 3.
+    sqlx::query(
+        "UPDATE product_variant_inventory_items SET inventory_item_id =
+                (SELECT inventory_item_id FROM product_variant_inventory_items WHERE variant_id = $1)
+          WHERE variant_id = $2",
+    )
+    .bind(&variants[0])
+    .bind(&variants[1])
+    .execute(&store.pool)
+    .await
+    .unwrap();
+    set_stock(&store, &variants[0], 3).await;
+    let cart = ready_cart(&store, &variants[0], 2).await;
+    ok(&store
+        .post(
+            &format!("/store/carts/{cart}/line-items"),
+            json!({ "variant_id": variants[1], "quantity": 2 }),
+        )
+        .await);
+    // The session was for the old total; start a new one for the new total.
+    let collection: String =
+        sqlx::query_scalar("SELECT id FROM payment_collections WHERE cart_id = $1")
+            .bind(&cart)
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
+    ok(&store
+        .post("/store/payment-collections", json!({ "cart_id": cart }))
+        .await);
+    ok(&store
+        .post(
+            &format!("/store/payment-collections/{collection}/payment-sessions"),
+            json!({ "provider_id": "pp_system_default" }),
+        )
+        .await);
+
+    let reply = store
+        .post(&format!("/store/carts/{cart}/complete"), json!(null))
+        .await;
+    assert_eq!(reply.status, 409, "{}", reply.body);
+    assert_eq!(
+        stock_of(&store, &variants[0]).await,
+        (3, 0),
+        "nothing reserved"
+    );
+    let orders: i64 = store.scalar("SELECT count(*) FROM orders").await;
+    assert_eq!(orders, 0);
+}
+
+#[tokio::test]
+async fn a_cart_changed_after_payment_started_must_pay_again() {
+    let store = TestStore::new().await;
+    let variant = stocked_variants(&store, 1).await.remove(0);
+    let cart = ready_cart(&store, &variant, 1).await;
+    ok(&store
+        .post(
+            &format!("/store/carts/{cart}/line-items"),
+            json!({ "variant_id": variant, "quantity": 1 }),
+        )
+        .await);
+    let reply = store
+        .post(&format!("/store/carts/{cart}/complete"), json!(null))
+        .await;
+    assert_eq!(reply.status, 400);
+    assert!(reply.body["message"]
+        .as_str()
+        .unwrap()
+        .contains("payment session"));
+}
+
+#[tokio::test]
+async fn stock_is_checked_when_lines_are_added_or_changed() {
+    let store = TestStore::new().await;
+    let variant = stocked_variants(&store, 1).await.remove(0);
+    set_stock(&store, &variant, 5).await;
+    let cart = new_cart(&store).await;
+    let too_many = store
+        .post(
+            &format!("/store/carts/{cart}/line-items"),
+            json!({ "variant_id": variant, "quantity": 6 }),
+        )
+        .await;
+    assert_eq!(too_many.status, 400);
+    assert!(too_many.body["message"]
+        .as_str()
+        .unwrap()
+        .contains("inventory"));
+    let added = store
+        .post(
+            &format!("/store/carts/{cart}/line-items"),
+            json!({ "variant_id": variant, "quantity": 5 }),
+        )
+        .await;
+    let line = ok(&added)["cart"]["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let more = store
+        .post(
+            &format!("/store/carts/{cart}/line-items"),
+            json!({ "variant_id": variant, "quantity": 1 }),
+        )
+        .await;
+    assert_eq!(more.status, 400, "merging into the line counts the total");
+    let update = store
+        .post(
+            &format!("/store/carts/{cart}/line-items/{line}"),
+            json!({ "quantity": 7 }),
+        )
+        .await;
+    assert_eq!(update.status, 400);
+    let cart_now = store.get(&format!("/store/carts/{cart}")).await;
+    assert_eq!(
+        ok(&cart_now)["cart"]["items"][0]["quantity"],
+        5,
+        "nothing written by the refused changes"
+    );
+
+    let deleted = store
+        .send_json(
+            Method::DELETE,
+            &format!("/store/carts/{cart}/line-items/{line}"),
+            &json!(null),
+        )
+        .await;
+    assert_eq!(ok(&deleted)["deleted"], true);
+    assert_eq!(deleted.body["parent"]["items"], json!([]));
+}
+
+#[tokio::test]
+async fn bad_cart_input_gets_a_4xx_that_says_what_is_wrong_and_writes_nothing() {
+    let store = TestStore::new().await;
+    let variant = stocked_variants(&store, 1).await.remove(0);
+    let draft_variant: String = store
+        .scalar("SELECT v.id FROM product_variants v JOIN products p ON p.id = v.product_id WHERE p.status = 'draft' LIMIT 1")
+        .await;
+    let usd_region = store.region_id("usd").await;
+    let cart = new_cart(&store).await;
+    let other_option: String = store
+        .scalar("SELECT s.id FROM shipping_options s JOIN regions r ON r.id = s.region_id WHERE r.currency_code = 'usd' LIMIT 1")
+        .await;
+    let lines = format!("/store/carts/{cart}/line-items");
+    let cases: Vec<(&str, String, Value, u16, &str)> = vec![
+        (
+            "POST",
+            "/store/carts".into(),
+            json!({ "region_id": 42, "nonsense": true }),
+            400,
+            "region_id",
+        ),
+        (
+            "POST",
+            "/store/carts".into(),
+            json!({ "region_id": usd_region, "currency_code": "eur" }),
+            400,
+            "eur",
+        ),
+        (
+            "POST",
+            "/store/carts".into(),
+            json!({ "region_id": "reg_01JUNKNOWN" }),
+            404,
+            "reg_01JUNKNOWN",
+        ),
+        (
+            "POST",
+            "/store/carts".into(),
+            json!({ "sales_channel_id": "sc_elsewhere" }),
+            400,
+            "sc_elsewhere",
+        ),
+        (
+            "POST",
+            lines.clone(),
+            json!({ "variant_id": variant, "quantity": 0 }),
+            400,
+            "quantity",
+        ),
+        (
+            "POST",
+            lines.clone(),
+            json!({ "variant_id": variant, "quantity": -3 }),
+            400,
+            "quantity",
+        ),
+        (
+            "POST",
+            lines.clone(),
+            json!({ "variant_id": variant, "quantity": 1_000_000_000_000i64 }),
+            400,
+            "quantity",
+        ),
+        (
+            "POST",
+            lines.clone(),
+            json!({ "variant_id": variant, "quantity": "two" }),
+            400,
+            "quantity",
+        ),
+        (
+            "POST",
+            lines.clone(),
+            json!({ "variant_id": "variant_nope", "quantity": 1 }),
+            400,
+            "variant_nope",
+        ),
+        (
+            "POST",
+            lines.clone(),
+            json!({ "variant_id": draft_variant, "quantity": 1 }),
+            400,
+            "not published",
+        ),
+        (
+            "POST",
+            lines.clone(),
+            json!({ "quantity": 1 }),
+            400,
+            "variant_id",
+        ),
+        (
+            "POST",
+            format!("/store/carts/{cart}"),
+            json!({ "email": "not-an-email" }),
+            400,
+            "email",
+        ),
+        (
+            "POST",
+            format!("/store/carts/{cart}"),
+            json!({ "shipping_address": { "country_code": "us" } }),
+            400,
+            "us",
+        ),
+        (
+            "POST",
+            format!("/store/carts/{cart}"),
+            json!({ "shipping_address": { "planet": "Mars" } }),
+            400,
+            "planet",
+        ),
+        (
+            "POST",
+            format!("/store/carts/{cart}/promotions"),
+            json!({ "promo_codes": ["NOPE"] }),
+            400,
+            "NOPE",
+        ),
+        (
+            "POST",
+            format!("/store/carts/{cart}/shipping-methods"),
+            json!({ "option_id": other_option }),
+            400,
+            "not valid",
+        ),
+        (
+            "POST",
+            format!("/store/carts/{cart}/shipping-methods"),
+            json!({ "option_id": "so_nope" }),
+            400,
+            "so_nope",
+        ),
+        (
+            "POST",
+            format!("/store/carts/{cart}/complete"),
+            json!(null),
+            400,
+            "no items",
+        ),
+        (
+            "POST",
+            format!("/store/carts/{cart}/line-items/cali_nope"),
+            json!({ "quantity": 1 }),
+            404,
+            "cali_nope",
+        ),
+        (
+            "GET",
+            "/store/carts/cart_does_not_exist".into(),
+            json!(null),
+            404,
+            "cart_does_not_exist",
+        ),
+        (
+            "GET",
+            "/store/carts/bad%20id".into(),
+            json!(null),
+            400,
+            "cart_",
+        ),
+        (
+            "GET",
+            "/store/shipping-options".into(),
+            json!(null),
+            400,
+            "cart_id",
+        ),
+        (
+            "POST",
+            "/store/payment-collections".into(),
+            json!({}),
+            400,
+            "cart_id",
+        ),
+        (
+            "POST",
+            "/store/payment-collections/pay_col_nope/payment-sessions".into(),
+            json!({ "provider_id": "pp_system_default" }),
+            404,
+            "pay_col_nope",
+        ),
+        (
+            "GET",
+            "/store/orders/order_does_not_exist".into(),
+            json!(null),
+            404,
+            "order_does_not_exist",
+        ),
+    ];
+    for (method, path, body, status, needle) in cases {
+        let reply = if method == "GET" {
+            store.get(&path).await
+        } else {
+            store.send_json(Method::POST, &path, &body).await
+        };
+        assert_eq!(
+            reply.status.as_u16(),
+            status,
+            "{method} {path} {body}: {}",
+            reply.body
+        );
+        let message = reply.body["message"].as_str().unwrap_or_default();
+        assert!(
+            message.contains(needle),
+            "{method} {path}: {message:?} should mention {needle:?}"
+        );
+    }
+    let collection = store
+        .post("/store/payment-collections", json!({ "cart_id": cart }))
+        .await;
+    let collection = ok(&collection)["payment_collection"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let unknown_provider = store
+        .post(
+            &format!("/store/payment-collections/{collection}/payment-sessions"),
+            json!({ "provider_id": "pp_nope" }),
+        )
+        .await;
+    assert_eq!(unknown_provider.status, 400);
+    assert!(unknown_provider.body["message"]
+        .as_str()
+        .unwrap()
+        .contains("pp_nope"));
+
+    let after = store.get(&format!("/store/carts/{cart}")).await;
+    let after = ok(&after)["cart"].clone();
+    assert_eq!(after["items"], json!([]));
+    assert_eq!(after["email"], Value::Null);
+    assert_eq!(after["shipping_address"], Value::Null);
+    assert_eq!(after["promotions"], json!([]));
+    assert_eq!(after["shipping_methods"], json!([]));
+    let carts: i64 = store.scalar("SELECT count(*) FROM carts").await;
+    assert_eq!(carts, 1, "refused carts were not created");
+}
