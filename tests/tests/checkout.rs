@@ -765,3 +765,109 @@ async fn bad_cart_input_gets_a_4xx_that_says_what_is_wrong_and_writes_nothing() 
     let carts: i64 = store.scalar("SELECT count(*) FROM carts").await;
     assert_eq!(carts, 1, "refused carts were not created");
 }
+
+/// A store whose checkout talks to a local Stripe fake.
+async fn store_with_stripe() -> (TestStore, store_tests::stripe_fake::StripeFake) {
+    let fake = store_tests::stripe_fake::StripeFake::start().await;
+    let store = TestStore::new().await;
+    let payments = store::payments::PaymentProviders::new(Some(
+        fake.config(std::time::Duration::from_secs(5)),
+    ));
+    let state = store.state.clone().with_payments(payments);
+    (store.with_state(state), fake)
+}
+
+/// A ready cart whose payment session is a Stripe PaymentIntent; returns (cart, intent id).
+async fn stripe_cart(store: &TestStore, variant: &str, quantity: i64) -> (String, String) {
+    let cart = ready_cart(store, variant, quantity).await;
+    let collection: String =
+        sqlx::query_scalar("SELECT id FROM payment_collections WHERE cart_id = $1")
+            .bind(&cart)
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
+    let session = store
+        .post(
+            &format!("/store/payment-collections/{collection}/payment-sessions"),
+            json!({ "provider_id": "pp_stripe_stripe" }),
+        )
+        .await;
+    let session = ok(&session)["payment_collection"]["payment_sessions"][0].clone();
+    assert_eq!(session["provider_id"], "pp_stripe_stripe");
+    assert!(session["data"]["client_secret"]
+        .as_str()
+        .unwrap()
+        .contains("_secret_"));
+    (cart, session["data"]["id"].as_str().unwrap().to_string())
+}
+
+#[tokio::test]
+async fn a_declined_card_answers_with_the_cart_and_the_reason_and_reserves_nothing() {
+    let (store, fake) = store_with_stripe().await;
+    let variant = stocked_variants(&store, 1).await.remove(0);
+    let before = stock_of(&store, &variant).await;
+    let (cart, intent) = stripe_cart(&store, &variant, 2).await;
+    let created = fake
+        .requests()
+        .into_iter()
+        .find(|r| r.path == "/v1/payment_intents")
+        .unwrap();
+    let cart_total: i64 = store.get(&format!("/store/carts/{cart}")).await.body["cart"]["total"]
+        .as_f64()
+        .map(|t| (t * 100.0).round() as i64)
+        .unwrap();
+    assert_eq!(
+        created.param("amount"),
+        Some(cart_total.to_string().as_str())
+    );
+    assert_eq!(created.param("currency"), Some("eur"));
+
+    fake.decline(&intent);
+    let reply = store
+        .post(&format!("/store/carts/{cart}/complete"), json!(null))
+        .await;
+    let body = ok(&reply);
+    assert_eq!(body["type"], "cart");
+    assert_eq!(body["cart"]["id"], cart.as_str());
+    assert!(!body["error"]["message"].as_str().unwrap().is_empty());
+    assert_eq!(stock_of(&store, &variant).await, before, "nothing reserved");
+    let orders: i64 = store.scalar("SELECT count(*) FROM orders").await;
+    assert_eq!(orders, 0);
+
+    // The shopper tries another card, which goes through.
+    fake.confirm(&intent);
+    let reply = store
+        .post(&format!("/store/carts/{cart}/complete"), json!(null))
+        .await;
+    assert_eq!(ok(&reply)["type"], "order");
+    assert_eq!(stock_of(&store, &variant).await.1, before.1 + 2);
+}
+
+#[tokio::test]
+async fn an_authorization_is_cancelled_when_the_order_cannot_be_placed() {
+    let (store, fake) = store_with_stripe().await;
+    let variant = stocked_variants(&store, 1).await.remove(0);
+    set_stock(&store, &variant, 1).await;
+    let (cart, intent) = stripe_cart(&store, &variant, 1).await;
+    fake.confirm(&intent);
+    // Someone else takes the last unit after this cart was filled.
+    sqlx::query(
+        "UPDATE inventory_levels SET reserved_quantity = 1
+          WHERE inventory_item_id IN (SELECT inventory_item_id FROM product_variant_inventory_items WHERE variant_id = $1)",
+    )
+    .bind(&variant)
+    .execute(&store.pool)
+    .await
+    .unwrap();
+    let reply = store
+        .post(&format!("/store/carts/{cart}/complete"), json!(null))
+        .await;
+    assert_eq!(reply.status, 409, "{}", reply.body);
+    let cancelled = fake
+        .requests()
+        .iter()
+        .any(|r| r.path == format!("/v1/payment_intents/{intent}/cancel"));
+    assert!(cancelled, "the authorization was released");
+    let orders: i64 = store.scalar("SELECT count(*) FROM orders").await;
+    assert_eq!(orders, 0);
+}
