@@ -589,10 +589,12 @@ pub async fn create(pool: &PgPool, key_channels: &[String], input: CreateCart) -
         promo_codes: input.promo_codes,
         ..UpdateCart::default()
     };
-    apply_update(&mut tx, &id, key_channels, update).await?;
+    let row = lock_open(&mut tx, &id).await?;
     for item in input.items.unwrap_or_default() {
-        add_line_in(&mut tx, &id, item).await?;
+        add_line_in(&mut tx, &row, item).await?;
     }
+    // After the items, so promotion minimums see them.
+    apply_update(&mut tx, &id, key_channels, update).await?;
     let cart = load(&mut tx, &id, false).await?;
     tx.commit().await?;
     Ok(cart)
@@ -610,6 +612,22 @@ async fn default_region(conn: &mut PgConnection, currency: Option<&str>) -> ApiR
         Some(c) => ApiError::invalid_data(format!("No region uses the currency {c}")),
         None => ApiError::invalid_data("The store has no region; create one first"),
     })
+}
+
+/// Runs `change` on an open cart inside one transaction that holds the cart's row lock,
+/// then answers with the repriced cart.
+async fn change(
+    pool: &PgPool,
+    id: &str,
+    change: impl AsyncFnOnce(&mut PgConnection, CartRow) -> ApiResult<()>,
+) -> ApiResult<Cart> {
+    let mut tx = pool.begin().await?;
+    let row = lock_open(&mut tx, id).await?;
+    change(&mut tx, row).await?;
+    touch(&mut tx, id).await?;
+    let cart = load(&mut tx, id, false).await?;
+    tx.commit().await?;
+    Ok(cart)
 }
 
 /// Locks an open cart for a change; a completed cart cannot change.
@@ -634,12 +652,10 @@ pub async fn update(
     key_channels: &[String],
     input: UpdateCart,
 ) -> ApiResult<Cart> {
-    let mut tx = pool.begin().await?;
-    lock_open(&mut tx, id).await?;
-    apply_update(&mut tx, id, key_channels, input).await?;
-    let cart = load(&mut tx, id, false).await?;
-    tx.commit().await?;
-    Ok(cart)
+    change(pool, id, async |tx, _| {
+        apply_update(tx, id, key_channels, input).await
+    })
+    .await
 }
 
 async fn apply_update(
@@ -812,17 +828,20 @@ async fn check_stock(
 }
 
 pub async fn add_line(pool: &PgPool, id: &str, input: LineInputBody) -> ApiResult<Cart> {
-    let mut tx = pool.begin().await?;
-    add_line_in(&mut tx, id, input).await?;
-    let cart = load(&mut tx, id, false).await?;
-    tx.commit().await?;
-    Ok(cart)
+    change(pool, id, async |tx, cart| {
+        add_line_in(tx, &cart, input).await
+    })
+    .await
 }
 
-async fn add_line_in(conn: &mut PgConnection, id: &str, input: LineInputBody) -> ApiResult<()> {
-    let cart = lock_open(conn, id).await?;
+async fn add_line_in(
+    conn: &mut PgConnection,
+    cart: &CartRow,
+    input: LineInputBody,
+) -> ApiResult<()> {
+    let id = cart.id.as_str();
     let quantity = check_quantity(input.quantity, false)?;
-    let variant = sellable_variant(conn, &cart, &input.variant_id).await?;
+    let variant = sellable_variant(conn, cart, &input.variant_id).await?;
     let region = regions::find(&mut *conn, &cart.region_id)
         .await?
         .ok_or_else(|| ApiError::invalid_data("The cart's region no longer exists"))?;
@@ -837,7 +856,7 @@ async fn add_line_in(conn: &mut PgConnection, id: &str, input: LineInputBody) ->
     .await?;
     let total_quantity = i64::from(existing.as_ref().map_or(0, |(_, q)| *q)) + i64::from(quantity);
     check_quantity(total_quantity, false)?;
-    check_stock(conn, &cart, &variant.variant_id, total_quantity).await?;
+    check_stock(conn, cart, &variant.variant_id, total_quantity).await?;
     match existing {
         Some((line_id, _)) => {
             sqlx::query(
@@ -885,7 +904,7 @@ async fn add_line_in(conn: &mut PgConnection, id: &str, input: LineInputBody) ->
             .await?;
         }
     }
-    touch(conn, id).await
+    Ok(())
 }
 
 async fn touch(conn: &mut PgConnection, id: &str) -> ApiResult<()> {
@@ -934,23 +953,23 @@ pub async fn update_line(
     line_id: &str,
     input: UpdateLine,
 ) -> ApiResult<Cart> {
-    let mut tx = pool.begin().await?;
-    let cart = lock_open(&mut tx, id).await?;
     let quantity = check_quantity(input.quantity, true)?;
-    let variant_id: String =
-        sqlx::query_scalar("SELECT variant_id FROM cart_line_items WHERE id = $1 AND cart_id = $2")
-            .bind(line_id)
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or_else(|| line_not_found(line_id))?;
-    if quantity == 0 {
-        sqlx::query("DELETE FROM cart_line_items WHERE id = $1")
-            .bind(line_id)
-            .execute(&mut *tx)
-            .await?;
-    } else {
-        check_stock(&mut tx, &cart, &variant_id, i64::from(quantity)).await?;
+    change(pool, id, async |tx, cart| {
+        let variant_id: String =
+            sqlx::query_scalar("SELECT variant_id FROM cart_line_items WHERE id = $1 AND cart_id = $2")
+                .bind(line_id)
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or_else(|| line_not_found(line_id))?;
+        if quantity == 0 {
+            sqlx::query("DELETE FROM cart_line_items WHERE id = $1")
+                .bind(line_id)
+                .execute(&mut *tx)
+                .await?;
+            return Ok(());
+        }
+        check_stock(tx, &cart, &variant_id, i64::from(quantity)).await?;
         sqlx::query(
             "UPDATE cart_line_items SET quantity = $2, metadata = coalesce($3, metadata), updated_at = now() WHERE id = $1",
         )
@@ -965,29 +984,25 @@ pub async fn update_line(
             ),
             _ => e.into(),
         })?;
-    }
-    touch(&mut tx, id).await?;
-    let cart = load(&mut tx, id, false).await?;
-    tx.commit().await?;
-    Ok(cart)
+        Ok(())
+    })
+    .await
 }
 
 pub async fn delete_line(pool: &PgPool, id: &str, line_id: &str) -> ApiResult<Cart> {
-    let mut tx = pool.begin().await?;
-    lock_open(&mut tx, id).await?;
-    let deleted = sqlx::query("DELETE FROM cart_line_items WHERE id = $1 AND cart_id = $2")
-        .bind(line_id)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-    if deleted == 0 {
-        return Err(line_not_found(line_id));
-    }
-    touch(&mut tx, id).await?;
-    let cart = load(&mut tx, id, false).await?;
-    tx.commit().await?;
-    Ok(cart)
+    change(pool, id, async |tx, _| {
+        let deleted = sqlx::query("DELETE FROM cart_line_items WHERE id = $1 AND cart_id = $2")
+            .bind(line_id)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if deleted == 0 {
+            return Err(line_not_found(line_id));
+        }
+        Ok(())
+    })
+    .await
 }
 
 fn line_not_found(line_id: &str) -> ApiError {
@@ -995,13 +1010,10 @@ fn line_not_found(line_id: &str) -> ApiError {
 }
 
 pub async fn add_promotions(pool: &PgPool, id: &str, codes: &[String]) -> ApiResult<Cart> {
-    let mut tx = pool.begin().await?;
-    lock_open(&mut tx, id).await?;
-    add_promotions_in(&mut tx, id, codes).await?;
-    touch(&mut tx, id).await?;
-    let cart = load(&mut tx, id, false).await?;
-    tx.commit().await?;
-    Ok(cart)
+    change(pool, id, async |tx, _| {
+        add_promotions_in(tx, id, codes).await
+    })
+    .await
 }
 
 async fn add_promotions_in(conn: &mut PgConnection, id: &str, codes: &[String]) -> ApiResult<()> {
@@ -1040,20 +1052,18 @@ async fn add_promotions_in(conn: &mut PgConnection, id: &str, codes: &[String]) 
 }
 
 pub async fn remove_promotions(pool: &PgPool, id: &str, codes: &[String]) -> ApiResult<Cart> {
-    let mut tx = pool.begin().await?;
-    lock_open(&mut tx, id).await?;
-    sqlx::query(
-        "DELETE FROM cart_promotions WHERE cart_id = $1
-            AND promotion_id IN (SELECT id FROM promotions WHERE code = ANY($2))",
-    )
-    .bind(id)
-    .bind(codes)
-    .execute(&mut *tx)
-    .await?;
-    touch(&mut tx, id).await?;
-    let cart = load(&mut tx, id, false).await?;
-    tx.commit().await?;
-    Ok(cart)
+    change(pool, id, async |tx, _| {
+        sqlx::query(
+            "DELETE FROM cart_promotions WHERE cart_id = $1
+                AND promotion_id IN (SELECT id FROM promotions WHERE code = ANY($2))",
+        )
+        .bind(id)
+        .bind(codes)
+        .execute(&mut *tx)
+        .await?;
+        Ok(())
+    })
+    .await
 }
 
 /// The shipping options a cart can use, priced for it.
@@ -1098,38 +1108,36 @@ pub async fn set_shipping_method(
     id: &str,
     input: AddShippingMethod,
 ) -> ApiResult<Cart> {
-    let mut tx = pool.begin().await?;
-    let cart = lock_open(&mut tx, id).await?;
-    let option = if is_well_formed(&input.option_id, "so") {
-        shipping_option(&mut tx, &input.option_id).await?
-    } else {
-        None
-    };
-    let option = option
-        .filter(|o| o.region_id == cart.region_id)
-        .ok_or_else(|| {
-            ApiError::invalid_data(format!(
-            "Shipping option {} is not valid for this cart (unknown, or not offered in its region)",
-            input.option_id
-        ))
-        })?;
-    // One shipping method per cart: a new choice replaces the old one.
-    sqlx::query(
-        "INSERT INTO cart_shipping_methods (id, cart_id, shipping_option_id, name, data) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (cart_id) DO UPDATE SET shipping_option_id = EXCLUDED.shipping_option_id,
-                name = EXCLUDED.name, data = EXCLUDED.data, created_at = now()",
-    )
-    .bind(new_id("casm"))
-    .bind(id)
-    .bind(&option.id)
-    .bind(&option.name)
-    .bind(Value::Object(input.data.unwrap_or_default()))
-    .execute(&mut *tx)
-    .await?;
-    touch(&mut tx, id).await?;
-    let cart = load(&mut tx, id, false).await?;
-    tx.commit().await?;
-    Ok(cart)
+    change(pool, id, async |tx, cart| {
+        let option = if is_well_formed(&input.option_id, "so") {
+            shipping_option(tx, &input.option_id).await?
+        } else {
+            None
+        };
+        let option = option
+            .filter(|o| o.region_id == cart.region_id)
+            .ok_or_else(|| {
+                ApiError::invalid_data(format!(
+                "Shipping option {} is not valid for this cart (unknown, or not offered in its region)",
+                input.option_id
+            ))
+            })?;
+        // One shipping method per cart: a new choice replaces the old one.
+        sqlx::query(
+            "INSERT INTO cart_shipping_methods (id, cart_id, shipping_option_id, name, data) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (cart_id) DO UPDATE SET shipping_option_id = EXCLUDED.shipping_option_id,
+                    name = EXCLUDED.name, data = EXCLUDED.data, created_at = now()",
+        )
+        .bind(new_id("casm"))
+        .bind(id)
+        .bind(&option.id)
+        .bind(&option.name)
+        .bind(Value::Object(input.data.unwrap_or_default()))
+        .execute(&mut *tx)
+        .await?;
+        Ok(())
+    })
+    .await
 }
 
 // ----------------------------------------------------------- rendering ---

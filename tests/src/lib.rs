@@ -154,7 +154,15 @@ impl TestStore {
             .header("x-publishable-api-key", &self.publishable_key)
             .body(Body::empty())
             .unwrap();
-        let router = self.functions.for_path(uri).clone();
+        self.send_raw(request).await
+    }
+
+    /// Sends through the function that owns the path; the body stays bytes.
+    pub async fn send_raw(
+        &self,
+        request: Request<Body>,
+    ) -> (StatusCode, HeaderMap, axum::body::Bytes) {
+        let router = self.functions.for_path(request.uri().path()).clone();
         let response = router.oneshot(request).await.expect("router is infallible");
         let status = response.status();
         let headers = response.headers().clone();
@@ -168,16 +176,7 @@ impl TestStore {
     }
 
     pub async fn send(&self, request: Request<Body>) -> Reply {
-        let router = self.functions.for_path(request.uri().path()).clone();
-        let response = router.oneshot(request).await.expect("router is infallible");
-        let status = response.status();
-        let headers = response.headers().clone();
-        let bytes = response
-            .into_body()
-            .collect()
-            .await
-            .expect("body")
-            .to_bytes();
+        let (status, headers, bytes) = self.send_raw(request).await;
         let body = if bytes.is_empty() {
             Value::Null
         } else {
