@@ -1,0 +1,1 @@
+//! Strapi content: client, normalisation, cache (being written).
