@@ -1,0 +1,16 @@
+use lambda_http::lambda_runtime::{self, service_fn, Error, LambdaEvent};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    lambda_http::tracing::init_default_subscriber();
+    let client = migrate::response_client()?;
+    let database_url = std::env::var("DATABASE_URL").ok().filter(|v| !v.is_empty());
+    lambda_runtime::run(service_fn(
+        |event: LambdaEvent<migrate::CustomResourceEvent>| {
+            let client = &client;
+            let database_url = database_url.as_deref();
+            async move { migrate::handle(event.payload, database_url, client).await }
+        },
+    ))
+    .await
+}
