@@ -6,9 +6,12 @@ use axum::routing::put;
 use axum::Router;
 use serde_json::{json, Value};
 
+/// What CloudFormation received: (content type, body) per answer.
+type Answers = Arc<Mutex<Vec<(Option<String>, Value)>>>;
+
 /// A stand-in for the pre-signed S3 URL CloudFormation gives: records what is PUT.
-async fn response_url() -> (String, Arc<Mutex<Vec<(Option<String>, Value)>>>) {
-    let received: Arc<Mutex<Vec<(Option<String>, Value)>>> = Arc::default();
+async fn response_url() -> (String, Answers) {
+    let received: Answers = Arc::default();
     let sink = received.clone();
     let app = Router::new().route(
         "/cfn-response",
