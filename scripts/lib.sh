@@ -133,6 +133,21 @@ ensure_venv() {
   [[ -x $VENV/bin/cargo-lambda ]] || die ".venv/bin/cargo-lambda missing after install"
 }
 
+# The AWS SAM CLI lives in a venv of its own: it pins a newer cfn-lint, and the
+# template is checked with cfn-lint $CFN_LINT_VERSION (newer ones skip the SAM transform).
+SAM_VENV="$ROOT/.venv-sam"
+SAM_CLI_VERSION="${SAM_CLI_VERSION:-1.170.0}"
+ensure_sam_venv() {
+  if [[ ! -x $SAM_VENV/bin/python ]]; then
+    log "creating Python venv in .venv-sam"
+    python3 -m venv "$SAM_VENV"
+  fi
+  if [[ "$("$SAM_VENV/bin/python" -m pip show aws-sam-cli 2>/dev/null | sed -n 's/^Version: //p')" != "$SAM_CLI_VERSION" ]]; then
+    log "pip install aws-sam-cli==$SAM_CLI_VERSION (into .venv-sam)"
+    "$SAM_VENV/bin/python" -m pip install --disable-pip-version-check -q "aws-sam-cli==$SAM_CLI_VERSION"
+  fi
+}
+
 # ------------------------------------------------------------ networking ---
 
 # True when something accepts TCP connections on 127.0.0.1:$1.

@@ -35,7 +35,12 @@ impl Config {
 
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let non_empty = |name: &str| get(name).filter(|v| !v.trim().is_empty());
-        let database_url = non_empty("DATABASE_URL").ok_or(ConfigError::Missing("DATABASE_URL"))?;
+        let mut database_url =
+            non_empty("DATABASE_URL").ok_or(ConfigError::Missing("DATABASE_URL"))?;
+        // An RDS Proxy (or any other host) in front of the database named by the URL.
+        if let Some(host) = non_empty("DATABASE_HOST") {
+            database_url = with_host(&database_url, host.trim())?;
+        }
         let store_cors = non_empty("STORE_CORS")
             .unwrap_or_else(|| DEFAULT_STORE_CORS.to_string())
             .split(',')
@@ -62,6 +67,18 @@ impl Config {
             )?,
         })
     }
+}
+
+fn with_host(database_url: &str, host: &str) -> Result<String, ConfigError> {
+    let invalid = |reason: String| ConfigError::Invalid {
+        name: "DATABASE_HOST",
+        reason,
+    };
+    let mut url = url::Url::parse(database_url)
+        .map_err(|_| invalid("DATABASE_URL is not a URL, so its host cannot be replaced".into()))?;
+    url.set_host(Some(host))
+        .map_err(|e| invalid(format!("{host:?} is not a host name: {e}")))?;
+    Ok(url.to_string())
 }
 
 fn parse_number(
@@ -104,6 +121,22 @@ mod tests {
         assert_eq!(c.redis_url, None);
         assert!(c.store_cors.contains(&"http://localhost:8000".to_string()));
         assert_eq!(c.cache_ttl, Duration::from_secs(30));
+    }
+
+    #[test]
+    fn database_host_replaces_the_host_of_the_database_url() {
+        let c = config(&[
+            ("DATABASE_URL", "postgres://shop:pw@db.internal:5432/store"),
+            ("DATABASE_HOST", "proxy.rds.example"),
+        ])
+        .unwrap();
+        assert_eq!(
+            c.database_url,
+            "postgres://shop:pw@proxy.rds.example:5432/store"
+        );
+        let unchanged =
+            config(&[("DATABASE_URL", "postgres://a@b/c"), ("DATABASE_HOST", "")]).unwrap();
+        assert_eq!(unchanged.database_url, "postgres://a@b/c");
     }
 
     #[test]

@@ -1,0 +1,31 @@
+#!/usr/bin/env python3
+"""Every function crate in the workspace has a resource in template.yaml, and every
+function in the template is built from a workspace binary. Exit 1 with the mismatch."""
+import pathlib
+import re
+import sys
+
+root = pathlib.Path(__file__).resolve().parent.parent
+workspace = (root / "Cargo.toml").read_text()
+members = re.search(r"members\s*=\s*\[(.*?)\]", workspace, re.S).group(1)
+functions = set()
+for member in re.findall(r'"([^"]+)"', members):
+    if member.startswith("functions/"):
+        manifest = (root / member / "Cargo.toml").read_text()
+        functions.update(re.findall(r'\[\[bin\]\]\s*name\s*=\s*"([^"]+)"', manifest))
+
+template = (root / "template.yaml").read_text()
+in_template = set(re.findall(r"^\s+Binary:\s*(\S+)\s*$", template, re.M))
+serverless_functions = len(re.findall(r"^\s+Type:\s*AWS::Serverless::Function\s*$", template, re.M))
+
+problems = []
+for name in sorted(functions - in_template):
+    problems.append(f"function crate binary {name!r} has no resource in template.yaml")
+for name in sorted(in_template - functions):
+    problems.append(f"template.yaml builds {name!r}, which no functions/* crate provides")
+if serverless_functions != len(in_template):
+    problems.append(f"{serverless_functions} functions in template.yaml but {len(in_template)} BuildProperties.Binary entries")
+if problems:
+    print("\n".join(problems), file=sys.stderr)
+    sys.exit(1)
+print(f"template.yaml and the workspace agree on {len(functions)} functions: {', '.join(sorted(functions))}")
