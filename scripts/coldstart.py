@@ -70,7 +70,7 @@ class Emulator(BaseHTTPRequestHandler):
         self.end_headers()
         if "/init/error" in self.path or "/error" in self.path or "/cfn" in self.path or "/response" in self.path:
             if Emulator.answered is None:
-                Emulator.answer = (self.path, body[:300])
+                Emulator.answer = (self.path, body)
                 Emulator.answered = time.monotonic()
 
 
@@ -121,7 +121,10 @@ for name in sys.argv[4:] or EVENTS:
         answer = Emulator.answer
         proc.kill()
         proc.wait()
-    status = answer[1].decode(errors="replace")
-    status = json.loads(status).get("statusCode", json.loads(status).get("Status", "?")) if status.startswith("{") else status[:40]
+    try:
+        reply = json.loads(answer[1])
+        status = reply.get("statusCode", reply.get("Status", "?"))
+    except ValueError:
+        status = answer[1][:40]
     print(f"{name:<10} {statistics.median(times):>32.1f} {statistics.median(m['VmRSS'] for m in memory):>8.1f} "
           f"{max(m['VmHWM'] for m in memory):>8.1f}  {status}")
