@@ -41,7 +41,7 @@ async fn main() {
     .expect("config")
     .expect("configured");
     let service = ContentService::new(Ok(Some(config)), &store.state.config);
-    let router = store::content::router(store.state.clone(), service);
+    let router = content::routes::router(store.state.clone(), service);
     let uri = "/content/homepage?populate=*";
     let request = || {
         Request::get(uri)
@@ -71,7 +71,7 @@ async fn main() {
         1,
         "only the first request reaches Strapi"
     );
-    println!("{ITERATIONS} requests, one at a time, release build, through store::content::router");
+    println!("{ITERATIONS} requests, one at a time, release build, through the content function's router");
     println!(
         "{:<44} {:>8} {:>8} {:>8} {:>10}",
         "request", "p50 ms", "p90 ms", "p99 ms", "req/s"

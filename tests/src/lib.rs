@@ -39,6 +39,7 @@ pub struct Functions {
     cart: Router,
     checkout: Router,
     orders: Router,
+    content: Router,
 }
 
 impl Functions {
@@ -48,6 +49,7 @@ impl Functions {
             cart: cart::router(state.clone()),
             checkout: checkout::router(state.clone()),
             orders: orders::router(state.clone()),
+            content: content::router(state.clone()),
         }
     }
 
@@ -61,6 +63,8 @@ impl Functions {
             &self.cart
         } else if path.starts_with("/store/orders") {
             &self.orders
+        } else if path.starts_with("/content/") {
+            &self.content
         } else {
             &self.products
         }

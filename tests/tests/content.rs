@@ -86,7 +86,7 @@ impl Proxy {
         let mut config = config(&fake, &[]);
         adjust(&mut config);
         let service = ContentService::new(Ok(Some(config)), &store.state.config);
-        let router = store::content::router(store.state.clone(), service);
+        let router = content::routes::router(store.state.clone(), service);
         Proxy {
             store,
             fake,
@@ -741,7 +741,7 @@ async fn without_redis_an_in_process_cache_serves() {
 async fn without_strapi_configured_every_content_route_says_so() {
     let store = TestStore::new().await;
     let service = ContentService::new(Ok(None), &store.state.config);
-    let router = store::content::router(store.state.clone(), service);
+    let router = content::routes::router(store.state.clone(), service);
     for request in [
         Request::get("/content/pages")
             .header("x-publishable-api-key", &store.publishable_key)

@@ -1,6 +1,8 @@
 //! The content function: Strapi content behind one cache, under `/content/...`. The
-//! routes live in the domain crate (`store::content::http`); this crate reads the
-//! configuration once per cold start.
+//! Strapi client, normalisation, cache and configuration live in the domain crate
+//! (`store::content`); the routes live here.
+
+pub mod routes;
 
 use axum::Router;
 use store::content::ContentService;
@@ -10,5 +12,5 @@ use store::AppState;
 /// 503 with a JSON error that says so.
 pub fn router(state: AppState) -> Router {
     let service = ContentService::from_env(&state.config);
-    store::content::router(state, service)
+    routes::router(state, service)
 }

@@ -4,7 +4,6 @@
 
 pub mod cache;
 pub mod config;
-pub mod http;
 pub mod normalize;
 pub mod query;
 pub mod strapi;
@@ -18,7 +17,6 @@ use sha2::{Digest, Sha256};
 
 pub use self::cache::{ContentCache, Entry, Tier};
 pub use self::config::{ContentConfig, ContentType, Secret, TypeKind};
-pub use self::http::router;
 pub use self::query::{ContentQuery, Shape};
 pub use self::strapi::{StrapiClient, StrapiError};
 use crate::config::{Config, ConfigError};

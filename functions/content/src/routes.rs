@@ -13,13 +13,15 @@ use axum::routing::{get, post};
 use axum::{Extension, Router};
 use serde_json::{json, Value};
 
-use super::config::{TypeKind, PREVIEW_HEADER};
-use super::{Content, ContentQuery, ContentService, Failure, Fetch, Freshness, Served, Shape};
-use crate::cache::Namespace;
-use crate::catalog::pricing::PricingContext;
-use crate::catalog::products::{self, Extras, Page, ProductFilter};
-use crate::web::{finish_router, StoreContext, CACHE_STATUS_HEADER};
-use crate::AppState;
+use store::cache::Namespace;
+use store::catalog::pricing::PricingContext;
+use store::catalog::products::{self, Extras, Page, ProductFilter};
+use store::content::config::{TypeKind, PREVIEW_HEADER};
+use store::content::{
+    Content, ContentQuery, ContentService, Failure, Fetch, Freshness, Served, Shape,
+};
+use store::web::{finish_router, StoreContext, CACHE_STATUS_HEADER};
+use store::AppState;
 
 pub const LOCALE_FALLBACK_HEADER: &str = "x-content-locale-fallback";
 
@@ -189,8 +191,8 @@ async fn product_with_content(
     });
     let bytes = serde_json::to_vec(&body).unwrap_or_default();
     let served = Served {
-        entry: super::Entry {
-            etag: super::etag(&bytes),
+        entry: store::content::Entry {
+            etag: store::content::etag(&bytes),
             body: bytes.into(),
             ..served.entry
         },
@@ -210,7 +212,7 @@ async fn commerce_product(
     store: &StoreContext,
     handle: &str,
     pricing: &[Option<String>; 3],
-) -> Result<Value, crate::ApiError> {
+) -> Result<Value, store::ApiError> {
     let key = format!(
         "content-handle|{handle}|{}|{}|{}|{}",
         store.sales_channel_ids.join(","),
@@ -246,7 +248,7 @@ async fn commerce_product(
     };
     let (mut items, _) = products::list(&state.pool, &filter, page, &extras).await?;
     let product = items.pop().ok_or_else(|| {
-        crate::ApiError::not_found(format!("Product with handle: {handle} was not found"))
+        store::ApiError::not_found(format!("Product with handle: {handle} was not found"))
     })?;
     if let Ok(bytes) = serde_json::to_vec(&product) {
         state
