@@ -1,0 +1,176 @@
+//! `--in-process`: the four function routers behind one plain HTTP server
+//! (`axum::serve` on 127.0.0.1:0), dispatched by path the way
+//! `[workspace.metadata.lambda.watch.router]` in Cargo.toml does. It runs on a
+//! runtime of its own whose threads are named [`cpu::SERVER_THREAD_NAME`], so its CPU
+//! time is told apart from the load generator's.
+
+use std::net::SocketAddr;
+use std::path::Path;
+
+use anyhow::Context;
+use axum::extract::Request;
+use axum::response::Response;
+use axum::Router;
+use tower::ServiceExt;
+
+use crate::cpu;
+
+/// Each function gets its own state (its own database pool and Redis client), as each
+/// Lambda function would.
+#[derive(Clone)]
+struct Functions {
+    products: Router,
+    cart: Router,
+    checkout: Router,
+    orders: Router,
+}
+
+impl Functions {
+    fn from_env() -> anyhow::Result<Self> {
+        let state = || {
+            store::AppState::from_env()
+                .map_err(|e| anyhow::anyhow!("store::AppState::from_env(): {e}"))
+        };
+        Ok(Functions {
+            products: products::router(state()?),
+            cart: cart::router(state()?),
+            checkout: checkout::router(state()?),
+            orders: orders::router(state()?),
+        })
+    }
+
+    fn for_path(&self, path: &str) -> &Router {
+        match function_for(path) {
+            "checkout" => &self.checkout,
+            "cart" => &self.cart,
+            "orders" => &self.orders,
+            _ => &self.products,
+        }
+    }
+}
+
+/// The function that serves `path`, as in Cargo.toml's watch router.
+fn function_for(path: &str) -> &'static str {
+    if path.starts_with("/store/carts/") && path.ends_with("/complete")
+        || path.starts_with("/store/payment-")
+        || path.starts_with("/hooks/payment/")
+    {
+        "checkout"
+    } else if path == "/store/carts"
+        || path.starts_with("/store/carts/")
+        || path == "/store/shipping-options"
+    {
+        "cart"
+    } else if path.starts_with("/store/orders") {
+        "orders"
+    } else {
+        "products"
+    }
+}
+
+/// The running server; dropping it stops it (drop it outside of any async context).
+pub struct Server {
+    pub addr: SocketAddr,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl Server {
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn stop(self) {
+        self.runtime.shutdown_background();
+    }
+}
+
+/// Starts the server with `threads` worker threads.
+pub fn start(threads: usize) -> anyhow::Result<Server> {
+    load_dev_env()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads.max(1))
+        .thread_name(cpu::SERVER_THREAD_NAME)
+        // Blocking threads keep their name and their CPU time for the whole run.
+        .thread_keep_alive(std::time::Duration::from_secs(3600))
+        .enable_all()
+        .build()?;
+    // The database pool and Redis client are made inside the server's runtime.
+    let functions = {
+        let _inside = runtime.enter();
+        Functions::from_env()?
+    };
+    let app = Router::new().fallback(move |request: Request| {
+        let router = functions.for_path(request.uri().path()).clone();
+        async move {
+            let response: Response = router
+                .oneshot(request)
+                .await
+                .unwrap_or_else(|never| match never {});
+            response
+        }
+    });
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    listener.set_nonblocking(true)?;
+    let addr = listener.local_addr()?;
+    runtime.spawn(async move {
+        let listener = match tokio::net::TcpListener::from_std(listener) {
+            Ok(l) => l,
+            Err(e) => return eprintln!("in-process server: {e}"),
+        };
+        if let Err(e) = axum::serve(listener, app).await {
+            eprintln!("in-process server: {e}");
+        }
+    });
+    Ok(Server { addr, runtime })
+}
+
+/// Without DATABASE_URL in the environment, takes the dev store's function
+/// environment (`.data/dev/functions.env`, written by `scripts/up`).
+fn load_dev_env() -> anyhow::Result<()> {
+    if std::env::var_os("DATABASE_URL").is_some() {
+        return Ok(());
+    }
+    let file = Path::new(".data/dev/functions.env");
+    let file = if file.exists() {
+        file.to_path_buf()
+    } else {
+        crate::workspace_root().join(file)
+    };
+    let text = std::fs::read_to_string(&file).with_context(|| {
+        format!(
+            "--in-process needs DATABASE_URL (and REDIS_URL) of a seeded store, or {} from scripts/up",
+            file.display()
+        )
+    })?;
+    eprintln!("in-process: DATABASE_URL/REDIS_URL from {}", file.display());
+    for (name, value) in crate::parse_env_file(&text) {
+        if matches!(name.as_str(), "DATABASE_URL" | "REDIS_URL" | "STORE_CORS")
+            && std::env::var_os(&name).is_none()
+        {
+            // Single-threaded here: the runtimes start after this.
+            std::env::set_var(name, value);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::function_for;
+
+    #[test]
+    fn paths_go_to_the_function_cargo_lambda_watch_routes_them_to() {
+        assert_eq!(function_for("/store/carts/cart_1/complete"), "checkout");
+        assert_eq!(
+            function_for("/store/payment-collections/pay_1/payment-sessions"),
+            "checkout"
+        );
+        assert_eq!(function_for("/store/payment-providers"), "checkout");
+        assert_eq!(function_for("/store/carts"), "cart");
+        assert_eq!(function_for("/store/carts/cart_1/line-items"), "cart");
+        assert_eq!(function_for("/store/shipping-options"), "cart");
+        assert_eq!(function_for("/store/orders/order_1"), "orders");
+        assert_eq!(function_for("/store/products/prod_1"), "products");
+        assert_eq!(function_for("/store/regions"), "products");
+    }
+}
