@@ -47,43 +47,90 @@ impl Namespace {
     }
 }
 
+/// One lazily connected Redis connection per function instance, shared by every cache.
+/// After a failure it is left alone for a cooldown, so requests do not each pay for a
+/// connection attempt, and an outage is logged once, not per request.
 #[derive(Clone)]
-pub struct Cache {
-    inner: Arc<Inner>,
+pub struct RedisLink {
+    inner: Arc<LinkInner>,
 }
 
-struct Inner {
+struct LinkInner {
     redis: Option<ConnectionManager>,
-    /// Prepended to every Redis key, so several stores can share one Redis.
-    prefix: String,
-    ttl: Duration,
-    local: moka::future::Cache<(Namespace, String), Arc<[u8]>>,
     /// Unix millis until which Redis is skipped.
-    redis_down_until: AtomicU64,
+    down_until: AtomicU64,
     /// Whether the current outage was already logged.
     outage_logged: AtomicBool,
 }
 
-impl Cache {
-    /// Builds the cache; never fails. A bad `REDIS_URL` is logged and the in-process
-    /// cache is used.
-    pub fn new(redis_url: Option<&str>, prefix: &str, ttl: Duration) -> Self {
+impl RedisLink {
+    /// Never fails: no URL, or a URL that cannot be used (logged), means no Redis.
+    pub fn new(redis_url: Option<&str>) -> Self {
         let redis = redis_url.and_then(|url| {
             let config = ConnectionManagerConfig::new()
                 .set_connection_timeout(Some(REDIS_TIMEOUT))
                 .set_response_timeout(Some(REDIS_TIMEOUT))
                 .set_number_of_retries(1)
                 .set_max_delay(Duration::from_millis(100));
-            match redis::Client::open(url)
+            redis::Client::open(url)
                 .and_then(|client| ConnectionManager::new_lazy_with_config(client, config))
-            {
-                Ok(manager) => Some(manager),
-                Err(err) => {
-                    tracing::warn!(error = %err, "REDIS_URL is unusable; caching in process only");
-                    None
-                }
-            }
+                .map_err(|err| tracing::warn!(error = %err, "REDIS_URL is unusable; caching in process only"))
+                .ok()
         });
+        RedisLink {
+            inner: Arc::new(LinkInner {
+                redis,
+                down_until: AtomicU64::new(0),
+                outage_logged: AtomicBool::new(false),
+            }),
+        }
+    }
+
+    /// The connection, unless Redis is not configured or cooling down after a failure.
+    pub fn connection(&self) -> Option<ConnectionManager> {
+        let redis = self.inner.redis.as_ref()?;
+        (now_millis() >= self.inner.down_until.load(Ordering::Relaxed)).then(|| redis.clone())
+    }
+
+    /// The connection even while cooling down: for purges, since a missed purge would
+    /// leave stale answers in Redis until they expire.
+    pub fn connection_for_purge(&self) -> Option<ConnectionManager> {
+        self.inner.redis.clone()
+    }
+
+    /// Records that a Redis call worked (ends a logged outage).
+    pub fn succeeded(&self) {
+        if self.inner.outage_logged.swap(false, Ordering::Relaxed) {
+            tracing::info!("redis is answering again; caches back in redis");
+        }
+    }
+
+    /// Records that a Redis call failed: skip Redis for a while, log the outage once.
+    pub fn failed(&self, err: &redis::RedisError) {
+        let until = now_millis() + REDIS_COOLDOWN.as_millis() as u64;
+        self.inner.down_until.store(until, Ordering::Relaxed);
+        if !self.inner.outage_logged.swap(true, Ordering::Relaxed) {
+            tracing::warn!(error = %err, "redis is unavailable; serving from postgres with in-process caches until it answers again");
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Cache {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    redis: RedisLink,
+    /// Prepended to every Redis key, so several stores can share one Redis.
+    prefix: String,
+    ttl: Duration,
+    local: moka::future::Cache<(Namespace, String), Arc<[u8]>>,
+}
+
+impl Cache {
+    /// Builds the cache on a Redis link (which may have no Redis behind it).
+    pub fn new(redis: RedisLink, prefix: &str, ttl: Duration) -> Self {
         let local = moka::future::Cache::builder()
             .max_capacity(2_000)
             .time_to_live(ttl.min(LOCAL_TTL_CAP))
@@ -95,8 +142,6 @@ impl Cache {
                 prefix: prefix.to_string(),
                 ttl,
                 local,
-                redis_down_until: AtomicU64::new(0),
-                outage_logged: AtomicBool::new(false),
             }),
         }
     }
@@ -106,7 +151,7 @@ impl Cache {
     }
 
     pub async fn get(&self, namespace: Namespace, key: &str) -> Option<Arc<[u8]>> {
-        if let Some(mut redis) = self.usable_redis() {
+        if let Some(mut redis) = self.inner.redis.connection() {
             let result: redis::RedisResult<Option<Vec<u8>>> = redis::cmd("HGET")
                 .arg(self.redis_key(namespace))
                 .arg(key)
@@ -114,17 +159,17 @@ impl Cache {
                 .await;
             match result {
                 Ok(value) => {
-                    self.redis_ok();
+                    self.inner.redis.succeeded();
                     return value.and_then(|entry| self.fresh(&entry)).map(Arc::from);
                 }
-                Err(err) => self.redis_failed(&err),
+                Err(err) => self.inner.redis.failed(&err),
             }
         }
         self.inner.local.get(&(namespace, key.to_string())).await
     }
 
     pub async fn put(&self, namespace: Namespace, key: &str, value: Arc<[u8]>) {
-        if let Some(mut redis) = self.usable_redis() {
+        if let Some(mut redis) = self.inner.redis.connection() {
             let mut entry = now_millis().to_be_bytes().to_vec();
             entry.extend_from_slice(&value);
             let ttl_secs = self.inner.ttl.as_secs().max(1);
@@ -145,10 +190,10 @@ impl Cache {
                 .await;
             match result {
                 Ok(()) => {
-                    self.redis_ok();
+                    self.inner.redis.succeeded();
                     return;
                 }
-                Err(err) => self.redis_failed(&err),
+                Err(err) => self.inner.redis.failed(&err),
             }
         }
         self.inner
@@ -169,16 +214,15 @@ impl Cache {
             tracing::warn!(error = %err, "clearing the whole in-process cache");
             self.inner.local.invalidate_all();
         }
-        if let Some(redis) = &self.inner.redis {
-            let mut redis = redis.clone();
+        if let Some(mut redis) = self.inner.redis.connection_for_purge() {
             let mut del = redis::cmd("DEL");
             for namespace in namespaces {
                 del.arg(self.redis_key(*namespace));
             }
             let result: redis::RedisResult<()> = del.query_async(&mut redis).await;
             match result {
-                Ok(()) => self.redis_ok(),
-                Err(err) => self.redis_failed(&err),
+                Ok(()) => self.inner.redis.succeeded(),
+                Err(err) => self.inner.redis.failed(&err),
             }
         }
     }
@@ -189,27 +233,13 @@ impl Cache {
         (u128::from(age) < self.inner.ttl.as_millis()).then(|| body.to_vec())
     }
 
-    fn usable_redis(&self) -> Option<ConnectionManager> {
-        let redis = self.inner.redis.as_ref()?;
-        (now_millis() >= self.inner.redis_down_until.load(Ordering::Relaxed)).then(|| redis.clone())
-    }
-
-    fn redis_ok(&self) {
-        if self.inner.outage_logged.swap(false, Ordering::Relaxed) {
-            tracing::info!("redis is answering again; cache back in redis");
-        }
-    }
-
-    fn redis_failed(&self, err: &redis::RedisError) {
-        let until = now_millis() + REDIS_COOLDOWN.as_millis() as u64;
-        self.inner.redis_down_until.store(until, Ordering::Relaxed);
-        if !self.inner.outage_logged.swap(true, Ordering::Relaxed) {
-            tracing::warn!(error = %err, "redis is unavailable; serving from postgres with an in-process cache until it answers again");
-        }
+    /// The Redis link, for other caches of this instance to share.
+    pub fn redis(&self) -> RedisLink {
+        self.inner.redis.clone()
     }
 }
 
-fn now_millis() -> u64 {
+pub fn now_millis() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as u64)

@@ -15,7 +15,7 @@ use sqlx::PgPool;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
-use crate::cache::{Cache, Namespace};
+use crate::cache::{Cache, Namespace, RedisLink};
 use crate::catalog::channels;
 use crate::config::Config;
 use crate::error::{ApiError, ErrorType};
@@ -41,7 +41,7 @@ impl AppState {
             .acquire_timeout(std::time::Duration::from_secs(5))
             .connect_lazy(&config.database_url)?;
         let cache = Cache::new(
-            config.redis_url.as_deref(),
+            RedisLink::new(config.redis_url.as_deref()),
             &config.cache_prefix,
             config.cache_ttl,
         );

@@ -40,7 +40,7 @@ async fn main() {
     })
     .expect("config")
     .expect("configured");
-    let service = ContentService::new(Ok(Some(config)), &store.state.config);
+    let service = ContentService::new(Ok(Some(config)), &store.state);
     let router = content::routes::router(store.state.clone(), service);
     let uri = "/content/homepage?populate=*";
     let request = || {

@@ -85,7 +85,7 @@ impl Proxy {
         let fake = StrapiFake::start().await;
         let mut config = config(&fake, &[]);
         adjust(&mut config);
-        let service = ContentService::new(Ok(Some(config)), &store.state.config);
+        let service = ContentService::new(Ok(Some(config)), &store.state);
         let router = content::routes::router(store.state.clone(), service);
         Proxy {
             store,
@@ -740,7 +740,7 @@ async fn without_redis_an_in_process_cache_serves() {
 #[tokio::test]
 async fn without_strapi_configured_every_content_route_says_so() {
     let store = TestStore::new().await;
-    let service = ContentService::new(Ok(None), &store.state.config);
+    let service = ContentService::new(Ok(None), &store.state);
     let router = content::routes::router(store.state.clone(), service);
     for request in [
         Request::get("/content/pages")

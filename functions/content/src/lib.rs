@@ -11,6 +11,6 @@ use store::AppState;
 /// The content routes, configured from the environment. Without `STRAPI_URL` they answer
 /// 503 with a JSON error that says so.
 pub fn router(state: AppState) -> Router {
-    let service = ContentService::from_env(&state.config);
+    let service = ContentService::from_env(&state);
     routes::router(state, service)
 }

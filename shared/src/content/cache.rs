@@ -10,14 +10,12 @@
 //! most a few seconds.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+pub use crate::cache::now_millis;
+use crate::cache::RedisLink;
 
-const REDIS_TIMEOUT: Duration = Duration::from_millis(250);
-const REDIS_COOLDOWN: Duration = Duration::from_secs(5);
 const LOCAL_FRESH_CAP: Duration = Duration::from_secs(5);
 const REFRESH_LOCK: Duration = Duration::from_secs(30);
 
@@ -86,7 +84,7 @@ pub struct ContentCache {
 }
 
 struct Inner {
-    redis: Option<ConnectionManager>,
+    redis: RedisLink,
     /// `{<prefix>:content}`
     base: String,
     /// How long Redis keeps an entry: fresh time plus the longest stale window.
@@ -94,8 +92,6 @@ struct Inner {
     local: moka::future::Cache<String, LocalEntry>,
     local_purged: Mutex<HashMap<String, u64>>,
     refreshing: Mutex<HashSet<String>>,
-    redis_down_until: AtomicU64,
-    outage_logged: AtomicBool,
 }
 
 const PUT_SCRIPT: &str = r"
@@ -129,20 +125,9 @@ return purged
 ";
 
 impl ContentCache {
-    pub fn new(redis_url: Option<&str>, prefix: &str, lifetime: Duration) -> Self {
-        let redis = redis_url.and_then(|url| {
-            let config = ConnectionManagerConfig::new()
-                .set_connection_timeout(Some(REDIS_TIMEOUT))
-                .set_response_timeout(Some(REDIS_TIMEOUT))
-                .set_number_of_retries(1)
-                .set_max_delay(Duration::from_millis(100));
-            redis::Client::open(url)
-                .and_then(|client| ConnectionManager::new_lazy_with_config(client, config))
-                .map_err(|err| {
-                    tracing::warn!(error = %err, "REDIS_URL is unusable; content cached in process only")
-                })
-                .ok()
-        });
+    /// On the instance's Redis link (see `store::cache::RedisLink`), which may have no
+    /// Redis behind it.
+    pub fn new(redis: RedisLink, prefix: &str, lifetime: Duration) -> Self {
         let local = moka::future::Cache::builder()
             .max_capacity(2_000)
             .time_to_live(lifetime.max(Duration::from_secs(1)))
@@ -155,8 +140,6 @@ impl ContentCache {
                 local,
                 local_purged: Mutex::default(),
                 refreshing: Mutex::default(),
-                redis_down_until: AtomicU64::new(0),
-                outage_logged: AtomicBool::new(false),
             }),
         }
     }
@@ -170,19 +153,19 @@ impl ContentCache {
     }
 
     pub async fn get(&self, key: &str) -> Option<(Entry, Tier)> {
-        if let Some(mut redis) = self.usable_redis() {
+        if let Some(mut redis) = self.inner.redis.connection() {
             let result: redis::RedisResult<Option<Vec<u8>>> = redis::cmd("GET")
                 .arg(format!("{}:e:{key}", self.inner.base))
                 .query_async(&mut redis)
                 .await;
             match result {
                 Ok(value) => {
-                    self.redis_ok();
+                    self.inner.redis.succeeded();
                     return value
                         .and_then(|bytes| Entry::decode(&bytes))
                         .map(|entry| (entry, Tier::Redis));
                 }
-                Err(err) => self.redis_failed(&err),
+                Err(err) => self.inner.redis.failed(&err),
             }
         }
         self.inner
@@ -195,7 +178,7 @@ impl ContentCache {
     /// Stores an entry fetched at `fetched_at` (unix millis) unless one of its tags was
     /// purged since then.
     pub async fn put(&self, key: &str, entry: &Entry, tags: &[String], fetched_at: u64) {
-        if let Some(mut redis) = self.usable_redis() {
+        if let Some(mut redis) = self.inner.redis.connection() {
             let base = &self.inner.base;
             let mut cmd = redis::cmd("EVAL");
             cmd.arg(PUT_SCRIPT).arg(1 + 2 * tags.len());
@@ -213,10 +196,10 @@ impl ContentCache {
             let result: redis::RedisResult<i64> = cmd.query_async(&mut redis).await;
             match result {
                 Ok(_) => {
-                    self.redis_ok();
+                    self.inner.redis.succeeded();
                     return;
                 }
-                Err(err) => self.redis_failed(&err),
+                Err(err) => self.inner.redis.failed(&err),
             }
         }
         {
@@ -278,8 +261,7 @@ impl ContentCache {
                 purged += 1;
             }
         }
-        if let Some(redis) = &self.inner.redis {
-            let mut redis = redis.clone();
+        if let Some(mut redis) = self.inner.redis.connection_for_purge() {
             let base = &self.inner.base;
             let mut cmd = redis::cmd("EVAL");
             cmd.arg(PURGE_SCRIPT).arg(2 * tags.len());
@@ -295,10 +277,10 @@ impl ContentCache {
             let result: redis::RedisResult<i64> = cmd.query_async(&mut redis).await;
             match result {
                 Ok(n) => {
-                    self.redis_ok();
+                    self.inner.redis.succeeded();
                     purged += n.max(0) as usize;
                 }
-                Err(err) => self.redis_failed(&err),
+                Err(err) => self.inner.redis.failed(&err),
             }
         }
         purged
@@ -317,7 +299,7 @@ impl ContentCache {
                 return false;
             }
         }
-        if let Some(mut redis) = self.usable_redis() {
+        if let Some(mut redis) = self.inner.redis.connection() {
             let result: redis::RedisResult<Option<String>> = redis::cmd("SET")
                 .arg(format!("{}:l:{key}", self.inner.base))
                 .arg(1)
@@ -327,12 +309,12 @@ impl ContentCache {
                 .query_async(&mut redis)
                 .await;
             match result {
-                Ok(Some(_)) => self.redis_ok(),
+                Ok(Some(_)) => self.inner.redis.succeeded(),
                 Ok(None) => {
                     self.forget_refresh(key);
                     return false;
                 }
-                Err(err) => self.redis_failed(&err),
+                Err(err) => self.inner.redis.failed(&err),
             }
         }
         true
@@ -340,13 +322,13 @@ impl ContentCache {
 
     pub async fn end_refresh(&self, key: &str) {
         self.forget_refresh(key);
-        if let Some(mut redis) = self.usable_redis() {
+        if let Some(mut redis) = self.inner.redis.connection() {
             let result: redis::RedisResult<()> = redis::cmd("DEL")
                 .arg(format!("{}:l:{key}", self.inner.base))
                 .query_async(&mut redis)
                 .await;
             if let Err(err) = result {
-                self.redis_failed(&err);
+                self.inner.redis.failed(&err);
             }
         }
     }
@@ -358,32 +340,6 @@ impl ContentCache {
             .unwrap_or_else(|e| e.into_inner())
             .remove(key);
     }
-
-    fn usable_redis(&self) -> Option<ConnectionManager> {
-        let redis = self.inner.redis.as_ref()?;
-        (now_millis() >= self.inner.redis_down_until.load(Ordering::Relaxed)).then(|| redis.clone())
-    }
-
-    fn redis_ok(&self) {
-        if self.inner.outage_logged.swap(false, Ordering::Relaxed) {
-            tracing::info!("redis is answering again; content cache back in redis");
-        }
-    }
-
-    fn redis_failed(&self, err: &redis::RedisError) {
-        let until = now_millis() + REDIS_COOLDOWN.as_millis() as u64;
-        self.inner.redis_down_until.store(until, Ordering::Relaxed);
-        if !self.inner.outage_logged.swap(true, Ordering::Relaxed) {
-            tracing::warn!(error = %err, "redis is unavailable; content cached in process until it answers again");
-        }
-    }
-}
-
-pub fn now_millis() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -407,7 +363,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_in_process_cache_purges_by_tag_and_refuses_writes_fetched_before_a_purge() {
-        let cache = ContentCache::new(None, "t", Duration::from_secs(60));
+        let cache = ContentCache::new(RedisLink::new(None), "t", Duration::from_secs(60));
         let entry = |body: &'static [u8]| Entry {
             stored_at: now_millis(),
             etag: "\"e\"".into(),

@@ -19,7 +19,8 @@ pub use self::cache::{ContentCache, Entry, Tier};
 pub use self::config::{ContentConfig, ContentType, Secret, TypeKind};
 pub use self::query::{ContentQuery, Shape};
 pub use self::strapi::{StrapiClient, StrapiError};
-use crate::config::{Config, ConfigError};
+use crate::config::ConfigError;
+use crate::AppState;
 
 /// The content proxy, or why it is off.
 #[derive(Clone)]
@@ -35,18 +36,19 @@ pub struct Content {
 
 impl ContentService {
     /// From the environment; never fails (a missing or bad configuration answers 503).
-    pub fn from_env(app: &Config) -> Self {
+    pub fn from_env(app: &AppState) -> Self {
         Self::new(ContentConfig::from_env(), app)
     }
 
-    pub fn new(config: Result<Option<ContentConfig>, ConfigError>, app: &Config) -> Self {
+    /// The content cache shares the instance's Redis link and key prefix.
+    pub fn new(config: Result<Option<ContentConfig>, ConfigError>, app: &AppState) -> Self {
         let inner = match config {
             Ok(Some(config)) => match StrapiClient::new(&config) {
                 Ok(strapi) => {
                     let lifetime =
                         config.ttl + config.stale_while_revalidate.max(config.stale_if_error);
                     let cache =
-                        ContentCache::new(app.redis_url.as_deref(), &app.cache_prefix, lifetime);
+                        ContentCache::new(app.cache.redis(), &app.config.cache_prefix, lifetime);
                     Ok(Arc::new(Content {
                         config,
                         strapi,

@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use store::cache::Cache;
+use store::cache::{Cache, RedisLink};
 use store::config::Config;
 
 const USAGE: &str = "usage: storectl migrate | storectl seed [CATALOG_FILE]
@@ -53,7 +53,7 @@ async fn run(args: &[String]) -> Result<(), String> {
         "catalog loaded from {path}"
     );
     store::catalog::purge_store_cache(&Cache::new(
-        config.redis_url.as_deref(),
+        RedisLink::new(config.redis_url.as_deref()),
         &config.cache_prefix,
         config.cache_ttl,
     ))
