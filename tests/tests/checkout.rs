@@ -871,3 +871,34 @@ async fn an_authorization_is_cancelled_when_the_order_cannot_be_placed() {
     let orders: i64 = store.scalar("SELECT count(*) FROM orders").await;
     assert_eq!(orders, 0);
 }
+
+#[tokio::test]
+async fn a_variant_outside_the_keys_sales_channel_cannot_be_added() {
+    let store = TestStore::new().await;
+    let variant = stocked_variants(&store, 1).await.remove(0);
+    store
+        .execute("INSERT INTO sales_channels (id, name) VALUES ('sc_wholesale', 'Wholesale')")
+        .await;
+    sqlx::query(
+        "UPDATE product_sales_channels SET sales_channel_id = 'sc_wholesale'
+          WHERE product_id = (SELECT product_id FROM product_variants WHERE id = $1)",
+    )
+    .bind(&variant)
+    .execute(&store.pool)
+    .await
+    .unwrap();
+    let cart = new_cart(&store).await;
+    let reply = store
+        .post(
+            &format!("/store/carts/{cart}/line-items"),
+            json!({ "variant_id": variant, "quantity": 1 }),
+        )
+        .await;
+    assert_eq!(reply.status, 400, "{}", reply.body);
+    assert!(reply.body["message"]
+        .as_str()
+        .unwrap()
+        .contains(variant.as_str()));
+    let lines: i64 = store.scalar("SELECT count(*) FROM cart_line_items").await;
+    assert_eq!(lines, 0);
+}
