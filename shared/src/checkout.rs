@@ -11,6 +11,7 @@ use sqlx::{PgConnection, PgPool};
 
 use crate::cart::{self, Cart};
 use crate::error::{ApiError, ApiResult, ErrorType};
+use crate::events::{self, Relay};
 use crate::id::{is_well_formed, new_id};
 use crate::inventory::{self, Demand};
 use crate::orders;
@@ -188,6 +189,7 @@ impl Completion {
 pub async fn complete(
     pool: &PgPool,
     providers: &PaymentProviders,
+    relay: &Relay,
     cart_id: &str,
 ) -> ApiResult<Completion> {
     let mut tx = pool.begin().await?;
@@ -237,8 +239,9 @@ pub async fn complete(
         }
     };
     match place_order(&mut tx, &cart, &session.id, &data).await {
-        Ok(order_id) => match tx.commit().await {
+        Ok((order_id, event_id)) => match tx.commit().await {
             Ok(()) => {
+                relay.publish(pool, &[event_id]).await;
                 let mut conn = pool.acquire().await?;
                 Ok(Completion::Order(
                     orders::retrieve(&mut conn, &order_id).await?,
@@ -317,7 +320,7 @@ async fn place_order(
     cart: &Cart,
     session_id: &str,
     payment_data: &Value,
-) -> ApiResult<String> {
+) -> ApiResult<(String, String)> {
     for promotion in &cart.promotions {
         let used = sqlx::query(
             "UPDATE promotions SET usage_count = usage_count + 1, updated_at = now()
@@ -453,14 +456,15 @@ async fn place_order(
         .bind(&cart.row.id)
         .execute(&mut *conn)
         .await?;
-    sqlx::query("INSERT INTO outbox_events (id, name, aggregate_id, payload) VALUES ($1, 'order.placed', $2, $3)")
-        .bind(new_id("evt"))
-        .bind(&order_id)
-        .bind(json!({
+    let event_id = events::record(
+        conn,
+        events::names::ORDER_PLACED,
+        &order_id,
+        json!({
             "id": order_id, "display_id": display_id, "email": email, "currency_code": cart.row.currency_code,
             "total": cart.total(), "placed_at": Utc::now(),
-        }))
-        .execute(&mut *conn)
-        .await?;
-    Ok(order_id)
+        }),
+    )
+    .await?;
+    Ok((order_id, event_id))
 }

@@ -9,6 +9,7 @@ pub mod config;
 pub mod content;
 pub mod db;
 pub mod error;
+pub mod events;
 pub mod id;
 pub mod inventory;
 pub mod money;

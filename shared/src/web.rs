@@ -19,6 +19,7 @@ use crate::cache::{Cache, Namespace, RedisLink};
 use crate::catalog::channels;
 use crate::config::Config;
 use crate::error::{ApiError, ErrorType};
+use crate::events::Relay;
 use crate::payments::PaymentProviders;
 
 pub const PUBLISHABLE_KEY_HEADER: &str = "x-publishable-api-key";
@@ -30,6 +31,8 @@ pub struct AppState {
     pub cache: Cache,
     pub config: Arc<Config>,
     pub payments: PaymentProviders,
+    /// Sends outbox events to SQS after commit (disabled without `EVENTS_QUEUE_URL`).
+    pub events: Relay,
 }
 
 impl AppState {
@@ -50,16 +53,24 @@ impl AppState {
             cache,
             config: Arc::new(config),
             payments: PaymentProviders::new(None),
+            events: Relay::disabled(),
         })
     }
 
     /// The state a function builds at cold start, from the environment.
     pub fn from_env() -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
-        Ok(Self::new(Config::from_env()?)?.with_payments(PaymentProviders::from_env()))
+        Ok(Self::new(Config::from_env()?)?
+            .with_payments(PaymentProviders::from_env())
+            .with_events(Relay::from_env()))
     }
 
     pub fn with_payments(mut self, payments: PaymentProviders) -> Self {
         self.payments = payments;
+        self
+    }
+
+    pub fn with_events(mut self, events: Relay) -> Self {
+        self.events = events;
         self
     }
 }

@@ -84,7 +84,7 @@ async fn complete_cart(
     _store: StoreContext,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let completion = checkout::complete(&state.pool, &state.payments, &id).await?;
+    let completion = checkout::complete(&state.pool, &state.payments, &state.events, &id).await?;
     Ok(Json(completion.into_body()))
 }
 

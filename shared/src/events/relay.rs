@@ -1,0 +1,271 @@
+//! The relay: sends outbox rows to SQS with `SendMessageBatch`.
+//!
+//! Rows are claimed with `FOR UPDATE SKIP LOCKED` in a transaction that stays open while
+//! they are sent, and marked published in that transaction: a relay right after commit
+//! and any number of concurrent sweeps never send one row twice. A row whose send fails
+//! keeps `published_at` empty, counts the attempt and the error, and waits for the sweep.
+//! (SQS delivers at least once anyway; the consumer is idempotent per event id.)
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sqlx::{PgConnection, PgPool, Row};
+use tokio::sync::OnceCell;
+
+use super::{Envelope, ENVELOPE_VERSION};
+
+/// SQS takes at most ten messages per `SendMessageBatch`.
+const BATCH: usize = 10;
+
+/// Publishes outbox rows to the events queue. Cheap to clone; the SQS client is built on
+/// first use, so a cold start does not wait for it.
+#[derive(Clone, Default)]
+pub struct Relay {
+    target: Option<Arc<Target>>,
+}
+
+struct Target {
+    queue_url: String,
+    client: OnceCell<aws_sdk_sqs::Client>,
+}
+
+/// What a sweep did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct SweepReport {
+    pub sent: usize,
+    pub failed: usize,
+}
+
+impl Relay {
+    /// A relay that sends nothing: events stay in the outbox (no queue configured).
+    pub fn disabled() -> Self {
+        Relay { target: None }
+    }
+
+    /// Sends to `queue_url` with the AWS SDK's default configuration (region, credentials
+    /// and endpoint from the environment: `AWS_ENDPOINT_URL_SQS` or `AWS_ENDPOINT_URL`
+    /// point it at a local server).
+    pub fn new(queue_url: impl Into<String>) -> Self {
+        Relay {
+            target: Some(Arc::new(Target {
+                queue_url: queue_url.into(),
+                client: OnceCell::new(),
+            })),
+        }
+    }
+
+    /// Like [`Relay::new`] with a client built by the caller.
+    pub fn with_client(queue_url: impl Into<String>, client: aws_sdk_sqs::Client) -> Self {
+        Relay {
+            target: Some(Arc::new(Target {
+                queue_url: queue_url.into(),
+                client: OnceCell::new_with(Some(client)),
+            })),
+        }
+    }
+
+    /// From `EVENTS_QUEUE_URL`; disabled when it is unset or empty.
+    pub fn from_env() -> Self {
+        match std::env::var("EVENTS_QUEUE_URL") {
+            Ok(url) if !url.trim().is_empty() => Relay::new(url.trim()),
+            _ => Relay::disabled(),
+        }
+    }
+
+    pub fn is_enabled(&self) -> bool {
+        self.target.is_some()
+    }
+
+    /// Sends the events with these ids, right after the transaction that wrote them
+    /// committed. Never fails the caller: what is not sent stays in the outbox for the
+    /// sweep, and the failure is logged.
+    pub async fn publish(&self, pool: &PgPool, ids: &[String]) {
+        let Some(target) = &self.target else { return };
+        if ids.is_empty() {
+            return;
+        }
+        let result = async {
+            let mut tx = pool.begin().await?;
+            let rows = claim(
+                &mut tx,
+                "WHERE id = ANY($1) AND published_at IS NULL",
+                Some(ids),
+                None,
+                ids.len(),
+            )
+            .await?;
+            let report = target.send(&mut tx, rows).await?;
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(report)
+        }
+        .await;
+        match result {
+            Ok(report) if report.failed > 0 => {
+                tracing::warn!(
+                    failed = report.failed,
+                    "events left in the outbox for the sweep"
+                )
+            }
+            Ok(_) => {}
+            Err(err) => {
+                tracing::warn!(error = %err, "could not relay events; the sweep will send them")
+            }
+        }
+    }
+
+    /// Sends up to `limit` unpublished events that are older than `grace` (younger ones
+    /// are still in the hands of the relay of the request that wrote them).
+    pub async fn sweep(
+        &self,
+        pool: &PgPool,
+        grace: Duration,
+        limit: usize,
+    ) -> Result<SweepReport, sqlx::Error> {
+        let Some(target) = &self.target else {
+            return Ok(SweepReport::default());
+        };
+        let mut total = SweepReport::default();
+        while total.sent + total.failed < limit {
+            let mut tx = pool.begin().await?;
+            let rows = claim(
+                &mut tx,
+                "WHERE published_at IS NULL AND occurred_at < now() - make_interval(secs => $2)",
+                None,
+                Some(grace.as_secs_f64()),
+                BATCH.min(limit - total.sent - total.failed),
+            )
+            .await?;
+            if rows.is_empty() {
+                break;
+            }
+            let report = target.send(&mut tx, rows).await?;
+            tx.commit().await?;
+            total.sent += report.sent;
+            total.failed += report.failed;
+            if report.sent == 0 {
+                break; // SQS refuses everything: try again at the next sweep.
+            }
+        }
+        Ok(total)
+    }
+}
+
+/// Unpublished rows, locked for this transaction, skipping rows another relay holds.
+async fn claim(
+    tx: &mut PgConnection,
+    filter: &str,
+    ids: Option<&[String]>,
+    grace_secs: Option<f64>,
+    limit: usize,
+) -> Result<Vec<Envelope>, sqlx::Error> {
+    let sql = format!(
+        "SELECT id, name, aggregate_id, occurred_at, payload FROM outbox_events {filter}
+          ORDER BY occurred_at, id LIMIT $3 FOR UPDATE SKIP LOCKED"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(ids)
+        .bind(grace_secs)
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(&mut *tx)
+        .await?;
+    rows.into_iter()
+        .map(|row| {
+            Ok(Envelope {
+                version: ENVELOPE_VERSION,
+                id: row.try_get("id")?,
+                name: row.try_get("name")?,
+                aggregate_id: row.try_get("aggregate_id")?,
+                occurred_at: row.try_get::<DateTime<Utc>, _>("occurred_at")?,
+                payload: row.try_get::<Value, _>("payload")?,
+            })
+        })
+        .collect()
+}
+
+impl Target {
+    async fn client(&self) -> &aws_sdk_sqs::Client {
+        self.client
+            .get_or_init(|| async {
+                let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+                aws_sdk_sqs::Client::new(&config)
+            })
+            .await
+    }
+
+    /// Sends `rows` and records the outcome of each on `tx`.
+    async fn send(
+        &self,
+        tx: &mut PgConnection,
+        rows: Vec<Envelope>,
+    ) -> Result<SweepReport, sqlx::Error> {
+        let mut report = SweepReport::default();
+        for chunk in rows.chunks(BATCH) {
+            let mut entries = Vec::with_capacity(chunk.len());
+            for event in chunk {
+                let body = serde_json::to_string(event).expect("an envelope serializes");
+                let entry = SendMessageBatchRequestEntry::builder()
+                    .id(&event.id)
+                    .message_body(body)
+                    .build()
+                    .expect("id and body are set");
+                entries.push(entry);
+            }
+            let (sent, failed): (Vec<String>, Vec<(String, String)>) = match self
+                .client()
+                .await
+                .send_message_batch()
+                .queue_url(&self.queue_url)
+                .set_entries(Some(entries))
+                .send()
+                .await
+            {
+                Ok(out) => (
+                    out.successful()
+                        .iter()
+                        .map(|s| s.id().to_string())
+                        .collect(),
+                    out.failed()
+                        .iter()
+                        .map(|f| {
+                            let reason = format!("{}: {}", f.code(), f.message().unwrap_or(""));
+                            (f.id().to_string(), reason)
+                        })
+                        .collect(),
+                ),
+                Err(err) => {
+                    let reason = aws_sdk_sqs::error::DisplayErrorContext(&err).to_string();
+                    (
+                        Vec::new(),
+                        chunk
+                            .iter()
+                            .map(|e| (e.id.clone(), reason.clone()))
+                            .collect(),
+                    )
+                }
+            };
+            sqlx::query(
+                "UPDATE outbox_events SET published_at = now(), attempts = attempts + 1, last_error = NULL
+                  WHERE id = ANY($1)",
+            )
+            .bind(&sent)
+            .execute(&mut *tx)
+            .await?;
+            for (id, reason) in &failed {
+                tracing::warn!(event_id = %id, error = %reason, "SQS did not take an event");
+                sqlx::query(
+                    "UPDATE outbox_events SET attempts = attempts + 1, last_error = $2 WHERE id = $1",
+                )
+                .bind(id)
+                .bind(reason)
+                .execute(&mut *tx)
+                .await?;
+            }
+            report.sent += sent.len();
+            report.failed += failed.len();
+        }
+        Ok(report)
+    }
+}
