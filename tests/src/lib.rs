@@ -5,6 +5,8 @@
 //! `scripts/test` starts the servers and sets `TEST_DATABASE_URL` (an admin URL of the
 //! test server) and `TEST_REDIS_URL`.
 
+pub mod aws;
+pub mod flow;
 pub mod strapi_fake;
 pub mod stripe_fake;
 

@@ -58,14 +58,26 @@ pub async fn record(
     payload: Value,
 ) -> Result<String, sqlx::Error> {
     let id = new_id("evt");
+    record_with_id(conn, &id, name, aggregate_id, payload).await?;
+    Ok(id)
+}
+
+/// [`record`] with an id the caller made with `new_id("evt")` (to reference it first).
+pub async fn record_with_id(
+    conn: &mut PgConnection,
+    id: &str,
+    name: &str,
+    aggregate_id: &str,
+    payload: Value,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO outbox_events (id, name, aggregate_id, payload) VALUES ($1, $2, $3, $4)",
     )
-    .bind(&id)
+    .bind(id)
     .bind(name)
     .bind(aggregate_id)
     .bind(payload)
     .execute(conn)
     .await?;
-    Ok(id)
+    Ok(())
 }

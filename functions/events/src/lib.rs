@@ -1,0 +1,420 @@
+//! The events function: consumes the events queue and runs the shop's automations, and
+//! runs the scheduled tasks (outbox sweep, abandoned carts, review requests).
+//!
+//! Each automation is a handler keyed by its name. Before it acts, a handler claims
+//! `(event id, handler)` in `event_handlings` inside a transaction that commits only
+//! after the action succeeded: a redelivered message, or a duplicate delivered at the
+//! same moment (it waits on the claim), finds the record and does nothing. A failure
+//! rolls the claim back, so the message is retried and, after the queue's
+//! `maxReceiveCount`, lands in the dead-letter queue; the other messages of its batch
+//! are not retried with it (`ReportBatchItemFailures`).
+
+pub mod local;
+pub mod schedule;
+pub mod settings;
+pub mod webhook;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
+use serde_json::{json, Value};
+use sqlx::{PgConnection, PgPool};
+
+use store::cache::Cache;
+use store::events::{names, Envelope, Relay, ENVELOPE_VERSION};
+use store::mail::Mailer;
+use store::notify;
+
+pub use settings::{Automation, Settings};
+
+/// Everything the handlers use; built once per cold start.
+#[derive(Clone)]
+pub struct Consumer {
+    pub pool: PgPool,
+    pub cache: Cache,
+    pub mailer: Mailer,
+    pub relay: Relay,
+    pub settings: Arc<Settings>,
+    pub http: reqwest::Client,
+}
+
+/// Why a message was not handled; the message is retried.
+#[derive(Debug, thiserror::Error)]
+pub enum HandlerError {
+    #[error("message body is not an event envelope: {0}")]
+    Malformed(String),
+    #[error("envelope version {0} is not supported (this consumer reads {ENVELOPE_VERSION})")]
+    Version(u32),
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("{handler}: {message}")]
+    Failed {
+        handler: &'static str,
+        message: String,
+    },
+}
+
+/// What a handler did with an event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Done,
+    /// Already handled: a redelivery.
+    Duplicate,
+    /// Nothing to do (switched off, no recipient, nothing low...), with the reason.
+    Skipped(String),
+}
+
+impl Consumer {
+    pub fn new(
+        pool: PgPool,
+        cache: Cache,
+        mailer: Mailer,
+        relay: Relay,
+        settings: Settings,
+    ) -> Self {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .connect_timeout(Duration::from_secs(3))
+            .build()
+            .expect("the TLS backend is compiled in");
+        Consumer {
+            pool,
+            cache,
+            mailer,
+            relay,
+            settings: Arc::new(settings),
+            http,
+        }
+    }
+
+    /// From the environment, as the Lambda function builds it.
+    pub fn from_env() -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        let state = store::AppState::from_env()?;
+        let consumer = Consumer::new(
+            state.pool,
+            state.cache,
+            Mailer::from_env(),
+            state.events,
+            Settings::from_env()?,
+        );
+        consumer.log_configuration();
+        Ok(consumer)
+    }
+
+    /// Says once, at cold start, which automations cannot act and why.
+    pub fn log_configuration(&self) {
+        let s = &self.settings;
+        let enabled: Vec<&str> = s.enabled.iter().map(|a| a.name()).collect();
+        tracing::info!(automations = %enabled.join(","), "events consumer configured");
+        if !self.mailer.is_enabled() {
+            tracing::warn!("MAIL_FROM is not set: email automations skip their events");
+        }
+        if s.is_enabled(Automation::LowStockAlert) && s.merchant_email.is_none() {
+            tracing::warn!("MERCHANT_EMAIL is not set: low-stock alerts are skipped");
+        }
+        if s.is_enabled(Automation::FulfillmentWebhook) && s.webhook.is_none() {
+            tracing::warn!("FULFILLMENT_WEBHOOK_URL is not set: fulfilment hand-offs are skipped");
+        }
+    }
+
+    /// Handles one SQS batch; the failed messages are reported for a retry.
+    pub async fn handle_batch(&self, event: SqsEvent) -> SqsBatchResponse {
+        let mut response = SqsBatchResponse::default();
+        for message in event.records {
+            let id = message.message_id.clone().unwrap_or_default();
+            let body = message.body.as_deref().unwrap_or("");
+            if let Err(err) = self.handle_body(body).await {
+                tracing::error!(message_id = %id, error = %err, "event not handled; it will be retried");
+                response.add_failure(id);
+            }
+        }
+        response
+    }
+
+    /// Handles one message body: every enabled handler subscribed to the event runs once.
+    pub async fn handle_body(
+        &self,
+        body: &str,
+    ) -> Result<Vec<(&'static str, Outcome)>, HandlerError> {
+        let envelope = parse(body)?;
+        let mut outcomes = Vec::new();
+        let mut first_error = None;
+        for &automation in subscribers(&envelope.name) {
+            if !self.settings.is_enabled(automation) {
+                continue;
+            }
+            match self.run_once(automation, &envelope).await {
+                Ok(outcome) => {
+                    tracing::info!(event_id = %envelope.id, event = %envelope.name, handler = automation.name(), ?outcome, "handled");
+                    outcomes.push((automation.name(), outcome));
+                }
+                // The other handlers still run; this one retries with the message.
+                Err(err) => {
+                    tracing::warn!(event_id = %envelope.id, handler = automation.name(), error = %err, "handler failed");
+                    first_error.get_or_insert(err);
+                }
+            }
+        }
+        match first_error {
+            Some(err) => Err(err),
+            None => Ok(outcomes),
+        }
+    }
+
+    /// Claims `(event, handler)`, acts, and records it in one transaction.
+    async fn run_once(
+        &self,
+        automation: Automation,
+        event: &Envelope,
+    ) -> Result<Outcome, HandlerError> {
+        let mut tx = self.pool.begin().await?;
+        let claimed = sqlx::query(
+            "INSERT INTO event_handlings (event_id, handler) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(&event.id)
+        .bind(automation.name())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if !claimed {
+            return Ok(Outcome::Duplicate);
+        }
+        let outcome = self.act(automation, event, &mut tx).await?;
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    async fn act(
+        &self,
+        automation: Automation,
+        event: &Envelope,
+        conn: &mut PgConnection,
+    ) -> Result<Outcome, HandlerError> {
+        let fail = |message: String| HandlerError::Failed {
+            handler: automation.name(),
+            message,
+        };
+        let s = &self.settings;
+        match automation {
+            Automation::OrderConfirmation => {
+                let Some(order) = notify::OrderSummary::load(conn, &event.aggregate_id).await?
+                else {
+                    return Ok(Outcome::Skipped(format!(
+                        "order {} does not exist",
+                        event.aggregate_id
+                    )));
+                };
+                self.send(
+                    notify::order_confirmation(&s.store_name, &order),
+                    automation,
+                )
+                .await
+            }
+            Automation::LowStockAlert => {
+                let Some(to) = &s.merchant_email else {
+                    return Ok(Outcome::Skipped("MERCHANT_EMAIL is not set".into()));
+                };
+                let (variants, items) = stock_subjects(conn, event).await?;
+                let low = notify::low_stock(conn, &variants, &items, s.low_stock_threshold).await?;
+                if low.is_empty() {
+                    return Ok(Outcome::Skipped("no item at or below the threshold".into()));
+                }
+                self.send(
+                    notify::low_stock_alert(&s.store_name, to, &low, s.low_stock_threshold),
+                    automation,
+                )
+                .await
+            }
+            Automation::ProductCachePurge => {
+                store::catalog::purge_store_cache(&self.cache).await;
+                Ok(Outcome::Done)
+            }
+            Automation::FulfillmentWebhook => {
+                let Some(hook) = &s.webhook else {
+                    return Ok(Outcome::Skipped(
+                        "FULFILLMENT_WEBHOOK_URL is not set".into(),
+                    ));
+                };
+                let order_id = payload_str(event, "order_id").unwrap_or(&event.aggregate_id);
+                let order = match store::orders::retrieve(conn, order_id).await {
+                    Ok(order) => order,
+                    Err(err) => return Err(fail(format!("order {order_id}: {err}"))),
+                };
+                let body = serde_json::to_vec(&json!({ "event": event, "order": order }))
+                    .expect("JSON values serialize");
+                let timestamp = chrono::Utc::now().timestamp();
+                let response = self
+                    .http
+                    .post(&hook.url)
+                    .header("content-type", "application/json")
+                    .header(webhook::EVENT_HEADER, &event.name)
+                    .header(webhook::EVENT_ID_HEADER, &event.id)
+                    .header(webhook::TIMESTAMP_HEADER, timestamp.to_string())
+                    .header(
+                        webhook::SIGNATURE_HEADER,
+                        webhook::sign(&hook.secret, timestamp, &body),
+                    )
+                    .body(body)
+                    .send()
+                    .await
+                    .map_err(|e| fail(format!("POST {}: {e}", hook.url)))?;
+                if !response.status().is_success() {
+                    return Err(fail(format!(
+                        "POST {} answered {}",
+                        hook.url,
+                        response.status()
+                    )));
+                }
+                Ok(Outcome::Done)
+            }
+            Automation::ShippingEmail => {
+                let order_id = payload_str(event, "order_id")
+                    .unwrap_or(&event.aggregate_id)
+                    .to_string();
+                let Some(order) = notify::OrderSummary::load(conn, &order_id).await? else {
+                    return Ok(Outcome::Skipped(format!("order {order_id} does not exist")));
+                };
+                let carrier = payload_str(event, "carrier").unwrap_or("the carrier");
+                let tracking = payload_str(event, "tracking_number").unwrap_or("(none given)");
+                self.send(
+                    notify::shipping_notice(&s.store_name, &order, carrier, tracking),
+                    automation,
+                )
+                .await
+            }
+            Automation::AbandonedCart => {
+                let Some(cart) = notify::CartSummary::load(conn, &event.aggregate_id).await? else {
+                    return Ok(Outcome::Skipped(format!(
+                        "cart {} does not exist",
+                        event.aggregate_id
+                    )));
+                };
+                if cart.completed {
+                    return Ok(Outcome::Skipped("the cart was completed meanwhile".into()));
+                }
+                let (Some(to), false) = (cart.email.clone(), cart.lines.is_empty()) else {
+                    return Ok(Outcome::Skipped(
+                        "the cart has no email or no items now".into(),
+                    ));
+                };
+                let email =
+                    notify::abandoned_cart(&s.store_name, &cart, &to, s.store_url.as_deref());
+                self.send(email, automation).await
+            }
+            Automation::ReviewRequest => {
+                let order_id = payload_str(event, "order_id")
+                    .unwrap_or(&event.aggregate_id)
+                    .to_string();
+                let Some(order) = notify::OrderSummary::load(conn, &order_id).await? else {
+                    return Ok(Outcome::Skipped(format!("order {order_id} does not exist")));
+                };
+                if order.status == "canceled" {
+                    return Ok(Outcome::Skipped("the order was canceled".into()));
+                }
+                let email = notify::review_request(&s.store_name, &order, s.store_url.as_deref());
+                self.send(email, automation).await
+            }
+        }
+    }
+
+    async fn send(
+        &self,
+        email: store::mail::Email,
+        automation: Automation,
+    ) -> Result<Outcome, HandlerError> {
+        if !self.mailer.is_enabled() {
+            return Ok(Outcome::Skipped("MAIL_FROM is not set".into()));
+        }
+        let id = self
+            .mailer
+            .send(&email)
+            .await
+            .map_err(|e| HandlerError::Failed {
+                handler: automation.name(),
+                message: e.to_string(),
+            })?;
+        tracing::info!(to = %email.to, subject = %email.subject, ses_message_id = %id, "email sent");
+        Ok(Outcome::Done)
+    }
+}
+
+/// The automations subscribed to an event.
+pub fn subscribers(event_name: &str) -> &'static [Automation] {
+    match event_name {
+        names::ORDER_PLACED => &[Automation::OrderConfirmation, Automation::LowStockAlert],
+        names::INVENTORY_UPDATED => &[Automation::LowStockAlert],
+        names::PRODUCT_CREATED | names::PRODUCT_UPDATED | names::PRODUCT_DELETED => {
+            &[Automation::ProductCachePurge]
+        }
+        names::ORDER_FULFILLMENT_CREATED => &[Automation::FulfillmentWebhook],
+        names::SHIPMENT_CREATED => &[Automation::ShippingEmail],
+        names::CART_ABANDONED => &[Automation::AbandonedCart],
+        names::ORDER_REVIEW_REQUESTED => &[Automation::ReviewRequest],
+        _ => &[],
+    }
+}
+
+fn parse(body: &str) -> Result<Envelope, HandlerError> {
+    // Read the version first, so a newer envelope is named as such, not as malformed.
+    let value: Value =
+        serde_json::from_str(body).map_err(|e| HandlerError::Malformed(e.to_string()))?;
+    match value.get("version").and_then(Value::as_u64) {
+        Some(v) if v == u64::from(ENVELOPE_VERSION) => {}
+        Some(v) => return Err(HandlerError::Version(u32::try_from(v).unwrap_or(u32::MAX))),
+        None => return Err(HandlerError::Malformed("no \"version\"".into())),
+    }
+    serde_json::from_value(value).map_err(|e| HandlerError::Malformed(e.to_string()))
+}
+
+fn payload_str<'a>(event: &'a Envelope, key: &str) -> Option<&'a str> {
+    event.payload.get(key).and_then(Value::as_str)
+}
+
+fn payload_strings(event: &Envelope, key: &str) -> Vec<String> {
+    match event.payload.get(key) {
+        Some(Value::Array(values)) => values
+            .iter()
+            .filter_map(|v| v.as_str().map(String::from))
+            .collect(),
+        Some(Value::String(one)) => vec![one.clone()],
+        _ => Vec::new(),
+    }
+}
+
+/// The variants and inventory items whose stock an event changed.
+async fn stock_subjects(
+    conn: &mut PgConnection,
+    event: &Envelope,
+) -> Result<(Vec<String>, Vec<String>), sqlx::Error> {
+    if event.name == names::ORDER_PLACED {
+        let variants: Vec<String> = sqlx::query_scalar(
+            "SELECT DISTINCT variant_id FROM order_line_items WHERE order_id = $1 AND variant_id IS NOT NULL",
+        )
+        .bind(&event.aggregate_id)
+        .fetch_all(&mut *conn)
+        .await?;
+        return Ok((variants, Vec::new()));
+    }
+    Ok((
+        payload_strings(event, "variant_ids"),
+        payload_strings(event, "inventory_item_id"),
+    ))
+}
+
+impl Consumer {
+    /// A Lambda invocation: an SQS batch (`Records`) or a schedule's `{"task": ...}`.
+    pub async fn invoke(&self, payload: Value) -> Result<Value, lambda_runtime::Error> {
+        if payload.get("Records").is_some() {
+            let event: SqsEvent = serde_json::from_value(payload)?;
+            return Ok(serde_json::to_value(self.handle_batch(event).await)?);
+        }
+        if let Some(task) = payload.get("task") {
+            let task: schedule::Task = serde_json::from_value(task.clone())
+                .map_err(|e| format!("unknown task {task}: {e}"))?;
+            return Ok(serde_json::to_value(self.run_task(task).await?)?);
+        }
+        Err("expected an SQS event (Records) or a scheduled {\"task\": ...}".into())
+    }
+}
