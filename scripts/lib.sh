@@ -16,6 +16,7 @@ VENV="$ROOT/.venv"
 # Tool versions, pinned so every machine gets the same ones.
 CARGO_LAMBDA_VERSION="${CARGO_LAMBDA_VERSION:-1.9.2}"
 CFN_LINT_VERSION="${CFN_LINT_VERSION:-1.51.0}"
+MOTO_VERSION="${MOTO_VERSION:-5.2.1}"
 
 # Origins a browser storefront is typically served from in development.
 # shellcheck disable=SC2034 # used by scripts/up and scripts/test
@@ -111,9 +112,10 @@ ensure_rust() {
   fi
 }
 
-# Creates .venv with the pinned cargo-lambda (and cfn-lint when asked for).
+# Creates .venv with the pinned cargo-lambda and moto (the local SQS and SES), and
+# cfn-lint when asked for.
 ensure_venv() {
-  local want=("cargo-lambda==$CARGO_LAMBDA_VERSION")
+  local want=("cargo-lambda==$CARGO_LAMBDA_VERSION" "moto[server]==$MOTO_VERSION")
   [[ ${1:-} == with-cfn-lint ]] && want+=("cfn-lint==$CFN_LINT_VERSION")
   if [[ ! -x $VENV/bin/python ]]; then
     log "creating Python venv in .venv"
@@ -122,6 +124,7 @@ ensure_venv() {
   local missing=() spec name version
   for spec in "${want[@]}"; do
     name="${spec%%==*}" version="${spec##*==}"
+    name="${name%%[*}"
     if [[ "$("$VENV/bin/python" -m pip show "$name" 2>/dev/null | sed -n 's/^Version: //p')" != "$version" ]]; then
       missing+=("$spec")
     fi
@@ -131,6 +134,7 @@ ensure_venv() {
     "$VENV/bin/python" -m pip install --disable-pip-version-check -q "${missing[@]}"
   fi
   [[ -x $VENV/bin/cargo-lambda ]] || die ".venv/bin/cargo-lambda missing after install"
+  [[ -x $VENV/bin/moto_server ]] || die ".venv/bin/moto_server missing after install"
 }
 
 # The AWS SAM CLI lives in a venv of its own: it pins a newer cfn-lint, and the
@@ -352,7 +356,7 @@ redis_stop() {
 
 # ------------------------------------------------------ cargo lambda watch ---
 
-# write_function_env FILE DATABASE_URL REDIS_URL STORE_CORS RUST_LOG
+# write_function_env FILE DATABASE_URL REDIS_URL STORE_CORS RUST_LOG [NAME=VALUE...]
 # Writes the env file handed to `cargo lambda watch --env-file` (values are
 # written bare: STORE_CORS holds commas, which --env-var would split on).
 write_function_env() {
@@ -363,7 +367,128 @@ write_function_env() {
     echo "REDIS_URL=$3"
     echo "STORE_CORS=$4"
     echo "RUST_LOG=$5"
+    shift 5
+    local pair
+    for pair in "$@"; do echo "$pair"; done
   } >"$file"
+}
+
+# The environment that points the AWS SDK at moto on 127.0.0.1:$1 and names the
+# events queue and the mail addresses (NAME=VALUE lines for write_function_env).
+local_aws_env() {
+  local port=$1
+  echo "AWS_ENDPOINT_URL=http://127.0.0.1:$port"
+  echo "AWS_REGION=us-east-1"
+  echo "AWS_ACCESS_KEY_ID=test"
+  echo "AWS_SECRET_ACCESS_KEY=test"
+  echo "EVENTS_QUEUE_URL=http://127.0.0.1:$port/123456789012/store-events"
+  echo "MAIL_FROM=shop@example.com"
+  echo "MERCHANT_EMAIL=merchant@example.com"
+}
+
+# ------------------------------------------------------------------ moto ---
+#
+# moto_server from .venv: SQS and SES on 127.0.0.1 for local development and the
+# tests. It keeps everything in memory; sent emails are listed by
+# GET /moto-api/data.json (.ses.Message).
+
+moto_dir() { echo "$DATA_ROOT/$1/moto"; }
+
+# moto_start PROFILE PORT
+moto_start() {
+  local profile=$1 port=$2 dir
+  dir="$(moto_dir "$profile")"
+  mkdir -p "$dir"
+  if [[ -f $dir/moto.pid ]] && kill -0 "$(cat "$dir/moto.pid")" 2>/dev/null; then
+    if [[ "$(http_status "http://127.0.0.1:$port/moto-api/data.json")" == 200 ]]; then
+      ok "moto ($profile) already running on 127.0.0.1:$port"
+      return 0
+    fi
+    die "moto ($profile) runs but not on port $port: run scripts/down first"
+  fi
+  if port_in_use "$port"; then
+    die "port $port is taken by another program; set a different port or stop it"
+  fi
+  log "starting moto (SQS, SES) ($profile) on 127.0.0.1:$port"
+  setsid "$VENV/bin/moto_server" -H 127.0.0.1 -p "$port" </dev/null >"$dir/moto.log" 2>&1 &
+  echo $! >"$dir/moto.pid"
+  for _ in $(seq 1 150); do
+    if [[ "$(http_status "http://127.0.0.1:$port/moto-api/data.json")" == 200 ]]; then
+      ok "moto ($profile) listening on 127.0.0.1:$port"
+      return 0
+    fi
+    sleep 0.2
+  done
+  tail -n 20 "$dir/moto.log" >&2 || true
+  die "moto ($profile) did not answer on port $port; log: $dir/moto.log"
+}
+
+# Stops a background process recorded in a pid file, and waits for it.
+stop_pidfile() { # pidfile name
+  local pidf=$1 name=$2 pid
+  [[ -f $pidf ]] || return 0
+  pid="$(cat "$pidf")"
+  rm -f "$pidf"
+  if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
+    log "stopping $name"
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do
+      kill -0 "$pid" 2>/dev/null || return 0
+      sleep 0.1
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+}
+
+moto_stop() { stop_pidfile "$(moto_dir "$1")/moto.pid" "moto ($1)"; }
+
+# start_events_poller PROFILE ENV_FILE LOG: runs the events function's local
+# poller (`events poll --setup`: creates the queue, its dead-letter queue and the
+# sender identity in moto, then feeds queued events to the consumer and runs the
+# scheduled tasks) in the background.
+start_events_poller() {
+  local profile=$1 env_file=$2 logf=$3
+  log "starting the events poller (log: ${logf#"$ROOT/"})"
+  (
+    set -a
+    # shellcheck disable=SC1090
+    source "$env_file"
+    set +a
+    exec setsid "$ROOT/target/debug/events" poll --setup </dev/null >"$logf" 2>&1
+  ) &
+  echo $! >"$DATA_ROOT/$profile/events.pid"
+}
+
+stop_events_poller() { stop_pidfile "$DATA_ROOT/$1/events.pid" "events poller ($1)"; }
+
+# wait_for_log FILE TEXT SECONDS: waits until FILE contains TEXT.
+wait_for_log() {
+  local file=$1 text=$2 timeout=$3 start=$SECONDS
+  until grep -qF "$text" "$file" 2>/dev/null; do
+    if ((SECONDS - start > timeout)); then
+      warn "\"$text\" did not appear in ${file#"$ROOT/"} within ${timeout}s; its last lines:"
+      tail -n 20 "$file" >&2 || true
+      return 1
+    fi
+    sleep 0.5
+  done
+}
+
+# Subjects of the emails moto on port $1 has "sent", one per line.
+moto_email_subjects() {
+  curl -s -m 10 "http://127.0.0.1:$1/moto-api/data.json" |
+    python3 -c 'import json, sys; [print(m["subject"]) for m in json.load(sys.stdin)["ses"]["Message"]]'
+}
+
+# wait_for_email PORT TEXT SECONDS: waits until moto holds an email whose subject has TEXT.
+wait_for_email() {
+  local port=$1 text=$2 timeout=$3 start=$SECONDS
+  log "waiting for an email whose subject contains \"$text\" in moto"
+  until moto_email_subjects "$port" 2>/dev/null | grep -qF "$text"; do
+    if ((SECONDS - start > timeout)); then return 1; fi
+    sleep 1
+  done
+  ok "moto holds: $(moto_email_subjects "$port" | grep -F "$text" | head -1)"
 }
 
 # start_watch PROFILE PORT ENV_FILE LOG: runs `cargo lambda watch` in the

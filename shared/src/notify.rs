@@ -16,6 +16,8 @@ pub struct OrderSummary {
     pub currency_code: String,
     pub status: String,
     pub lines: Vec<SummaryLine>,
+    /// The rows of the totals table, all before tax, so that
+    /// `subtotal − discount + shipping + tax = total` holds exactly (see `totals`).
     pub subtotal: i64,
     pub discount_total: i64,
     pub shipping_total: i64,
@@ -80,8 +82,8 @@ impl OrderSummary {
             status: row.try_get("status")?,
             lines,
             subtotal: amount(&totals, "item_subtotal"),
-            discount_total: amount(&totals, "discount_total"),
-            shipping_total: amount(&totals, "shipping_total"),
+            discount_total: amount(&totals, "discount_subtotal"),
+            shipping_total: amount(&totals, "shipping_subtotal"),
             tax_total: amount(&totals, "tax_total"),
             total: amount(&totals, "total"),
             shipping_address: row.try_get("shipping_address")?,

@@ -159,9 +159,22 @@ async fn placing_an_order_sends_exactly_one_confirmation_with_its_totals() {
         "total {total} missing: {}",
         email.body
     );
-    assert!(email
-        .body
-        .contains(&format_money(cents(&order["shipping_total"]), currency)));
+    // The totals table is before tax, and adds up: subtotal − discount + shipping + tax.
+    let figure = |name: &str| cents(&order[name]);
+    assert_eq!(
+        figure("item_subtotal") - figure("discount_subtotal")
+            + figure("shipping_subtotal")
+            + figure("tax_total"),
+        figure("total")
+    );
+    for name in ["item_subtotal", "shipping_subtotal", "tax_total"] {
+        let shown = format!(">{}<", format_money(figure(name), currency));
+        assert!(
+            email.body.contains(&shown),
+            "{name} {shown} missing: {}",
+            email.body
+        );
+    }
     assert!(email
         .body
         .contains(&format_money(cents(&item["unit_price"]), currency)));
