@@ -189,7 +189,15 @@ impl Target {
     async fn client(&self) -> &aws_sdk_sqs::Client {
         self.client
             .get_or_init(|| async {
-                let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+                // A checkout waits for its relay: bound that wait (the sweep sends later).
+                let timeouts = aws_config::timeout::TimeoutConfig::builder()
+                    .connect_timeout(Duration::from_secs(1))
+                    .operation_timeout(Duration::from_secs(3))
+                    .build();
+                let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+                    .timeout_config(timeouts)
+                    .load()
+                    .await;
                 aws_sdk_sqs::Client::new(&config)
             })
             .await
