@@ -722,7 +722,16 @@ async fn a_product_event_purges_the_cached_store_responses() {
         .handle_body(&serde_json::to_string(&shop.envelope(&id).await).unwrap())
         .await
         .unwrap();
-    assert_eq!(outcomes, vec![("product-cache-purge", Outcome::Done)]);
+    assert_eq!(
+        outcomes,
+        vec![
+            ("product-cache-purge", Outcome::Done),
+            (
+                "strapi-product-sync",
+                Outcome::Skipped("STRAPI_SYNC_TOKEN is not set".into())
+            ),
+        ]
+    );
     assert_eq!(
         shop.store
             .get("/store/products?limit=5")
@@ -764,5 +773,217 @@ async fn switched_off_automations_and_unknown_envelopes() {
         .await
         .unwrap()
         .is_empty());
+    shop.store.drop_database().await;
+}
+
+/// A Strapi 5 stand-in for the product sync's writes: one collection in memory, the
+/// REST shapes of `/api/product-contents` (list envelope, `documentId`, error bodies as
+/// in the captured responses), a required write token, and a switch that makes it fail.
+#[derive(Clone, Default)]
+struct StrapiWrites {
+    docs: Arc<Mutex<Vec<Value>>>,
+    writes: Arc<Mutex<Vec<String>>>,
+    down: Arc<std::sync::atomic::AtomicBool>,
+}
+
+async fn strapi_writes(token: &'static str) -> (StrapiWrites, String) {
+    use axum::extract::{Path, Query, State};
+    use axum::routing::{get, put};
+    use std::collections::HashMap;
+    use std::sync::atomic::Ordering;
+
+    fn guard(
+        s: &StrapiWrites,
+        headers: &HeaderMap,
+        token: &str,
+    ) -> Option<(StatusCode, axum::Json<Value>)> {
+        if s.down.load(Ordering::SeqCst) {
+            return Some((
+                StatusCode::INTERNAL_SERVER_ERROR,
+                axum::Json(
+                    json!({"data": null, "error": {"status": 500, "name": "InternalServerError", "message": "Internal Server Error"}}),
+                ),
+            ));
+        }
+        let auth = headers.get("authorization").and_then(|v| v.to_str().ok());
+        (auth != Some(&format!("Bearer {token}"))).then(|| {
+            (StatusCode::UNAUTHORIZED, axum::Json(json!({"data": null, "error": {"status": 401, "name": "UnauthorizedError", "message": "Missing or invalid credentials", "details": {}}})))
+        })
+    }
+    let state = StrapiWrites::default();
+    let app = axum::Router::new()
+        .route(
+            "/api/product-contents",
+            get(move |State(s): State<StrapiWrites>, headers: HeaderMap, Query(q): Query<HashMap<String, String>>| async move {
+                if let Some(refused) = guard(&s, &headers, token) {
+                    return refused;
+                }
+                let filter = q.iter().find_map(|(k, v)| {
+                    k.strip_prefix("filters[").and_then(|r| r.strip_suffix("][$eq]")).map(|f| (f.to_string(), v.clone()))
+                });
+                let docs = s.docs.lock().unwrap();
+                let data: Vec<Value> = docs
+                    .iter()
+                    .filter(|d| filter.as_ref().is_none_or(|(f, v)| d[f.as_str()] == json!(v)))
+                    .cloned()
+                    .collect();
+                let total = data.len();
+                (StatusCode::OK, axum::Json(json!({"data": data, "meta": {"pagination": {"page": 1, "pageSize": 25, "pageCount": 1, "total": total}}})))
+            })
+            .post(move |State(s): State<StrapiWrites>, headers: HeaderMap, axum::Json(body): axum::Json<Value>| async move {
+                if let Some(refused) = guard(&s, &headers, token) {
+                    return refused;
+                }
+                let mut docs = s.docs.lock().unwrap();
+                let mut doc = body["data"].clone();
+                doc["id"] = json!(docs.len() + 1);
+                doc["documentId"] = json!(format!("doc{}", docs.len() + 1));
+                docs.push(doc.clone());
+                s.writes.lock().unwrap().push("POST".into());
+                (StatusCode::CREATED, axum::Json(json!({"data": doc, "meta": {}})))
+            }),
+        )
+        .route(
+            "/api/product-contents/{document_id}",
+            put(move |State(s): State<StrapiWrites>, headers: HeaderMap, Path(id): Path<String>, axum::Json(body): axum::Json<Value>| async move {
+                if let Some(refused) = guard(&s, &headers, token) {
+                    return refused;
+                }
+                let mut docs = s.docs.lock().unwrap();
+                let Some(doc) = docs.iter_mut().find(|d| d["documentId"] == json!(id)) else {
+                    return (StatusCode::NOT_FOUND, axum::Json(json!({"data": null, "error": {"status": 404, "name": "NotFoundError", "message": "Not Found", "details": {}}})));
+                };
+                for (k, v) in body["data"].as_object().unwrap() {
+                    doc[k.as_str()] = v.clone();
+                }
+                s.writes.lock().unwrap().push("PUT".into());
+                (StatusCode::OK, axum::Json(json!({"data": doc.clone(), "meta": {}})))
+            })
+            .delete(move |State(s): State<StrapiWrites>, headers: HeaderMap, Path(id): Path<String>| async move {
+                if let Some(refused) = guard(&s, &headers, token) {
+                    return refused;
+                }
+                s.docs.lock().unwrap().retain(|d| d["documentId"] != json!(id));
+                s.writes.lock().unwrap().push("DELETE".into());
+                (StatusCode::NO_CONTENT, axum::Json(Value::Null))
+            }),
+        )
+        .with_state(state.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (state, url)
+}
+
+#[tokio::test]
+async fn product_events_create_update_and_delete_the_strapi_entry_without_echoes() {
+    use store::content::sync::{ProductSync, SyncConfig};
+    let (strapi, url) = strapi_writes("write-token").await;
+    let shop = shop(&[], 3).await;
+    let vars = [
+        ("STRAPI_URL", url.as_str()),
+        ("STRAPI_SYNC_TOKEN", "write-token"),
+        ("STRAPI_SYNC_ID_FIELD", "commerce_id"),
+        ("STRAPI_SYNC_TITLE_FIELD", "title"),
+    ];
+    let config = SyncConfig::from_lookup(|k| {
+        vars.iter()
+            .find(|(n, _)| *n == k)
+            .map(|(_, v)| v.to_string())
+    })
+    .unwrap()
+    .unwrap();
+    let Shop {
+        store,
+        moto,
+        queues,
+        relay,
+        consumer,
+        shopper,
+        merchant,
+    } = shop;
+    let consumer = consumer.with_strapi_sync(Some(ProductSync::new(config).unwrap()));
+    let shop = Shop {
+        store,
+        moto,
+        queues,
+        relay,
+        consumer,
+        shopper,
+        merchant,
+    };
+    let (product, handle, title): (String, String, String) =
+        sqlx::query_as("SELECT id, handle, title FROM products ORDER BY handle LIMIT 1")
+            .fetch_one(&shop.store.pool)
+            .await
+            .unwrap();
+    let handle_event = |name: &'static str| {
+        let shop = &shop;
+        let product = product.clone();
+        let handle = handle.clone();
+        async move {
+            let id = shop
+                .record(name, &product, json!({ "id": product, "handle": handle }))
+                .await;
+            let body = serde_json::to_string(&shop.envelope(&id).await).unwrap();
+            shop.consumer.handle_body(&body).await
+        }
+    };
+
+    handle_event(names::PRODUCT_CREATED).await.unwrap();
+    let docs = strapi.docs.lock().unwrap().clone();
+    assert_eq!(docs.len(), 1);
+    assert_eq!(
+        (
+            docs[0]["handle"].as_str(),
+            docs[0]["commerce_id"].as_str(),
+            docs[0]["title"].as_str()
+        ),
+        (
+            Some(handle.as_str()),
+            Some(product.as_str()),
+            Some(title.as_str())
+        )
+    );
+    // An editor writes the editorial fields; the sync leaves them alone.
+    strapi.docs.lock().unwrap()[0]["editorial_title"] = json!("Written by an editor");
+
+    // Nothing changed: no write, so Strapi fires no webhook that could echo back.
+    handle_event(names::PRODUCT_UPDATED).await.unwrap();
+    assert_eq!(*strapi.writes.lock().unwrap(), vec!["POST"]);
+
+    sqlx::query("UPDATE products SET title = 'Renamed', handle = 'renamed-product' WHERE id = $1")
+        .bind(&product)
+        .execute(&shop.store.pool)
+        .await
+        .unwrap();
+    handle_event(names::PRODUCT_UPDATED).await.unwrap();
+    let doc = strapi.docs.lock().unwrap()[0].clone();
+    assert_eq!(
+        (doc["handle"].as_str(), doc["title"].as_str()),
+        (Some("renamed-product"), Some("Renamed"))
+    );
+    assert_eq!(doc["editorial_title"], "Written by an editor");
+
+    // Strapi down: the handler fails, so the message is retried (and in the end dead-lettered).
+    strapi.down.store(true, std::sync::atomic::Ordering::SeqCst);
+    let err = handle_event(names::PRODUCT_UPDATED).await.unwrap_err();
+    assert!(err.to_string().contains("500"), "{err}");
+    assert!(!err.to_string().contains("write-token"));
+    strapi
+        .down
+        .store(false, std::sync::atomic::Ordering::SeqCst);
+
+    sqlx::query("DELETE FROM products WHERE id = $1")
+        .bind(&product)
+        .execute(&shop.store.pool)
+        .await
+        .ok();
+    handle_event(names::PRODUCT_DELETED).await.unwrap();
+    assert!(strapi.docs.lock().unwrap().is_empty());
+    assert_eq!(
+        *strapi.writes.lock().unwrap(),
+        vec!["POST", "PUT", "DELETE"]
+    );
     shop.store.drop_database().await;
 }

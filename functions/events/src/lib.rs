@@ -22,6 +22,7 @@ use serde_json::{json, Value};
 use sqlx::{PgConnection, PgPool};
 
 use store::cache::Cache;
+use store::content::sync::{ProductSync, SyncConfig, SyncedProduct};
 use store::events::{names, Envelope, Relay, ENVELOPE_VERSION};
 use store::mail::Mailer;
 use store::notify;
@@ -37,6 +38,8 @@ pub struct Consumer {
     pub relay: Relay,
     pub settings: Arc<Settings>,
     pub http: reqwest::Client,
+    /// Off without `STRAPI_URL` and `STRAPI_SYNC_TOKEN`.
+    pub strapi_sync: Option<ProductSync>,
 }
 
 /// Why a message was not handled; the message is retried.
@@ -85,19 +88,29 @@ impl Consumer {
             relay,
             settings: Arc::new(settings),
             http,
+            strapi_sync: None,
         }
+    }
+
+    pub fn with_strapi_sync(mut self, sync: Option<ProductSync>) -> Self {
+        self.strapi_sync = sync;
+        self
     }
 
     /// From the environment, as the Lambda function builds it.
     pub fn from_env() -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
         let state = store::AppState::from_env()?;
+        let sync = SyncConfig::from_lookup(|name| std::env::var(name).ok())?
+            .map(ProductSync::new)
+            .transpose()?;
         let consumer = Consumer::new(
             state.pool,
             state.cache,
             Mailer::from_env(),
             state.events,
             Settings::from_env()?,
-        );
+        )
+        .with_strapi_sync(sync);
         consumer.log_configuration();
         Ok(consumer)
     }
@@ -112,6 +125,11 @@ impl Consumer {
         }
         if s.is_enabled(Automation::LowStockAlert) && s.merchant_email.is_none() {
             tracing::warn!("MERCHANT_EMAIL is not set: low-stock alerts are skipped");
+        }
+        if s.is_enabled(Automation::StrapiProductSync) && self.strapi_sync.is_none() {
+            tracing::warn!(
+                "STRAPI_URL or STRAPI_SYNC_TOKEN is not set: the Strapi product sync is skipped"
+            );
         }
         if s.is_enabled(Automation::FulfillmentWebhook) && s.webhook.is_none() {
             tracing::warn!("FULFILLMENT_WEBHOOK_URL is not set: fulfilment hand-offs are skipped");
@@ -231,6 +249,27 @@ impl Consumer {
                 store::catalog::purge_store_cache(&self.cache).await;
                 Ok(Outcome::Done)
             }
+            Automation::StrapiProductSync => {
+                let Some(sync) = &self.strapi_sync else {
+                    return Ok(Outcome::Skipped("STRAPI_SYNC_TOKEN is not set".into()));
+                };
+                let product = if event.name == names::PRODUCT_DELETED {
+                    None
+                } else {
+                    SyncedProduct::load(conn, &event.aggregate_id).await?
+                };
+                let result = match product {
+                    Some(product) => sync.upsert(&product).await,
+                    // Deleted (or gone by the time this runs): remove its entry.
+                    None => {
+                        let handle = payload_str(event, "handle").unwrap_or_default();
+                        sync.delete(&event.aggregate_id, handle).await
+                    }
+                };
+                let outcome = result.map_err(|e| fail(e.to_string()))?;
+                tracing::info!(product_id = %event.aggregate_id, ?outcome, "Strapi product sync");
+                Ok(Outcome::Done)
+            }
             Automation::FulfillmentWebhook => {
                 let Some(hook) = &s.webhook else {
                     return Ok(Outcome::Skipped(
@@ -346,7 +385,7 @@ pub fn subscribers(event_name: &str) -> &'static [Automation] {
         names::ORDER_PLACED => &[Automation::OrderConfirmation, Automation::LowStockAlert],
         names::INVENTORY_UPDATED => &[Automation::LowStockAlert],
         names::PRODUCT_CREATED | names::PRODUCT_UPDATED | names::PRODUCT_DELETED => {
-            &[Automation::ProductCachePurge]
+            &[Automation::ProductCachePurge, Automation::StrapiProductSync]
         }
         names::ORDER_FULFILLMENT_CREATED => &[Automation::FulfillmentWebhook],
         names::SHIPMENT_CREATED => &[Automation::ShippingEmail],

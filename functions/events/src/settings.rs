@@ -12,6 +12,8 @@ pub enum Automation {
     LowStockAlert,
     /// `product.*` → purge cached store responses.
     ProductCachePurge,
+    /// `product.*` → create, update or delete the product's Strapi entry.
+    StrapiProductSync,
     /// `order.fulfillment_created` → signed POST to the fulfilment webhook.
     FulfillmentWebhook,
     /// `shipment.created` → shipping email with the tracking number.
@@ -23,10 +25,11 @@ pub enum Automation {
 }
 
 impl Automation {
-    pub const ALL: [Automation; 7] = [
+    pub const ALL: [Automation; 8] = [
         Automation::OrderConfirmation,
         Automation::LowStockAlert,
         Automation::ProductCachePurge,
+        Automation::StrapiProductSync,
         Automation::FulfillmentWebhook,
         Automation::ShippingEmail,
         Automation::AbandonedCart,
@@ -39,6 +42,7 @@ impl Automation {
             Automation::OrderConfirmation => "order-confirmation",
             Automation::LowStockAlert => "low-stock-alert",
             Automation::ProductCachePurge => "product-cache-purge",
+            Automation::StrapiProductSync => "strapi-product-sync",
             Automation::FulfillmentWebhook => "fulfillment-webhook",
             Automation::ShippingEmail => "shipping-email",
             Automation::AbandonedCart => "abandoned-cart",

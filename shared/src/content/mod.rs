@@ -7,6 +7,7 @@ pub mod config;
 pub mod normalize;
 pub mod query;
 pub mod strapi;
+pub mod sync;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;

@@ -81,7 +81,8 @@ impl StrapiClient {
     }
 }
 
-fn describe(err: &reqwest::Error) -> String {
+/// What went wrong, without the URL or headers.
+pub(super) fn describe(err: &reqwest::Error) -> String {
     if err.is_timeout() {
         "timed out".into()
     } else if err.is_connect() {
