@@ -605,3 +605,26 @@ env_file_get() {
   [[ -f $file ]] || return 1
   sed -n "s/^$key=//p" "$file" | tail -1
 }
+
+# warm_functions BASE_URL KEY TIMEOUT_SECONDS: makes the first request to every function
+# served by watch (each spawns its instance on first use) and waits until each answers
+# (a 4xx, or the content function's 503 without Strapi), so the first real request
+# does not race the spawn.
+warm_functions() {
+  local base=$1 key=$2 timeout=$3 path status start
+  for path in /store/regions /store/carts/cart_warmup /store/payment-providers \
+    /store/orders/order_warmup /content/health; do
+    start=$SECONDS
+    while :; do
+      status="$(HTTP_TIMEOUT=60 http_status "$base$path" -H "x-publishable-api-key: $key")"
+      # The content routes answer 503 until Strapi is configured: that is an answer.
+      [[ $status =~ ^([1-4][0-9][0-9]|503)$ ]] && break
+      if ((SECONDS - start > timeout)); then
+        warn "$path still answers $status after ${timeout}s"
+        return 1
+      fi
+      sleep 1
+    done
+  done
+  ok "every function answers"
+}
