@@ -295,22 +295,21 @@ pub fn abandoned_cart(store: &str, cart: &CartSummary, to: &str, store_url: Opti
     }
 }
 
-/// An inventory item at or below the alert threshold.
+/// An inventory item's stock over all locations, less reservations.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LowStock {
+pub struct ItemStock {
     pub inventory_item_id: String,
     pub sku: Option<String>,
     pub available: i64,
 }
 
-/// Managed inventory items linked to these variants (or with these ids) whose stock
-/// over all locations, less reservations, is at or below `threshold`.
-pub async fn low_stock(
+/// The stock of the managed inventory items linked to these variants, and of the items
+/// with these ids.
+pub async fn item_stock(
     conn: &mut PgConnection,
     variant_ids: &[String],
     inventory_item_ids: &[String],
-    threshold: i64,
-) -> Result<Vec<LowStock>, sqlx::Error> {
+) -> Result<Vec<ItemStock>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT i.id, i.sku, coalesce(sum(l.stocked_quantity - l.reserved_quantity), 0)::bigint AS available
            FROM inventory_items i
@@ -320,17 +319,15 @@ pub async fn low_stock(
                            JOIN product_variants v ON v.id = vi.variant_id
                           WHERE vi.variant_id = ANY($1) AND v.manage_inventory)
           GROUP BY i.id, i.sku
-         HAVING coalesce(sum(l.stocked_quantity - l.reserved_quantity), 0) <= $3
           ORDER BY i.id",
     )
     .bind(variant_ids)
     .bind(inventory_item_ids)
-    .bind(threshold)
     .fetch_all(&mut *conn)
     .await?;
     rows.into_iter()
         .map(|r| {
-            Ok(LowStock {
+            Ok(ItemStock {
                 inventory_item_id: r.try_get("id")?,
                 sku: r.try_get("sku")?,
                 available: r.try_get("available")?,
@@ -340,7 +337,7 @@ pub async fn low_stock(
 }
 
 /// The merchant's `inventory.low` alert.
-pub fn low_stock_alert(store: &str, to: &str, items: &[LowStock], threshold: i64) -> Email {
+pub fn low_stock_alert(store: &str, to: &str, items: &[ItemStock], threshold: i64) -> Email {
     let mut text = format!("These items are at or below {threshold} available:\n");
     let mut html = format!("<p>These items are at or below {threshold} available:</p><ul>");
     for item in items {

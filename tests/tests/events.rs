@@ -580,6 +580,48 @@ async fn a_shipment_sends_the_tracking_number_and_stock_at_the_threshold_alerts_
         "{}",
         alerts[0].body
     );
+    // Still low after the next order: no second alert. Restocked, then low again: one more.
+    place_order(&shop.store, &variant, 1, &shop.shopper).await;
+    shop.drain().await;
+    assert_eq!(shop.moto.emails_to(&shop.merchant).await.len(), 1);
+    let item: String = sqlx::query_scalar(
+        "SELECT inventory_item_id FROM product_variant_inventory_items WHERE variant_id = $1",
+    )
+    .bind(&variant)
+    .fetch_one(&shop.store.pool)
+    .await
+    .unwrap();
+    sqlx::query("UPDATE inventory_levels SET stocked_quantity = stocked_quantity + 10 WHERE inventory_item_id = $1")
+        .bind(&item)
+        .execute(&shop.store.pool)
+        .await
+        .unwrap();
+    let restocked = shop
+        .record(
+            names::INVENTORY_UPDATED,
+            &item,
+            json!({ "inventory_item_id": item }),
+        )
+        .await;
+    shop.relay.publish(&shop.store.pool, &[restocked]).await;
+    shop.drain().await;
+    assert_eq!(
+        shop.moto.emails_to(&shop.merchant).await.len(),
+        1,
+        "12 available: no alert"
+    );
+    sqlx::query("UPDATE inventory_levels SET stocked_quantity = stocked_quantity - 10 WHERE inventory_item_id = $1")
+        .bind(&item)
+        .execute(&shop.store.pool)
+        .await
+        .unwrap();
+    place_order(&shop.store, &variant, 1, &shop.shopper).await;
+    shop.drain().await;
+    assert_eq!(
+        shop.moto.emails_to(&shop.merchant).await.len(),
+        2,
+        "low again after a restock"
+    );
 
     let order_id = order["id"].as_str().unwrap();
     let id = shop

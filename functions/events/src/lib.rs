@@ -235,12 +235,43 @@ impl Consumer {
                     return Ok(Outcome::Skipped("MERCHANT_EMAIL is not set".into()));
                 };
                 let (variants, items) = stock_subjects(conn, event).await?;
-                let low = notify::low_stock(conn, &variants, &items, s.low_stock_threshold).await?;
-                if low.is_empty() {
-                    return Ok(Outcome::Skipped("no item at or below the threshold".into()));
+                let stock = notify::item_stock(conn, &variants, &items).await?;
+                let (low, recovered): (Vec<_>, Vec<_>) = stock
+                    .into_iter()
+                    .partition(|item| item.available <= s.low_stock_threshold);
+                // One alert per item while it stays low: an item above the threshold again
+                // is re-armed, and only items not yet marked low are reported.
+                let recovered: Vec<&str> = recovered
+                    .iter()
+                    .map(|i| i.inventory_item_id.as_str())
+                    .collect();
+                sqlx::query("DELETE FROM automation_marks WHERE kind = 'low-stock' AND aggregate_id = ANY($1)")
+                    .bind(&recovered)
+                    .execute(&mut *conn)
+                    .await?;
+                let mut fresh = Vec::new();
+                for item in low {
+                    let marked = sqlx::query(
+                        "INSERT INTO automation_marks (kind, aggregate_id, event_id) VALUES ('low-stock', $1, $2)
+                         ON CONFLICT DO NOTHING",
+                    )
+                    .bind(&item.inventory_item_id)
+                    .bind(&event.id)
+                    .execute(&mut *conn)
+                    .await?
+                    .rows_affected()
+                        == 1;
+                    if marked {
+                        fresh.push(item);
+                    }
+                }
+                if fresh.is_empty() {
+                    return Ok(Outcome::Skipped(
+                        "no item newly at or below the threshold".into(),
+                    ));
                 }
                 self.send(
-                    notify::low_stock_alert(&s.store_name, to, &low, s.low_stock_threshold),
+                    notify::low_stock_alert(&s.store_name, to, &fresh, s.low_stock_threshold),
                     automation,
                 )
                 .await
