@@ -19,6 +19,8 @@ use super::{Envelope, ENVELOPE_VERSION};
 
 /// SQS takes at most ten messages per `SendMessageBatch`.
 const BATCH: usize = 10;
+/// Rows one sweep transaction claims; their batches are sent concurrently.
+const SWEEP_CLAIM: usize = 100;
 
 /// Publishes outbox rows to the events queue. Cheap to clone; the SQS client is built on
 /// first use, so a cold start does not wait for it.
@@ -135,7 +137,7 @@ impl Relay {
                 "WHERE published_at IS NULL AND occurred_at < now() - make_interval(secs => $2)",
                 None,
                 Some(grace.as_secs_f64()),
-                BATCH.min(limit - total.sent - total.failed),
+                SWEEP_CLAIM.min(limit - total.sent - total.failed),
             )
             .await?;
             if rows.is_empty() {
@@ -203,57 +205,63 @@ impl Target {
             .await
     }
 
-    /// Sends `rows` and records the outcome of each on `tx`.
+    /// Sends one batch of at most ten; returns the ids SQS took and the ones it did not,
+    /// with the reason.
+    async fn send_batch(&self, chunk: &[Envelope]) -> (Vec<String>, Vec<(String, String)>) {
+        let entries = chunk
+            .iter()
+            .map(|event| {
+                let body = serde_json::to_string(event).expect("an envelope serializes");
+                SendMessageBatchRequestEntry::builder()
+                    .id(&event.id)
+                    .message_body(body)
+                    .build()
+                    .expect("id and body are set")
+            })
+            .collect();
+        let result = self
+            .client()
+            .await
+            .send_message_batch()
+            .queue_url(&self.queue_url)
+            .set_entries(Some(entries))
+            .send()
+            .await;
+        match result {
+            Ok(out) => (
+                out.successful()
+                    .iter()
+                    .map(|s| s.id().to_string())
+                    .collect(),
+                out.failed()
+                    .iter()
+                    .map(|f| {
+                        let reason = format!("{}: {}", f.code(), f.message().unwrap_or(""));
+                        (f.id().to_string(), reason)
+                    })
+                    .collect(),
+            ),
+            Err(err) => {
+                let reason = aws_sdk_sqs::error::DisplayErrorContext(&err).to_string();
+                let failed = chunk
+                    .iter()
+                    .map(|e| (e.id.clone(), reason.clone()))
+                    .collect();
+                (Vec::new(), failed)
+            }
+        }
+    }
+
+    /// Sends `rows` (batches of ten, concurrently) and records the outcome of each on `tx`.
     async fn send(
         &self,
         tx: &mut PgConnection,
         rows: Vec<Envelope>,
     ) -> Result<SweepReport, sqlx::Error> {
+        let outcomes =
+            futures_util::future::join_all(rows.chunks(BATCH).map(|c| self.send_batch(c))).await;
         let mut report = SweepReport::default();
-        for chunk in rows.chunks(BATCH) {
-            let mut entries = Vec::with_capacity(chunk.len());
-            for event in chunk {
-                let body = serde_json::to_string(event).expect("an envelope serializes");
-                let entry = SendMessageBatchRequestEntry::builder()
-                    .id(&event.id)
-                    .message_body(body)
-                    .build()
-                    .expect("id and body are set");
-                entries.push(entry);
-            }
-            let (sent, failed): (Vec<String>, Vec<(String, String)>) = match self
-                .client()
-                .await
-                .send_message_batch()
-                .queue_url(&self.queue_url)
-                .set_entries(Some(entries))
-                .send()
-                .await
-            {
-                Ok(out) => (
-                    out.successful()
-                        .iter()
-                        .map(|s| s.id().to_string())
-                        .collect(),
-                    out.failed()
-                        .iter()
-                        .map(|f| {
-                            let reason = format!("{}: {}", f.code(), f.message().unwrap_or(""));
-                            (f.id().to_string(), reason)
-                        })
-                        .collect(),
-                ),
-                Err(err) => {
-                    let reason = aws_sdk_sqs::error::DisplayErrorContext(&err).to_string();
-                    (
-                        Vec::new(),
-                        chunk
-                            .iter()
-                            .map(|e| (e.id.clone(), reason.clone()))
-                            .collect(),
-                    )
-                }
-            };
+        for (sent, failed) in outcomes {
             sqlx::query(
                 "UPDATE outbox_events SET published_at = now(), attempts = attempts + 1, last_error = NULL
                   WHERE id = ANY($1)",
