@@ -9,6 +9,8 @@ use std::sync::Arc;
 use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
 use tokio::sync::OnceCell;
 
+pub use crate::money::format_money;
+
 /// One email, in text and HTML.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Email {
@@ -131,25 +133,6 @@ pub fn escape_html(raw: &str) -> String {
         }
     }
     out
-}
-
-/// `1299, "eur"` → `"12.99 EUR"`: exact, from integer minor units.
-pub fn format_money(amount: i64, currency_code: &str) -> String {
-    let digits = crate::money::minor_digits(currency_code);
-    let code = currency_code.to_uppercase();
-    if digits == 0 {
-        return format!("{amount} {code}");
-    }
-    let scale = 10i64.pow(digits);
-    let sign = if amount < 0 { "-" } else { "" };
-    let abs = amount.unsigned_abs();
-    let scale = scale as u64;
-    format!(
-        "{sign}{}.{:0width$} {code}",
-        abs / scale,
-        abs % scale,
-        width = digits as usize
-    )
 }
 
 #[cfg(test)]

@@ -29,6 +29,24 @@ pub fn to_major(amount: i64, currency_code: &str) -> Value {
         .unwrap_or(Value::Null)
 }
 
+/// `1050, "eur"` → `"10.50 EUR"`, exact, with integers only (for messages and emails).
+pub fn format_money(amount: i64, currency_code: &str) -> String {
+    let code = currency_code.to_uppercase();
+    let digits = minor_digits(&currency_code.to_lowercase());
+    if digits == 0 {
+        return format!("{amount} {code}");
+    }
+    let scale = 10u64.pow(digits);
+    let sign = if amount < 0 { "-" } else { "" };
+    let abs = amount.unsigned_abs();
+    format!(
+        "{sign}{}.{:0width$} {code}",
+        abs / scale,
+        abs % scale,
+        width = digits as usize
+    )
+}
+
 /// Rounds `numerator / denominator` to the nearest integer, halves away from zero.
 pub fn div_round_half_away(numerator: i128, denominator: i128) -> i64 {
     debug_assert!(denominator > 0);

@@ -454,8 +454,8 @@ pub enum Ineligible {
     },
     #[error(
         "the cart's items come to {}, below the promotion's minimum of {}",
-        format_money(*.item_subtotal, .currency_code),
-        format_money(*.minimum, .currency_code)
+        money::format_money(*.item_subtotal, .currency_code),
+        money::format_money(*.minimum, .currency_code)
     )]
     BelowMinimum {
         minimum: i64,
@@ -509,24 +509,6 @@ pub fn check_rules(
         }
     }
     Ok(())
-}
-
-/// `1050, "eur"` → `10.50 EUR`, with integers only.
-fn format_money(amount: i64, currency_code: &str) -> String {
-    let code = currency_code.to_uppercase();
-    let digits = money::minor_digits(&currency_code.to_lowercase());
-    if digits == 0 {
-        return format!("{amount} {code}");
-    }
-    let scale = 10u64.pow(digits);
-    let sign = if amount < 0 { "-" } else { "" };
-    let abs = amount.unsigned_abs();
-    format!(
-        "{sign}{}.{:0width$} {code}",
-        abs / scale,
-        abs % scale,
-        width = digits as usize
-    )
 }
 
 #[cfg(test)]
@@ -1219,9 +1201,9 @@ mod tests {
 
     #[test]
     fn money_in_messages_is_formatted_with_the_currency_digits() {
-        assert_eq!(format_money(1050, "eur"), "10.50 EUR");
-        assert_eq!(format_money(5, "usd"), "0.05 USD");
-        assert_eq!(format_money(-1234, "kwd"), "-1.234 KWD");
-        assert_eq!(format_money(1500, "JPY"), "1500 JPY");
+        assert_eq!(money::format_money(1050, "eur"), "10.50 EUR");
+        assert_eq!(money::format_money(5, "usd"), "0.05 USD");
+        assert_eq!(money::format_money(-1234, "kwd"), "-1.234 KWD");
+        assert_eq!(money::format_money(1500, "JPY"), "1500 JPY");
     }
 }

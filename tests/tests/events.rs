@@ -73,6 +73,15 @@ async fn shop(vars: &[(&str, &str)], max_receives: u32) -> Shop {
 }
 
 impl Shop {
+    /// The same shop with the functions relaying through `relay` (the consumer keeps its own).
+    fn functions_relay(self, relay: Relay) -> Self {
+        let state = self.store.state.clone().with_events(relay);
+        Shop {
+            store: self.store.with_state(state),
+            ..self
+        }
+    }
+
     /// Polls like Lambda's event source mapping until the queue is empty; returns the
     /// number of messages received (retries included).
     async fn drain(&self) -> usize {
@@ -247,26 +256,7 @@ async fn the_same_message_delivered_twice_or_at_once_sends_one_email() {
 async fn an_event_whose_relay_died_after_commit_is_delivered_by_the_sweep_once() {
     let shop = shop(&[], 3).await;
     // The relay "dies" between commit and send: the functions have none.
-    let state = shop.store.state.clone().with_events(Relay::disabled());
-    let Shop {
-        store,
-        moto,
-        queues,
-        relay,
-        consumer,
-        shopper,
-        merchant,
-    } = shop;
-    let store = store.with_state(state);
-    let shop = Shop {
-        store,
-        moto,
-        queues,
-        relay,
-        consumer,
-        shopper,
-        merchant,
-    };
+    let shop = shop.functions_relay(Relay::disabled());
     let variants = stocked_variants(&shop.store, 3).await;
     for variant in &variants {
         place_order(&shop.store, variant, 1, &shop.shopper).await;
@@ -319,25 +309,7 @@ async fn a_relay_that_cannot_reach_sqs_leaves_the_event_for_the_sweep() {
         format!("{}-missing", shop.queues.url),
         shop.moto.sqs.clone(),
     );
-    let state = shop.store.state.clone().with_events(broken);
-    let Shop {
-        store,
-        moto,
-        queues,
-        relay,
-        consumer,
-        shopper,
-        merchant,
-    } = shop;
-    let shop = Shop {
-        store: store.with_state(state),
-        moto,
-        queues,
-        relay,
-        consumer,
-        shopper,
-        merchant,
-    };
+    let shop = shop.functions_relay(broken);
     let variant = first_variant(&shop.store).await;
     // The checkout still succeeds; the event waits, with its failed attempt counted.
     place_order(&shop.store, &variant, 1, &shop.shopper).await;
@@ -470,26 +442,7 @@ async fn a_failing_handler_dead_letters_its_message_and_the_rest_of_the_batch_su
     let variants = stocked_variants(&shop.store, 2).await;
     // Two orders whose confirmations can be sent, and one hand-off that always fails,
     // all in the queue together (one batch).
-    let relay = shop.relay.clone();
-    let off = shop.store.state.clone().with_events(Relay::disabled());
-    let Shop {
-        store,
-        moto,
-        queues,
-        consumer,
-        shopper,
-        merchant,
-        ..
-    } = shop;
-    let shop = Shop {
-        store: store.with_state(off),
-        moto,
-        queues,
-        relay,
-        consumer,
-        shopper,
-        merchant,
-    };
+    let shop = shop.functions_relay(Relay::disabled());
     let first = place_order(&shop.store, &variants[0], 1, &shop.shopper).await;
     place_order(&shop.store, &variants[1], 1, &shop.shopper).await;
     let order_id = first["id"].as_str().unwrap();
@@ -935,24 +888,12 @@ async fn product_events_create_update_and_delete_the_strapi_entry_without_echoes
     })
     .unwrap()
     .unwrap();
-    let Shop {
-        store,
-        moto,
-        queues,
-        relay,
-        consumer,
-        shopper,
-        merchant,
-    } = shop;
-    let consumer = consumer.with_strapi_sync(Some(ProductSync::new(config).unwrap()));
     let shop = Shop {
-        store,
-        moto,
-        queues,
-        relay,
-        consumer,
-        shopper,
-        merchant,
+        consumer: shop
+            .consumer
+            .clone()
+            .with_strapi_sync(Some(ProductSync::new(config).unwrap())),
+        ..shop
     };
     let (product, handle, title): (String, String, String) =
         sqlx::query_as("SELECT id, handle, title FROM products ORDER BY handle LIMIT 1")
