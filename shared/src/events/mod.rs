@@ -29,6 +29,7 @@ pub mod names {
     pub const INVENTORY_UPDATED: &str = "inventory.updated";
     pub const CART_ABANDONED: &str = "cart.abandoned";
     pub const ORDER_REVIEW_REQUESTED: &str = "order.review_requested";
+    pub const PAYMENT_CAPTURED: &str = "payment.captured";
 }
 
 /// The version of [`Envelope`] this code writes and reads.

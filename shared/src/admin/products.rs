@@ -1,0 +1,1 @@
+//! Catalog writes: products with options, variants, prices and images.
