@@ -1,0 +1,116 @@
+//! `/admin/products` and `/admin/inventory-items`: every handler takes an
+//! [`AdminContext`], so nothing runs without valid credentials.
+
+use axum::extract::{Path, RawQuery, State};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::Value;
+
+use store::admin::{inventory, products, AdminContext};
+use store::query::StoreQuery;
+use store::web::JsonBody;
+use store::{ApiResult, AppState};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/admin/products", get(list_products).post(create_product))
+        .route(
+            "/admin/products/{id}",
+            get(get_product).post(update_product).delete(delete_product),
+        )
+        .route(
+            "/admin/products/{id}/variants/{variant_id}",
+            post(update_variant),
+        )
+        .route("/admin/inventory-items/{id}", get(get_inventory_item))
+        .route(
+            "/admin/inventory-items/{id}/location-levels/{location_id}",
+            post(update_level),
+        )
+}
+
+async fn list_products(
+    State(state): State<AppState>,
+    _admin: AdminContext,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<Value>> {
+    let query = StoreQuery::parse(
+        raw.as_deref(),
+        &["status", "q", "limit", "offset", "fields", "order"],
+    )?;
+    Ok(Json(
+        products::list(
+            &state.pool,
+            query.list("status"),
+            query.single("q")?,
+            query.limit(50)?,
+            query.offset()?,
+        )
+        .await?,
+    ))
+}
+
+async fn get_product(
+    State(state): State<AppState>,
+    _admin: AdminContext,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(
+        serde_json::json!({ "product": products::retrieve(&state.pool, &id).await? }),
+    ))
+}
+
+async fn create_product(
+    State(state): State<AppState>,
+    admin: AdminContext,
+    JsonBody(input): JsonBody<products::CreateProduct>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(products::create(&state, &admin, &input).await?))
+}
+
+async fn update_product(
+    State(state): State<AppState>,
+    admin: AdminContext,
+    Path(id): Path<String>,
+    JsonBody(input): JsonBody<products::UpdateProduct>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(products::update(&state, &admin, &id, &input).await?))
+}
+
+async fn delete_product(
+    State(state): State<AppState>,
+    admin: AdminContext,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(products::delete(&state, &admin, &id).await?))
+}
+
+async fn update_variant(
+    State(state): State<AppState>,
+    admin: AdminContext,
+    Path((id, variant_id)): Path<(String, String)>,
+    JsonBody(input): JsonBody<products::UpdateVariant>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(
+        products::update_variant(&state, &admin, &id, &variant_id, &input).await?,
+    ))
+}
+
+async fn get_inventory_item(
+    State(state): State<AppState>,
+    _admin: AdminContext,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(inventory::retrieve_item(&state.pool, &id).await?))
+}
+
+async fn update_level(
+    State(state): State<AppState>,
+    admin: AdminContext,
+    Path((id, location_id)): Path<(String, String)>,
+    JsonBody(input): JsonBody<inventory::UpdateLevel>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(
+        inventory::update_level(&state, &admin, &id, &location_id, &input).await?,
+    ))
+}
