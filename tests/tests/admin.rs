@@ -1,0 +1,753 @@
+//! The Admin API: authentication, login limits, products and stock levels.
+
+use std::sync::Arc;
+
+use axum::http::Method;
+use base64::Engine;
+use serde_json::{json, Value};
+use store_tests::admin::{ADMIN_EMAIL, ADMIN_PASSWORD, TEST_JWT_SECRET};
+use store_tests::{Reply, TestStore};
+
+fn ok(reply: &Reply) -> &Value {
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    &reply.body
+}
+
+fn basic(key: &str) -> String {
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{key}:"))
+    )
+}
+
+async fn count(store: &TestStore, sql: &'static str) -> i64 {
+    store.scalar::<i64>(sql).await
+}
+
+#[tokio::test]
+async fn every_admin_route_refuses_bad_credentials_with_one_and_the_same_401() {
+    let store = TestStore::new().await;
+    let token = store.admin_token().await;
+    let variant = store.stocked_variant().await;
+    let order = store.place_order(&variant, 1).await;
+    let order_id = order["id"].as_str().unwrap();
+    let payment_id = order["payment_collections"][0]["id"].as_str().unwrap();
+    let product_id: String =
+        sqlx::query_scalar("SELECT product_id FROM product_variants WHERE id = $1")
+            .bind(&variant)
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
+    let (item_id, location_id): (String, String) =
+        sqlx::query_as("SELECT inventory_item_id, location_id FROM reservations LIMIT 1")
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
+
+    // A secret key that works, and one that worked until it was revoked.
+    let key = ok(&store
+        .admin_post(&token, "/admin/api-keys", json!({ "title": "erp" }))
+        .await)["api_key"]
+        .clone();
+    let live_key = key["token"].as_str().unwrap().to_string();
+    assert!(live_key.starts_with("sk_"));
+    let revoked = ok(&store
+        .admin_post(&token, "/admin/api-keys", json!({ "title": "old" }))
+        .await)["api_key"]
+        .clone();
+    let revoked_key = revoked["token"].as_str().unwrap().to_string();
+    ok(&store
+        .admin_post(
+            &token,
+            &format!("/admin/api-keys/{}/revoke", revoked["id"].as_str().unwrap()),
+            json!({}),
+        )
+        .await);
+    // The list never shows a key again.
+    let keys = store.admin_get(&token, "/admin/api-keys").await;
+    assert!(!ok(&keys).to_string().contains(&live_key));
+
+    let user_id: String = sqlx::query_scalar("SELECT id FROM admin_users")
+        .fetch_one(&store.pool)
+        .await
+        .unwrap();
+    let now = chrono::Utc::now().timestamp();
+    let expired = store::admin::auth::sign_token(
+        TEST_JWT_SECRET.as_bytes(),
+        &user_id,
+        now - 7200,
+        now - 3600,
+    );
+    let forged = store::admin::auth::sign_token(
+        b"not-the-secret-not-the-secret-not-the-secret",
+        &user_id,
+        now,
+        now + 3600,
+    );
+    let unknown_user =
+        store::admin::auth::sign_token(TEST_JWT_SECRET.as_bytes(), "user_gone", now, now + 3600);
+    let wrong_password = store.login(ADMIN_EMAIL, "not the password", None).await;
+    assert_eq!(wrong_password.status, 401);
+    let unknown_email = store
+        .login("nobody@example.com", ADMIN_PASSWORD, None)
+        .await;
+    assert_eq!(unknown_email.status, 401);
+    assert_eq!(wrong_password.body, unknown_email.body);
+
+    let bad_credentials: Vec<(&str, Option<String>)> = vec![
+        ("none", None),
+        ("empty bearer", Some("Bearer ".into())),
+        ("garbage bearer", Some("Bearer not.a.jwt".into())),
+        ("expired jwt", Some(format!("Bearer {expired}"))),
+        (
+            "jwt signed with another secret",
+            Some(format!("Bearer {forged}")),
+        ),
+        (
+            "jwt of an unknown user",
+            Some(format!("Bearer {unknown_user}")),
+        ),
+        ("revoked key, basic", Some(basic(&revoked_key))),
+        ("revoked key, bearer", Some(format!("Bearer {revoked_key}"))),
+        (
+            "unknown key",
+            Some(basic(&format!("sk_{}", "0".repeat(64)))),
+        ),
+        ("basic with a password", Some(basic("admin@example.com:pw"))),
+        ("other scheme", Some(format!("Token {token}"))),
+    ];
+    let routes: Vec<(Method, String, Option<Value>)> = vec![
+        (Method::GET, "/admin/orders".into(), None),
+        (Method::GET, format!("/admin/orders/{order_id}"), None),
+        (
+            Method::POST,
+            format!("/admin/orders/{order_id}/fulfillments"),
+            Some(json!({})),
+        ),
+        (
+            Method::POST,
+            format!("/admin/orders/{order_id}/fulfillments/ful_x/shipments"),
+            Some(json!({})),
+        ),
+        (
+            Method::POST,
+            format!("/admin/orders/{order_id}/fulfillments/ful_x/mark-as-delivered"),
+            Some(json!({})),
+        ),
+        (
+            Method::POST,
+            format!("/admin/orders/{order_id}/cancel"),
+            Some(json!({})),
+        ),
+        (
+            Method::POST,
+            format!("/admin/payments/{payment_id}/capture"),
+            Some(json!({})),
+        ),
+        (
+            Method::POST,
+            format!("/admin/payments/{payment_id}/refund"),
+            Some(json!({ "amount": 1 })),
+        ),
+        (Method::GET, "/admin/api-keys".into(), None),
+        (
+            Method::POST,
+            "/admin/api-keys".into(),
+            Some(json!({ "title": "sneaky" })),
+        ),
+        (
+            Method::POST,
+            format!("/admin/api-keys/{}/revoke", key["id"].as_str().unwrap()),
+            Some(json!({})),
+        ),
+        (
+            Method::GET,
+            format!("/admin/audit-log?resource_id={order_id}"),
+            None,
+        ),
+        (Method::GET, "/admin/products".into(), None),
+        (
+            Method::POST,
+            "/admin/products".into(),
+            Some(json!({ "title": "Sneaky", "status": "published" })),
+        ),
+        (Method::GET, format!("/admin/products/{product_id}"), None),
+        (
+            Method::POST,
+            format!("/admin/products/{product_id}"),
+            Some(json!({ "status": "draft" })),
+        ),
+        (
+            Method::DELETE,
+            format!("/admin/products/{product_id}"),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/admin/products/{product_id}/variants/{variant}"),
+            Some(json!({ "prices": [] })),
+        ),
+        (
+            Method::GET,
+            format!("/admin/inventory-items/{item_id}"),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/admin/inventory-items/{item_id}/location-levels/{location_id}"),
+            Some(json!({ "stocked_quantity": 0 })),
+        ),
+    ];
+    let audit_before = count(&store, "SELECT count(*) FROM audit_log").await;
+    let events_before = count(&store, "SELECT count(*) FROM outbox_events").await;
+    let expected = json!({ "type": "unauthorized", "message": "Unauthorized" });
+    assert_eq!(wrong_password.body, expected);
+    for (method, uri, body) in &routes {
+        for (what, authorization) in &bad_credentials {
+            let reply = store
+                .admin_send(method.clone(), uri, authorization.as_deref(), body.clone())
+                .await;
+            assert_eq!(
+                reply.status, 401,
+                "{method} {uri} with {what}: {}",
+                reply.body
+            );
+            assert_eq!(reply.body, expected, "{method} {uri} with {what}");
+        }
+    }
+    // Nothing was written by any refused request.
+    assert_eq!(
+        count(&store, "SELECT count(*) FROM audit_log").await,
+        audit_before
+    );
+    assert_eq!(
+        count(&store, "SELECT count(*) FROM outbox_events").await,
+        events_before
+    );
+    assert_eq!(
+        store::admin::users::list_api_keys(&store.pool)
+            .await
+            .unwrap()["count"],
+        2
+    );
+    let (status, deleted): (String, bool) =
+        sqlx::query_as("SELECT status, deleted_at IS NOT NULL FROM products WHERE id = $1")
+            .bind(&product_id)
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
+    assert_eq!((status.as_str(), deleted), ("published", false));
+
+    // The same routes answer with good credentials: a JWT, and the live key both ways.
+    for authorization in [
+        format!("Bearer {token}"),
+        basic(&live_key),
+        format!("Bearer {live_key}"),
+    ] {
+        let reply = store
+            .admin_send(Method::GET, "/admin/orders", Some(&authorization), None)
+            .await;
+        assert_eq!(ok(&reply)["count"], 1, "{authorization}");
+        let reply = store
+            .admin_send(
+                Method::GET,
+                &format!("/admin/products/{product_id}"),
+                Some(&authorization),
+                None,
+            )
+            .await;
+        assert_eq!(ok(&reply)["product"]["id"], product_id.as_str());
+    }
+    // Key use is recorded.
+    let used: bool =
+        sqlx::query_scalar("SELECT last_used_at IS NOT NULL FROM admin_api_keys WHERE id = $1")
+            .bind(key["id"].as_str().unwrap())
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
+    assert!(used);
+}
+
+#[tokio::test]
+async fn an_admin_api_without_a_jwt_secret_refuses_to_run() {
+    let store = TestStore::new().await;
+    let state = store
+        .state
+        .clone()
+        .with_admin(store::admin::AdminAuth::disabled());
+    let store = store.with_state(state);
+    let reply = store.login(ADMIN_EMAIL, ADMIN_PASSWORD, None).await;
+    assert_eq!(reply.status, 503, "{}", reply.body);
+    let reply = store
+        .admin_send(Method::GET, "/admin/orders", None, None)
+        .await;
+    assert_eq!(reply.status, 503);
+    assert!(store::admin::AdminAuth::new(
+        "short",
+        std::time::Duration::from_secs(60),
+        Default::default()
+    )
+    .is_err());
+    assert!(!store::admin::AdminAuth::from_lookup(|_| None).is_enabled());
+}
+
+async fn exhaust_login_limits(store: &TestStore) {
+    store.admin_token().await; // one attempt from 203.0.113.1
+                               // Per email: ten attempts in the window, then 429 even with the right password.
+    for i in 0..9 {
+        let reply = store
+            .login(
+                ADMIN_EMAIL,
+                "wrong password",
+                Some(&format!("198.51.100.{i}")),
+            )
+            .await;
+        assert_eq!(reply.status, 401, "attempt {i}: {}", reply.body);
+    }
+    let reply = store
+        .login(ADMIN_EMAIL, ADMIN_PASSWORD, Some("198.51.100.99"))
+        .await;
+    assert_eq!(reply.status, 429, "{}", reply.body);
+    assert_eq!(reply.body["type"], "not_allowed");
+    assert!(reply.body["message"].as_str().unwrap().contains("Too many"));
+    // Per address: fifty attempts from one address whatever the emails.
+    for i in 0..50 {
+        let reply = store
+            .login(&format!("guess{i}@example.com"), "x", Some("192.0.2.7"))
+            .await;
+        assert_eq!(reply.status, 401, "attempt {i}");
+    }
+    let reply = store
+        .login("guess-last@example.com", "x", Some("192.0.2.7"))
+        .await;
+    assert_eq!(reply.status, 429);
+    // Another address and another email still get through.
+    let reply = store
+        .login("someone@example.com", "x", Some("192.0.2.8"))
+        .await;
+    assert_eq!(reply.status, 401);
+}
+
+#[tokio::test]
+async fn logins_are_rate_limited_per_email_and_per_address() {
+    let store = TestStore::new().await;
+    exhaust_login_limits(&store).await;
+}
+
+#[tokio::test]
+async fn logins_are_rate_limited_without_redis_too() {
+    let store = TestStore::with_redis(None).await;
+    exhaust_login_limits(&store).await;
+    // Redis configured but down: the in-process count still limits.
+    let store = TestStore::with_redis(Some("redis://127.0.0.1:1".into())).await;
+    exhaust_login_limits(&store).await;
+}
+
+#[tokio::test]
+async fn the_limit_is_shared_through_redis_by_every_instance() {
+    let store = TestStore::new().await;
+    store.admin_token().await;
+    for i in 0..9 {
+        let reply = store
+            .login(ADMIN_EMAIL, "wrong", Some(&format!("198.51.100.{i}")))
+            .await;
+        assert_eq!(reply.status, 401);
+    }
+    // A second instance (its own in-process counters) of the same store and Redis.
+    let other = store::AppState::new((*store.state.config).clone())
+        .unwrap()
+        .with_admin(store_tests::admin::test_auth());
+    let store = store.with_state(other);
+    let reply = store.login(ADMIN_EMAIL, ADMIN_PASSWORD, None).await;
+    assert_eq!(reply.status, 429, "{}", reply.body);
+}
+
+const NEW_PRODUCT_LIST: &str =
+    "/store/products?order=-created_at&limit=5&fields=*variants.calculated_price";
+
+async fn store_handles(store: &TestStore, region: &str) -> (Vec<String>, Value, Option<String>) {
+    let reply = store
+        .get(&format!("{NEW_PRODUCT_LIST}&region_id={region}"))
+        .await;
+    let body = ok(&reply).clone();
+    let handles = body["products"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["handle"].as_str().unwrap().to_string())
+        .collect();
+    (handles, body, reply.header("x-cache").map(str::to_string))
+}
+
+#[tokio::test]
+async fn a_product_created_in_the_admin_is_sold_in_the_store_with_its_prices_and_unpublished_ones_are_not(
+) {
+    let store = TestStore::new().await;
+    let token = store.admin_token().await;
+    let region = store.region_id("eur").await;
+    // Warm the cache, and see that it is warm.
+    store_handles(&store, &region).await;
+    let (handles, _, cache) = store_handles(&store, &region).await;
+    assert_eq!(cache.as_deref(), Some("hit"));
+    assert!(!handles.contains(&"aurora-lamp".to_string()));
+
+    let created = store
+        .admin_post(
+            &token,
+            "/admin/products",
+            json!({
+                "title": "Aurora Lamp", "status": "published", "description": "A lamp",
+                "images": [{ "url": "https://img.example.com/aurora.jpg" }],
+                "options": [{ "title": "Colour", "values": ["Red", "Blue"] }],
+                "variants": [
+                    { "title": "Red", "sku": "AURORA-RED", "options": { "Colour": "Red" },
+                      "prices": [{ "currency_code": "eur", "amount": 12.5 }, { "currency_code": "usd", "amount": 14 }] },
+                    { "title": "Blue", "sku": "AURORA-BLUE", "options": { "Colour": "Blue" },
+                      "prices": [{ "currency_code": "eur", "amount": 13 }] }
+                ]
+            }),
+        )
+        .await;
+    let product = ok(&created)["product"].clone();
+    let product_id = product["id"].as_str().unwrap().to_string();
+    assert_eq!(product["handle"], "aurora-lamp");
+    assert_eq!(product["variants"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        product["images"][0]["url"],
+        "https://img.example.com/aurora.jpg"
+    );
+
+    let (handles, body, _) = store_handles(&store, &region).await;
+    assert_eq!(handles[0], "aurora-lamp", "{body}");
+    let listed = &body["products"][0];
+    let mut amounts: Vec<(String, f64)> = listed["variants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            (
+                v["sku"].as_str().unwrap().to_string(),
+                v["calculated_price"]["calculated_amount"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    amounts.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        amounts,
+        vec![
+            ("AURORA-BLUE".to_string(), 13.0),
+            ("AURORA-RED".to_string(), 12.5)
+        ]
+    );
+
+    // A draft is not in the store, neither listed nor by id.
+    let draft = store
+        .admin_post(
+            &token,
+            "/admin/products",
+            json!({ "title": "Secret Lamp", "variants": [{ "title": "One", "prices": [{ "currency_code": "eur", "amount": 5 }] }] }),
+        )
+        .await;
+    let draft_id = ok(&draft)["product"]["id"].as_str().unwrap().to_string();
+    assert_eq!(draft.body["product"]["status"], "draft");
+    let (handles, _, _) = store_handles(&store, &region).await;
+    assert!(!handles.contains(&"secret-lamp".to_string()));
+    assert_eq!(
+        store
+            .get(&format!("/store/products/{draft_id}"))
+            .await
+            .status,
+        404
+    );
+    // The admin sees drafts.
+    let admin_list = store
+        .admin_get(&token, "/admin/products?status[]=draft")
+        .await;
+    assert!(ok(&admin_list)["products"].to_string().contains(&draft_id));
+
+    // Unpublishing takes a product out of the store at once.
+    ok(&store
+        .admin_post(
+            &token,
+            &format!("/admin/products/{product_id}"),
+            json!({ "status": "draft" }),
+        )
+        .await);
+    let (handles, _, _) = store_handles(&store, &region).await;
+    assert!(!handles.contains(&"aurora-lamp".to_string()));
+    ok(&store
+        .admin_post(
+            &token,
+            &format!("/admin/products/{product_id}"),
+            json!({ "status": "published", "title": "Aurora Lamp II" }),
+        )
+        .await);
+    let (handles, body, _) = store_handles(&store, &region).await;
+    assert_eq!(handles[0], "aurora-lamp");
+    assert_eq!(body["products"][0]["title"], "Aurora Lamp II");
+
+    // A price change shows in the store and is audited with before and after.
+    let red = product["variants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["sku"] == "AURORA-RED")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    ok(&store
+        .admin_post(
+            &token,
+            &format!("/admin/products/{product_id}/variants/{red}"),
+            json!({ "prices": [{ "currency_code": "eur", "amount": 9.99 }] }),
+        )
+        .await);
+    let (_, body, _) = store_handles(&store, &region).await;
+    let price = body["products"][0]["variants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["sku"] == "AURORA-RED")
+        .unwrap()["calculated_price"]["calculated_amount"]
+        .clone();
+    assert_eq!(price, json!(9.99));
+    let audit = store
+        .admin_get(&token, &format!("/admin/audit-log?resource_id={red}"))
+        .await;
+    let entry = &ok(&audit)["audit_log"][0];
+    assert_eq!(entry["action"], "variant.prices_updated");
+    assert_eq!(
+        entry["before"]["prices"],
+        json!({ "eur": 1250, "usd": 1400 })
+    );
+    assert_eq!(entry["after"]["prices"], json!({ "eur": 999 }));
+    assert!(entry["actor_id"].as_str().unwrap().starts_with("user_"));
+
+    // Deleting takes it out of the store and the admin.
+    let deleted = store
+        .admin_send(
+            Method::DELETE,
+            &format!("/admin/products/{product_id}"),
+            Some(&format!("Bearer {token}")),
+            None,
+        )
+        .await;
+    assert_eq!(ok(&deleted)["deleted"], true);
+    let (handles, _, _) = store_handles(&store, &region).await;
+    assert!(!handles.contains(&"aurora-lamp".to_string()));
+    assert_eq!(
+        store
+            .admin_get(&token, &format!("/admin/products/{product_id}"))
+            .await
+            .status,
+        404
+    );
+
+    let names: Vec<String> = store
+        .events_for(&product_id)
+        .await
+        .into_iter()
+        .map(|(name, payload)| {
+            assert_eq!(payload["id"], product_id.as_str());
+            name
+        })
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "product.created",
+            "product.updated",
+            "product.updated",
+            "product.updated",
+            "product.deleted"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn bad_product_input_is_a_400_that_names_the_field_and_writes_nothing() {
+    let store = TestStore::new().await;
+    let token = store.admin_token().await;
+    let products_before = count(&store, "SELECT count(*) FROM products").await;
+    let cases = [
+        (json!({}), "title"),
+        (json!({ "title": "X", "status": "live" }), "status"),
+        (json!({ "title": "X", "colour": "red" }), "colour"),
+        (
+            json!({ "title": "X", "variants": [{ "title": "A", "prices": [{ "currency_code": "eur", "amount": 1.234 }] }] }),
+            "variants[0].prices[0].amount",
+        ),
+        (
+            json!({ "title": "X", "variants": [{ "title": "A", "prices": [{ "currency_code": "euro", "amount": 1 }] }] }),
+            "currency_code",
+        ),
+        (
+            json!({ "title": "X", "options": [{ "title": "Size", "values": ["S"] }], "variants": [{ "title": "A", "options": { "Size": "XL" } }] }),
+            "variants[0].options",
+        ),
+        (
+            json!({ "title": "X", "sales_channels": [{ "id": "sc_nope" }] }),
+            "sales_channels",
+        ),
+    ];
+    for (body, field) in cases {
+        let reply = store
+            .admin_post(&token, "/admin/products", body.clone())
+            .await;
+        assert_eq!(reply.status, 400, "{body}: {}", reply.body);
+        assert!(
+            reply.body["message"].as_str().unwrap().contains(field),
+            "{body}: {}",
+            reply.body
+        );
+    }
+    let duplicate = store
+        .admin_post(
+            &token,
+            "/admin/products",
+            json!({ "title": "Dup", "handle": "dup" }),
+        )
+        .await;
+    ok(&duplicate);
+    let again = store
+        .admin_post(&token, "/admin/products", json!({ "title": "Dup" }))
+        .await;
+    assert_eq!(again.status, 422, "{}", again.body);
+    assert_eq!(
+        count(&store, "SELECT count(*) FROM products").await,
+        products_before + 1
+    );
+}
+
+/// A level of `variant` with stock reserved by an order: (item, location).
+async fn reserved_level(store: &TestStore, order_id: &str) -> (String, String) {
+    sqlx::query_as(
+        "SELECT r.inventory_item_id, r.location_id FROM reservations r
+           JOIN order_line_items l ON l.id = r.order_line_item_id WHERE l.order_id = $1",
+    )
+    .bind(order_id)
+    .fetch_one(&store.pool)
+    .await
+    .unwrap()
+}
+
+async fn level(store: &TestStore, item: &str, location: &str) -> (i32, i32) {
+    sqlx::query_as(
+        "SELECT stocked_quantity, reserved_quantity FROM inventory_levels
+          WHERE inventory_item_id = $1 AND location_id = $2",
+    )
+    .bind(item)
+    .bind(location)
+    .fetch_one(&store.pool)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn concurrent_stock_adjustments_never_take_stock_below_what_is_reserved() {
+    let store = Arc::new(TestStore::new().await);
+    let token = store.admin_token().await;
+    let variant = store.stocked_variant().await;
+    let order = store.place_order(&variant, 3).await;
+    let (item, location) = reserved_level(&store, order["id"].as_str().unwrap()).await;
+    let uri = format!("/admin/inventory-items/{item}/location-levels/{location}");
+
+    let set = store
+        .admin_post(&token, &uri, json!({ "stocked_quantity": 20 }))
+        .await;
+    let levels = ok(&set)["inventory_item"]["location_levels"].clone();
+    let this = levels
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["location_id"] == location.as_str())
+        .unwrap();
+    assert_eq!(this["stocked_quantity"], 20);
+    assert_eq!(this["reserved_quantity"], 3);
+    assert_eq!(this["available_quantity"], 17);
+
+    // Thirty concurrent "take one off the shelf": only the seventeen unreserved go.
+    let tasks: Vec<_> = (0..30)
+        .map(|_| {
+            let (store, token, uri) = (store.clone(), token.clone(), uri.clone());
+            tokio::spawn(async move {
+                store
+                    .admin_post(&token, &uri, json!({ "adjustment": -1 }))
+                    .await
+            })
+        })
+        .collect();
+    let mut replies = Vec::new();
+    for task in tasks {
+        replies.push(task.await.unwrap());
+    }
+    let taken = replies.iter().filter(|r| r.status == 200).count();
+    let refused: Vec<&Reply> = replies.iter().filter(|r| r.status != 200).collect();
+    assert_eq!(taken, 17);
+    for reply in &refused {
+        assert_eq!(reply.status, 409, "{}", reply.body);
+        assert!(reply.body["message"].as_str().unwrap().contains("reserved"));
+    }
+    assert_eq!(level(&store, &item, &location).await, (3, 3));
+
+    // Setting below reserved is refused; bad input is a 400; adding is fine.
+    let below = store
+        .admin_post(&token, &uri, json!({ "stocked_quantity": 2 }))
+        .await;
+    assert_eq!(below.status, 409, "{}", below.body);
+    for body in [
+        json!({ "stocked_quantity": -1 }),
+        json!({ "stocked_quantity": 5, "adjustment": 1 }),
+        json!({}),
+        json!({ "stocked_quantity": "ten" }),
+    ] {
+        let reply = store.admin_post(&token, &uri, body.clone()).await;
+        assert_eq!(reply.status, 400, "{body}: {}", reply.body);
+    }
+    ok(&store
+        .admin_post(&token, &uri, json!({ "adjustment": 4 }))
+        .await);
+    assert_eq!(level(&store, &item, &location).await, (7, 3));
+    let missing = store
+        .admin_post(
+            &token,
+            &format!("/admin/inventory-items/iitem_nope/location-levels/{location}"),
+            json!({ "stocked_quantity": 1 }),
+        )
+        .await;
+    assert_eq!(missing.status, 404);
+
+    // Every accepted change announced itself, naming the variants it affects.
+    let events = store.events_for(&item).await;
+    assert_eq!(events.len(), 1 + 17 + 1);
+    for (name, payload) in &events {
+        assert_eq!(name, "inventory.updated");
+        assert_eq!(payload["location_id"], location.as_str());
+        assert!(payload["variant_ids"]
+            .as_array()
+            .unwrap()
+            .contains(&json!(variant)));
+    }
+    // The store sees the new availability (the cached answer was purged).
+    let reply = store
+        .get(&format!(
+            "/store/products?fields=*variants.inventory_quantity&limit=200&id[]={}",
+            sqlx::query_scalar::<_, String>(
+                "SELECT product_id FROM product_variants WHERE id = $1"
+            )
+            .bind(&variant)
+            .fetch_one(&store.pool)
+            .await
+            .unwrap()
+        ))
+        .await;
+    let quantity = ok(&reply)["products"][0]["variants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["id"] == variant.as_str())
+        .unwrap()["inventory_quantity"]
+        .clone();
+    assert_eq!(quantity, json!(4));
+}
