@@ -1183,7 +1183,7 @@ pub async fn list(pool: &PgPool, filter: &OrderFilter) -> ApiResult<Value> {
         "SELECT id, count(*) OVER ()::bigint FROM orders
           WHERE ($1::text[] IS NULL OR status = ANY($1))
             AND ($2::text IS NULL OR lower(email) = $2)
-            AND ($3::text IS NULL OR email ILIKE $3 OR id ILIKE $3 OR display_id = $4
+            AND ($3::text IS NULL OR email ILIKE $3 OR id = $11 OR display_id = $4
                  OR shipping_address->>'last_name' ILIKE $3 OR shipping_address->>'first_name' ILIKE $3)
             AND ($5::timestamptz IS NULL OR created_at >= $5)
             AND ($6::timestamptz IS NULL OR created_at <= $6)
@@ -1202,6 +1202,7 @@ pub async fn list(pool: &PgPool, filter: &OrderFilter) -> ApiResult<Value> {
     .bind(filter.created_lt)
     .bind(filter.limit.max(1))
     .bind(filter.offset)
+    .bind(&filter.q)
     .fetch_all(pool)
     .await?;
     let count = rows.first().map_or(0, |r| r.1);
