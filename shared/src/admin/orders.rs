@@ -1049,21 +1049,30 @@ async fn render_payment(pool: &PgPool, id: &str) -> ApiResult<Value> {
     }}))
 }
 
+#[derive(sqlx::FromRow)]
+struct RefundRow {
+    id: String,
+    amount: i64,
+    note: Option<String>,
+    created_by: String,
+    created_at: DateTime<Utc>,
+    currency_code: String,
+}
+
 async fn refunds_of(pool: &PgPool, column: &'static str, id: &str) -> ApiResult<Vec<Value>> {
-    let rows: Vec<(String, i64, Option<String>, String, DateTime<Utc>, String)> =
-        sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT r.id, r.amount, r.note, r.created_by, r.created_at, p.currency_code
-               FROM refunds r JOIN payment_collections p ON p.id = r.payment_collection_id
-              WHERE r.{column} = $1 ORDER BY r.created_at, r.id"
-        )))
-        .bind(id)
-        .fetch_all(pool)
-        .await?;
+    let rows: Vec<RefundRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT r.id, r.amount, r.note, r.created_by, r.created_at, p.currency_code
+           FROM refunds r JOIN payment_collections p ON p.id = r.payment_collection_id
+          WHERE r.{column} = $1 ORDER BY r.created_at, r.id"
+    )))
+    .bind(id)
+    .fetch_all(pool)
+    .await?;
     Ok(rows
         .iter()
-        .map(|(id, amount, note, by, at, currency)| {
-            json!({ "id": id, "amount": to_major(*amount, currency), "note": note,
-                    "created_by": by, "created_at": timestamp(at) })
+        .map(|r| {
+            json!({ "id": r.id, "amount": to_major(r.amount, &r.currency_code), "note": r.note,
+                    "created_by": r.created_by, "created_at": timestamp(&r.created_at) })
         })
         .collect())
 }
