@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 use store::admin::rate_limit::LoginLimits;
 use store::admin::AdminAuth;
 
+use crate::stripe_fake::StripeFake;
 use crate::{Reply, TestStore};
 
 /// The JWT secret every test store signs with.
@@ -115,6 +116,17 @@ impl TestStore {
     /// Places an order for `quantity` of `variant` through the store checkout (system
     /// payment provider); returns the order as the store answered it.
     pub async fn place_order(&self, variant: &str, quantity: i64) -> Value {
+        self.place_order_paying(variant, quantity, None).await
+    }
+
+    /// [`place_order`](Self::place_order), paying with Stripe (the fake) when given: the
+    /// shopper's confirmation is played by the fake.
+    pub async fn place_order_paying(
+        &self,
+        variant: &str,
+        quantity: i64,
+        stripe: Option<&StripeFake>,
+    ) -> Value {
         let ok = |reply: Reply| -> Value {
             assert_eq!(reply.status, 200, "{}", reply.body);
             reply.body
@@ -163,12 +175,23 @@ impl TestStore {
             .as_str()
             .unwrap()
             .to_string();
-        ok(self
+        let provider = if stripe.is_some() {
+            "pp_stripe_stripe"
+        } else {
+            "pp_system_default"
+        };
+        let session = ok(self
             .post(
                 &format!("/store/payment-collections/{collection}/payment-sessions"),
-                json!({ "provider_id": "pp_system_default" }),
+                json!({ "provider_id": provider }),
             )
             .await);
+        if let Some(fake) = stripe {
+            let intent = session["payment_collection"]["payment_sessions"][0]["data"]["id"]
+                .as_str()
+                .unwrap();
+            fake.confirm(intent);
+        }
         let completed = ok(self
             .post(&format!("/store/carts/{cart}/complete"), json!({}))
             .await);

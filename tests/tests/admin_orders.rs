@@ -704,3 +704,96 @@ async fn orders_are_listed_with_filters_and_pages() {
         assert_eq!(reply.status, 400, "{bad}: {}", reply.body);
     }
 }
+
+#[tokio::test]
+async fn stripe_payments_are_captured_refunded_and_canceled_at_stripe() {
+    let fake = store_tests::stripe_fake::StripeFake::start().await;
+    let store = TestStore::new().await;
+    let payments = store::payments::PaymentProviders::new(Some(
+        fake.config(std::time::Duration::from_secs(5)),
+    ));
+    let state = store.state.clone().with_payments(payments);
+    let store = store.with_state(state);
+    let token = store.admin_token().await;
+    let variant = store.stocked_variant().await;
+
+    let order = store.place_order_paying(&variant, 1, Some(&fake)).await;
+    let id = order["id"].as_str().unwrap().to_string();
+    let payment = order["payment_collections"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let intent = order["payment_collections"][0]["payment_sessions"][0]["data"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(fake.intent(&intent).unwrap()["status"], "requires_capture");
+
+    ok(&store
+        .admin_post(
+            &token,
+            &format!("/admin/payments/{payment}/capture"),
+            json!({}),
+        )
+        .await);
+    let captured = fake.intent(&intent).unwrap();
+    assert_eq!(captured["status"], "succeeded");
+    let received = captured["amount_received"].as_i64().unwrap();
+
+    ok(&store
+        .admin_post(
+            &token,
+            &format!("/admin/payments/{payment}/refund"),
+            json!({ "amount": 1 }),
+        )
+        .await);
+    assert_eq!(fake.refunded(&intent), 100);
+    let refund_request = fake
+        .requests()
+        .into_iter()
+        .find(|r| r.path == "/v1/refunds")
+        .unwrap();
+    assert_eq!(refund_request.param("amount"), Some("100"));
+    assert!(refund_request.idempotency_key.unwrap().starts_with("ref_"));
+
+    // Stripe down: nothing is recorded, and the order can be refunded later.
+    fake.set_fail_with_500(true);
+    let failed = store
+        .admin_post(
+            &token,
+            &format!("/admin/payments/{payment}/refund"),
+            json!({ "amount": 1 }),
+        )
+        .await;
+    assert_eq!(failed.status, 422, "{}", failed.body);
+    fake.set_fail_with_500(false);
+    let refunded: i64 =
+        sqlx::query_scalar("SELECT refunded_amount FROM payment_collections WHERE id = $1")
+            .bind(&payment)
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
+    assert_eq!(refunded, 100);
+    assert_eq!(store.scalar::<i64>("SELECT count(*) FROM refunds").await, 1);
+    let canceled = store
+        .admin_post(&token, &format!("/admin/orders/{id}/cancel"), json!({}))
+        .await;
+    assert_eq!(ok(&canceled)["order"]["payment_status"], "refunded");
+    assert_eq!(
+        fake.refunded(&intent),
+        received,
+        "Stripe gave everything back, once"
+    );
+
+    // An authorized Stripe payment is canceled at Stripe when the order is.
+    let order = store.place_order_paying(&variant, 1, Some(&fake)).await;
+    let id = order["id"].as_str().unwrap().to_string();
+    let intent = order["payment_collections"][0]["payment_sessions"][0]["data"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    ok(&store
+        .admin_post(&token, &format!("/admin/orders/{id}/cancel"), json!({}))
+        .await);
+    assert_eq!(fake.intent(&intent).unwrap()["status"], "canceled");
+}

@@ -650,39 +650,8 @@ pub async fn cancel(state: &AppState, actor: &AdminContext, order_id: &str) -> A
         )));
     }
 
-    // Give the reserved stock back.
-    let reservations: Vec<(String, String, i32)> = sqlx::query_as(
-        "SELECT r.inventory_item_id, r.location_id, r.quantity
-           FROM reservations r JOIN order_line_items l ON l.id = r.order_line_item_id
-          WHERE l.order_id = $1 ORDER BY r.inventory_item_id, r.id",
-    )
-    .bind(&order.id)
-    .fetch_all(&mut *tx)
-    .await?;
-    let items: Vec<&String> = reservations.iter().map(|r| &r.0).collect();
-    lock_levels(&mut tx, &items).await?;
-    let mut touched: BTreeMap<(String, String), ()> = BTreeMap::new();
-    for (item_id, location_id, quantity) in &reservations {
-        sqlx::query(
-            "UPDATE inventory_levels SET reserved_quantity = greatest(reserved_quantity - $3, 0), updated_at = now()
-              WHERE inventory_item_id = $1 AND location_id = $2",
-        )
-        .bind(item_id)
-        .bind(location_id)
-        .bind(quantity)
-        .execute(&mut *tx)
-        .await?;
-        touched.insert((item_id.clone(), location_id.clone()), ());
-    }
-    sqlx::query(
-        "DELETE FROM reservations r USING order_line_items l
-          WHERE l.id = r.order_line_item_id AND l.order_id = $1",
-    )
-    .bind(&order.id)
-    .execute(&mut *tx)
-    .await?;
-
-    // Settle the money.
+    // Settle the money first: if the provider refuses, nothing else has been touched,
+    // and no stock row is locked while the provider is called.
     let mut refunded = 0i64;
     let mut event_ids = Vec::new();
     let new_payment_status = match order.payment_status.as_str() {
@@ -734,6 +703,38 @@ pub async fn cancel(state: &AppState, actor: &AdminContext, order_id: &str) -> A
         other => other,
     }
     .to_string();
+    // Give the reserved stock back.
+    let reservations: Vec<(String, String, i32)> = sqlx::query_as(
+        "SELECT r.inventory_item_id, r.location_id, r.quantity
+           FROM reservations r JOIN order_line_items l ON l.id = r.order_line_item_id
+          WHERE l.order_id = $1 ORDER BY r.inventory_item_id, r.id",
+    )
+    .bind(&order.id)
+    .fetch_all(&mut *tx)
+    .await?;
+    let items: Vec<&String> = reservations.iter().map(|r| &r.0).collect();
+    lock_levels(&mut tx, &items).await?;
+    let mut touched: BTreeMap<(String, String), ()> = BTreeMap::new();
+    for (item_id, location_id, quantity) in &reservations {
+        sqlx::query(
+            "UPDATE inventory_levels SET reserved_quantity = greatest(reserved_quantity - $3, 0), updated_at = now()
+              WHERE inventory_item_id = $1 AND location_id = $2",
+        )
+        .bind(item_id)
+        .bind(location_id)
+        .bind(quantity)
+        .execute(&mut *tx)
+        .await?;
+        touched.insert((item_id.clone(), location_id.clone()), ());
+    }
+    sqlx::query(
+        "DELETE FROM reservations r USING order_line_items l
+          WHERE l.id = r.order_line_item_id AND l.order_id = $1",
+    )
+    .bind(&order.id)
+    .execute(&mut *tx)
+    .await?;
+
     let before = json!({ "status": order.status, "payment_status": order.payment_status });
     sqlx::query(
         "UPDATE orders SET status = 'canceled', fulfillment_status = 'canceled', payment_status = $2,
