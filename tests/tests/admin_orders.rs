@@ -797,3 +797,69 @@ async fn stripe_payments_are_captured_refunded_and_canceled_at_stripe() {
         .await);
     assert_eq!(fake.intent(&intent).unwrap()["status"], "canceled");
 }
+
+#[tokio::test]
+async fn concurrent_refunds_never_give_back_more_than_was_captured() {
+    let store = Arc::new(TestStore::new().await);
+    let token = store.admin_token().await;
+    let variant = store.stocked_variant().await;
+    let order = store.place_order(&variant, 1).await;
+    let payment = order["payment_collections"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    ok(&store
+        .admin_post(
+            &token,
+            &format!("/admin/payments/{payment}/capture"),
+            json!({}),
+        )
+        .await);
+    let captured: i64 =
+        sqlx::query_scalar("SELECT captured_amount FROM payment_collections WHERE id = $1")
+            .bind(&payment)
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
+    // Two of these fit in what was captured, a third does not.
+    let each = captured * 2 / 5 + 1;
+    let tasks: Vec<_> = (0..10)
+        .map(|_| {
+            let (store, token, payment) = (store.clone(), token.clone(), payment.clone());
+            tokio::spawn(async move {
+                store
+                    .admin_post(
+                        &token,
+                        &format!("/admin/payments/{payment}/refund"),
+                        json!({ "amount": each as f64 / 100.0 }),
+                    )
+                    .await
+            })
+        })
+        .collect();
+    let mut accepted = 0;
+    for task in tasks {
+        let reply = task.await.unwrap();
+        match reply.status.as_u16() {
+            200 => accepted += 1,
+            400 => assert!(reply.body["message"]
+                .as_str()
+                .unwrap()
+                .contains("left to refund")),
+            other => panic!("unexpected {other}: {}", reply.body),
+        }
+    }
+    assert_eq!(accepted, 2);
+    let refunded: i64 =
+        sqlx::query_scalar("SELECT refunded_amount FROM payment_collections WHERE id = $1")
+            .bind(&payment)
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
+    assert_eq!(refunded, 2 * each);
+    assert_eq!(store.scalar::<i64>("SELECT count(*) FROM refunds").await, 2);
+    let refund_events: i64 = store
+        .scalar("SELECT count(*) FROM outbox_events WHERE name = 'order.refunded'")
+        .await;
+    assert_eq!(refund_events, 2);
+}
