@@ -116,7 +116,7 @@ impl TestStore {
     /// Places an order for `quantity` of `variant` through the store checkout (system
     /// payment provider); returns the order as the store answered it.
     pub async fn place_order(&self, variant: &str, quantity: i64) -> Value {
-        self.place_order_paying(variant, quantity, None).await
+        self.place_order_paying(variant, quantity, None, None).await
     }
 
     /// [`place_order`](Self::place_order), paying with Stripe (the fake) when given: the
@@ -126,6 +126,7 @@ impl TestStore {
         variant: &str,
         quantity: i64,
         stripe: Option<&StripeFake>,
+        promo_code: Option<&str>,
     ) -> Value {
         let ok = |reply: Reply| -> Value {
             assert_eq!(reply.status, 200, "{}", reply.body);
@@ -156,6 +157,18 @@ impl TestStore {
                 json!({ "email": "ada@example.com", "shipping_address": address }),
             )
             .await);
+        if let Some(code) = promo_code {
+            let cart = ok(self
+                .post(
+                    &format!("/store/carts/{cart}/promotions"),
+                    json!({ "promo_codes": [code] }),
+                )
+                .await);
+            assert!(
+                cart["cart"]["discount_total"].as_f64().unwrap() > 0.0,
+                "{cart}"
+            );
+        }
         let options = ok(self
             .get(&format!("/store/shipping-options?cart_id={cart}"))
             .await);

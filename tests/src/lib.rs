@@ -60,7 +60,10 @@ impl Functions {
             || path.starts_with("/hooks/payment/")
         {
             &self.checkout
-        } else if path.starts_with("/store/carts") || path.starts_with("/store/shipping-options") {
+        } else if path.starts_with("/store/carts")
+            || path.starts_with("/store/shipping-options")
+            || path.starts_with("/admin/promotions")
+        {
             &self.cart
         } else if path.starts_with("/store/orders")
             || path.starts_with("/auth/")

@@ -38,6 +38,10 @@ async fn every_admin_route_refuses_bad_credentials_with_one_and_the_same_401() {
             .fetch_one(&store.pool)
             .await
             .unwrap();
+    let promotion_id: String = sqlx::query_scalar("SELECT id FROM promotions LIMIT 1")
+        .fetch_one(&store.pool)
+        .await
+        .unwrap();
     let (item_id, location_id): (String, String) =
         sqlx::query_as("SELECT inventory_item_id, location_id FROM reservations LIMIT 1")
             .fetch_one(&store.pool)
@@ -165,6 +169,24 @@ async fn every_admin_route_refuses_bad_credentials_with_one_and_the_same_401() {
             format!("/admin/audit-log?resource_id={order_id}"),
             None,
         ),
+        (Method::GET, "/admin/promotions".into(), None),
+        (
+            Method::POST,
+            "/admin/promotions".into(),
+            Some(
+                json!({ "code": "FREE", "application_method": { "type": "percentage", "value": 100 } }),
+            ),
+        ),
+        (
+            Method::GET,
+            format!("/admin/promotions/{promotion_id}"),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/admin/promotions/{promotion_id}"),
+            Some(json!({ "status": "inactive" })),
+        ),
         (Method::GET, "/admin/products".into(), None),
         (
             Method::POST,
@@ -230,6 +252,14 @@ async fn every_admin_route_refuses_bad_credentials_with_one_and_the_same_401() {
             .unwrap()["count"],
         2
     );
+    let promotions: i64 = store
+        .scalar("SELECT count(*) FROM promotions WHERE code = 'FREE' OR NOT is_active")
+        .await;
+    assert_eq!(promotions, 0);
+    let promotions: i64 = store
+        .scalar("SELECT count(*) FROM promotions WHERE code = 'FREE' OR NOT is_active")
+        .await;
+    assert_eq!(promotions, 0);
     let (status, deleted): (String, bool) =
         sqlx::query_as("SELECT status, deleted_at IS NOT NULL FROM products WHERE id = $1")
             .bind(&product_id)
@@ -750,4 +780,119 @@ async fn concurrent_stock_adjustments_never_take_stock_below_what_is_reserved() 
         .unwrap()["inventory_quantity"]
         .clone();
     assert_eq!(quantity, json!(4));
+}
+
+#[tokio::test]
+async fn promotions_are_created_used_counted_and_deactivated() {
+    let store = TestStore::new().await;
+    let token = store.admin_token().await;
+    let variant = store.stocked_variant().await;
+    let created = store
+        .admin_post(
+            &token,
+            "/admin/promotions",
+            json!({ "code": "SPRING20", "type": "standard",
+                    "application_method": { "type": "percentage", "value": 20, "target_type": "order" },
+                    "usage_limit": 5 }),
+        )
+        .await;
+    let promotion = ok(&created)["promotion"].clone();
+    let id = promotion["id"].as_str().unwrap().to_string();
+    assert_eq!(promotion["status"], "active");
+    assert_eq!(promotion["application_method"]["value"], 20);
+    assert_eq!(promotion["usage_count"], 0);
+
+    // A shopper uses it: the order is discounted and the use is counted.
+    let order = store
+        .place_order_paying(&variant, 1, None, Some("SPRING20"))
+        .await;
+    assert!(order["discount_total"].as_f64().unwrap() > 0.0);
+    let got = store
+        .admin_get(&token, &format!("/admin/promotions/{id}"))
+        .await;
+    assert_eq!(ok(&got)["promotion"]["usage_count"], 1);
+    let listed = store.admin_get(&token, "/admin/promotions?q=spring").await;
+    assert_eq!(ok(&listed)["count"], 1);
+
+    // A limit below the uses so far is refused; deactivating takes the code out of use.
+    let below = store
+        .admin_post(
+            &token,
+            &format!("/admin/promotions/{id}"),
+            json!({ "usage_limit": 0 }),
+        )
+        .await;
+    assert_eq!(below.status, 409, "{}", below.body);
+    let off = store
+        .admin_post(
+            &token,
+            &format!("/admin/promotions/{id}"),
+            json!({ "status": "inactive" }),
+        )
+        .await;
+    assert_eq!(ok(&off)["promotion"]["status"], "inactive");
+    let region = store.region_id("eur").await;
+    let cart = store
+        .post("/store/carts", json!({ "region_id": region }))
+        .await;
+    let cart = ok(&cart)["cart"]["id"].as_str().unwrap().to_string();
+    ok(&store
+        .post(
+            &format!("/store/carts/{cart}/line-items"),
+            json!({ "variant_id": variant, "quantity": 1 }),
+        )
+        .await);
+    let refused = store
+        .post(
+            &format!("/store/carts/{cart}/promotions"),
+            json!({ "promo_codes": ["SPRING20"] }),
+        )
+        .await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+
+    let events: Vec<String> = store
+        .events_for(&id)
+        .await
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    assert_eq!(events, ["promotion.created", "promotion.updated"]);
+    let audit = store
+        .admin_get(&token, &format!("/admin/audit-log?resource_id={id}"))
+        .await;
+    assert_eq!(ok(&audit)["count"], 2);
+
+    for (body, field) in [
+        (
+            json!({ "code": "BAD", "application_method": { "type": "percentage", "value": 150 } }),
+            "value",
+        ),
+        (
+            json!({ "code": "BAD", "application_method": { "type": "fixed", "value": 5 } }),
+            "currency_code",
+        ),
+        (
+            json!({ "code": "BAD", "application_method": { "type": "bogof", "value": 5 } }),
+            "type",
+        ),
+        (
+            json!({ "code": "B A D", "application_method": { "type": "percentage", "value": 5 } }),
+            "code",
+        ),
+        (json!({ "code": "BAD" }), "application_method"),
+    ] {
+        let reply = store
+            .admin_post(&token, "/admin/promotions", body.clone())
+            .await;
+        assert_eq!(reply.status, 400, "{body}: {}", reply.body);
+        assert!(
+            reply.body["message"].as_str().unwrap().contains(field),
+            "{body}: {}",
+            reply.body
+        );
+    }
+    let duplicate = store
+        .admin_post(&token, "/admin/promotions", json!({ "code": "SPRING20", "application_method": { "type": "percentage", "value": 5 } }))
+        .await;
+    assert_eq!(duplicate.status, 422, "{}", duplicate.body);
 }

@@ -717,7 +717,9 @@ async fn stripe_payments_are_captured_refunded_and_canceled_at_stripe() {
     let token = store.admin_token().await;
     let variant = store.stocked_variant().await;
 
-    let order = store.place_order_paying(&variant, 1, Some(&fake)).await;
+    let order = store
+        .place_order_paying(&variant, 1, Some(&fake), None)
+        .await;
     let id = order["id"].as_str().unwrap().to_string();
     let payment = order["payment_collections"][0]["id"]
         .as_str()
@@ -786,7 +788,9 @@ async fn stripe_payments_are_captured_refunded_and_canceled_at_stripe() {
     );
 
     // An authorized Stripe payment is canceled at Stripe when the order is.
-    let order = store.place_order_paying(&variant, 1, Some(&fake)).await;
+    let order = store
+        .place_order_paying(&variant, 1, Some(&fake), None)
+        .await;
     let id = order["id"].as_str().unwrap().to_string();
     let intent = order["payment_collections"][0]["payment_sessions"][0]["data"]["id"]
         .as_str()

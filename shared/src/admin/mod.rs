@@ -9,6 +9,7 @@ pub mod auth;
 pub mod inventory;
 pub mod orders;
 pub mod products;
+pub mod promotions;
 pub mod rate_limit;
 pub mod users;
 

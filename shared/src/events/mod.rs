@@ -30,6 +30,8 @@ pub mod names {
     pub const CART_ABANDONED: &str = "cart.abandoned";
     pub const ORDER_REVIEW_REQUESTED: &str = "order.review_requested";
     pub const PAYMENT_CAPTURED: &str = "payment.captured";
+    pub const PROMOTION_CREATED: &str = "promotion.created";
+    pub const PROMOTION_UPDATED: &str = "promotion.updated";
 }
 
 /// The version of [`Envelope`] this code writes and reads.
