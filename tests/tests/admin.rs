@@ -38,6 +38,12 @@ async fn every_admin_route_refuses_bad_credentials_with_one_and_the_same_401() {
             .fetch_one(&store.pool)
             .await
             .unwrap();
+    let (publishable_id, channel_id): (String, String) = sqlx::query_as(
+        "SELECT publishable_key_id, sales_channel_id FROM publishable_api_key_sales_channels LIMIT 1",
+    )
+    .fetch_one(&store.pool)
+    .await
+    .unwrap();
     let promotion_id: String = sqlx::query_scalar("SELECT id FROM promotions LIMIT 1")
         .fetch_one(&store.pool)
         .await
@@ -169,6 +175,27 @@ async fn every_admin_route_refuses_bad_credentials_with_one_and_the_same_401() {
             format!("/admin/audit-log?resource_id={order_id}"),
             None,
         ),
+        (Method::GET, "/admin/sales-channels".into(), None),
+        (
+            Method::POST,
+            "/admin/sales-channels".into(),
+            Some(json!({ "name": "Sneaky" })),
+        ),
+        (
+            Method::POST,
+            format!("/admin/sales-channels/{channel_id}"),
+            Some(json!({ "is_disabled": true })),
+        ),
+        (
+            Method::POST,
+            format!("/admin/api-keys/{publishable_id}/sales-channels"),
+            Some(json!({ "remove": [channel_id] })),
+        ),
+        (
+            Method::POST,
+            format!("/admin/api-keys/{publishable_id}/revoke"),
+            Some(json!({})),
+        ),
         (Method::GET, "/admin/promotions".into(), None),
         (
             Method::POST,
@@ -247,7 +274,7 @@ async fn every_admin_route_refuses_bad_credentials_with_one_and_the_same_401() {
         events_before
     );
     assert_eq!(
-        store::admin::users::list_api_keys(&store.pool)
+        store::admin::users::list_api_keys(&store.pool, Some("secret"))
             .await
             .unwrap()["count"],
         2
@@ -256,10 +283,22 @@ async fn every_admin_route_refuses_bad_credentials_with_one_and_the_same_401() {
         .scalar("SELECT count(*) FROM promotions WHERE code = 'FREE' OR NOT is_active")
         .await;
     assert_eq!(promotions, 0);
+    let untouched: i64 = store
+        .scalar("SELECT count(*) FROM sales_channels WHERE is_disabled OR name = 'Sneaky'")
+        .await;
+    assert_eq!(untouched, 0);
+    // The demo publishable key still works.
+    assert_eq!(store.get("/store/regions").await.status, 200);
     let promotions: i64 = store
         .scalar("SELECT count(*) FROM promotions WHERE code = 'FREE' OR NOT is_active")
         .await;
     assert_eq!(promotions, 0);
+    let untouched: i64 = store
+        .scalar("SELECT count(*) FROM sales_channels WHERE is_disabled OR name = 'Sneaky'")
+        .await;
+    assert_eq!(untouched, 0);
+    // The demo publishable key still works.
+    assert_eq!(store.get("/store/regions").await.status, 200);
     let (status, deleted): (String, bool) =
         sqlx::query_as("SELECT status, deleted_at IS NOT NULL FROM products WHERE id = $1")
             .bind(&product_id)
@@ -895,4 +934,112 @@ async fn promotions_are_created_used_counted_and_deactivated() {
         .admin_post(&token, "/admin/promotions", json!({ "code": "SPRING20", "application_method": { "type": "percentage", "value": 5 } }))
         .await;
     assert_eq!(duplicate.status, 422, "{}", duplicate.body);
+}
+
+#[tokio::test]
+async fn sales_channels_and_publishable_keys_are_managed_and_a_revoked_key_stops_at_once() {
+    let store = TestStore::new().await;
+    let token = store.admin_token().await;
+    let channel = store
+        .admin_post(
+            &token,
+            "/admin/sales-channels",
+            json!({ "name": "Wholesale", "description": "B2B" }),
+        )
+        .await;
+    let channel = ok(&channel)["sales_channel"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let product = store
+        .admin_post(
+            &token,
+            "/admin/products",
+            json!({ "title": "Pallet of Lamps", "status": "published", "sales_channels": [{ "id": channel }],
+                    "variants": [{ "title": "One", "prices": [{ "currency_code": "eur", "amount": 900 }] }] }),
+        )
+        .await;
+    ok(&product);
+    let key = store
+        .admin_post(
+            &token,
+            "/admin/api-keys",
+            json!({ "title": "B2B shop", "type": "publishable" }),
+        )
+        .await;
+    let key = ok(&key)["api_key"].clone();
+    let key_id = key["id"].as_str().unwrap().to_string();
+    let pk = key["token"].as_str().unwrap().to_string();
+    assert!(pk.starts_with("pk_"));
+    let linked = store
+        .admin_post(
+            &token,
+            &format!("/admin/api-keys/{key_id}/sales-channels"),
+            json!({ "add": [channel] }),
+        )
+        .await;
+    assert_eq!(
+        ok(&linked)["api_key"]["sales_channels"][0]["id"],
+        channel.as_str()
+    );
+
+    let with_key = |key: String| {
+        let store = &store;
+        async move {
+            store
+                .request(
+                    Method::GET,
+                    "/store/products?handle=pallet-of-lamps",
+                    &[("x-publishable-api-key", key.as_str())],
+                )
+                .await
+        }
+    };
+    let seen = with_key(pk.clone()).await;
+    assert_eq!(
+        ok(&seen)["count"],
+        1,
+        "the new key sees its channel's product"
+    );
+    let demo = store.get("/store/products?handle=pallet-of-lamps").await;
+    assert_eq!(ok(&demo)["count"], 0, "the demo storefront does not");
+
+    // Revoked: refused at once, although the key's channels were cached.
+    ok(&store
+        .admin_post(
+            &token,
+            &format!("/admin/api-keys/{key_id}/revoke"),
+            json!({}),
+        )
+        .await);
+    let refused = with_key(pk.clone()).await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert_eq!(refused.body["type"], "not_allowed");
+
+    let listed = store
+        .admin_get(&token, "/admin/api-keys?type=publishable")
+        .await;
+    assert!(ok(&listed)["api_keys"].to_string().contains(&key_id));
+    let channels = store.admin_get(&token, "/admin/sales-channels").await;
+    assert_eq!(ok(&channels)["count"], 2);
+    let again = store
+        .admin_post(
+            &token,
+            "/admin/sales-channels",
+            json!({ "name": "Wholesale" }),
+        )
+        .await;
+    assert_eq!(again.status, 422, "{}", again.body);
+    let nameless = store
+        .admin_post(&token, "/admin/sales-channels", json!({}))
+        .await;
+    assert_eq!(nameless.status, 400);
+    let bad_type = store
+        .admin_post(
+            &token,
+            "/admin/api-keys",
+            json!({ "title": "x", "type": "root" }),
+        )
+        .await;
+    assert_eq!(bad_type.status, 400);
 }

@@ -8,7 +8,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use store::admin::{audit, auth, orders as lifecycle, users, AdminContext};
+use store::admin::{audit, auth, channels, orders as lifecycle, users, AdminContext};
 use store::query::StoreQuery;
 use store::web::{finish_router, JsonBody, StoreContext};
 use store::{ApiError, ApiResult, AppState};
@@ -33,6 +33,10 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/payments/{id}/refund", post(refund_payment))
         .route("/admin/api-keys", get(list_api_keys).post(create_api_key))
         .route("/admin/api-keys/{id}/revoke", post(revoke_api_key))
+        .route(
+            "/admin/api-keys/{id}/sales-channels",
+            post(change_key_channels),
+        )
         .route("/admin/audit-log", get(audit_log));
     finish_router(routes, state)
 }
@@ -144,8 +148,23 @@ async fn refund_payment(
 async fn list_api_keys(
     State(state): State<AppState>,
     _admin: AdminContext,
+    RawQuery(raw): RawQuery,
 ) -> ApiResult<Json<Value>> {
-    Ok(Json(users::list_api_keys(&state.pool).await?))
+    let query = StoreQuery::parse(raw.as_deref(), &["type", "fields", "limit", "offset"])?;
+    Ok(Json(
+        users::list_api_keys(&state.pool, query.single("type")?).await?,
+    ))
+}
+
+async fn change_key_channels(
+    State(state): State<AppState>,
+    admin: AdminContext,
+    Path(id): Path<String>,
+    JsonBody(input): JsonBody<channels::KeyChannels>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(
+        channels::change_key_channels(&state, &admin, &id, &input).await?,
+    ))
 }
 
 async fn create_api_key(
@@ -153,7 +172,7 @@ async fn create_api_key(
     admin: AdminContext,
     JsonBody(input): JsonBody<users::CreateApiKey>,
 ) -> ApiResult<Json<Value>> {
-    let key = users::create_api_key(&state.pool, &admin, &input).await?;
+    let key = users::create_api_key(&state, &admin, &input).await?;
     Ok(Json(json!({ "api_key": key })))
 }
 
@@ -162,7 +181,7 @@ async fn revoke_api_key(
     admin: AdminContext,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let key = users::revoke_api_key(&state.pool, &admin, &id).await?;
+    let key = users::revoke_api_key(&state, &admin, &id).await?;
     Ok(Json(json!({ "api_key": key })))
 }
 

@@ -6,7 +6,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::Value;
 
-use store::admin::{inventory, products, AdminContext};
+use store::admin::{channels, inventory, products, AdminContext};
 use store::query::StoreQuery;
 use store::web::JsonBody;
 use store::{ApiResult, AppState};
@@ -22,6 +22,11 @@ pub fn routes() -> Router<AppState> {
             "/admin/products/{id}/variants/{variant_id}",
             post(update_variant),
         )
+        .route(
+            "/admin/sales-channels",
+            get(list_channels).post(create_channel),
+        )
+        .route("/admin/sales-channels/{id}", post(update_channel))
         .route("/admin/inventory-items/{id}", get(get_inventory_item))
         .route(
             "/admin/inventory-items/{id}/location-levels/{location_id}",
@@ -112,5 +117,34 @@ async fn update_level(
 ) -> ApiResult<Json<Value>> {
     Ok(Json(
         inventory::update_level(&state, &admin, &id, &location_id, &input).await?,
+    ))
+}
+
+async fn list_channels(
+    State(state): State<AppState>,
+    _admin: AdminContext,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(channels::list_channels(&state.pool).await?))
+}
+
+async fn create_channel(
+    State(state): State<AppState>,
+    admin: AdminContext,
+    JsonBody(input): JsonBody<channels::SalesChannelInput>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(
+        channels::create_channel(&state, &admin, &input).await?,
+    ))
+}
+
+/// Disable with `{"is_disabled": true}`: its products leave every storefront.
+async fn update_channel(
+    State(state): State<AppState>,
+    admin: AdminContext,
+    Path(id): Path<String>,
+    JsonBody(input): JsonBody<channels::SalesChannelInput>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(
+        channels::update_channel(&state, &admin, &id, &input).await?,
     ))
 }

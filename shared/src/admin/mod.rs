@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod channels;
 pub mod inventory;
 pub mod orders;
 pub mod products;

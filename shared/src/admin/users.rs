@@ -9,6 +9,7 @@ use super::auth::{hash_password, key_hash, new_secret_key};
 use super::{audit, AdminContext};
 use crate::error::{ApiError, ApiResult, ErrorType};
 use crate::id::{is_well_formed, new_id};
+use crate::web::AppState;
 use crate::wire::{optional_timestamp, timestamp};
 
 pub const MIN_PASSWORD_LEN: usize = 12;
@@ -91,28 +92,35 @@ const KEY_COLUMNS: &str =
 #[serde(deny_unknown_fields)]
 pub struct CreateApiKey {
     pub title: String,
-    /// Medusa also makes publishable keys here; only `secret` is served.
+    /// `secret` (default) or `publishable`.
     #[serde(rename = "type")]
     pub kind: Option<String>,
 }
 
 /// A new secret key; the response carries the key in `token`, the only time it is shown.
 pub async fn create_api_key(
-    pool: &PgPool,
+    state: &AppState,
     actor: &AdminContext,
     input: &CreateApiKey,
 ) -> ApiResult<Value> {
-    if input.kind.as_deref().is_some_and(|k| k != "secret") {
-        return Err(ApiError::invalid_data(
-            "type: only secret keys are made here",
-        ));
-    }
     let title = input.title.trim();
     if title.is_empty() || title.len() > 200 {
         return Err(ApiError::invalid_data(
             "title: required, at most 200 characters",
         ));
     }
+    match input.kind.as_deref() {
+        None | Some("secret") => {}
+        Some("publishable") => {
+            return super::channels::create_publishable_key(state, actor, title).await
+        }
+        Some(other) => {
+            return Err(ApiError::invalid_data(format!(
+                "type: {other:?} is not one of secret, publishable"
+            )))
+        }
+    }
+    let pool = &state.pool;
     let token = new_secret_key();
     let mut tx = pool.begin().await?;
     let row: KeyRow = sqlx::query_as(sqlx::AssertSqlSafe(format!(
@@ -140,11 +148,14 @@ pub async fn create_api_key(
     Ok(render_key(&row, Some(&token)))
 }
 
-pub async fn revoke_api_key(pool: &PgPool, actor: &AdminContext, id: &str) -> ApiResult<Value> {
+pub async fn revoke_api_key(state: &AppState, actor: &AdminContext, id: &str) -> ApiResult<Value> {
     if !is_well_formed(id, "apk") {
         return Err(ApiError::invalid_data(format!("Invalid API key id {id:?}")));
     }
-    let mut tx = pool.begin().await?;
+    if let Some(key) = super::channels::revoke_publishable_key(state, actor, id).await? {
+        return Ok(key);
+    }
+    let mut tx = state.pool.begin().await?;
     let row: Option<KeyRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "UPDATE admin_api_keys SET revoked_at = coalesce(revoked_at, now()),
                 revoked_by = coalesce(revoked_by, $2)
@@ -160,13 +171,25 @@ pub async fn revoke_api_key(pool: &PgPool, actor: &AdminContext, id: &str) -> Ap
     Ok(render_key(&row, None))
 }
 
-pub async fn list_api_keys(pool: &PgPool) -> ApiResult<Value> {
-    let rows: Vec<KeyRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {KEY_COLUMNS} FROM admin_api_keys ORDER BY created_at DESC, id DESC"
-    )))
-    .fetch_all(pool)
-    .await?;
-    let keys: Vec<Value> = rows.iter().map(|k| render_key(k, None)).collect();
+/// Secret and publishable keys; `kind` narrows to one type.
+pub async fn list_api_keys(pool: &PgPool, kind: Option<&str>) -> ApiResult<Value> {
+    let mut keys: Vec<Value> = Vec::new();
+    if matches!(kind, None | Some("secret")) {
+        let rows: Vec<KeyRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {KEY_COLUMNS} FROM admin_api_keys ORDER BY created_at DESC, id DESC"
+        )))
+        .fetch_all(pool)
+        .await?;
+        keys.extend(rows.iter().map(|k| render_key(k, None)));
+    }
+    if matches!(kind, None | Some("publishable")) {
+        keys.extend(super::channels::list_publishable_keys(pool).await?);
+    }
+    if let Some(other) = kind.filter(|k| !matches!(*k, "secret" | "publishable")) {
+        return Err(ApiError::invalid_data(format!(
+            "Invalid request: 'type' {other:?} is not one of secret, publishable"
+        )));
+    }
     let count = keys.len() as i64;
     Ok(json!({ "api_keys": keys, "count": count, "offset": 0, "limit": count }))
 }
