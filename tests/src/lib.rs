@@ -63,6 +63,7 @@ impl Functions {
         } else if path.starts_with("/store/carts")
             || path.starts_with("/store/shipping-options")
             || path.starts_with("/admin/promotions")
+            || path.starts_with("/admin/shipping-options")
         {
             &self.cart
         } else if path.starts_with("/store/orders")

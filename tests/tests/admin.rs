@@ -44,6 +44,7 @@ async fn every_admin_route_refuses_bad_credentials_with_one_and_the_same_401() {
     .fetch_one(&store.pool)
     .await
     .unwrap();
+    let region_id = store.region_id("eur").await;
     let promotion_id: String = sqlx::query_scalar("SELECT id FROM promotions LIMIT 1")
         .fetch_one(&store.pool)
         .await
@@ -196,6 +197,22 @@ async fn every_admin_route_refuses_bad_credentials_with_one_and_the_same_401() {
             format!("/admin/api-keys/{publishable_id}/revoke"),
             Some(json!({})),
         ),
+        (
+            Method::POST,
+            "/admin/regions".into(),
+            Some(json!({ "name": "Sneaky", "currency_code": "eur" })),
+        ),
+        (
+            Method::POST,
+            format!("/admin/regions/{region_id}"),
+            Some(json!({ "tax_rate": 0 })),
+        ),
+        (Method::GET, "/admin/shipping-options".into(), None),
+        (
+            Method::POST,
+            "/admin/shipping-options".into(),
+            Some(json!({ "name": "Sneaky", "region_id": region_id, "amount": 0 })),
+        ),
         (Method::GET, "/admin/promotions".into(), None),
         (
             Method::POST,
@@ -284,7 +301,11 @@ async fn every_admin_route_refuses_bad_credentials_with_one_and_the_same_401() {
         .await;
     assert_eq!(promotions, 0);
     let untouched: i64 = store
-        .scalar("SELECT count(*) FROM sales_channels WHERE is_disabled OR name = 'Sneaky'")
+        .scalar(
+            "SELECT (SELECT count(*) FROM sales_channels WHERE is_disabled OR name = 'Sneaky')
+                  + (SELECT count(*) FROM regions WHERE tax_rate_bps = 0 OR name = 'Sneaky')
+                  + (SELECT count(*) FROM shipping_options WHERE name = 'Sneaky')",
+        )
         .await;
     assert_eq!(untouched, 0);
     // The demo publishable key still works.
@@ -1042,4 +1063,134 @@ async fn sales_channels_and_publishable_keys_are_managed_and_a_revoked_key_stops
         )
         .await;
     assert_eq!(bad_type.status, 400);
+}
+
+#[tokio::test]
+async fn regions_tax_rates_and_shipping_options_are_managed_and_reach_the_store() {
+    let store = TestStore::new().await;
+    let token = store.admin_token().await;
+    let europe = store.region_id("eur").await;
+    store.get("/store/regions").await; // warm the cache
+
+    let taken = store
+        .admin_post(
+            &token,
+            "/admin/regions",
+            json!({ "name": "Nordics", "currency_code": "sek", "countries": ["se"], "tax_rate": 25 }),
+        )
+        .await;
+    assert_eq!(taken.status, 400, "{}", taken.body);
+    assert!(taken.body["message"]
+        .as_str()
+        .unwrap()
+        .contains("already belongs"));
+    ok(&store
+        .admin_post(
+            &token,
+            &format!("/admin/regions/{europe}"),
+            json!({ "countries": ["at", "be", "de", "dk", "es", "fr", "it", "nl"] }),
+        )
+        .await);
+    let created = store
+        .admin_post(
+            &token,
+            "/admin/regions",
+            json!({ "name": "Nordics", "currency_code": "SEK", "countries": ["se"], "tax_rate": 25 }),
+        )
+        .await;
+    let nordics = ok(&created)["region"]["id"].as_str().unwrap().to_string();
+    let listed = store.get("/store/regions").await;
+    let region = ok(&listed)["regions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == nordics.as_str())
+        .cloned()
+        .expect("the new region is in the store at once");
+    assert_eq!(region["currency_code"], "sek");
+    assert_eq!(region["countries"][0]["iso_2"], "se");
+
+    ok(&store
+        .admin_post(
+            &token,
+            &format!("/admin/regions/{nordics}"),
+            json!({ "tax_rate": 12.5 }),
+        )
+        .await);
+    let audit = store
+        .admin_get(&token, &format!("/admin/audit-log?resource_id={nordics}"))
+        .await;
+    let entry = &ok(&audit)["audit_log"][0];
+    assert_eq!(entry["before"]["tax_rate_bps"], 2500);
+    assert_eq!(entry["after"]["tax_rate_bps"], 1250);
+    for body in [
+        json!({ "currency_code": "nok" }),
+        json!({ "tax_rate": -1 }),
+        json!({ "tax_rate": 1.234 }),
+        json!({ "countries": ["zz"] }),
+    ] {
+        let reply = store
+            .admin_post(&token, &format!("/admin/regions/{nordics}"), body.clone())
+            .await;
+        assert_eq!(reply.status, 400, "{body}: {}", reply.body);
+    }
+
+    // A shipping option appears for carts of its region; deactivated, it is gone.
+    let option = store
+        .admin_post(
+            &token,
+            "/admin/shipping-options",
+            json!({ "name": "Same day", "region_id": europe, "price_type": "flat",
+                    "prices": [{ "currency_code": "eur", "amount": 9.95 }],
+                    "type": { "code": "same-day", "label": "Same day" } }),
+        )
+        .await;
+    let option_id = ok(&option)["shipping_option"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let cart = store
+        .post("/store/carts", json!({ "region_id": europe }))
+        .await;
+    let cart = ok(&cart)["cart"]["id"].as_str().unwrap().to_string();
+    let offered = store
+        .get(&format!("/store/shipping-options?cart_id={cart}"))
+        .await;
+    let same_day = ok(&offered)["shipping_options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["id"] == option_id.as_str())
+        .cloned()
+        .expect("offered");
+    assert_eq!(same_day["amount"], json!(9.95));
+    ok(&store
+        .admin_post(
+            &token,
+            &format!("/admin/shipping-options/{option_id}"),
+            json!({ "is_active": false }),
+        )
+        .await);
+    let offered = store
+        .get(&format!("/store/shipping-options?cart_id={cart}"))
+        .await;
+    assert!(!ok(&offered).to_string().contains(&option_id));
+    for body in [
+        json!({ "name": "X", "amount": 1 }),
+        json!({ "name": "X", "region_id": europe, "prices": [{ "currency_code": "usd", "amount": 1 }] }),
+        json!({ "name": "X", "region_id": europe, "amount": 1.001 }),
+        json!({ "name": "X", "region_id": "reg_nope", "amount": 1 }),
+    ] {
+        let reply = store
+            .admin_post(&token, "/admin/shipping-options", body.clone())
+            .await;
+        assert_eq!(reply.status, 400, "{body}: {}", reply.body);
+    }
+    let listed = store
+        .admin_get(
+            &token,
+            &format!("/admin/shipping-options?region_id={europe}"),
+        )
+        .await;
+    assert_eq!(ok(&listed)["count"], 3);
 }

@@ -1,12 +1,12 @@
 //! The cart function: carts, line items, promotions and shipping of Medusa's Store API,
-//! and the Admin API's promotions.
+//! and the Admin API's promotions and shipping options.
 
 use axum::extract::{Path, RawQuery, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use store::admin::{promotions, AdminContext};
+use store::admin::{promotions, regions, AdminContext};
 use store::cart::{
     self, AddShippingMethod, CreateCart, LineInputBody, PromoCodes, UpdateCart, UpdateLine,
 };
@@ -39,7 +39,12 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/admin/promotions/{id}",
             get(get_promotion).post(update_promotion),
-        );
+        )
+        .route(
+            "/admin/shipping-options",
+            get(admin_shipping_options).post(create_shipping_option),
+        )
+        .route("/admin/shipping-options/{id}", post(update_shipping_option));
     finish_router(routes, state)
 }
 
@@ -212,4 +217,37 @@ async fn update_promotion(
     JsonBody(input): JsonBody<promotions::UpdatePromotion>,
 ) -> ApiResult<Json<Value>> {
     Ok(Json(promotions::update(&state, &admin, &id, &input).await?))
+}
+
+async fn admin_shipping_options(
+    State(state): State<AppState>,
+    _admin: AdminContext,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<Value>> {
+    let query = StoreQuery::parse(raw.as_deref(), &["region_id", "fields", "limit", "offset"])?;
+    Ok(Json(
+        regions::list_shipping_options(&state, query.single("region_id")?).await?,
+    ))
+}
+
+async fn create_shipping_option(
+    State(state): State<AppState>,
+    admin: AdminContext,
+    JsonBody(input): JsonBody<regions::ShippingOptionInput>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(
+        regions::create_shipping_option(&state, &admin, &input).await?,
+    ))
+}
+
+/// Deactivate with `{"is_active": false}`.
+async fn update_shipping_option(
+    State(state): State<AppState>,
+    admin: AdminContext,
+    Path(id): Path<String>,
+    JsonBody(input): JsonBody<regions::ShippingOptionInput>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(
+        regions::update_shipping_option(&state, &admin, &id, &input).await?,
+    ))
 }

@@ -6,7 +6,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::Value;
 
-use store::admin::{channels, inventory, products, AdminContext};
+use store::admin::{channels, inventory, products, regions, AdminContext};
 use store::query::StoreQuery;
 use store::web::JsonBody;
 use store::{ApiResult, AppState};
@@ -27,6 +27,8 @@ pub fn routes() -> Router<AppState> {
             get(list_channels).post(create_channel),
         )
         .route("/admin/sales-channels/{id}", post(update_channel))
+        .route("/admin/regions", post(create_region))
+        .route("/admin/regions/{id}", post(update_region))
         .route("/admin/inventory-items/{id}", get(get_inventory_item))
         .route(
             "/admin/inventory-items/{id}/location-levels/{location_id}",
@@ -146,5 +148,25 @@ async fn update_channel(
 ) -> ApiResult<Json<Value>> {
     Ok(Json(
         channels::update_channel(&state, &admin, &id, &input).await?,
+    ))
+}
+
+async fn create_region(
+    State(state): State<AppState>,
+    admin: AdminContext,
+    JsonBody(input): JsonBody<regions::RegionInput>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(regions::create_region(&state, &admin, &input).await?))
+}
+
+/// Name, countries, tax rate (`tax_rate` in percent), tax inclusion.
+async fn update_region(
+    State(state): State<AppState>,
+    admin: AdminContext,
+    Path(id): Path<String>,
+    JsonBody(input): JsonBody<regions::RegionInput>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(
+        regions::update_region(&state, &admin, &id, &input).await?,
     ))
 }

@@ -12,6 +12,7 @@ pub mod orders;
 pub mod products;
 pub mod promotions;
 pub mod rate_limit;
+pub mod regions;
 pub mod users;
 
 use std::sync::Arc;
