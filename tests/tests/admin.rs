@@ -213,6 +213,28 @@ async fn every_admin_route_refuses_bad_credentials_with_one_and_the_same_401() {
             "/admin/shipping-options".into(),
             Some(json!({ "name": "Sneaky", "region_id": region_id, "amount": 0 })),
         ),
+        (
+            Method::POST,
+            "/admin/product-categories".into(),
+            Some(json!({ "name": "Sneaky" })),
+        ),
+        (
+            Method::POST,
+            "/admin/collections".into(),
+            Some(json!({ "title": "Sneaky" })),
+        ),
+        (
+            Method::POST,
+            "/admin/product-tags".into(),
+            Some(json!({ "value": "Sneaky" })),
+        ),
+        (Method::DELETE, "/admin/product-tags/ptag_x".into(), None),
+        (Method::DELETE, "/admin/collections/pcol_x".into(), None),
+        (
+            Method::DELETE,
+            "/admin/product-categories/pcat_x".into(),
+            None,
+        ),
         (Method::GET, "/admin/promotions".into(), None),
         (
             Method::POST,
@@ -304,7 +326,10 @@ async fn every_admin_route_refuses_bad_credentials_with_one_and_the_same_401() {
         .scalar(
             "SELECT (SELECT count(*) FROM sales_channels WHERE is_disabled OR name = 'Sneaky')
                   + (SELECT count(*) FROM regions WHERE tax_rate_bps = 0 OR name = 'Sneaky')
-                  + (SELECT count(*) FROM shipping_options WHERE name = 'Sneaky')",
+                  + (SELECT count(*) FROM shipping_options WHERE name = 'Sneaky')
+                  + (SELECT count(*) FROM product_categories WHERE name = 'Sneaky')
+                  + (SELECT count(*) FROM product_collections WHERE title = 'Sneaky')
+                  + (SELECT count(*) FROM product_tags WHERE value = 'Sneaky')",
         )
         .await;
     assert_eq!(untouched, 0);
@@ -1193,4 +1218,130 @@ async fn regions_tax_rates_and_shipping_options_are_managed_and_reach_the_store(
         )
         .await;
     assert_eq!(ok(&listed)["count"], 3);
+}
+
+#[tokio::test]
+async fn categories_collections_and_tags_are_managed_and_products_filed_under_them() {
+    let store = TestStore::new().await;
+    let token = store.admin_token().await;
+    store.get("/store/product-categories?limit=200").await; // warm the cache
+    let lighting = store
+        .admin_post(
+            &token,
+            "/admin/product-categories",
+            json!({ "name": "Lighting" }),
+        )
+        .await;
+    let lighting = ok(&lighting)["product_category"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let desk = store
+        .admin_post(
+            &token,
+            "/admin/product-categories",
+            json!({ "name": "Desk lamps", "parent_category_id": lighting }),
+        )
+        .await;
+    let desk = ok(&desk)["product_category"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let listed = store
+        .get("/store/product-categories?handle=desk-lamps")
+        .await;
+    assert_eq!(ok(&listed)["product_categories"][0]["id"], desk.as_str());
+
+    let cycle = store
+        .admin_post(
+            &token,
+            &format!("/admin/product-categories/{lighting}"),
+            json!({ "parent_category_id": desk }),
+        )
+        .await;
+    assert_eq!(cycle.status, 400, "{}", cycle.body);
+    let with_children = store
+        .admin_send(
+            Method::DELETE,
+            &format!("/admin/product-categories/{lighting}"),
+            Some(&format!("Bearer {token}")),
+            None,
+        )
+        .await;
+    assert_eq!(with_children.status, 409, "{}", with_children.body);
+    let duplicate = store
+        .admin_post(
+            &token,
+            "/admin/product-categories",
+            json!({ "name": "Lighting" }),
+        )
+        .await;
+    assert_eq!(duplicate.status, 422);
+
+    let autumn = store
+        .admin_post(
+            &token,
+            "/admin/collections",
+            json!({ "title": "Autumn 2026" }),
+        )
+        .await;
+    let autumn = ok(&autumn)["collection"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let eco = store
+        .admin_post(&token, "/admin/product-tags", json!({ "value": "eco" }))
+        .await;
+    let eco = ok(&eco)["product_tag"]["id"].as_str().unwrap().to_string();
+
+    let product: String = store
+        .scalar("SELECT id FROM products WHERE status = 'published' ORDER BY handle LIMIT 1")
+        .await;
+    ok(&store
+        .admin_post(
+            &token,
+            &format!("/admin/products/{product}"),
+            json!({ "categories": [{ "id": desk }], "tags": [{ "id": eco }], "collection_id": autumn }),
+        )
+        .await);
+    for filter in [
+        format!("category_id[]={desk}"),
+        format!("collection_id[]={autumn}"),
+        format!("tag_id[]={eco}"),
+    ] {
+        let found = store.get(&format!("/store/products?{filter}")).await;
+        assert_eq!(ok(&found)["count"], 1, "{filter}");
+        assert_eq!(found.body["products"][0]["id"], product.as_str());
+    }
+    let collections = store.get("/store/collections?handle=autumn-2026").await;
+    assert_eq!(ok(&collections)["collections"][0]["title"], "Autumn 2026");
+
+    // Deleting the tag and the collection leaves the product in place without them.
+    for path in [
+        format!("/admin/product-tags/{eco}"),
+        format!("/admin/collections/{autumn}"),
+    ] {
+        let reply = store
+            .admin_send(
+                Method::DELETE,
+                &path,
+                Some(&format!("Bearer {token}")),
+                None,
+            )
+            .await;
+        assert_eq!(ok(&reply)["deleted"], true);
+    }
+    let found = store.get(&format!("/store/products?tag_id[]={eco}")).await;
+    assert_eq!(ok(&found)["count"], 0);
+    assert_eq!(
+        store
+            .get(&format!("/store/products/{product}"))
+            .await
+            .status,
+        200
+    );
+    let audit = store
+        .admin_get(&token, "/admin/audit-log?resource_type=product_category")
+        .await;
+    assert_eq!(ok(&audit)["count"], 2);
 }

@@ -6,7 +6,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::Value;
 
-use store::admin::{channels, inventory, products, regions, AdminContext};
+use store::admin::{channels, inventory, products, regions, taxonomy, AdminContext};
 use store::query::StoreQuery;
 use store::web::JsonBody;
 use store::{ApiResult, AppState};
@@ -27,6 +27,21 @@ pub fn routes() -> Router<AppState> {
             get(list_channels).post(create_channel),
         )
         .route("/admin/sales-channels/{id}", post(update_channel))
+        .route("/admin/product-categories", post(create_category))
+        .route(
+            "/admin/product-categories/{id}",
+            post(update_category).delete(delete_category),
+        )
+        .route("/admin/collections", post(create_collection))
+        .route(
+            "/admin/collections/{id}",
+            post(update_collection).delete(delete_collection),
+        )
+        .route("/admin/product-tags", post(create_tag))
+        .route(
+            "/admin/product-tags/{id}",
+            post(update_tag).delete(delete_tag),
+        )
         .route("/admin/regions", post(create_region))
         .route("/admin/regions/{id}", post(update_region))
         .route("/admin/inventory-items/{id}", get(get_inventory_item))
@@ -169,4 +184,91 @@ async fn update_region(
     Ok(Json(
         regions::update_region(&state, &admin, &id, &input).await?,
     ))
+}
+
+async fn create_category(
+    State(state): State<AppState>,
+    admin: AdminContext,
+    JsonBody(input): JsonBody<taxonomy::CategoryInput>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(
+        taxonomy::create_category(&state, &admin, &input).await?,
+    ))
+}
+
+async fn update_category(
+    State(state): State<AppState>,
+    admin: AdminContext,
+    Path(id): Path<String>,
+    JsonBody(input): JsonBody<taxonomy::CategoryInput>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(
+        taxonomy::update_category(&state, &admin, &id, &input).await?,
+    ))
+}
+
+async fn delete_category(
+    State(state): State<AppState>,
+    admin: AdminContext,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(taxonomy::delete_category(&state, &admin, &id).await?))
+}
+
+async fn create_collection(
+    State(state): State<AppState>,
+    admin: AdminContext,
+    JsonBody(input): JsonBody<taxonomy::CollectionInput>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(
+        taxonomy::create_collection(&state, &admin, &input).await?,
+    ))
+}
+
+async fn update_collection(
+    State(state): State<AppState>,
+    admin: AdminContext,
+    Path(id): Path<String>,
+    JsonBody(input): JsonBody<taxonomy::CollectionInput>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(
+        taxonomy::update_collection(&state, &admin, &id, &input).await?,
+    ))
+}
+
+async fn delete_collection(
+    State(state): State<AppState>,
+    admin: AdminContext,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(
+        taxonomy::delete_collection(&state, &admin, &id).await?,
+    ))
+}
+
+async fn create_tag(
+    State(state): State<AppState>,
+    admin: AdminContext,
+    JsonBody(input): JsonBody<taxonomy::TagInput>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(taxonomy::create_tag(&state, &admin, &input).await?))
+}
+
+async fn update_tag(
+    State(state): State<AppState>,
+    admin: AdminContext,
+    Path(id): Path<String>,
+    JsonBody(input): JsonBody<taxonomy::TagInput>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(
+        taxonomy::update_tag(&state, &admin, &id, &input).await?,
+    ))
+}
+
+async fn delete_tag(
+    State(state): State<AppState>,
+    admin: AdminContext,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(taxonomy::delete_tag(&state, &admin, &id).await?))
 }

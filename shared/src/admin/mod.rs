@@ -13,6 +13,7 @@ pub mod products;
 pub mod promotions;
 pub mod rate_limit;
 pub mod regions;
+pub mod taxonomy;
 pub mod users;
 
 use std::sync::Arc;

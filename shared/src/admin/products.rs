@@ -504,6 +504,10 @@ pub struct UpdateProduct {
     pub images: Option<Vec<ImageInput>>,
     /// Replaces the sales channels.
     pub sales_channels: Option<Vec<IdRef>>,
+    /// Replaces the categories.
+    pub categories: Option<Vec<IdRef>>,
+    /// Replaces the tags.
+    pub tags: Option<Vec<IdRef>>,
     pub collection_id: Option<String>,
     pub material: Option<String>,
     pub metadata: Option<Value>,
@@ -602,6 +606,41 @@ pub async fn update(
             )
             .bind(id)
             .bind(channel)
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
+    for (links, table, link_table, column, field) in [
+        (
+            &input.categories,
+            "product_categories",
+            "product_category_links",
+            "category_id",
+            "categories",
+        ),
+        (
+            &input.tags,
+            "product_tags",
+            "product_tag_links",
+            "tag_id",
+            "tags",
+        ),
+    ] {
+        let Some(links) = links else { continue };
+        let ids: Vec<String> = links.iter().map(|r| r.id.clone()).collect();
+        check_exists(&mut tx, table, field, &ids).await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DELETE FROM {link_table} WHERE product_id = $1"
+        )))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        for link in &ids {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "INSERT INTO {link_table} (product_id, {column}) VALUES ($1, $2) ON CONFLICT DO NOTHING"
+            )))
+            .bind(id)
+            .bind(link)
             .execute(&mut *tx)
             .await?;
         }
