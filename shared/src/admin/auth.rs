@@ -327,6 +327,27 @@ mod tests {
         assert!(verify_token(secret, &expired).is_none());
     }
 
+    #[test]
+    fn the_source_address_comes_from_the_lambda_context_before_any_header() {
+        use lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequestContext;
+        use lambda_http::request::RequestContext;
+        let request = || {
+            axum::http::Request::get("/auth/user/emailpass")
+                .header("x-forwarded-for", "198.51.100.1, 10.0.0.1")
+                .body(())
+                .unwrap()
+        };
+        let (parts, _) = request().into_parts();
+        assert_eq!(source_ip(&parts).as_deref(), Some("198.51.100.1"));
+        let mut context = ApiGatewayV2httpRequestContext::default();
+        context.http.source_ip = Some("203.0.113.9".into());
+        let (mut parts, _) = request().into_parts();
+        parts
+            .extensions
+            .insert(RequestContext::ApiGatewayV2(context));
+        assert_eq!(source_ip(&parts).as_deref(), Some("203.0.113.9"));
+    }
+
     #[tokio::test]
     async fn passwords_verify_against_their_hash_only() {
         let hash = hash_password("correct horse".into()).await.unwrap();
