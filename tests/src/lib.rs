@@ -72,6 +72,7 @@ impl Functions {
             || path.starts_with("/admin/payments")
             || path.starts_with("/admin/api-keys")
             || path.starts_with("/admin/audit-log")
+            || path.starts_with("/admin/users")
         {
             &self.orders
         } else if path.starts_with("/content/") {

@@ -128,6 +128,7 @@ async fn every_admin_route_refuses_bad_credentials_with_one_and_the_same_401() {
         ("other scheme", Some(format!("Token {token}"))),
     ];
     let routes: Vec<(Method, String, Option<Value>)> = vec![
+        (Method::GET, "/admin/users/me".into(), None),
         (Method::GET, "/admin/orders".into(), None),
         (Method::GET, format!("/admin/orders/{order_id}"), None),
         (
@@ -373,6 +374,17 @@ async fn every_admin_route_refuses_bad_credentials_with_one_and_the_same_401() {
             .await;
         assert_eq!(ok(&reply)["product"]["id"], product_id.as_str());
     }
+    let me = store.admin_get(&token, "/admin/users/me").await;
+    assert_eq!(ok(&me)["user"]["email"], ADMIN_EMAIL);
+    let key_me = store
+        .admin_send(
+            Method::GET,
+            "/admin/users/me",
+            Some(&basic(&live_key)),
+            None,
+        )
+        .await;
+    assert_eq!(key_me.status, 400);
     // Key use is recorded.
     let used: bool =
         sqlx::query_scalar("SELECT last_used_at IS NOT NULL FROM admin_api_keys WHERE id = $1")

@@ -37,7 +37,8 @@ pub fn router(state: AppState) -> Router {
             "/admin/api-keys/{id}/sales-channels",
             post(change_key_channels),
         )
-        .route("/admin/audit-log", get(audit_log));
+        .route("/admin/audit-log", get(audit_log))
+        .route("/admin/users/me", get(me));
     finish_router(routes, state)
 }
 
@@ -193,4 +194,8 @@ async fn audit_log(
     let Query(filter) =
         query.map_err(|e| ApiError::invalid_data(format!("Invalid request: {e}")))?;
     Ok(Json(audit::list(&state.pool, &filter).await?))
+}
+
+async fn me(State(state): State<AppState>, admin: AdminContext) -> ApiResult<Json<Value>> {
+    Ok(Json(users::me(&state.pool, &admin).await?))
 }

@@ -193,3 +193,21 @@ pub async fn list_api_keys(pool: &PgPool, kind: Option<&str>) -> ApiResult<Value
     let count = keys.len() as i64;
     Ok(json!({ "api_keys": keys, "count": count, "offset": 0, "limit": count }))
 }
+
+/// `GET /admin/users/me`: the logged-in admin (a secret key has no user).
+pub async fn me(pool: &PgPool, actor: &AdminContext) -> ApiResult<Value> {
+    if actor.actor_type != super::ActorType::User {
+        return Err(ApiError::not_allowed(
+            "A secret API key is not a user; log in with email and password",
+        ));
+    }
+    let (id, email, created_at, updated_at): (String, String, DateTime<Utc>, DateTime<Utc>) =
+        sqlx::query_as("SELECT id, email, created_at, updated_at FROM admin_users WHERE id = $1")
+            .bind(&actor.actor_id)
+            .fetch_one(pool)
+            .await?;
+    Ok(json!({ "user": {
+        "id": id, "email": email, "first_name": null, "last_name": null, "avatar_url": null,
+        "metadata": null, "created_at": timestamp(&created_at), "updated_at": timestamp(&updated_at),
+    }}))
+}
