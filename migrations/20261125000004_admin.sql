@@ -69,9 +69,22 @@ CREATE TABLE fulfillments (
     created_at      TIMESTAMPTZ NOT NULL DEFAULT now(),
     shipped_at      TIMESTAMPTZ,
     delivered_at    TIMESTAMPTZ,
-    CHECK (delivered_at IS NULL OR shipped_at IS NOT NULL)
+    canceled_at     TIMESTAMPTZ,
+    CHECK (delivered_at IS NULL OR shipped_at IS NOT NULL),
+    -- Only a fulfillment that has not left the building can be canceled.
+    CHECK (canceled_at IS NULL OR shipped_at IS NULL)
 );
 CREATE INDEX fulfillments_order ON fulfillments (order_id);
+
+-- The stock each fulfillment took off the shelf, so a cancelation puts back exactly that.
+CREATE TABLE fulfillment_stock (
+    fulfillment_id     TEXT NOT NULL REFERENCES fulfillments (id) ON DELETE CASCADE,
+    order_line_item_id TEXT NOT NULL REFERENCES order_line_items (id) ON DELETE CASCADE,
+    inventory_item_id  TEXT NOT NULL REFERENCES inventory_items (id),
+    location_id        TEXT NOT NULL REFERENCES stock_locations (id),
+    quantity           INTEGER NOT NULL CHECK (quantity > 0),
+    PRIMARY KEY (fulfillment_id, order_line_item_id, inventory_item_id, location_id)
+);
 
 CREATE TABLE fulfillment_items (
     fulfillment_id     TEXT NOT NULL REFERENCES fulfillments (id) ON DELETE CASCADE,

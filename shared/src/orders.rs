@@ -67,6 +67,7 @@ struct FulfillmentRow {
     created_at: DateTime<Utc>,
     shipped_at: Option<DateTime<Utc>>,
     delivered_at: Option<DateTime<Utc>>,
+    canceled_at: Option<DateTime<Utc>>,
     items: Value,
 }
 
@@ -121,6 +122,7 @@ pub async fn retrieve(conn: &mut PgConnection, id: &str) -> ApiResult<Value> {
     });
     let fulfillments: Vec<FulfillmentRow> = sqlx::query_as(
         "SELECT f.id, f.location_id, f.carrier, f.tracking_number, f.created_at, f.shipped_at, f.delivered_at,
+                f.canceled_at,
                 coalesce((SELECT jsonb_agg(jsonb_build_object('line_item_id', fi.order_line_item_id,
                                                               'quantity', fi.quantity)
                                            ORDER BY fi.order_line_item_id)
@@ -162,7 +164,7 @@ fn render_fulfillment(f: &FulfillmentRow) -> Value {
         "carrier": f.carrier, "tracking_number": f.tracking_number,
         "created_at": timestamp(&f.created_at), "packed_at": timestamp(&f.created_at),
         "shipped_at": optional_timestamp(&f.shipped_at), "delivered_at": optional_timestamp(&f.delivered_at),
-        "canceled_at": null,
+        "canceled_at": optional_timestamp(&f.canceled_at),
     })
 }
 

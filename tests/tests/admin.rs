@@ -153,6 +153,11 @@ async fn every_admin_route_refuses_bad_credentials_with_one_and_the_same_401() {
         ),
         (
             Method::POST,
+            format!("/admin/orders/{order_id}/fulfillments/ful_x/cancel"),
+            Some(json!({})),
+        ),
+        (
+            Method::POST,
             format!("/admin/payments/{payment_id}/capture"),
             Some(json!({})),
         ),

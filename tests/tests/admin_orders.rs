@@ -867,3 +867,142 @@ async fn concurrent_refunds_never_give_back_more_than_was_captured() {
         .await;
     assert_eq!(refund_events, 2);
 }
+
+#[tokio::test]
+async fn a_fulfillment_canceled_before_shipping_puts_its_stock_back_for_the_order() {
+    let store = TestStore::new().await;
+    let token = store.admin_token().await;
+    let variant = store.stocked_variant().await;
+    let before = store.stock_of(&variant).await;
+    let order = store.place_order(&variant, 2).await;
+    let id = order["id"].as_str().unwrap().to_string();
+    let line = order["items"][0]["id"].as_str().unwrap().to_string();
+
+    let first = store
+        .admin_post(
+            &token,
+            &format!("/admin/orders/{id}/fulfillments"),
+            json!({ "items": [{ "id": line, "quantity": 1 }] }),
+        )
+        .await;
+    let f1 = ok(&first)["order"]["fulfillments"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(store.stock_of(&variant).await, (before.0 - 1, before.1 + 1));
+    let canceled = store
+        .admin_post(
+            &token,
+            &format!("/admin/orders/{id}/fulfillments/{f1}/cancel"),
+            json!({}),
+        )
+        .await;
+    let canceled = ok(&canceled)["order"].clone();
+    assert_eq!(canceled["fulfillment_status"], "not_fulfilled");
+    assert!(canceled["fulfillments"][0]["canceled_at"].is_string());
+    assert_eq!(canceled["items"][0]["detail"]["fulfilled_quantity"], 0);
+    assert_eq!(
+        store.stock_of(&variant).await,
+        (before.0, before.1 + 2),
+        "back on the shelf, still held"
+    );
+    let reservations: i64 = store.scalar("SELECT count(*) FROM reservations").await;
+    assert_eq!(reservations, 1, "one reservation row per line and item");
+
+    refused(
+        &store
+            .admin_post(
+                &token,
+                &format!("/admin/orders/{id}/fulfillments/{f1}/cancel"),
+                json!({}),
+            )
+            .await,
+        409,
+        "canceled",
+    );
+    refused(
+        &store
+            .admin_post(
+                &token,
+                &format!("/admin/orders/{id}/fulfillments/{f1}/shipments"),
+                json!({}),
+            )
+            .await,
+        409,
+        "canceled",
+    );
+
+    // Fulfilled in full again, then shipped: that one cannot be canceled.
+    let all = store
+        .admin_post(
+            &token,
+            &format!("/admin/orders/{id}/fulfillments"),
+            json!({}),
+        )
+        .await;
+    let f2 = ok(&all)["order"]["fulfillments"][1]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(store.stock_of(&variant).await, (before.0 - 2, before.1));
+    ok(&store
+        .admin_post(
+            &token,
+            &format!("/admin/orders/{id}/fulfillments/{f2}/shipments"),
+            json!({}),
+        )
+        .await);
+    refused(
+        &store
+            .admin_post(
+                &token,
+                &format!("/admin/orders/{id}/fulfillments/{f2}/cancel"),
+                json!({}),
+            )
+            .await,
+        409,
+        "shipped",
+    );
+
+    // An order whose fulfillment was canceled can itself be canceled.
+    let order = store.place_order(&variant, 1).await;
+    let other = order["id"].as_str().unwrap().to_string();
+    let f = store
+        .admin_post(
+            &token,
+            &format!("/admin/orders/{other}/fulfillments"),
+            json!({}),
+        )
+        .await;
+    let f = ok(&f)["order"]["fulfillments"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    refused(
+        &store
+            .admin_post(&token, &format!("/admin/orders/{other}/cancel"), json!({}))
+            .await,
+        409,
+        "fulfillments",
+    );
+    ok(&store
+        .admin_post(
+            &token,
+            &format!("/admin/orders/{other}/fulfillments/{f}/cancel"),
+            json!({}),
+        )
+        .await);
+    ok(&store
+        .admin_post(&token, &format!("/admin/orders/{other}/cancel"), json!({}))
+        .await);
+    assert_eq!(store.stock_of(&variant).await, (before.0 - 2, before.1));
+    assert_eq!(
+        event_names(&store, &other).await,
+        [
+            "order.placed",
+            "order.fulfillment_created",
+            "order.fulfillment_canceled",
+            "order.canceled"
+        ]
+    );
+}

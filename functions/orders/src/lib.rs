@@ -28,6 +28,10 @@ pub fn router(state: AppState) -> Router {
             "/admin/orders/{id}/fulfillments/{fid}/mark-as-delivered",
             post(mark_delivered),
         )
+        .route(
+            "/admin/orders/{id}/fulfillments/{fid}/cancel",
+            post(cancel_fulfillment),
+        )
         .route("/admin/orders/{id}/cancel", post(cancel_order))
         .route("/admin/payments/{id}/capture", post(capture_payment))
         .route("/admin/payments/{id}/refund", post(refund_payment))
@@ -198,4 +202,14 @@ async fn audit_log(
 
 async fn me(State(state): State<AppState>, admin: AdminContext) -> ApiResult<Json<Value>> {
     Ok(Json(users::me(&state.pool, &admin).await?))
+}
+
+async fn cancel_fulfillment(
+    State(state): State<AppState>,
+    admin: AdminContext,
+    Path((id, fid)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(
+        lifecycle::cancel_fulfillment(&state, &admin, &id, &fid).await?,
+    ))
 }

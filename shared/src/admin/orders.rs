@@ -236,6 +236,7 @@ pub async fn create_fulfillment(
     lock_levels(&mut tx, &items).await?;
     let mut location_id = input.location_id.clone();
     let mut touched: BTreeMap<(String, String), ()> = BTreeMap::new();
+    let mut taken: Vec<(&String, &String, &String, i32)> = Vec::new();
     for (res_id, line_id, item_id, res_location, res_quantity) in &reservations {
         let Some(quantity) = wanted.get(line_id) else {
             continue;
@@ -275,6 +276,7 @@ pub async fn create_fulfillment(
         .await?;
         location_id.get_or_insert_with(|| res_location.clone());
         touched.insert((item_id.clone(), res_location.clone()), ());
+        taken.push((line_id, item_id, res_location, take));
     }
 
     let fulfillment_id = new_id("ful");
@@ -287,6 +289,19 @@ pub async fn create_fulfillment(
     .bind(&actor.actor_id)
     .execute(&mut *tx)
     .await?;
+    for (line_id, item_id, location, quantity) in &taken {
+        sqlx::query(
+            "INSERT INTO fulfillment_stock (fulfillment_id, order_line_item_id, inventory_item_id, location_id, quantity)
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&fulfillment_id)
+        .bind(line_id)
+        .bind(item_id)
+        .bind(location)
+        .bind(quantity)
+        .execute(&mut *tx)
+        .await?;
+    }
     for (line_id, quantity) in &wanted {
         sqlx::query(
             "INSERT INTO fulfillment_items (fulfillment_id, order_line_item_id, quantity) VALUES ($1, $2, $3)",
@@ -383,6 +398,7 @@ pub struct CreateShipment {
 struct FulfillmentState {
     shipped_at: Option<DateTime<Utc>>,
     delivered_at: Option<DateTime<Utc>>,
+    canceled_at: Option<DateTime<Utc>>,
 }
 
 async fn lock_fulfillment(
@@ -396,7 +412,8 @@ async fn lock_fulfillment(
         )));
     }
     sqlx::query_as(
-        "SELECT shipped_at, delivered_at FROM fulfillments WHERE id = $1 AND order_id = $2 FOR UPDATE",
+        "SELECT shipped_at, delivered_at, canceled_at FROM fulfillments
+          WHERE id = $1 AND order_id = $2 FOR UPDATE",
     )
     .bind(fulfillment_id)
     .bind(order_id)
@@ -407,6 +424,120 @@ async fn lock_fulfillment(
             "Fulfillment {fulfillment_id} of order {order_id} not found"
         ))
     })
+}
+
+fn refuse_canceled_fulfillment(f: &FulfillmentState, id: &str) -> ApiResult<()> {
+    if f.canceled_at.is_some() {
+        return Err(conflict(format!("Fulfillment {id} is canceled")));
+    }
+    Ok(())
+}
+
+/// Cancels a fulfillment that has not shipped: its items count as unfulfilled again and
+/// the stock it took goes back on the shelf, reserved for the order once more.
+pub async fn cancel_fulfillment(
+    state: &AppState,
+    actor: &AdminContext,
+    order_id: &str,
+    fulfillment_id: &str,
+) -> ApiResult<Value> {
+    let mut tx = state.pool.begin().await?;
+    let order = lock_order(&mut tx, order_id).await?;
+    refuse_if_canceled(&order, "changed")?;
+    let fulfillment = lock_fulfillment(&mut tx, &order.id, fulfillment_id).await?;
+    refuse_canceled_fulfillment(&fulfillment, fulfillment_id)?;
+    if fulfillment.shipped_at.is_some() {
+        return Err(conflict(format!(
+            "Fulfillment {fulfillment_id} has shipped; it cannot be canceled"
+        )));
+    }
+    let stock: Vec<(String, String, String, i32)> = sqlx::query_as(
+        "SELECT order_line_item_id, inventory_item_id, location_id, quantity FROM fulfillment_stock
+          WHERE fulfillment_id = $1 ORDER BY inventory_item_id, location_id",
+    )
+    .bind(fulfillment_id)
+    .fetch_all(&mut *tx)
+    .await?;
+    let items: Vec<&String> = stock.iter().map(|s| &s.1).collect();
+    lock_levels(&mut tx, &items).await?;
+    let mut touched: BTreeMap<(String, String), ()> = BTreeMap::new();
+    for (line_id, item_id, location, quantity) in &stock {
+        sqlx::query(
+            "UPDATE inventory_levels SET stocked_quantity = stocked_quantity + $3,
+                    reserved_quantity = reserved_quantity + $3, updated_at = now()
+              WHERE inventory_item_id = $1 AND location_id = $2",
+        )
+        .bind(item_id)
+        .bind(location)
+        .bind(quantity)
+        .execute(&mut *tx)
+        .await?;
+        // One reservation row per line, item and location, so later fulfilments take
+        // their exact share.
+        let merged = sqlx::query(
+            "UPDATE reservations SET quantity = quantity + $4
+              WHERE order_line_item_id = $1 AND inventory_item_id = $2 AND location_id = $3",
+        )
+        .bind(line_id)
+        .bind(item_id)
+        .bind(location)
+        .bind(quantity)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if merged == 0 {
+            sqlx::query(
+                "INSERT INTO reservations (id, order_line_item_id, inventory_item_id, location_id, quantity)
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(new_id("resitem"))
+            .bind(line_id)
+            .bind(item_id)
+            .bind(location)
+            .bind(quantity)
+            .execute(&mut *tx)
+            .await?;
+        }
+        touched.insert((item_id.clone(), location.clone()), ());
+    }
+    sqlx::query(
+        "UPDATE order_line_items l SET fulfilled_quantity = l.fulfilled_quantity - fi.quantity
+           FROM fulfillment_items fi
+          WHERE fi.fulfillment_id = $1 AND fi.order_line_item_id = l.id",
+    )
+    .bind(fulfillment_id)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("UPDATE fulfillments SET canceled_at = now() WHERE id = $1")
+        .bind(fulfillment_id)
+        .execute(&mut *tx)
+        .await?;
+    let status = update_fulfillment_status(&mut tx, &order.id).await?;
+    let mut event_ids = vec![
+        events::record(
+            &mut tx,
+            names::ORDER_FULFILLMENT_CANCELED,
+            &order.id,
+            json!({ "order_id": order.id, "fulfillment_id": fulfillment_id }),
+        )
+        .await?,
+    ];
+    for (item_id, location) in touched.keys() {
+        event_ids.push(inventory_updated(&mut tx, item_id, location).await?);
+    }
+    audit::record(
+        &mut tx,
+        actor,
+        "order.fulfillment_canceled",
+        "order",
+        &order.id,
+        None,
+        Some(json!({ "fulfillment_id": fulfillment_id, "fulfillment_status": status })),
+    )
+    .await?;
+    tx.commit().await?;
+    state.events.publish(&state.pool, &event_ids).await;
+    respond(&state.pool, &order.id).await
 }
 
 /// Moves the fulfillment's quantities into `column` (`shipped_quantity`, `delivered_quantity`).
@@ -456,6 +587,7 @@ pub async fn create_shipment(
     let order = lock_order(&mut tx, order_id).await?;
     refuse_if_canceled(&order, "shipped")?;
     let fulfillment = lock_fulfillment(&mut tx, &order.id, fulfillment_id).await?;
+    refuse_canceled_fulfillment(&fulfillment, fulfillment_id)?;
     if fulfillment.shipped_at.is_some() {
         return Err(conflict(format!(
             "Fulfillment {fulfillment_id} is already shipped"
@@ -528,6 +660,7 @@ pub async fn mark_delivered(
     let order = lock_order(&mut tx, order_id).await?;
     refuse_if_canceled(&order, "delivered")?;
     let fulfillment = lock_fulfillment(&mut tx, &order.id, fulfillment_id).await?;
+    refuse_canceled_fulfillment(&fulfillment, fulfillment_id)?;
     if fulfillment.shipped_at.is_none() {
         return Err(conflict(format!(
             "Fulfillment {fulfillment_id} has not been shipped; ship it before marking it delivered"
