@@ -129,6 +129,7 @@ async fn every_admin_route_refuses_bad_credentials_with_one_and_the_same_401() {
     ];
     let routes: Vec<(Method, String, Option<Value>)> = vec![
         (Method::GET, "/admin/users/me".into(), None),
+        (Method::POST, "/auth/token/refresh".into(), Some(json!({}))),
         (Method::GET, "/admin/orders".into(), None),
         (Method::GET, format!("/admin/orders/{order_id}"), None),
         (
@@ -379,6 +380,14 @@ async fn every_admin_route_refuses_bad_credentials_with_one_and_the_same_401() {
             .await;
         assert_eq!(ok(&reply)["product"]["id"], product_id.as_str());
     }
+    let refreshed = store
+        .admin_post(&token, "/auth/token/refresh", json!({}))
+        .await;
+    let fresh = ok(&refreshed)["token"].as_str().unwrap().to_string();
+    assert_eq!(
+        ok(&store.admin_get(&fresh, "/admin/orders").await)["count"],
+        1
+    );
     let me = store.admin_get(&token, "/admin/users/me").await;
     assert_eq!(ok(&me)["user"]["email"], ADMIN_EMAIL);
     let key_me = store

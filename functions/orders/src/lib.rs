@@ -17,6 +17,7 @@ pub fn router(state: AppState) -> Router {
     let routes = Router::new()
         .route("/store/orders/{id}", get(get_order))
         .route("/auth/user/emailpass", post(login))
+        .route("/auth/token/refresh", post(refresh))
         .route("/admin/orders", get(list_orders))
         .route("/admin/orders/{id}", get(admin_get_order))
         .route("/admin/orders/{id}/fulfillments", post(create_fulfillment))
@@ -212,4 +213,9 @@ async fn cancel_fulfillment(
     Ok(Json(
         lifecycle::cancel_fulfillment(&state, &admin, &id, &fid).await?,
     ))
+}
+
+/// `POST /auth/token/refresh` with a valid token → `{token}` with a new expiry.
+async fn refresh(State(state): State<AppState>, admin: AdminContext) -> Response {
+    auth::refresh(&state, &admin)
 }

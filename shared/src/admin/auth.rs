@@ -312,6 +312,25 @@ pub async fn login(
     Ok(serde_json::json!({ "token": token }))
 }
 
+/// `POST /auth/token/refresh`: a fresh token for a logged-in user (a secret key has no
+/// token to refresh).
+pub fn refresh(state: &AppState, actor: &AdminContext) -> Response {
+    let Some(auth) = state.admin.inner() else {
+        return disabled_response();
+    };
+    if actor.actor_type != ActorType::User {
+        return unauthorized().into_response();
+    }
+    let now = chrono::Utc::now().timestamp();
+    let token = sign_token(
+        &auth.secret,
+        &actor.actor_id,
+        now,
+        now + auth.ttl.as_secs() as i64,
+    );
+    axum::Json(serde_json::json!({ "token": token })).into_response()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
