@@ -242,6 +242,11 @@ async fn every_admin_route_refuses_bad_credentials_with_one_and_the_same_401() {
             "/admin/product-categories/pcat_x".into(),
             None,
         ),
+        (Method::GET, "/admin/product-categories".into(), None),
+        (Method::GET, "/admin/collections".into(), None),
+        (Method::GET, "/admin/product-tags".into(), None),
+        (Method::GET, "/admin/regions".into(), None),
+        (Method::GET, format!("/admin/regions/{region_id}"), None),
         (Method::GET, "/admin/promotions".into(), None),
         (
             Method::POST,
@@ -1366,6 +1371,31 @@ async fn categories_collections_and_tags_are_managed_and_products_filed_under_th
             .status,
         200
     );
+    let categories = store
+        .admin_get(&token, "/admin/product-categories?q=lamp")
+        .await;
+    assert_eq!(ok(&categories)["count"], 1);
+    assert_eq!(
+        categories.body["product_categories"][0]["id"],
+        desk.as_str()
+    );
+    let one = store
+        .admin_get(&token, &format!("/admin/product-categories/{lighting}"))
+        .await;
+    assert_eq!(ok(&one)["product_category"]["name"], "Lighting");
+    let tags = store.admin_get(&token, "/admin/product-tags").await;
+    assert_eq!(
+        ok(&tags)["count"],
+        store
+            .scalar::<i64>("SELECT count(*) FROM product_tags")
+            .await
+    );
+    let collections = store
+        .admin_get(&token, &format!("/admin/collections/{autumn}"))
+        .await;
+    assert_eq!(collections.status, 404, "deleted above");
+    let regions = store.admin_get(&token, "/admin/regions").await;
+    assert_eq!(ok(&regions)["count"], 2);
     let audit = store
         .admin_get(&token, "/admin/audit-log?resource_type=product_category")
         .await;

@@ -27,23 +27,33 @@ pub fn routes() -> Router<AppState> {
             get(list_channels).post(create_channel),
         )
         .route("/admin/sales-channels/{id}", post(update_channel))
-        .route("/admin/product-categories", post(create_category))
+        .route(
+            "/admin/product-categories",
+            get(list_categories).post(create_category),
+        )
         .route(
             "/admin/product-categories/{id}",
-            post(update_category).delete(delete_category),
+            get(get_category)
+                .post(update_category)
+                .delete(delete_category),
         )
-        .route("/admin/collections", post(create_collection))
+        .route(
+            "/admin/collections",
+            get(list_collections).post(create_collection),
+        )
         .route(
             "/admin/collections/{id}",
-            post(update_collection).delete(delete_collection),
+            get(get_collection)
+                .post(update_collection)
+                .delete(delete_collection),
         )
-        .route("/admin/product-tags", post(create_tag))
+        .route("/admin/product-tags", get(list_tags).post(create_tag))
         .route(
             "/admin/product-tags/{id}",
-            post(update_tag).delete(delete_tag),
+            get(get_tag).post(update_tag).delete(delete_tag),
         )
-        .route("/admin/regions", post(create_region))
-        .route("/admin/regions/{id}", post(update_region))
+        .route("/admin/regions", get(list_regions).post(create_region))
+        .route("/admin/regions/{id}", get(get_region).post(update_region))
         .route("/admin/inventory-items/{id}", get(get_inventory_item))
         .route(
             "/admin/inventory-items/{id}/location-levels/{location_id}",
@@ -271,4 +281,122 @@ async fn delete_tag(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     Ok(Json(taxonomy::delete_tag(&state, &admin, &id).await?))
+}
+
+async fn list_categories(
+    State(state): State<AppState>,
+    _admin: AdminContext,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<Value>> {
+    let query = StoreQuery::parse(raw.as_deref(), &["q", "limit", "offset", "fields", "order"])?;
+    Ok(Json(
+        taxonomy::list(
+            &state.pool,
+            &taxonomy::CATEGORIES,
+            query.single("q")?,
+            query.limit(50)?,
+            query.offset()?,
+        )
+        .await?,
+    ))
+}
+
+async fn get_category(
+    State(state): State<AppState>,
+    _admin: AdminContext,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(
+        taxonomy::retrieve(&state.pool, &taxonomy::CATEGORIES, &id).await?,
+    ))
+}
+
+async fn list_collections(
+    State(state): State<AppState>,
+    _admin: AdminContext,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<Value>> {
+    let query = StoreQuery::parse(raw.as_deref(), &["q", "limit", "offset", "fields", "order"])?;
+    Ok(Json(
+        taxonomy::list(
+            &state.pool,
+            &taxonomy::COLLECTIONS,
+            query.single("q")?,
+            query.limit(50)?,
+            query.offset()?,
+        )
+        .await?,
+    ))
+}
+
+async fn get_collection(
+    State(state): State<AppState>,
+    _admin: AdminContext,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(
+        taxonomy::retrieve(&state.pool, &taxonomy::COLLECTIONS, &id).await?,
+    ))
+}
+
+async fn list_tags(
+    State(state): State<AppState>,
+    _admin: AdminContext,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<Value>> {
+    let query = StoreQuery::parse(raw.as_deref(), &["q", "limit", "offset", "fields", "order"])?;
+    Ok(Json(
+        taxonomy::list(
+            &state.pool,
+            &taxonomy::TAGS,
+            query.single("q")?,
+            query.limit(50)?,
+            query.offset()?,
+        )
+        .await?,
+    ))
+}
+
+async fn get_tag(
+    State(state): State<AppState>,
+    _admin: AdminContext,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(
+        taxonomy::retrieve(&state.pool, &taxonomy::TAGS, &id).await?,
+    ))
+}
+
+async fn list_regions(
+    State(state): State<AppState>,
+    _admin: AdminContext,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<Value>> {
+    let query = StoreQuery::parse(raw.as_deref(), &["q", "limit", "offset", "fields", "order"])?;
+    let filter = store::catalog::regions::RegionFilter {
+        ids: None,
+        currency_codes: None,
+        q: query.single("q")?.map(str::to_string),
+        order: ("name", false),
+        limit: query.limit(50)?,
+        offset: query.offset()?,
+    };
+    let (regions, count) = store::catalog::regions::list(&state.pool, &filter).await?;
+    Ok(Json(store::wire::list(
+        "regions",
+        regions,
+        count,
+        filter.offset,
+        filter.limit,
+    )))
+}
+
+async fn get_region(
+    State(state): State<AppState>,
+    _admin: AdminContext,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(
+        serde_json::json!({ "region": store::catalog::regions::retrieve(&state.pool, &id).await? }),
+    ))
 }

@@ -465,3 +465,99 @@ pub async fn delete_tag(state: &AppState, actor: &AdminContext, id: &str) -> Api
     crate::catalog::purge_store_cache(&state.cache).await;
     Ok(json!({ "id": id, "object": "product_tag", "deleted": true }))
 }
+
+/// What the admin lists of categories, collections and tags need: the table, the JSON
+/// of a row, the column `q` searches and the order.
+pub struct Listing {
+    pub plural: &'static str,
+    pub singular: &'static str,
+    table: &'static str,
+    json: &'static str,
+    search: &'static str,
+    order: &'static str,
+}
+
+pub const CATEGORIES: Listing = Listing {
+    plural: "product_categories",
+    singular: "product_category",
+    table: "product_categories",
+    json: "jsonb_build_object('id', id, 'name', name, 'handle', handle, 'description', description,
+            'parent_category_id', parent_category_id, 'is_active', is_active, 'is_internal', is_internal,
+            'rank', rank, 'metadata', metadata, 'created_at', created_at, 'updated_at', updated_at)",
+    search: "name",
+    order: "rank, name, id",
+};
+
+pub const COLLECTIONS: Listing = Listing {
+    plural: "collections",
+    singular: "collection",
+    table: "product_collections",
+    json: "jsonb_build_object('id', id, 'title', title, 'handle', handle, 'metadata', metadata,
+            'created_at', created_at, 'updated_at', updated_at)",
+    search: "title",
+    order: "title, id",
+};
+
+pub const TAGS: Listing = Listing {
+    plural: "product_tags",
+    singular: "product_tag",
+    table: "product_tags",
+    json: "jsonb_build_object('id', id, 'value', value, 'metadata', metadata,
+            'created_at', created_at, 'updated_at', updated_at)",
+    search: "value",
+    order: "value, id",
+};
+
+/// `{<plural>, count, offset, limit}` of every row (active or not), `q` on the name.
+pub async fn list(
+    pool: &sqlx::PgPool,
+    listing: &Listing,
+    q: Option<&str>,
+    limit: i64,
+    offset: i64,
+) -> ApiResult<Value> {
+    let like = q.map(|q| format!("%{}%", crate::catalog::regions::escape_like(q)));
+    // Every interpolated part is a constant of this module, never request text.
+    let rows: Vec<(Value, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {json}, count(*) OVER () FROM {table}
+          WHERE ($1::text IS NULL OR {search} ILIKE $1)
+          ORDER BY {order} LIMIT $2 OFFSET $3",
+        json = listing.json,
+        table = listing.table,
+        search = listing.search,
+        order = listing.order,
+    )))
+    .bind(&like)
+    .bind(limit.max(1))
+    .bind(offset)
+    .fetch_all(pool)
+    .await?;
+    let count = rows.first().map_or(0, |r| r.1);
+    let items = if limit == 0 {
+        Vec::new()
+    } else {
+        rows.into_iter().map(|r| r.0).collect()
+    };
+    Ok(crate::wire::list(
+        listing.plural,
+        items,
+        count,
+        offset,
+        limit,
+    ))
+}
+
+pub async fn retrieve(pool: &sqlx::PgPool, listing: &Listing, id: &str) -> ApiResult<Value> {
+    let row: Option<Value> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT {json} FROM {table} WHERE id = $1",
+        json = listing.json,
+        table = listing.table,
+    )))
+    .bind(id)
+    .fetch_optional(pool)
+    .await?;
+    let row = row.ok_or_else(|| {
+        ApiError::not_found(format!("{} with id: {id} was not found", listing.singular))
+    })?;
+    Ok(json!({ listing.singular: row }))
+}
