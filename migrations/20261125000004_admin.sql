@@ -82,7 +82,10 @@ CREATE TABLE fulfillment_stock (
     order_line_item_id TEXT NOT NULL REFERENCES order_line_items (id) ON DELETE CASCADE,
     inventory_item_id  TEXT NOT NULL REFERENCES inventory_items (id),
     location_id        TEXT NOT NULL REFERENCES stock_locations (id),
+    -- Taken from the reservation.
     quantity           INTEGER NOT NULL CHECK (quantity > 0),
+    -- Taken from the shelf: less than `quantity` when a backorder reserved more than was stocked.
+    shelf_quantity     INTEGER NOT NULL CHECK (shelf_quantity BETWEEN 0 AND quantity),
     PRIMARY KEY (fulfillment_id, order_line_item_id, inventory_item_id, location_id)
 );
 

@@ -1006,3 +1006,60 @@ async fn a_fulfillment_canceled_before_shipping_puts_its_stock_back_for_the_orde
         ]
     );
 }
+
+#[tokio::test]
+async fn a_backordered_fulfillment_canceled_creates_no_phantom_stock() {
+    let store = TestStore::new().await;
+    let token = store.admin_token().await;
+    let variant = store.stocked_variant().await;
+    sqlx::query("UPDATE product_variants SET allow_backorder = TRUE WHERE id = $1")
+        .bind(&variant)
+        .execute(&store.pool)
+        .await
+        .unwrap();
+    sqlx::query(
+        "UPDATE inventory_levels SET stocked_quantity = 1, reserved_quantity = 0
+          WHERE inventory_item_id IN (SELECT inventory_item_id FROM product_variant_inventory_items WHERE variant_id = $1)",
+    )
+    .bind(&variant)
+    .execute(&store.pool)
+    .await
+    .unwrap();
+    store::catalog::purge_store_cache(&store.state.cache).await;
+    let order = store.place_order(&variant, 3).await;
+    let id = order["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        store.stock_of(&variant).await,
+        (1, 3),
+        "one on the shelf, three promised"
+    );
+
+    let fulfilled = store
+        .admin_post(
+            &token,
+            &format!("/admin/orders/{id}/fulfillments"),
+            json!({}),
+        )
+        .await;
+    let f = ok(&fulfilled)["order"]["fulfillments"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        store.stock_of(&variant).await,
+        (0, 0),
+        "the one unit left; nothing negative"
+    );
+    ok(&store
+        .admin_post(
+            &token,
+            &format!("/admin/orders/{id}/fulfillments/{f}/cancel"),
+            json!({}),
+        )
+        .await);
+    assert_eq!(
+        store.stock_of(&variant).await,
+        (1, 3),
+        "exactly what was taken came back"
+    );
+}

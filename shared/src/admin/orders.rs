@@ -236,7 +236,8 @@ pub async fn create_fulfillment(
     lock_levels(&mut tx, &items).await?;
     let mut location_id = input.location_id.clone();
     let mut touched: BTreeMap<(String, String), ()> = BTreeMap::new();
-    let mut taken: Vec<(&String, &String, &String, i32)> = Vec::new();
+    // (line, item, location, reserved taken, stocked taken)
+    let mut taken: Vec<(&String, &String, &String, i32, i32)> = Vec::new();
     for (res_id, line_id, item_id, res_location, res_quantity) in &reservations {
         let Some(quantity) = wanted.get(line_id) else {
             continue;
@@ -263,20 +264,25 @@ pub async fn create_fulfillment(
                 .execute(&mut *tx)
                 .await?;
         }
-        sqlx::query(
-            "UPDATE inventory_levels
-                SET stocked_quantity = greatest(stocked_quantity - $3, 0),
-                    reserved_quantity = greatest(reserved_quantity - $3, 0), updated_at = now()
-              WHERE inventory_item_id = $1 AND location_id = $2",
+        // A backordered reservation may exceed what is on the shelf: only what is there
+        // leaves it, and that is what a cancelation puts back.
+        let shelf: Option<i32> = sqlx::query_scalar(
+            "WITH old AS (SELECT id, stocked_quantity FROM inventory_levels
+                           WHERE inventory_item_id = $1 AND location_id = $2)
+             UPDATE inventory_levels l
+                SET stocked_quantity = l.stocked_quantity - least($3, old.stocked_quantity),
+                    reserved_quantity = greatest(l.reserved_quantity - $3, 0), updated_at = now()
+               FROM old WHERE l.id = old.id
+             RETURNING least($3, old.stocked_quantity)",
         )
         .bind(item_id)
         .bind(res_location)
         .bind(take)
-        .execute(&mut *tx)
+        .fetch_optional(&mut *tx)
         .await?;
         location_id.get_or_insert_with(|| res_location.clone());
         touched.insert((item_id.clone(), res_location.clone()), ());
-        taken.push((line_id, item_id, res_location, take));
+        taken.push((line_id, item_id, res_location, take, shelf.unwrap_or(0)));
     }
 
     let fulfillment_id = new_id("ful");
@@ -289,16 +295,18 @@ pub async fn create_fulfillment(
     .bind(&actor.actor_id)
     .execute(&mut *tx)
     .await?;
-    for (line_id, item_id, location, quantity) in &taken {
+    for (line_id, item_id, location, quantity, shelf) in &taken {
         sqlx::query(
-            "INSERT INTO fulfillment_stock (fulfillment_id, order_line_item_id, inventory_item_id, location_id, quantity)
-             VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO fulfillment_stock (fulfillment_id, order_line_item_id, inventory_item_id, location_id,
+                                            quantity, shelf_quantity)
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(&fulfillment_id)
         .bind(line_id)
         .bind(item_id)
         .bind(location)
         .bind(quantity)
+        .bind(shelf)
         .execute(&mut *tx)
         .await?;
     }
@@ -451,8 +459,8 @@ pub async fn cancel_fulfillment(
             "Fulfillment {fulfillment_id} has shipped; it cannot be canceled"
         )));
     }
-    let stock: Vec<(String, String, String, i32)> = sqlx::query_as(
-        "SELECT order_line_item_id, inventory_item_id, location_id, quantity FROM fulfillment_stock
+    let stock: Vec<(String, String, String, i32, i32)> = sqlx::query_as(
+        "SELECT order_line_item_id, inventory_item_id, location_id, quantity, shelf_quantity FROM fulfillment_stock
           WHERE fulfillment_id = $1 ORDER BY inventory_item_id, location_id",
     )
     .bind(fulfillment_id)
@@ -461,15 +469,16 @@ pub async fn cancel_fulfillment(
     let items: Vec<&String> = stock.iter().map(|s| &s.1).collect();
     lock_levels(&mut tx, &items).await?;
     let mut touched: BTreeMap<(String, String), ()> = BTreeMap::new();
-    for (line_id, item_id, location, quantity) in &stock {
+    for (line_id, item_id, location, quantity, shelf) in &stock {
         sqlx::query(
-            "UPDATE inventory_levels SET stocked_quantity = stocked_quantity + $3,
+            "UPDATE inventory_levels SET stocked_quantity = stocked_quantity + $4,
                     reserved_quantity = reserved_quantity + $3, updated_at = now()
               WHERE inventory_item_id = $1 AND location_id = $2",
         )
         .bind(item_id)
         .bind(location)
         .bind(quantity)
+        .bind(shelf)
         .execute(&mut *tx)
         .await?;
         // One reservation row per line, item and location, so later fulfilments take
