@@ -13,6 +13,38 @@ fn ok(reply: &Reply) -> &Value {
     &reply.body
 }
 
+/// The `/admin/...` paths (and `/auth/token/refresh`) the function routers declare.
+fn declared_admin_routes() -> Vec<String> {
+    let sources = [
+        include_str!("../../functions/orders/src/lib.rs"),
+        include_str!("../../functions/products/src/admin.rs"),
+        include_str!("../../functions/cart/src/lib.rs"),
+    ];
+    let mut paths = Vec::new();
+    for source in sources {
+        for piece in source.split("\"/").skip(1) {
+            let path = format!("/{}", piece.split('"').next().unwrap());
+            if (path.starts_with("/admin/") || path == "/auth/token/refresh")
+                && !paths.contains(&path)
+            {
+                paths.push(path);
+            }
+        }
+    }
+    assert!(paths.len() > 30, "found only {paths:?}");
+    paths
+}
+
+/// Whether `uri` is a request for the route `pattern` (`{id}` matches any segment).
+fn path_matches(pattern: &str, uri: &str) -> bool {
+    let path = uri.split('?').next().unwrap();
+    let (p, u): (Vec<&str>, Vec<&str>) = (pattern.split('/').collect(), path.split('/').collect());
+    p.len() == u.len()
+        && p.iter()
+            .zip(&u)
+            .all(|(p, u)| p == u || (p.starts_with('{') && p.ends_with('}')))
+}
+
 fn basic(key: &str) -> String {
     format!(
         "Basic {}",
@@ -45,6 +77,10 @@ async fn every_admin_route_refuses_bad_credentials_with_one_and_the_same_401() {
     .await
     .unwrap();
     let region_id = store.region_id("eur").await;
+    let shipping_option_id: String = sqlx::query_scalar("SELECT id FROM shipping_options LIMIT 1")
+        .fetch_one(&store.pool)
+        .await
+        .unwrap();
     let promotion_id: String = sqlx::query_scalar("SELECT id FROM promotions LIMIT 1")
         .fetch_one(&store.pool)
         .await
@@ -217,6 +253,11 @@ async fn every_admin_route_refuses_bad_credentials_with_one_and_the_same_401() {
         (Method::GET, "/admin/shipping-options".into(), None),
         (
             Method::POST,
+            format!("/admin/shipping-options/{shipping_option_id}"),
+            Some(json!({ "is_active": false })),
+        ),
+        (
+            Method::POST,
             "/admin/shipping-options".into(),
             Some(json!({ "name": "Sneaky", "region_id": region_id, "amount": 0 })),
         ),
@@ -300,6 +341,15 @@ async fn every_admin_route_refuses_bad_credentials_with_one_and_the_same_401() {
     ];
     let audit_before = count(&store, "SELECT count(*) FROM audit_log").await;
     let events_before = count(&store, "SELECT count(*) FROM outbox_events").await;
+    // Every admin route the functions declare is in the sweep (a new route must be added).
+    let missing: Vec<String> = declared_admin_routes()
+        .into_iter()
+        .filter(|declared| !routes.iter().any(|(_, uri, _)| path_matches(declared, uri)))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "not in the unauthenticated sweep: {missing:?}"
+    );
     let expected = json!({ "type": "unauthorized", "message": "Unauthorized" });
     assert_eq!(wrong_password.body, expected);
     for (method, uri, body) in &routes {
@@ -338,7 +388,7 @@ async fn every_admin_route_refuses_bad_credentials_with_one_and_the_same_401() {
         .scalar(
             "SELECT (SELECT count(*) FROM sales_channels WHERE is_disabled OR name = 'Sneaky')
                   + (SELECT count(*) FROM regions WHERE tax_rate_bps = 0 OR name = 'Sneaky')
-                  + (SELECT count(*) FROM shipping_options WHERE name = 'Sneaky')
+                  + (SELECT count(*) FROM shipping_options WHERE name = 'Sneaky' OR NOT is_active)
                   + (SELECT count(*) FROM product_categories WHERE name = 'Sneaky')
                   + (SELECT count(*) FROM product_collections WHERE title = 'Sneaky')
                   + (SELECT count(*) FROM product_tags WHERE value = 'Sneaky')",
