@@ -1,6 +1,7 @@
 //! The domain crate every function shares: catalog, pricing, regions, errors,
 //! configuration, the response cache, and the HTTP plumbing around them.
 
+pub mod admin;
 pub mod cache;
 pub mod cart;
 pub mod catalog;

@@ -47,6 +47,30 @@ pub fn format_money(amount: i64, currency_code: &str) -> String {
     )
 }
 
+/// `12.99` EUR (a JSON number in major units) → `1299`. None for negative numbers,
+/// more decimals than the currency has, exponents, or amounts too large.
+pub fn from_major(number: &serde_json::Number, currency_code: &str) -> Option<i64> {
+    let text = number.to_string();
+    if text.starts_with('-') || text.contains(['e', 'E']) {
+        return None;
+    }
+    let digits = minor_digits(currency_code) as usize;
+    let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
+    let fraction = fraction.trim_end_matches('0');
+    if fraction.len() > digits || whole.len() > 15 {
+        return None;
+    }
+    let whole: i64 = whole.parse().ok()?;
+    let fraction: i64 = if fraction.is_empty() {
+        0
+    } else {
+        format!("{fraction:0<digits$}").parse().ok()?
+    };
+    whole
+        .checked_mul(10i64.pow(digits as u32))?
+        .checked_add(fraction)
+}
+
 /// Rounds `numerator / denominator` to the nearest integer, halves away from zero.
 pub fn div_round_half_away(numerator: i128, denominator: i128) -> i64 {
     debug_assert!(denominator > 0);
@@ -76,6 +100,21 @@ pub fn with_and_without_tax(amount: i64, rate_bps: i32, tax_inclusive: bool) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn major_amounts_parse_exactly_and_refuse_extra_decimals() {
+        let n = |s: &str| serde_json::from_str::<serde_json::Number>(s).unwrap();
+        assert_eq!(from_major(&n("12.99"), "eur"), Some(1299));
+        assert_eq!(from_major(&n("12.5"), "eur"), Some(1250));
+        assert_eq!(from_major(&n("10"), "eur"), Some(1000));
+        assert_eq!(from_major(&n("10.0"), "eur"), Some(1000));
+        assert_eq!(from_major(&n("500"), "jpy"), Some(500));
+        assert_eq!(from_major(&n("12.999"), "eur"), None);
+        assert_eq!(from_major(&n("1.5"), "jpy"), None);
+        assert_eq!(from_major(&n("-1"), "eur"), None);
+        // serde_json reads exponents as the float they denote.
+        assert_eq!(from_major(&n("1e3"), "eur"), Some(100_000));
+    }
 
     #[test]
     fn minor_units_become_major_units_on_the_wire() {

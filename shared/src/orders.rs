@@ -53,6 +53,22 @@ struct OrderLineRow {
     totals: Value,
     adjustments: Value,
     created_at: DateTime<Utc>,
+    fulfilled_quantity: i32,
+    shipped_quantity: i32,
+    delivered_quantity: i32,
+}
+
+#[derive(sqlx::FromRow)]
+struct FulfillmentRow {
+    id: String,
+    location_id: Option<String>,
+    carrier: Option<String>,
+    tracking_number: Option<String>,
+    created_at: DateTime<Utc>,
+    shipped_at: Option<DateTime<Utc>>,
+    delivered_at: Option<DateTime<Utc>>,
+    canceled_at: Option<DateTime<Utc>>,
+    items: Value,
 }
 
 #[derive(sqlx::FromRow)]
@@ -98,6 +114,24 @@ pub async fn retrieve(conn: &mut PgConnection, id: &str) -> ApiResult<Value> {
             .bind(id)
             .fetch_optional(&mut *conn)
             .await?;
+    let paid = collection.as_ref().map_or((0, 0), |c| {
+        (
+            c.captured_amount.unwrap_or(0),
+            c.refunded_amount.unwrap_or(0),
+        )
+    });
+    let fulfillments: Vec<FulfillmentRow> = sqlx::query_as(
+        "SELECT f.id, f.location_id, f.carrier, f.tracking_number, f.created_at, f.shipped_at, f.delivered_at,
+                f.canceled_at,
+                coalesce((SELECT jsonb_agg(jsonb_build_object('line_item_id', fi.order_line_item_id,
+                                                              'quantity', fi.quantity)
+                                           ORDER BY fi.order_line_item_id)
+                            FROM fulfillment_items fi WHERE fi.fulfillment_id = f.id), '[]') AS items
+           FROM fulfillments f WHERE f.order_id = $1 ORDER BY f.created_at, f.id",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
     let payment_collections = match collection {
         None => Vec::new(),
         Some(c) => {
@@ -109,7 +143,29 @@ pub async fn retrieve(conn: &mut PgConnection, id: &str) -> ApiResult<Value> {
             vec![cart::render_payment_collection(&c, &sessions)]
         }
     };
-    Ok(render(&order, &lines, &shipping, payment_collections))
+    let fulfillments = fulfillments.iter().map(render_fulfillment).collect();
+    Ok(render(
+        &order,
+        &lines,
+        &shipping,
+        payment_collections,
+        fulfillments,
+        paid,
+    ))
+}
+
+fn render_fulfillment(f: &FulfillmentRow) -> Value {
+    let labels = match &f.tracking_number {
+        Some(number) => json!([{ "tracking_number": number, "tracking_url": "", "label_url": "" }]),
+        None => json!([]),
+    };
+    json!({
+        "id": f.id, "location_id": f.location_id, "items": f.items, "labels": labels,
+        "carrier": f.carrier, "tracking_number": f.tracking_number,
+        "created_at": timestamp(&f.created_at), "packed_at": timestamp(&f.created_at),
+        "shipped_at": optional_timestamp(&f.shipped_at), "delivered_at": optional_timestamp(&f.delivered_at),
+        "canceled_at": optional_timestamp(&f.canceled_at),
+    })
 }
 
 fn stored_totals(value: &Value, currency: &str) -> Map<String, Value> {
@@ -136,6 +192,8 @@ fn render(
     lines: &[OrderLineRow],
     shipping: &[OrderShippingRow],
     payment_collections: Vec<Value>,
+    fulfillments: Vec<Value>,
+    (paid, refunded): (i64, i64),
 ) -> Value {
     let currency = order.currency_code.as_str();
     let items: Vec<Value> = lines
@@ -160,7 +218,8 @@ fn render(
                 "is_tax_inclusive": l.is_tax_inclusive, "requires_shipping": l.requires_shipping,
                 "metadata": l.metadata, "created_at": timestamp(&l.created_at),
                 "tax_lines": tax_lines(&l.id, l.tax_rate_bps), "adjustments": adjustments,
-                "detail": { "quantity": l.quantity, "fulfilled_quantity": 0, "shipped_quantity": 0 },
+                "detail": { "quantity": l.quantity, "fulfilled_quantity": l.fulfilled_quantity,
+                            "shipped_quantity": l.shipped_quantity, "delivered_quantity": l.delivered_quantity },
             });
             if let Value::Object(map) = &mut item {
                 map.extend(stored_totals(&l.totals, currency));
@@ -191,14 +250,15 @@ fn render(
         "payment_status": order.payment_status, "fulfillment_status": order.fulfillment_status,
         "shipping_address": order.shipping_address, "billing_address": order.billing_address,
         "items": items, "shipping_methods": shipping_methods, "payment_collections": payment_collections,
-        "promotions": order.promotions, "fulfillments": [], "credit_lines": [],
+        "promotions": order.promotions, "fulfillments": fulfillments, "credit_lines": [],
         "metadata": order.metadata, "created_at": timestamp(&order.created_at),
         "updated_at": timestamp(&order.updated_at), "canceled_at": optional_timestamp(&order.canceled_at),
         "summary": {
             "current_order_total": to_major(totals.total, currency),
             "original_order_total": to_major(totals.original_total, currency),
-            "paid_total": 0, "refunded_total": 0, "transaction_total": 0,
-            "pending_difference": to_major(totals.total, currency),
+            "paid_total": to_major(paid, currency), "refunded_total": to_major(refunded, currency),
+            "transaction_total": to_major(paid - refunded, currency),
+            "pending_difference": to_major(totals.total - (paid - refunded), currency),
             "accounting_total": to_major(totals.total, currency),
         },
     });

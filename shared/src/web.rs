@@ -15,6 +15,7 @@ use sqlx::PgPool;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
+use crate::admin::AdminAuth;
 use crate::cache::{Cache, Namespace, RedisLink};
 use crate::catalog::channels;
 use crate::config::Config;
@@ -33,6 +34,8 @@ pub struct AppState {
     pub payments: PaymentProviders,
     /// Sends outbox events to SQS after commit (disabled without `EVENTS_QUEUE_URL`).
     pub events: Relay,
+    /// Admin login and token checks (disabled without `JWT_SECRET`).
+    pub admin: AdminAuth,
 }
 
 impl AppState {
@@ -54,6 +57,7 @@ impl AppState {
             config: Arc::new(config),
             payments: PaymentProviders::new(None),
             events: Relay::disabled(),
+            admin: AdminAuth::disabled(),
         })
     }
 
@@ -61,7 +65,13 @@ impl AppState {
     pub fn from_env() -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
         Ok(Self::new(Config::from_env()?)?
             .with_payments(PaymentProviders::from_env())
-            .with_events(Relay::from_env()))
+            .with_events(Relay::from_env())
+            .with_admin(AdminAuth::from_env()))
+    }
+
+    pub fn with_admin(mut self, admin: AdminAuth) -> Self {
+        self.admin = admin;
+        self
     }
 
     pub fn with_payments(mut self, payments: PaymentProviders) -> Self {

@@ -5,6 +5,7 @@
 //! `scripts/test` starts the servers and sets `TEST_DATABASE_URL` (an admin URL of the
 //! test server) and `TEST_REDIS_URL`.
 
+pub mod admin;
 pub mod aws;
 pub mod flow;
 pub mod strapi_fake;
@@ -61,9 +62,20 @@ impl Functions {
             || path.starts_with("/hooks/payment/")
         {
             &self.checkout
-        } else if path.starts_with("/store/carts") || path.starts_with("/store/shipping-options") {
+        } else if path.starts_with("/store/carts")
+            || path.starts_with("/store/shipping-options")
+            || path.starts_with("/admin/promotions")
+            || path.starts_with("/admin/shipping-options")
+        {
             &self.cart
-        } else if path.starts_with("/store/orders") {
+        } else if path.starts_with("/store/orders")
+            || path.starts_with("/auth/")
+            || path.starts_with("/admin/orders")
+            || path.starts_with("/admin/payments")
+            || path.starts_with("/admin/api-keys")
+            || path.starts_with("/admin/audit-log")
+            || path.starts_with("/admin/users")
+        {
             &self.orders
         } else if path.starts_with("/content/") {
             &self.content
@@ -136,7 +148,9 @@ impl TestStore {
             cache_ttl: Duration::from_secs(30),
             database_max_connections: 5,
         };
-        let state = AppState::new(config).expect("state");
+        let state = AppState::new(config)
+            .expect("state")
+            .with_admin(admin::test_auth());
         TestStore {
             pool,
             functions: Functions::new(&state),

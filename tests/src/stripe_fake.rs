@@ -66,6 +66,8 @@ struct Inner {
     auto_confirm: bool,
     delay: Option<Duration>,
     fail_with_500: bool,
+    /// Payment intent → amount refunded so far.
+    refunded: HashMap<String, i64>,
 }
 
 type Shared = Arc<Mutex<Inner>>;
@@ -118,6 +120,11 @@ impl StripeFake {
     /// The intent as the fake holds it now.
     pub fn intent(&self, id: &str) -> Option<Value> {
         self.lock().intents.get(id).cloned()
+    }
+
+    /// How much of an intent has been refunded.
+    pub fn refunded(&self, intent: &str) -> i64 {
+        self.lock().refunded.get(intent).copied().unwrap_or(0)
     }
 
     pub fn intent_count(&self) -> usize {
@@ -351,6 +358,7 @@ async fn handle(
     let mut inner = inner.lock().unwrap_or_else(|e| e.into_inner());
     match (method.as_str(), segments.as_slice()) {
         ("POST", ["v1", "payment_intents"]) => create(&mut inner, &request),
+        ("POST", ["v1", "refunds"]) => refund(&mut inner, &request),
         ("GET", ["v1", "payment_intents", id]) => match inner.intents.get(*id) {
             Some(intent) => Json(intent.clone()).into_response(),
             None => no_such_intent(id),
@@ -430,6 +438,75 @@ async fn handle(
             ),
         ),
     }
+}
+
+/// `POST /v1/refunds` for a payment intent: at most what was received and not yet
+/// refunded; an idempotency key replays its first answer.
+fn refund(inner: &mut Inner, request: &RecordedRequest) -> Response {
+    if let Some(key) = &request.idempotency_key {
+        if let Some((form, answer)) = inner.idempotent.get(key) {
+            if *form != request.form {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "idempotency_error",
+                    None,
+                    format!("Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '{key}' if you meant to execute a different request."),
+                );
+            }
+            return Json(answer.clone()).into_response();
+        }
+    }
+    if let Some((key, _)) = request
+        .form
+        .iter()
+        .find(|(k, _)| !matches!(k.as_str(), "payment_intent" | "amount" | "reason"))
+    {
+        return unknown_parameter(key);
+    }
+    let Some(id) = request.param("payment_intent").map(str::to_string) else {
+        return param_error(
+            "payment_intent",
+            "Missing required param: payment_intent.".into(),
+        );
+    };
+    let Some(intent) = inner.intents.get(&id) else {
+        return no_such_intent(&id);
+    };
+    if intent["status"] != "succeeded" {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request_error",
+            Some("charge_not_refundable"),
+            format!("This PaymentIntent ({id}) does not have a successful charge to refund."),
+        );
+    }
+    let received = intent["amount_received"].as_i64().unwrap_or(0);
+    let already = inner.refunded.get(&id).copied().unwrap_or(0);
+    let amount = match request.param("amount").map(str::parse::<i64>) {
+        None => received - already,
+        Some(Ok(a)) if a >= 1 => a,
+        Some(_) => return param_error("amount", "Invalid positive integer".into()),
+    };
+    if amount > received - already {
+        return param_error(
+            "amount",
+            format!(
+                "Refund amount ({amount}) is greater than unrefunded amount on charge ({})",
+                received - already
+            ),
+        );
+    }
+    inner.refunded.insert(id.clone(), already + amount);
+    let answer = json!({
+        "id": new_id("re"), "object": "refund", "amount": amount, "currency": intent["currency"],
+        "payment_intent": id, "status": "succeeded", "created": now(),
+    });
+    if let Some(key) = &request.idempotency_key {
+        inner
+            .idempotent
+            .insert(key.clone(), (request.form.clone(), answer.clone()));
+    }
+    Json(answer).into_response()
 }
 
 fn no_such_intent(id: &str) -> Response {

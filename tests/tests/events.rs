@@ -970,3 +970,96 @@ async fn product_events_create_update_and_delete_the_strapi_entry_without_echoes
     );
     shop.store.drop_database().await;
 }
+
+#[tokio::test]
+async fn an_order_taken_through_the_admin_api_drives_the_fulfilment_automations() {
+    let (hook, url) = hook(StatusCode::OK).await;
+    let shop = shop(
+        &[
+            ("FULFILLMENT_WEBHOOK_URL", &url),
+            ("FULFILLMENT_WEBHOOK_SECRET", "s"),
+            ("REVIEW_REQUEST_AFTER_DAYS", "7"),
+        ],
+        3,
+    )
+    .await;
+    let variant = first_variant(&shop.store).await;
+    let order = place_order(&shop.store, &variant, 1, &shop.shopper).await;
+    let id = order["id"].as_str().unwrap();
+    let token = shop.store.admin_token().await;
+    let fulfilled = shop
+        .store
+        .admin_post(
+            &token,
+            &format!("/admin/orders/{id}/fulfillments"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(fulfilled.status, 200, "{}", fulfilled.body);
+    let fulfillment = fulfilled.body["order"]["fulfillments"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let shipped = shop
+        .store
+        .admin_post(
+            &token,
+            &format!("/admin/orders/{id}/fulfillments/{fulfillment}/shipments"),
+            json!({ "carrier": "PostNord", "tracking_number": "00370712345678901234" }),
+        )
+        .await;
+    assert_eq!(shipped.status, 200, "{}", shipped.body);
+    let delivered = shop
+        .store
+        .admin_post(
+            &token,
+            &format!("/admin/orders/{id}/fulfillments/{fulfillment}/mark-as-delivered"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(delivered.status, 200, "{}", delivered.body);
+    // The admin routes relayed their events after commit: nothing waits for the sweep.
+    assert_eq!(shop.unpublished().await, 0);
+    shop.drain().await;
+
+    let hooks = hook.received.lock().unwrap().clone();
+    assert_eq!(hooks.len(), 1, "one hand-off for one fulfillment");
+    let payload: Value = serde_json::from_slice(&hooks[0].1).unwrap();
+    assert_eq!(
+        payload["event"]["payload"]["fulfillment_id"],
+        fulfillment.as_str()
+    );
+    let emails = shop.moto.emails_to(&shop.shopper).await;
+    let shipping: Vec<_> = emails
+        .iter()
+        .filter(|e| e.subject.contains("has shipped"))
+        .collect();
+    assert_eq!(shipping.len(), 1);
+    assert!(
+        shipping[0].body.contains("00370712345678901234") && shipping[0].body.contains("PostNord")
+    );
+
+    // A week after delivery, one review request.
+    sqlx::query("UPDATE outbox_events SET occurred_at = occurred_at - interval '8 days' WHERE name = 'delivery.created'")
+        .execute(&shop.store.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        shop.consumer
+            .run_task(Task::ReviewRequests)
+            .await
+            .unwrap()
+            .events,
+        1
+    );
+    shop.drain().await;
+    let reviews = shop
+        .moto
+        .emails_to(&shop.shopper)
+        .await
+        .into_iter()
+        .filter(|e| e.subject.contains("how do you like"))
+        .count();
+    assert_eq!(reviews, 1);
+    shop.store.drop_database().await;
+}

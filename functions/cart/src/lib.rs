@@ -1,10 +1,12 @@
-//! The cart function: carts, line items, promotions and shipping of Medusa's Store API.
+//! The cart function: carts, line items, promotions and shipping of Medusa's Store API,
+//! and the Admin API's promotions and shipping options.
 
 use axum::extract::{Path, RawQuery, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
+use store::admin::{promotions, regions, AdminContext};
 use store::cart::{
     self, AddShippingMethod, CreateCart, LineInputBody, PromoCodes, UpdateCart, UpdateLine,
 };
@@ -29,7 +31,20 @@ pub fn router(state: AppState) -> Router {
             "/store/carts/{id}/shipping-methods",
             post(add_shipping_method),
         )
-        .route("/store/shipping-options", get(list_shipping_options));
+        .route("/store/shipping-options", get(list_shipping_options))
+        .route(
+            "/admin/promotions",
+            get(list_promotions).post(create_promotion),
+        )
+        .route(
+            "/admin/promotions/{id}",
+            get(get_promotion).post(update_promotion),
+        )
+        .route(
+            "/admin/shipping-options",
+            get(admin_shipping_options).post(create_shipping_option),
+        )
+        .route("/admin/shipping-options/{id}", post(update_shipping_option));
     finish_router(routes, state)
 }
 
@@ -159,4 +174,80 @@ async fn list_shipping_options(
         .ok_or_else(|| store::ApiError::invalid_data("Invalid request: 'cart_id' is required"))?;
     let options = cart::shipping_options(&state.pool, cart_id).await?;
     Ok(Json(json!({ "shipping_options": options })))
+}
+
+async fn list_promotions(
+    State(state): State<AppState>,
+    _admin: AdminContext,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<Value>> {
+    let query = StoreQuery::parse(raw.as_deref(), &["q", "limit", "offset", "fields", "order"])?;
+    Ok(Json(
+        promotions::list(
+            &state.pool,
+            query.single("q")?,
+            query.limit(50)?,
+            query.offset()?,
+        )
+        .await?,
+    ))
+}
+
+async fn get_promotion(
+    State(state): State<AppState>,
+    _admin: AdminContext,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(promotions::retrieve(&state.pool, &id).await?))
+}
+
+async fn create_promotion(
+    State(state): State<AppState>,
+    admin: AdminContext,
+    JsonBody(input): JsonBody<promotions::CreatePromotion>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(promotions::create(&state, &admin, &input).await?))
+}
+
+/// Deactivate with `{"status": "inactive"}`.
+async fn update_promotion(
+    State(state): State<AppState>,
+    admin: AdminContext,
+    Path(id): Path<String>,
+    JsonBody(input): JsonBody<promotions::UpdatePromotion>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(promotions::update(&state, &admin, &id, &input).await?))
+}
+
+async fn admin_shipping_options(
+    State(state): State<AppState>,
+    _admin: AdminContext,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<Value>> {
+    let query = StoreQuery::parse(raw.as_deref(), &["region_id", "fields", "limit", "offset"])?;
+    Ok(Json(
+        regions::list_shipping_options(&state, query.single("region_id")?).await?,
+    ))
+}
+
+async fn create_shipping_option(
+    State(state): State<AppState>,
+    admin: AdminContext,
+    JsonBody(input): JsonBody<regions::ShippingOptionInput>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(
+        regions::create_shipping_option(&state, &admin, &input).await?,
+    ))
+}
+
+/// Deactivate with `{"is_active": false}`.
+async fn update_shipping_option(
+    State(state): State<AppState>,
+    admin: AdminContext,
+    Path(id): Path<String>,
+    JsonBody(input): JsonBody<regions::ShippingOptionInput>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(
+        regions::update_shipping_option(&state, &admin, &id, &input).await?,
+    ))
 }

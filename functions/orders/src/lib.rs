@@ -1,16 +1,49 @@
-//! The orders function: orders of Medusa's Store API.
+//! The orders function: orders of Medusa's Store API, and the Admin API's orders,
+//! payments, admin login, secret keys and audit log.
 
-use axum::extract::{Path, RawQuery, State};
-use axum::routing::get;
+use axum::extract::{Path, Query, RawQuery, State};
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
+use store::admin::{audit, auth, channels, orders as lifecycle, users, AdminContext};
 use store::query::StoreQuery;
-use store::web::{finish_router, StoreContext};
-use store::{ApiResult, AppState};
+use store::web::{finish_router, JsonBody, StoreContext};
+use store::{ApiError, ApiResult, AppState};
 
 pub fn router(state: AppState) -> Router {
-    let routes = Router::new().route("/store/orders/{id}", get(get_order));
+    let routes = Router::new()
+        .route("/store/orders/{id}", get(get_order))
+        .route("/auth/user/emailpass", post(login))
+        .route("/auth/token/refresh", post(refresh))
+        .route("/admin/orders", get(list_orders))
+        .route("/admin/orders/{id}", get(admin_get_order))
+        .route("/admin/orders/{id}/fulfillments", post(create_fulfillment))
+        .route(
+            "/admin/orders/{id}/fulfillments/{fid}/shipments",
+            post(create_shipment),
+        )
+        .route(
+            "/admin/orders/{id}/fulfillments/{fid}/mark-as-delivered",
+            post(mark_delivered),
+        )
+        .route(
+            "/admin/orders/{id}/fulfillments/{fid}/cancel",
+            post(cancel_fulfillment),
+        )
+        .route("/admin/orders/{id}/cancel", post(cancel_order))
+        .route("/admin/payments/{id}/capture", post(capture_payment))
+        .route("/admin/payments/{id}/refund", post(refund_payment))
+        .route("/admin/api-keys", get(list_api_keys).post(create_api_key))
+        .route("/admin/api-keys/{id}/revoke", post(revoke_api_key))
+        .route(
+            "/admin/api-keys/{id}/sales-channels",
+            post(change_key_channels),
+        )
+        .route("/admin/audit-log", get(audit_log))
+        .route("/admin/users/me", get(me));
     finish_router(routes, state)
 }
 
@@ -26,4 +59,163 @@ async fn get_order(
     Ok(Json(
         json!({ "order": store::orders::retrieve(&mut conn, &id).await? }),
     ))
+}
+
+/// `POST /auth/user/emailpass` → `{token}`.
+async fn login(
+    State(state): State<AppState>,
+    parts: Parts,
+    JsonBody(input): JsonBody<auth::EmailPass>,
+) -> Response {
+    let ip = auth::source_ip(&parts);
+    match auth::login(&state, ip.as_deref(), input).await {
+        Ok(body) => Json(body).into_response(),
+        Err(response) => response,
+    }
+}
+
+async fn list_orders(
+    State(state): State<AppState>,
+    _admin: AdminContext,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<Value>> {
+    let filter = lifecycle::OrderFilter::parse(raw.as_deref())?;
+    Ok(Json(lifecycle::list(&state.pool, &filter).await?))
+}
+
+async fn admin_get_order(
+    State(state): State<AppState>,
+    _admin: AdminContext,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(
+        json!({ "order": lifecycle::retrieve(&state.pool, &id).await? }),
+    ))
+}
+
+async fn create_fulfillment(
+    State(state): State<AppState>,
+    admin: AdminContext,
+    Path(id): Path<String>,
+    JsonBody(input): JsonBody<lifecycle::CreateFulfillment>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(
+        lifecycle::create_fulfillment(&state, &admin, &id, &input).await?,
+    ))
+}
+
+async fn create_shipment(
+    State(state): State<AppState>,
+    admin: AdminContext,
+    Path((id, fid)): Path<(String, String)>,
+    JsonBody(input): JsonBody<lifecycle::CreateShipment>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(
+        lifecycle::create_shipment(&state, &admin, &id, &fid, &input).await?,
+    ))
+}
+
+async fn mark_delivered(
+    State(state): State<AppState>,
+    admin: AdminContext,
+    Path((id, fid)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(
+        lifecycle::mark_delivered(&state, &admin, &id, &fid).await?,
+    ))
+}
+
+async fn cancel_order(
+    State(state): State<AppState>,
+    admin: AdminContext,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(lifecycle::cancel(&state, &admin, &id).await?))
+}
+
+async fn capture_payment(
+    State(state): State<AppState>,
+    admin: AdminContext,
+    Path(id): Path<String>,
+    JsonBody(input): JsonBody<lifecycle::CapturePayment>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(lifecycle::capture(&state, &admin, &id, &input).await?))
+}
+
+async fn refund_payment(
+    State(state): State<AppState>,
+    admin: AdminContext,
+    Path(id): Path<String>,
+    JsonBody(input): JsonBody<lifecycle::RefundPayment>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(lifecycle::refund(&state, &admin, &id, &input).await?))
+}
+
+async fn list_api_keys(
+    State(state): State<AppState>,
+    _admin: AdminContext,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<Value>> {
+    let query = StoreQuery::parse(raw.as_deref(), &["type", "fields", "limit", "offset"])?;
+    Ok(Json(
+        users::list_api_keys(&state.pool, query.single("type")?).await?,
+    ))
+}
+
+async fn change_key_channels(
+    State(state): State<AppState>,
+    admin: AdminContext,
+    Path(id): Path<String>,
+    JsonBody(input): JsonBody<channels::KeyChannels>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(
+        channels::change_key_channels(&state, &admin, &id, &input).await?,
+    ))
+}
+
+async fn create_api_key(
+    State(state): State<AppState>,
+    admin: AdminContext,
+    JsonBody(input): JsonBody<users::CreateApiKey>,
+) -> ApiResult<Json<Value>> {
+    let key = users::create_api_key(&state, &admin, &input).await?;
+    Ok(Json(json!({ "api_key": key })))
+}
+
+async fn revoke_api_key(
+    State(state): State<AppState>,
+    admin: AdminContext,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let key = users::revoke_api_key(&state, &admin, &id).await?;
+    Ok(Json(json!({ "api_key": key })))
+}
+
+async fn audit_log(
+    State(state): State<AppState>,
+    _admin: AdminContext,
+    query: Result<Query<audit::AuditFilter>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Json<Value>> {
+    let Query(filter) =
+        query.map_err(|e| ApiError::invalid_data(format!("Invalid request: {e}")))?;
+    Ok(Json(audit::list(&state.pool, &filter).await?))
+}
+
+async fn me(State(state): State<AppState>, admin: AdminContext) -> ApiResult<Json<Value>> {
+    Ok(Json(users::me(&state.pool, &admin).await?))
+}
+
+async fn cancel_fulfillment(
+    State(state): State<AppState>,
+    admin: AdminContext,
+    Path((id, fid)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(
+        lifecycle::cancel_fulfillment(&state, &admin, &id, &fid).await?,
+    ))
+}
+
+/// `POST /auth/token/refresh` with a valid token → `{token}` with a new expiry.
+async fn refresh(State(state): State<AppState>, admin: AdminContext) -> Response {
+    auth::refresh(&state, &admin)
 }

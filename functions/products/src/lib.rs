@@ -1,4 +1,7 @@
-//! The products function: the catalog routes of Medusa's Store API.
+//! The products function: the catalog routes of Medusa's Store API, and the Admin
+//! API's products and stock levels.
+
+mod admin;
 
 use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
@@ -32,7 +35,8 @@ pub fn router(state: AppState) -> Router {
         .route("/store/product-categories", get(list_categories))
         .route("/store/product-categories/{id}", get(get_category))
         .route("/store/collections", get(list_collections))
-        .route("/store/collections/{id}", get(get_collection));
+        .route("/store/collections/{id}", get(get_collection))
+        .merge(admin::routes());
     finish_router(routes, state)
 }
 
@@ -130,6 +134,7 @@ async fn list_products(
             collection_ids: query.ids("collection_id", "pcol")?,
             tag_ids: query.ids("tag_id", "ptag")?,
             type_ids: query.ids("type_id", "ptyp")?,
+            ..ProductFilter::default()
         };
         let page = Page {
             order: query.order(&PRODUCT_ORDER_COLUMNS, "created_at")?,

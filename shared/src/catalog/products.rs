@@ -61,6 +61,10 @@ pub struct ProductFilter {
     pub collection_ids: Option<Vec<String>>,
     pub tag_ids: Option<Vec<String>>,
     pub type_ids: Option<Vec<String>>,
+    /// The admin's view: every status, any sales channel (deleted products stay hidden).
+    pub admin: bool,
+    /// Only these statuses (admin lists).
+    pub statuses: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -176,9 +180,11 @@ async fn fetch_page(
                 p.metadata, p.created_at, p.updated_at, p.deleted_at,
                 count(*) OVER () AS total
            FROM products p
-          WHERE p.status = 'published' AND p.deleted_at IS NULL
-            AND EXISTS (SELECT 1 FROM product_sales_channels s
-                         WHERE s.product_id = p.id AND s.sales_channel_id = ANY($1))
+          WHERE p.deleted_at IS NULL
+            AND ($12 OR (p.status = 'published'
+                 AND EXISTS (SELECT 1 FROM product_sales_channels s
+                              WHERE s.product_id = p.id AND s.sales_channel_id = ANY($1))))
+            AND ($13::text[] IS NULL OR p.status = ANY($13))
             AND ($2::text[] IS NULL OR p.id = ANY($2))
             AND ($3::text[] IS NULL OR p.handle = ANY($3))
             AND ($4::text[] IS NULL OR p.title = ANY($4))
@@ -204,6 +210,8 @@ async fn fetch_page(
         .bind(&filter.type_ids)
         .bind(limit)
         .bind(offset)
+        .bind(filter.admin)
+        .bind(&filter.statuses)
         .fetch_all(pool)
         .await?)
 }

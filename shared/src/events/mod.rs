@@ -29,6 +29,10 @@ pub mod names {
     pub const INVENTORY_UPDATED: &str = "inventory.updated";
     pub const CART_ABANDONED: &str = "cart.abandoned";
     pub const ORDER_REVIEW_REQUESTED: &str = "order.review_requested";
+    pub const PAYMENT_CAPTURED: &str = "payment.captured";
+    pub const ORDER_FULFILLMENT_CANCELED: &str = "order.fulfillment_canceled";
+    pub const PROMOTION_CREATED: &str = "promotion.created";
+    pub const PROMOTION_UPDATED: &str = "promotion.updated";
 }
 
 /// The version of [`Envelope`] this code writes and reads.

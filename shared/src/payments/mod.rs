@@ -83,6 +83,14 @@ pub trait PaymentProvider: Send + Sync {
     /// Releases an authorization (or abandons an unfinished payment); returns the new
     /// session data.
     async fn cancel(&self, data: &Value) -> Result<Value, PaymentError>;
+    /// Gives back `amount` (minor units) of a captured payment; `idempotency_key` (the
+    /// refund id) makes a retried call refund once. Returns the new session data.
+    async fn refund(
+        &self,
+        data: &Value,
+        amount: i64,
+        idempotency_key: &str,
+    ) -> Result<Value, PaymentError>;
 }
 
 /// The providers this store offers, built once per cold start.

@@ -31,4 +31,8 @@ impl PaymentProvider for SystemProvider {
     async fn cancel(&self, data: &Value) -> Result<Value, PaymentError> {
         Ok(data.clone())
     }
+
+    async fn refund(&self, data: &Value, _amount: i64, _key: &str) -> Result<Value, PaymentError> {
+        Ok(data.clone())
+    }
 }

@@ -1,0 +1,88 @@
+//! Who changed what and when: one row per admin change, written in the change's
+//! transaction.
+
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
+use sqlx::{PgConnection, PgPool};
+
+use super::AdminContext;
+use crate::error::ApiResult;
+use crate::id::new_id;
+use crate::wire::timestamp;
+
+pub async fn record(
+    conn: &mut PgConnection,
+    actor: &AdminContext,
+    action: &str,
+    resource_type: &str,
+    resource_id: &str,
+    before: Option<Value>,
+    after: Option<Value>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO audit_log (id, actor_id, action, resource_type, resource_id, before, after)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(new_id("audit"))
+    .bind(&actor.actor_id)
+    .bind(action)
+    .bind(resource_type)
+    .bind(resource_id)
+    .bind(before)
+    .bind(after)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditFilter {
+    pub resource_id: Option<String>,
+    pub resource_type: Option<String>,
+    pub actor_id: Option<String>,
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+#[derive(sqlx::FromRow)]
+struct AuditRow {
+    id: String,
+    actor_id: String,
+    action: String,
+    resource_type: String,
+    resource_id: String,
+    before: Option<Value>,
+    after: Option<Value>,
+    at: DateTime<Utc>,
+    total: i64,
+}
+
+/// `{audit_log, count, offset, limit}`, newest first.
+pub async fn list(pool: &PgPool, filter: &AuditFilter) -> ApiResult<Value> {
+    let limit = filter.limit.unwrap_or(50).clamp(0, 500);
+    let offset = filter.offset.unwrap_or(0).max(0);
+    let rows: Vec<AuditRow> = sqlx::query_as(
+        "SELECT *, count(*) OVER () AS total FROM audit_log
+          WHERE ($1::text IS NULL OR resource_id = $1)
+            AND ($2::text IS NULL OR resource_type = $2)
+            AND ($3::text IS NULL OR actor_id = $3)
+          ORDER BY at DESC, id DESC LIMIT $4 OFFSET $5",
+    )
+    .bind(&filter.resource_id)
+    .bind(&filter.resource_type)
+    .bind(&filter.actor_id)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(pool)
+    .await?;
+    let count = rows.first().map_or(0, |r| r.total);
+    let entries: Vec<Value> = rows
+        .iter()
+        .map(|r| {
+            json!({ "id": r.id, "actor_id": r.actor_id, "action": r.action, "resource_type": r.resource_type,
+                    "resource_id": r.resource_id, "before": r.before, "after": r.after, "created_at": timestamp(&r.at) })
+        })
+        .collect();
+    Ok(json!({ "audit_log": entries, "count": count, "offset": offset, "limit": limit }))
+}

@@ -1,0 +1,321 @@
+//! Sales channels and the publishable keys that open them to storefronts. Changes purge
+//! the cached key → channels answers, so a revoked key stops working at once.
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use sqlx::{PgConnection, PgPool};
+
+use super::{audit, AdminContext};
+use crate::cache::Namespace;
+use crate::error::{ApiError, ApiResult, ErrorType};
+use crate::id::new_id;
+use crate::web::AppState;
+use crate::wire::{optional_timestamp, timestamp};
+
+async fn purge(state: &AppState) {
+    state.cache.purge(&[Namespace::PublishableKeys]).await;
+    crate::catalog::purge_store_cache(&state.cache).await;
+}
+
+fn duplicate(err: sqlx::Error, what: String) -> ApiError {
+    match &err {
+        sqlx::Error::Database(db) if db.code().as_deref() == Some("23505") => {
+            ApiError::public(ErrorType::DuplicateError, what)
+        }
+        _ => err.into(),
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct ChannelRow {
+    id: String,
+    name: String,
+    description: Option<String>,
+    is_disabled: bool,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+fn render_channel(c: &ChannelRow) -> Value {
+    json!({ "id": c.id, "name": c.name, "description": c.description, "is_disabled": c.is_disabled,
+            "created_at": timestamp(&c.created_at), "updated_at": timestamp(&c.updated_at) })
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SalesChannelInput {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub is_disabled: Option<bool>,
+    pub metadata: Option<Value>,
+}
+
+fn name_of(name: Option<&str>) -> ApiResult<Option<String>> {
+    match name.map(str::trim) {
+        None => Ok(None),
+        Some(n) if n.is_empty() || n.len() > 200 => Err(ApiError::invalid_data(
+            "name: required, at most 200 characters",
+        )),
+        Some(n) => Ok(Some(n.to_string())),
+    }
+}
+
+pub async fn create_channel(
+    state: &AppState,
+    actor: &AdminContext,
+    input: &SalesChannelInput,
+) -> ApiResult<Value> {
+    let name =
+        name_of(input.name.as_deref())?.ok_or_else(|| ApiError::invalid_data("name: required"))?;
+    let mut tx = state.pool.begin().await?;
+    let row: ChannelRow = sqlx::query_as(
+        "INSERT INTO sales_channels (id, name, description, is_disabled) VALUES ($1, $2, $3, $4) RETURNING *",
+    )
+    .bind(new_id("sc"))
+    .bind(&name)
+    .bind(&input.description)
+    .bind(input.is_disabled.unwrap_or(false))
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(|e| duplicate(e, format!("name: a sales channel named {name:?} already exists")))?;
+    let after = render_channel(&row);
+    audit::record(
+        &mut tx,
+        actor,
+        "sales_channel.created",
+        "sales_channel",
+        &row.id,
+        None,
+        Some(after.clone()),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(json!({ "sales_channel": after }))
+}
+
+pub async fn update_channel(
+    state: &AppState,
+    actor: &AdminContext,
+    id: &str,
+    input: &SalesChannelInput,
+) -> ApiResult<Value> {
+    let name = name_of(input.name.as_deref())?;
+    let mut tx = state.pool.begin().await?;
+    let before: ChannelRow =
+        sqlx::query_as("SELECT * FROM sales_channels WHERE id = $1 FOR UPDATE")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| ApiError::not_found(format!("Sales channel {id} not found")))?;
+    let row: ChannelRow = sqlx::query_as(
+        "UPDATE sales_channels SET name = coalesce($2, name), description = coalesce($3, description),
+                is_disabled = coalesce($4, is_disabled), updated_at = now()
+          WHERE id = $1 RETURNING *",
+    )
+    .bind(id)
+    .bind(&name)
+    .bind(&input.description)
+    .bind(input.is_disabled)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(|e| duplicate(e, "name: a sales channel with this name already exists".into()))?;
+    let after = render_channel(&row);
+    audit::record(
+        &mut tx,
+        actor,
+        "sales_channel.updated",
+        "sales_channel",
+        id,
+        Some(render_channel(&before)),
+        Some(after.clone()),
+    )
+    .await?;
+    tx.commit().await?;
+    purge(state).await;
+    Ok(json!({ "sales_channel": after }))
+}
+
+pub async fn list_channels(pool: &PgPool) -> ApiResult<Value> {
+    let rows: Vec<ChannelRow> =
+        sqlx::query_as("SELECT * FROM sales_channels ORDER BY created_at, id")
+            .fetch_all(pool)
+            .await?;
+    let count = rows.len() as i64;
+    Ok(crate::wire::list(
+        "sales_channels",
+        rows.iter().map(render_channel).collect(),
+        count,
+        0,
+        count,
+    ))
+}
+
+#[derive(sqlx::FromRow)]
+struct KeyRow {
+    id: String,
+    token: String,
+    title: String,
+    revoked_at: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
+}
+
+async fn render_key(conn: &mut PgConnection, k: &KeyRow) -> ApiResult<Value> {
+    let channels: Vec<(String, String)> = sqlx::query_as(
+        "SELECT c.id, c.name FROM publishable_api_key_sales_channels l
+           JOIN sales_channels c ON c.id = l.sales_channel_id
+          WHERE l.publishable_key_id = $1 ORDER BY c.name",
+    )
+    .bind(&k.id)
+    .fetch_all(conn)
+    .await?;
+    Ok(json!({
+        "id": k.id, "title": k.title, "type": "publishable",
+        // Publishable keys are public; Medusa shows them in full.
+        "token": k.token, "redacted": format!("{}***", &k.token[..k.token.len().min(9)]),
+        "revoked_at": optional_timestamp(&k.revoked_at), "created_at": timestamp(&k.created_at),
+        "sales_channels": channels.iter().map(|(id, name)| json!({ "id": id, "name": name })).collect::<Vec<_>>(),
+    }))
+}
+
+pub async fn create_publishable_key(
+    state: &AppState,
+    actor: &AdminContext,
+    title: &str,
+) -> ApiResult<Value> {
+    let token = format!("pk_{}", hex::encode(rand::random::<[u8; 32]>()));
+    let mut tx = state.pool.begin().await?;
+    let row: KeyRow = sqlx::query_as(
+        "INSERT INTO publishable_api_keys (id, token, title) VALUES ($1, $2, $3)
+         RETURNING id, token, title, revoked_at, created_at",
+    )
+    .bind(new_id("apk"))
+    .bind(&token)
+    .bind(title)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(|e| {
+        duplicate(
+            e,
+            format!("title: a publishable key titled {title:?} already exists"),
+        )
+    })?;
+    audit::record(
+        &mut tx,
+        actor,
+        "api_key.created",
+        "api_key",
+        &row.id,
+        None,
+        Some(json!({ "title": title, "type": "publishable" })),
+    )
+    .await?;
+    let body = render_key(&mut tx, &row).await?;
+    tx.commit().await?;
+    Ok(body)
+}
+
+/// Revokes a publishable key; None when `id` is not one.
+pub async fn revoke_publishable_key(
+    state: &AppState,
+    actor: &AdminContext,
+    id: &str,
+) -> ApiResult<Option<Value>> {
+    let mut tx = state.pool.begin().await?;
+    let row: Option<KeyRow> = sqlx::query_as(
+        "UPDATE publishable_api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1
+         RETURNING id, token, title, revoked_at, created_at",
+    )
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    audit::record(&mut tx, actor, "api_key.revoked", "api_key", id, None, None).await?;
+    let body = render_key(&mut tx, &row).await?;
+    tx.commit().await?;
+    purge(state).await;
+    Ok(Some(body))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyChannels {
+    #[serde(default)]
+    pub add: Vec<String>,
+    #[serde(default)]
+    pub remove: Vec<String>,
+}
+
+/// `POST /admin/api-keys/:id/sales-channels` for a publishable key.
+pub async fn change_key_channels(
+    state: &AppState,
+    actor: &AdminContext,
+    id: &str,
+    input: &KeyChannels,
+) -> ApiResult<Value> {
+    let mut tx = state.pool.begin().await?;
+    let row: KeyRow = sqlx::query_as(
+        "SELECT id, token, title, revoked_at, created_at FROM publishable_api_keys WHERE id = $1 FOR UPDATE",
+    )
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(|| ApiError::not_found(format!("Publishable API key {id} not found")))?;
+    for channel in &input.add {
+        let exists: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM sales_channels WHERE id = $1)")
+                .bind(channel)
+                .fetch_one(&mut *tx)
+                .await?;
+        if !exists {
+            return Err(ApiError::invalid_data(format!(
+                "add: sales channel {channel} does not exist"
+            )));
+        }
+        sqlx::query(
+            "INSERT INTO publishable_api_key_sales_channels (publishable_key_id, sales_channel_id)
+             VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(id)
+        .bind(channel)
+        .execute(&mut *tx)
+        .await?;
+    }
+    sqlx::query(
+        "DELETE FROM publishable_api_key_sales_channels WHERE publishable_key_id = $1 AND sales_channel_id = ANY($2)",
+    )
+    .bind(id)
+    .bind(&input.remove)
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "api_key.sales_channels_changed",
+        "api_key",
+        id,
+        None,
+        Some(json!({ "add": input.add, "remove": input.remove })),
+    )
+    .await?;
+    let body = render_key(&mut tx, &row).await?;
+    tx.commit().await?;
+    purge(state).await;
+    Ok(json!({ "api_key": body }))
+}
+
+pub async fn list_publishable_keys(pool: &PgPool) -> ApiResult<Vec<Value>> {
+    let rows: Vec<KeyRow> = sqlx::query_as(
+        "SELECT id, token, title, revoked_at, created_at FROM publishable_api_keys ORDER BY created_at DESC, id DESC",
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut conn = pool.acquire().await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in &rows {
+        out.push(render_key(&mut conn, row).await?);
+    }
+    Ok(out)
+}

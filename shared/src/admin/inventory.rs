@@ -1,0 +1,228 @@
+//! Stock levels per location: set the stocked quantity, or adjust it by a delta. Never
+//! below what is reserved for orders, enforced by a conditional UPDATE, so concurrent
+//! adjustments cannot together take stock below it.
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use sqlx::PgPool;
+
+use super::orders::inventory_updated;
+use super::{audit, AdminContext};
+use crate::error::{ApiError, ApiResult, ErrorType};
+use crate::id::new_id;
+use crate::web::AppState;
+use crate::wire::timestamp;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateLevel {
+    /// The new stocked quantity.
+    pub stocked_quantity: Option<i64>,
+    /// Or: a change to it (`-3` takes three off the shelf).
+    pub adjustment: Option<i64>,
+    /// Accepted as Medusa sends it; incoming stock is not tracked.
+    pub incoming_quantity: Option<i64>,
+}
+
+#[derive(sqlx::FromRow)]
+struct LevelRow {
+    id: String,
+    inventory_item_id: String,
+    location_id: String,
+    stocked_quantity: i32,
+    reserved_quantity: i32,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+fn render_level(l: &LevelRow) -> Value {
+    json!({
+        "id": l.id, "inventory_item_id": l.inventory_item_id, "location_id": l.location_id,
+        "stocked_quantity": l.stocked_quantity, "reserved_quantity": l.reserved_quantity,
+        "available_quantity": l.stocked_quantity - l.reserved_quantity, "incoming_quantity": 0,
+        "created_at": timestamp(&l.created_at), "updated_at": timestamp(&l.updated_at),
+    })
+}
+
+fn check_ids(item_id: &str, location_id: &str) -> ApiResult<()> {
+    let ok = |id: &str| {
+        !id.is_empty()
+            && id.len() <= 100
+            && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    };
+    if !ok(item_id) || !ok(location_id) {
+        return Err(ApiError::invalid_data(
+            "Invalid inventory item or stock location id",
+        ));
+    }
+    Ok(())
+}
+
+/// Sets or adjusts one level; answers `{inventory_item}` with its levels.
+pub async fn update_level(
+    state: &AppState,
+    actor: &AdminContext,
+    item_id: &str,
+    location_id: &str,
+    input: &UpdateLevel,
+) -> ApiResult<Value> {
+    check_ids(item_id, location_id)?;
+    let limit = i64::from(i32::MAX);
+    let mut tx = state.pool.begin().await?;
+    let before: Option<(i32, i32)> = sqlx::query_as(
+        "SELECT stocked_quantity, reserved_quantity FROM inventory_levels
+          WHERE inventory_item_id = $1 AND location_id = $2",
+    )
+    .bind(item_id)
+    .bind(location_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let updated: Option<LevelRow> = match (input.stocked_quantity, input.adjustment) {
+        (Some(_), Some(_)) | (None, None) => {
+            return Err(ApiError::invalid_data(
+                "Give either stocked_quantity or adjustment",
+            ))
+        }
+        (Some(quantity), None) => {
+            if !(0..=limit).contains(&quantity) {
+                return Err(ApiError::invalid_data(
+                    "stocked_quantity: must be 0 or more",
+                ));
+            }
+            if before.is_none() {
+                // A first level at this location, when both exist.
+                create_level(&mut tx, item_id, location_id).await?;
+            }
+            sqlx::query_as(
+                "UPDATE inventory_levels SET stocked_quantity = $3, updated_at = now()
+                  WHERE inventory_item_id = $1 AND location_id = $2 AND $3 >= reserved_quantity
+                  RETURNING *",
+            )
+            .bind(item_id)
+            .bind(location_id)
+            .bind(quantity as i32)
+            .fetch_optional(&mut *tx)
+            .await?
+        }
+        (None, Some(delta)) => {
+            if delta.abs() > limit {
+                return Err(ApiError::invalid_data("adjustment: too large"));
+            }
+            if before.is_none() {
+                return Err(ApiError::not_found(format!(
+                    "Inventory item {item_id} has no level at location {location_id}"
+                )));
+            }
+            // Re-checked on the row as it is when the lock is granted, so concurrent
+            // adjustments each see the others' effect.
+            sqlx::query_as(
+                "UPDATE inventory_levels SET stocked_quantity = stocked_quantity + $3, updated_at = now()
+                  WHERE inventory_item_id = $1 AND location_id = $2
+                    AND stocked_quantity::bigint + $3 BETWEEN 0 AND 2147483647
+                    AND ($3 >= 0 OR stocked_quantity::bigint + $3 >= reserved_quantity)
+                  RETURNING *",
+            )
+            .bind(item_id)
+            .bind(location_id)
+            .bind(delta)
+            .fetch_optional(&mut *tx)
+            .await?
+        }
+    };
+    let Some(level) = updated else {
+        let (stocked, reserved): (i32, i32) = sqlx::query_as(
+            "SELECT stocked_quantity, reserved_quantity FROM inventory_levels
+              WHERE inventory_item_id = $1 AND location_id = $2",
+        )
+        .bind(item_id)
+        .bind(location_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        return Err(ApiError::public(
+            ErrorType::Conflict,
+            format!(
+                "Stock of {item_id} at {location_id} cannot go below the {reserved} reserved for orders \
+                 (stocked now: {stocked})"
+            ),
+        ));
+    };
+    let event_id = inventory_updated(&mut tx, item_id, location_id).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "inventory_level.updated",
+        "inventory_item",
+        item_id,
+        before.map(|(s, r)| {
+            json!({ "location_id": location_id, "stocked_quantity": s, "reserved_quantity": r })
+        }),
+        Some(json!({ "location_id": location_id, "stocked_quantity": level.stocked_quantity,
+                     "reserved_quantity": level.reserved_quantity })),
+    )
+    .await?;
+    tx.commit().await?;
+    state.events.publish(&state.pool, &[event_id]).await;
+    // Store product responses show inventory quantities.
+    crate::catalog::purge_store_cache(&state.cache).await;
+    retrieve_item(&state.pool, item_id).await
+}
+
+async fn create_level(
+    conn: &mut sqlx::PgConnection,
+    item_id: &str,
+    location_id: &str,
+) -> ApiResult<()> {
+    let (item, location): (bool, bool) = sqlx::query_as(
+        "SELECT EXISTS (SELECT 1 FROM inventory_items WHERE id = $1),
+                EXISTS (SELECT 1 FROM stock_locations WHERE id = $2)",
+    )
+    .bind(item_id)
+    .bind(location_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    if !item {
+        return Err(ApiError::not_found(format!(
+            "Inventory item {item_id} not found"
+        )));
+    }
+    if !location {
+        return Err(ApiError::not_found(format!(
+            "Stock location {location_id} not found"
+        )));
+    }
+    sqlx::query(
+        "INSERT INTO inventory_levels (id, inventory_item_id, location_id) VALUES ($1, $2, $3)
+         ON CONFLICT (inventory_item_id, location_id) DO NOTHING",
+    )
+    .bind(new_id("ilev"))
+    .bind(item_id)
+    .bind(location_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// `{inventory_item}` with every level.
+pub async fn retrieve_item(pool: &PgPool, item_id: &str) -> ApiResult<Value> {
+    let item: Option<(String, Option<String>, DateTime<Utc>)> =
+        sqlx::query_as("SELECT id, sku, created_at FROM inventory_items WHERE id = $1")
+            .bind(item_id)
+            .fetch_optional(pool)
+            .await?;
+    let (id, sku, created_at) =
+        item.ok_or_else(|| ApiError::not_found(format!("Inventory item {item_id} not found")))?;
+    let levels: Vec<LevelRow> = sqlx::query_as(
+        "SELECT * FROM inventory_levels WHERE inventory_item_id = $1 ORDER BY location_id",
+    )
+    .bind(item_id)
+    .fetch_all(pool)
+    .await?;
+    let stocked: i64 = levels.iter().map(|l| i64::from(l.stocked_quantity)).sum();
+    let reserved: i64 = levels.iter().map(|l| i64::from(l.reserved_quantity)).sum();
+    Ok(json!({ "inventory_item": {
+        "id": id, "sku": sku, "created_at": timestamp(&created_at),
+        "stocked_quantity": stocked, "reserved_quantity": reserved,
+        "location_levels": levels.iter().map(render_level).collect::<Vec<_>>(),
+    }}))
+}

@@ -1,0 +1,124 @@
+//! Login attempts per email and per source address, counted in Redis (shared by every
+//! instance) and always also in process. When Redis is away the in-process count still
+//! limits, so an outage never opens the door to unlimited guessing.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::cache::RedisLink;
+
+#[derive(Debug, Clone, Copy)]
+pub struct LoginLimits {
+    pub per_email: u64,
+    pub per_ip: u64,
+    pub window: Duration,
+}
+
+impl Default for LoginLimits {
+    fn default() -> Self {
+        LoginLimits {
+            per_email: 10,
+            per_ip: 50,
+            window: Duration::from_secs(900),
+        }
+    }
+}
+
+/// Counters that expire a window after their first attempt.
+#[derive(Clone)]
+pub struct LocalLimiter {
+    counts: moka::future::Cache<String, Arc<AtomicU64>>,
+}
+
+impl LocalLimiter {
+    pub fn new(window: Duration) -> Self {
+        LocalLimiter {
+            counts: moka::future::Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(window)
+                .build(),
+        }
+    }
+
+    /// Counts an attempt; returns the attempts in the window, this one included.
+    pub async fn hit(&self, key: &str) -> u64 {
+        let counter = self
+            .counts
+            .get_with(key.to_string(), async { Arc::new(AtomicU64::new(0)) })
+            .await;
+        counter.fetch_add(1, Ordering::Relaxed) + 1
+    }
+}
+
+/// Counts an attempt in Redis: INCR, and the window starts with the first one. None
+/// when Redis is not configured, cooling down, or failed.
+async fn redis_hit(redis: &RedisLink, key: &str, window: Duration) -> Option<u64> {
+    let mut conn = redis.connection()?;
+    let result: redis::RedisResult<(u64,)> = redis::pipe()
+        .cmd("INCR")
+        .arg(key)
+        .cmd("EXPIRE")
+        .arg(key)
+        .arg(window.as_secs().max(1))
+        .arg("NX")
+        .ignore()
+        .query_async(&mut conn)
+        .await;
+    match result {
+        Ok((count,)) => {
+            redis.succeeded();
+            Some(count)
+        }
+        Err(err) => {
+            redis.failed(&err);
+            None
+        }
+    }
+}
+
+/// Counts a login attempt for `email` from `ip`; false when either is over its limit.
+pub(crate) async fn allow_login(
+    redis: &RedisLink,
+    local: &LocalLimiter,
+    prefix: &str,
+    limits: &LoginLimits,
+    email: &str,
+    ip: Option<&str>,
+) -> bool {
+    let mut keys = vec![(format!("{prefix}:login:email:{email}"), limits.per_email)];
+    if let Some(ip) = ip {
+        keys.push((format!("{prefix}:login:ip:{ip}"), limits.per_ip));
+    }
+    let mut allowed = true;
+    for (key, limit) in keys {
+        let local_count = local.hit(&key).await;
+        let shared_count = redis_hit(redis, &key, limits.window).await.unwrap_or(0);
+        if local_count.max(shared_count) > limit {
+            allowed = false;
+        }
+    }
+    allowed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn without_redis_the_local_count_still_refuses_after_the_limit() {
+        let redis = RedisLink::new(None);
+        let limits = LoginLimits {
+            per_email: 3,
+            per_ip: 100,
+            window: Duration::from_secs(60),
+        };
+        let local = LocalLimiter::new(limits.window);
+        for _ in 0..3 {
+            assert!(allow_login(&redis, &local, "t", &limits, "a@example.com", None).await);
+        }
+        assert!(!allow_login(&redis, &local, "t", &limits, "a@example.com", None).await);
+        // Another email is counted apart.
+        assert!(allow_login(&redis, &local, "t", &limits, "b@example.com", None).await);
+    }
+}
