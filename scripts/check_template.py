@@ -28,7 +28,20 @@ for name in sorted(in_template - functions):
 # every function must name the binary it runs.
 if serverless_functions != len(binaries):
     problems.append(f"{serverless_functions} functions in template.yaml but {len(binaries)} BuildProperties.Binary entries")
+# Every path `cargo lambda watch` serves locally is routed by the HTTP API to the same
+# function, so one base URL works the same locally and in AWS.
+router = re.search(r"\[workspace\.metadata\.lambda\.watch\.router\](.*?)(?:\n\[|\Z)", workspace, re.S)
+watch_routes = re.findall(r'^"([^"]+)"\s*=\s*"([^"]+)"', router.group(1) if router else "", re.M)
+api_routes = re.findall(
+    r'RouteKey:\s*"(\S+) (\S+)"\s*\n\s*Target:\s*!Sub\s*"integrations/\$\{(\w+)Integration\}"', template
+)
+for path, function in watch_routes:
+    api_path = re.sub(r"\{\*\w+\}", "{proxy+}", path)
+    targets = {target.lower() for _, p, target in api_routes if p == api_path}
+    if function not in targets:
+        problems.append(f"the HTTP API does not route {path} to the {function} function (watch does)")
 if problems:
     print("\n".join(problems), file=sys.stderr)
     sys.exit(1)
 print(f"template.yaml and the workspace agree on {len(functions)} functions: {', '.join(sorted(functions))}")
+print(f"the HTTP API routes all {len(watch_routes)} paths of the watch router to the same functions")

@@ -386,6 +386,17 @@ local_aws_env() {
   echo "MERCHANT_EMAIL=merchant@example.com"
 }
 
+# dev_secret FILE: a random secret kept in FILE (created on first use, mode 600), e.g.
+# the admin API's JWT_SECRET for local development. Tokens survive restarts.
+dev_secret() {
+  local file=$1
+  if [[ ! -s $file ]]; then
+    mkdir -p "$(dirname "$file")"
+    (umask 077 && python3 -c 'import secrets; print(secrets.token_hex(32))' >"$file")
+  fi
+  cat "$file"
+}
+
 # ------------------------------------------------------------------ moto ---
 #
 # moto_server from .venv: SQS and SES on 127.0.0.1 for local development and the
