@@ -2,6 +2,7 @@
 //! configuration, the response cache, and the HTTP plumbing around them.
 
 pub mod admin;
+pub mod aws;
 pub mod cache;
 pub mod cart;
 pub mod catalog;

@@ -85,7 +85,7 @@ impl Mailer {
         let client = inner
             .client
             .get_or_init(|| async {
-                let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+                let config = crate::aws::config(std::time::Duration::from_secs(10)).await;
                 aws_sdk_sesv2::Client::new(&config)
             })
             .await;

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use aws_config::{BehaviorVersion, Region};
+use aws_config::Region;
 use aws_sdk_sqs::config::Credentials;
 use aws_sdk_sqs::types::QueueAttributeName;
 use serde_json::Value;
@@ -30,7 +30,7 @@ impl Moto {
         let endpoint = std::env::var("TEST_AWS_ENDPOINT_URL").unwrap_or_else(|_| {
             panic!("TEST_AWS_ENDPOINT_URL is not set: run the tests with scripts/test, which starts moto")
         });
-        let config = aws_config::defaults(BehaviorVersion::latest())
+        let config = store::aws::loader()
             .region(Region::new("us-east-1"))
             .endpoint_url(&endpoint)
             .credentials_provider(Credentials::new("test", "test", None, None, "tests"))

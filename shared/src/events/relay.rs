@@ -192,14 +192,7 @@ impl Target {
         self.client
             .get_or_init(|| async {
                 // A checkout waits for its relay: bound that wait (the sweep sends later).
-                let timeouts = aws_config::timeout::TimeoutConfig::builder()
-                    .connect_timeout(Duration::from_secs(1))
-                    .operation_timeout(Duration::from_secs(3))
-                    .build();
-                let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-                    .timeout_config(timeouts)
-                    .load()
-                    .await;
+                let config = crate::aws::config(Duration::from_secs(3)).await;
                 aws_sdk_sqs::Client::new(&config)
             })
             .await
