@@ -29,28 +29,35 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/sales-channels/{id}", post(update_channel))
         .route(
             "/admin/product-categories",
-            get(list_categories).post(create_category),
+            get(|s, _: AdminContext, q| list_listing(s, q, &taxonomy::CATEGORIES))
+                .post(create_category),
         )
         .route(
             "/admin/product-categories/{id}",
-            get(get_category)
+            get(|s, _: AdminContext, p| get_listing(s, p, &taxonomy::CATEGORIES))
                 .post(update_category)
                 .delete(delete_category),
         )
         .route(
             "/admin/collections",
-            get(list_collections).post(create_collection),
+            get(|s, _: AdminContext, q| list_listing(s, q, &taxonomy::COLLECTIONS))
+                .post(create_collection),
         )
         .route(
             "/admin/collections/{id}",
-            get(get_collection)
+            get(|s, _: AdminContext, p| get_listing(s, p, &taxonomy::COLLECTIONS))
                 .post(update_collection)
                 .delete(delete_collection),
         )
-        .route("/admin/product-tags", get(list_tags).post(create_tag))
+        .route(
+            "/admin/product-tags",
+            get(|s, _: AdminContext, q| list_listing(s, q, &taxonomy::TAGS)).post(create_tag),
+        )
         .route(
             "/admin/product-tags/{id}",
-            get(get_tag).post(update_tag).delete(delete_tag),
+            get(|s, _: AdminContext, p| get_listing(s, p, &taxonomy::TAGS))
+                .post(update_tag)
+                .delete(delete_tag),
         )
         .route("/admin/regions", get(list_regions).post(create_region))
         .route("/admin/regions/{id}", get(get_region).post(update_region))
@@ -283,16 +290,17 @@ async fn delete_tag(
     Ok(Json(taxonomy::delete_tag(&state, &admin, &id).await?))
 }
 
-async fn list_categories(
+/// `GET /admin/{product-categories,collections,product-tags}`.
+async fn list_listing(
     State(state): State<AppState>,
-    _admin: AdminContext,
     RawQuery(raw): RawQuery,
+    listing: &taxonomy::Listing,
 ) -> ApiResult<Json<Value>> {
     let query = StoreQuery::parse(raw.as_deref(), &["q", "limit", "offset", "fields", "order"])?;
     Ok(Json(
         taxonomy::list(
             &state.pool,
-            &taxonomy::CATEGORIES,
+            listing,
             query.single("q")?,
             query.limit(50)?,
             query.offset()?,
@@ -301,70 +309,13 @@ async fn list_categories(
     ))
 }
 
-async fn get_category(
+/// `GET /admin/{product-categories,collections,product-tags}/:id`.
+async fn get_listing(
     State(state): State<AppState>,
-    _admin: AdminContext,
     Path(id): Path<String>,
+    listing: &taxonomy::Listing,
 ) -> ApiResult<Json<Value>> {
-    Ok(Json(
-        taxonomy::retrieve(&state.pool, &taxonomy::CATEGORIES, &id).await?,
-    ))
-}
-
-async fn list_collections(
-    State(state): State<AppState>,
-    _admin: AdminContext,
-    RawQuery(raw): RawQuery,
-) -> ApiResult<Json<Value>> {
-    let query = StoreQuery::parse(raw.as_deref(), &["q", "limit", "offset", "fields", "order"])?;
-    Ok(Json(
-        taxonomy::list(
-            &state.pool,
-            &taxonomy::COLLECTIONS,
-            query.single("q")?,
-            query.limit(50)?,
-            query.offset()?,
-        )
-        .await?,
-    ))
-}
-
-async fn get_collection(
-    State(state): State<AppState>,
-    _admin: AdminContext,
-    Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(
-        taxonomy::retrieve(&state.pool, &taxonomy::COLLECTIONS, &id).await?,
-    ))
-}
-
-async fn list_tags(
-    State(state): State<AppState>,
-    _admin: AdminContext,
-    RawQuery(raw): RawQuery,
-) -> ApiResult<Json<Value>> {
-    let query = StoreQuery::parse(raw.as_deref(), &["q", "limit", "offset", "fields", "order"])?;
-    Ok(Json(
-        taxonomy::list(
-            &state.pool,
-            &taxonomy::TAGS,
-            query.single("q")?,
-            query.limit(50)?,
-            query.offset()?,
-        )
-        .await?,
-    ))
-}
-
-async fn get_tag(
-    State(state): State<AppState>,
-    _admin: AdminContext,
-    Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(
-        taxonomy::retrieve(&state.pool, &taxonomy::TAGS, &id).await?,
-    ))
+    Ok(Json(taxonomy::retrieve(&state.pool, listing, &id).await?))
 }
 
 async fn list_regions(
