@@ -85,7 +85,8 @@ impl Mailer {
         let client = inner
             .client
             .get_or_init(|| async {
-                let config = crate::aws::config(std::time::Duration::from_secs(10)).await;
+                let config = crate::aws::AwsSettings::from_env("SESV2")
+                    .sdk_config(std::time::Duration::from_secs(10));
                 aws_sdk_sesv2::Client::new(&config)
             })
             .await;

@@ -3,7 +3,6 @@
 
 use std::time::Duration;
 
-use aws_config::Region;
 use aws_sdk_sqs::config::Credentials;
 use aws_sdk_sqs::types::QueueAttributeName;
 use serde_json::Value;
@@ -30,12 +29,12 @@ impl Moto {
         let endpoint = std::env::var("TEST_AWS_ENDPOINT_URL").unwrap_or_else(|_| {
             panic!("TEST_AWS_ENDPOINT_URL is not set: run the tests with scripts/test, which starts moto")
         });
-        let config = store::aws::loader()
-            .region(Region::new("us-east-1"))
-            .endpoint_url(&endpoint)
-            .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
-            .load()
-            .await;
+        let config = store::aws::AwsSettings {
+            region: "us-east-1".into(),
+            credentials: Some(Credentials::new("test", "test", None, None, "tests")),
+            endpoint_url: Some(endpoint.clone()),
+        }
+        .sdk_config(Duration::from_secs(30));
         Moto {
             endpoint,
             sqs: aws_sdk_sqs::Client::new(&config),

@@ -37,7 +37,8 @@ async fn main() -> Result<(), lambda_runtime::Error> {
                 .ok()
                 .filter(|u| !u.trim().is_empty())
                 .ok_or("EVENTS_QUEUE_URL is required for `events poll`")?;
-            let config = store::aws::config(Duration::from_secs(30)).await;
+            let config =
+                store::aws::AwsSettings::from_env("SQS").sdk_config(Duration::from_secs(30));
             let sqs = aws_sdk_sqs::Client::new(&config);
             if !rest.is_empty() {
                 let name = queue_url.rsplit('/').next().unwrap_or("store-events");

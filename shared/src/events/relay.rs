@@ -192,7 +192,8 @@ impl Target {
         self.client
             .get_or_init(|| async {
                 // A checkout waits for its relay: bound that wait (the sweep sends later).
-                let config = crate::aws::config(Duration::from_secs(3)).await;
+                let config =
+                    crate::aws::AwsSettings::from_env("SQS").sdk_config(Duration::from_secs(3));
                 aws_sdk_sqs::Client::new(&config)
             })
             .await
