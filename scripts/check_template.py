@@ -35,9 +35,17 @@ watch_routes = re.findall(r'^"([^"]+)"\s*=\s*"([^"]+)"', router.group(1) if rout
 api_routes = re.findall(
     r'RouteKey:\s*"(\S+) (\S+)"\s*\n\s*Target:\s*!Sub\s*"integrations/\$\{(\w+)Integration\}"', template
 )
+# The $default route takes whatever no other route matches, so it serves the watch
+# router's catch-alls of a whole prefix ("/{*rest}", "/store/{*rest}").
+default_targets = {
+    t.lower()
+    for t in re.findall(r'RouteKey:\s*"\$default"\s*\n\s*Target:\s*!Sub\s*"integrations/\$\{(\w+)Integration\}"', template)
+}
 for path, function in watch_routes:
     api_path = re.sub(r"\{\*\w+\}", "{proxy+}", path)
     targets = {target.lower() for _, p, target in api_routes if p == api_path}
+    if re.fullmatch(r"/(\w+/)?\{\*\w+\}", path):
+        targets |= default_targets
     if function not in targets:
         problems.append(f"the HTTP API does not route {path} to the {function} function (watch does)")
 if problems:

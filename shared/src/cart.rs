@@ -193,6 +193,8 @@ pub struct PaymentSessionRow {
 pub struct Cart {
     pub row: CartRow,
     pub region: Region,
+    /// The countries the region serves: a storefront's address form lists them.
+    pub countries: Vec<regions::Country>,
     pub lines: Vec<LineRow>,
     pub shipping: Option<(ShippingMethodRow, ShippingOptionRow)>,
     /// Promotions that apply now: codes on the cart and automatic ones, rules passed.
@@ -260,6 +262,7 @@ pub async fn load(conn: &mut PgConnection, id: &str, lock: bool) -> ApiResult<Ca
                 row.region_id
             ))
         })?;
+    let countries = regions::countries_of(&mut *conn, std::slice::from_ref(&region.id)).await?;
     let lines: Vec<LineRow> =
         sqlx::query_as("SELECT * FROM cart_line_items WHERE cart_id = $1 ORDER BY created_at, id")
             .bind(id)
@@ -319,6 +322,7 @@ pub async fn load(conn: &mut PgConnection, id: &str, lock: bool) -> ApiResult<Ca
     Ok(Cart {
         row,
         region,
+        countries,
         lines,
         shipping,
         promotions,
@@ -1100,7 +1104,33 @@ fn render_shipping_option(o: &ShippingOptionRow, amount: i64, cart: &Cart) -> Va
             "is_calculated_price_tax_inclusive": cart.region.is_tax_inclusive,
             "is_calculated_price_price_list": false,
         },
+        "prices": shipping_prices(o, currency),
     })
+}
+
+/// `shipping_options[].prices` as Medusa models them: the flat price, and for free
+/// shipping from a threshold a price of 0 with an `item_total >= threshold` rule (which
+/// storefronts read to show "add X more for free shipping").
+fn shipping_prices(o: &ShippingOptionRow, currency: &str) -> Value {
+    let price = |suffix: &str, amount: i64, rules: Value| {
+        let rules_count = rules.as_array().map_or(0, Vec::len);
+        json!({
+            "id": format!("price_{}_{suffix}", o.id.trim_start_matches("so_")),
+            "title": null, "currency_code": currency, "amount": to_major(amount, currency),
+            "min_quantity": null, "max_quantity": null, "price_list_id": null,
+            "price_list": null, "rules_count": rules_count, "price_rules": rules,
+        })
+    };
+    let mut prices = vec![price("flat", o.amount, json!([]))];
+    if let Some(threshold) = o.free_over_amount {
+        let value = to_major(threshold, currency).to_string();
+        prices.push(price(
+            "free",
+            0,
+            json!([{ "attribute": "item_total", "operator": "gte", "value": value }]),
+        ));
+    }
+    Value::Array(prices)
 }
 
 pub async fn set_shipping_method(
@@ -1256,10 +1286,7 @@ pub fn render(cart: &Cart) -> Value {
         "items": items, "shipping_methods": shipping_methods,
         "promotions": cart.promotions.iter().map(PromotionRow::render).collect::<Vec<_>>(),
         "credit_lines": [],
-        "region": {
-            "id": cart.region.id, "name": cart.region.name, "currency_code": cart.region.currency_code,
-            "automatic_taxes": cart.region.automatic_taxes, "is_tax_inclusive": cart.region.is_tax_inclusive,
-        },
+        "region": regions::render(&cart.region, &cart.countries),
         "payment_collection": payment_collection,
     });
     if let Value::Object(map) = &mut out {

@@ -140,18 +140,139 @@ pub async fn retrieve(conn: &mut PgConnection, id: &str) -> ApiResult<Value> {
                     .bind(&c.id)
                     .fetch_all(&mut *conn)
                     .await?;
-            vec![cart::render_payment_collection(&c, &sessions)]
+            let mut collection = cart::render_payment_collection(&c, &sessions);
+            collection["payments"] = json!([render_payment(&c, &sessions)]);
+            vec![collection]
         }
     };
+    let variants = line_variants(&mut *conn, &lines).await?;
     let fulfillments = fulfillments.iter().map(render_fulfillment).collect();
     Ok(render(
         &order,
         &lines,
+        &variants,
         &shipping,
         payment_collections,
         fulfillments,
         paid,
     ))
+}
+
+/// `payment_collections[].payments[]`: here the authorized collection is the payment (so
+/// its id is the collection's, which the admin's capture and refund routes take).
+fn render_payment(c: &PaymentCollectionRow, sessions: &[PaymentSessionRow]) -> Value {
+    let currency = c.currency_code.as_str();
+    let session = sessions.iter().rev().find(|s| s.authorized_at.is_some());
+    let captured_at = c
+        .captured_amount
+        .filter(|a| *a > 0)
+        .map(|_| timestamp(&c.updated_at))
+        .unwrap_or(Value::Null);
+    json!({
+        "id": c.id, "payment_collection_id": c.id,
+        "amount": to_major(c.authorized_amount.unwrap_or(c.amount), currency),
+        "currency_code": currency,
+        "provider_id": session.map(|s| s.provider_id.clone()),
+        "payment_session_id": session.map(|s| s.id.clone()),
+        "data": session.map(|s| s.data.clone()).unwrap_or_else(|| json!({})),
+        "authorized_amount": c.authorized_amount.map(|a| to_major(a, currency)),
+        "captured_amount": c.captured_amount.map(|a| to_major(a, currency)),
+        "refunded_amount": c.refunded_amount.map(|a| to_major(a, currency)),
+        "captured_at": captured_at, "canceled_at": null,
+        "created_at": timestamp(&session.map_or(c.created_at, |s| s.created_at)),
+        "updated_at": timestamp(&c.updated_at),
+    })
+}
+
+/// The variant and product an order line was bought as, while they exist.
+#[derive(sqlx::FromRow)]
+struct LineVariantRow {
+    variant_id: String,
+    title: String,
+    sku: Option<String>,
+    barcode: Option<String>,
+    ean: Option<String>,
+    upc: Option<String>,
+    allow_backorder: bool,
+    manage_inventory: bool,
+    variant_rank: i32,
+    thumbnail: Option<String>,
+    metadata: Option<Value>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    options: Value,
+    product_id: String,
+    product_title: String,
+    product_subtitle: Option<String>,
+    product_description: Option<String>,
+    product_handle: String,
+    product_thumbnail: Option<String>,
+    product_is_giftcard: bool,
+    product_discountable: bool,
+    product_collection_id: Option<String>,
+    product_type_id: Option<String>,
+    product_metadata: Option<Value>,
+    product_created_at: DateTime<Utc>,
+    product_updated_at: DateTime<Utc>,
+}
+
+async fn line_variants(
+    conn: &mut PgConnection,
+    lines: &[OrderLineRow],
+) -> ApiResult<Vec<LineVariantRow>> {
+    let ids: Vec<&str> = lines.iter().filter_map(|l| l.variant_id.as_deref()).collect();
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(sqlx::query_as(
+        "SELECT v.id AS variant_id, v.title, v.sku, v.barcode, v.ean, v.upc, v.allow_backorder,
+                v.manage_inventory, v.variant_rank, v.thumbnail, v.metadata, v.created_at,
+                v.updated_at,
+                coalesce((SELECT jsonb_agg(jsonb_build_object('id', ov.id, 'value', ov.value,
+                                                              'option_id', ov.option_id,
+                                                              'option', jsonb_build_object('id', o.id, 'title', o.title))
+                                           ORDER BY o.created_at, o.id)
+                            FROM product_variant_option_values l
+                            JOIN product_option_values ov ON ov.id = l.option_value_id
+                            JOIN product_options o ON o.id = ov.option_id
+                           WHERE l.variant_id = v.id), '[]') AS options,
+                p.id AS product_id, p.title AS product_title, p.subtitle AS product_subtitle,
+                p.description AS product_description, p.handle AS product_handle,
+                p.thumbnail AS product_thumbnail, p.is_giftcard AS product_is_giftcard,
+                p.discountable AS product_discountable, p.collection_id AS product_collection_id,
+                p.type_id AS product_type_id, p.metadata AS product_metadata,
+                p.created_at AS product_created_at, p.updated_at AS product_updated_at
+           FROM product_variants v JOIN products p ON p.id = v.product_id
+          WHERE v.id = ANY($1)",
+    )
+    .bind(ids)
+    .fetch_all(&mut *conn)
+    .await?)
+}
+
+/// `items[].product` of an order line.
+fn line_product_json(v: &LineVariantRow) -> Value {
+    json!({
+        "id": v.product_id, "title": v.product_title, "subtitle": v.product_subtitle,
+        "description": v.product_description, "handle": v.product_handle,
+        "thumbnail": v.product_thumbnail, "is_giftcard": v.product_is_giftcard,
+        "discountable": v.product_discountable, "collection_id": v.product_collection_id,
+        "type_id": v.product_type_id, "metadata": v.product_metadata,
+        "created_at": timestamp(&v.product_created_at), "updated_at": timestamp(&v.product_updated_at),
+        "deleted_at": null,
+    })
+}
+
+/// `items[].variant` of an order line, with its options and product.
+fn line_variant_json(v: &LineVariantRow) -> Value {
+    json!({
+        "id": v.variant_id, "title": v.title, "sku": v.sku, "barcode": v.barcode, "ean": v.ean,
+        "upc": v.upc, "allow_backorder": v.allow_backorder, "manage_inventory": v.manage_inventory,
+        "variant_rank": v.variant_rank, "thumbnail": v.thumbnail, "metadata": v.metadata,
+        "product_id": v.product_id, "options": v.options, "product": line_product_json(v),
+        "created_at": timestamp(&v.created_at), "updated_at": timestamp(&v.updated_at),
+        "deleted_at": null,
+    })
 }
 
 fn render_fulfillment(f: &FulfillmentRow) -> Value {
@@ -190,6 +311,7 @@ fn tax_lines(id: &str, rate_bps: i32) -> Value {
 fn render(
     order: &OrderRow,
     lines: &[OrderLineRow],
+    variants: &[LineVariantRow],
     shipping: &[OrderShippingRow],
     payment_collections: Vec<Value>,
     fulfillments: Vec<Value>,
@@ -221,6 +343,11 @@ fn render(
                 "detail": { "quantity": l.quantity, "fulfilled_quantity": l.fulfilled_quantity,
                             "shipped_quantity": l.shipped_quantity, "delivered_quantity": l.delivered_quantity },
             });
+            let variant = variants
+                .iter()
+                .find(|v| l.variant_id.as_deref() == Some(v.variant_id.as_str()));
+            item["variant"] = variant.map(line_variant_json).unwrap_or(Value::Null);
+            item["product"] = variant.map(line_product_json).unwrap_or(Value::Null);
             if let Value::Object(map) = &mut item {
                 map.extend(stored_totals(&l.totals, currency));
             }

@@ -1,38 +1,73 @@
-//! Query strings in the `qs` style Medusa's SDK sends (`id[0]=a&id[1]=b`), checked
-//! against the keys a route accepts so that a typo is a 400 that names it.
+//! Query strings in the `qs` style Medusa's SDK sends (`id[0]=a&id[1]=b`,
+//! `created_at[$gte]=...`, `$or[0][title]=a`), checked against the keys a route accepts
+//! so that a typo is a 400 that names it.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde_json::Value;
 
 use crate::error::{ApiError, ApiResult};
 
-/// The largest `limit` any list route accepts.
+/// The largest `limit` a store list route accepts.
 pub const MAX_LIMIT: i64 = 200;
+/// The largest `limit` of the admin lists Medusa's dashboard reads in one go (regions,
+/// tags: it asks for `limit=1000`).
+pub const MAX_ADMIN_LIMIT: i64 = 1000;
+
+/// Keys that take Medusa's operator maps (`created_at[$gte]=...`) wherever a route
+/// accepts them.
+const OPERATOR_KEYS: [&str; 3] = ["created_at", "updated_at", "deleted_at"];
+/// Operators accepted on the date keys.
+const DATE_OPERATORS: [&str; 6] = ["$eq", "$ne", "$gt", "$gte", "$lt", "$lte"];
+/// Keys that select or page rather than filter; not allowed inside `$and`/`$or`.
+const FIND_KEYS: [&str; 4] = ["fields", "limit", "offset", "order"];
 
 #[derive(Debug, Default)]
 pub struct StoreQuery {
     /// `(key, value)` with array suffixes (`[0]`, `[]`) removed from the key.
     pairs: Vec<(String, String)>,
+    /// `created_at[$gte]=v` as `(created_at, $gte, v)`.
+    operators: Vec<(String, String, String)>,
+    /// `$and[i][...]` and `$or[i][...]`: each branch is a query of its own.
+    groups: Vec<(Conjunction, Vec<StoreQuery>)>,
+}
+
+/// How the branches of a `$and`/`$or` group combine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Conjunction {
+    And,
+    Or,
+}
+
+/// A key split into its name and bracket segments: `a[b][]` → `["a", "b", ""]`.
+fn segments(key: &str) -> Option<Vec<&str>> {
+    let Some(open) = key.find('[') else {
+        return Some(vec![key]);
+    };
+    let mut out = vec![&key[..open]];
+    let mut rest = &key[open..];
+    while !rest.is_empty() {
+        let inner = rest.strip_prefix('[')?;
+        let close = inner.find(']')?;
+        out.push(&inner[..close]);
+        rest = &inner[close + 1..];
+    }
+    Some(out)
+}
+
+fn is_index(segment: &str) -> bool {
+    segment.bytes().all(|b| b.is_ascii_digit())
 }
 
 impl StoreQuery {
-    /// Parses `raw` and rejects any key not in `allowed`.
+    /// Parses `raw` and rejects any key not in `allowed`. `$and`/`$or` are accepted when
+    /// `allowed` lists them; operator maps on the date keys when it lists the key.
     pub fn parse(raw: Option<&str>, allowed: &[&str]) -> ApiResult<Self> {
-        let mut pairs = Vec::new();
+        let pairs: Vec<(String, String)> = url::form_urlencoded::parse(raw.unwrap_or("").as_bytes())
+            .filter(|(key, _)| !key.is_empty())
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
         let mut unknown: Vec<String> = Vec::new();
-        for (key, value) in url::form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
-            if key.is_empty() {
-                continue;
-            }
-            let base = array_base(&key);
-            match base {
-                Some(base) if allowed.contains(&base) => {
-                    pairs.push((base.to_string(), value.into_owned()))
-                }
-                _ => {
-                    if !unknown.iter().any(|k| *k == key) {
-                        unknown.push(key.into_owned());
-                    }
-                }
-            }
-        }
+        let query = Self::build(&pairs, allowed, "", &mut unknown)?;
         if !unknown.is_empty() {
             let names: Vec<String> = unknown.iter().map(|k| format!("'{k}'")).collect();
             return Err(ApiError::invalid_data(format!(
@@ -40,18 +75,145 @@ impl StoreQuery {
                 names.join(", ")
             )));
         }
-        Ok(StoreQuery { pairs })
+        Ok(query)
+    }
+
+    /// `pairs` hold keys relative to `prefix` (the `$or[0]` they sit in, for messages).
+    fn build(
+        pairs: &[(String, String)],
+        allowed: &[&str],
+        prefix: &str,
+        unknown: &mut Vec<String>,
+    ) -> ApiResult<Self> {
+        let mut query = StoreQuery::default();
+        // Branch keys, re-rooted: `$or[0][title]` → branch ("$or", "0") gets `title`.
+        let mut branches: Vec<(Conjunction, String, Vec<(String, String)>)> = Vec::new();
+        for (key, value) in pairs {
+            let full = if prefix.is_empty() {
+                key.clone()
+            } else {
+                let (head, tail) = key.split_at(key.find('[').unwrap_or(key.len()));
+                format!("{prefix}[{head}]{tail}")
+            };
+            let Some(segs) = segments(key) else {
+                unknown.push(full);
+                continue;
+            };
+            let name = segs[0];
+            if !allowed.contains(&name) {
+                if !unknown.contains(&full) {
+                    unknown.push(full);
+                }
+                continue;
+            }
+            let rest = &segs[1..];
+            if name == "$and" || name == "$or" {
+                let conjunction = if name == "$and" {
+                    Conjunction::And
+                } else {
+                    Conjunction::Or
+                };
+                match rest {
+                    [index, field, more @ ..] if is_index(index) && !index.is_empty() => {
+                        let inner: String = std::iter::once(field.to_string())
+                            .chain(more.iter().map(|s| format!("[{s}]")))
+                            .collect();
+                        let index = index.to_string();
+                        match branches
+                            .iter_mut()
+                            .find(|(c, i, _)| *c == conjunction && *i == index)
+                        {
+                            Some((_, _, keys)) => keys.push((inner, value.clone())),
+                            None => branches.push((conjunction, index, vec![(inner, value.clone())])),
+                        }
+                    }
+                    _ => unknown.push(full),
+                }
+                continue;
+            }
+            match rest {
+                [] => query.pairs.push((name.to_string(), value.clone())),
+                [index] if is_index(index) => query.pairs.push((name.to_string(), value.clone())),
+                [op] if op.starts_with('$') && OPERATOR_KEYS.contains(&name) => {
+                    if !DATE_OPERATORS.contains(op) {
+                        return Err(ApiError::invalid_data(format!(
+                            "Invalid request: '{full}' uses an operator this route does not support; use one of {}",
+                            DATE_OPERATORS.join(", ")
+                        )));
+                    }
+                    query
+                        .operators
+                        .push((name.to_string(), op.to_string(), value.clone()));
+                }
+                _ => unknown.push(full),
+            }
+        }
+        let inner_allowed: Vec<&str> = allowed
+            .iter()
+            .copied()
+            .filter(|k| !FIND_KEYS.contains(k))
+            .collect();
+        for (conjunction, index, keys) in branches {
+            let label = if conjunction == Conjunction::And {
+                "$and"
+            } else {
+                "$or"
+            };
+            let prefix = if prefix.is_empty() {
+                format!("{label}[{index}]")
+            } else {
+                format!("{prefix}[{label}][{index}]")
+            };
+            let branch = Self::build(&keys, &inner_allowed, &prefix, unknown)?;
+            match query.groups.iter_mut().find(|(c, _)| *c == conjunction) {
+                Some((_, list)) => list.push(branch),
+                None => query.groups.push((conjunction, vec![branch])),
+            }
+        }
+        Ok(query)
     }
 
     /// The canonical form of the query, used as a cache key: pairs in a stable order.
     pub fn cache_key(&self) -> String {
-        let mut pairs: Vec<&(String, String)> = self.pairs.iter().collect();
-        pairs.sort();
         let mut out = url::form_urlencoded::Serializer::new(String::new());
-        for (k, v) in pairs {
-            out.append_pair(k, v);
-        }
+        self.serialize_into(&mut out, "");
         out.finish()
+    }
+
+    fn serialize_into(
+        &self,
+        out: &mut url::form_urlencoded::Serializer<'_, String>,
+        prefix: &str,
+    ) {
+        let mut pairs: Vec<(String, &str)> = self
+            .pairs
+            .iter()
+            .map(|(k, v)| (k.clone(), v.as_str()))
+            .chain(
+                self.operators
+                    .iter()
+                    .map(|(k, op, v)| (format!("{k}[{op}]"), v.as_str())),
+            )
+            .collect();
+        pairs.sort();
+        for (k, v) in pairs {
+            out.append_pair(&format!("{prefix}{k}"), v);
+        }
+        for (conjunction, branches) in &self.groups {
+            for (i, branch) in branches.iter().enumerate() {
+                let label = if *conjunction == Conjunction::And {
+                    "$and"
+                } else {
+                    "$or"
+                };
+                branch.serialize_into(out, &format!("{prefix}{label}[{i}]."));
+            }
+        }
+    }
+
+    /// The `$and`/`$or` branches given, each a query of filter keys.
+    pub fn groups(&self) -> &[(Conjunction, Vec<StoreQuery>)] {
+        &self.groups
     }
 
     /// Every value given for `key` (`id=a`, `id[]=a&id[]=b`, `id[0]=a`).
@@ -94,12 +256,70 @@ impl StoreQuery {
         Ok(Some(ids))
     }
 
+    /// `true` or `false`, as Medusa's `booleanString` reads them.
+    pub fn boolean(&self, key: &str) -> ApiResult<Option<bool>> {
+        match self.single(key)? {
+            None => Ok(None),
+            Some("true") => Ok(Some(true)),
+            Some("false") => Ok(Some(false)),
+            Some(other) => Err(ApiError::invalid_data(format!(
+                "Invalid request: '{key}' must be true or false, got {other:?}"
+            ))),
+        }
+    }
+
+    /// `key=<date>` and `key[$op]=<date>` (RFC 3339 or `YYYY-MM-DD`) as one range.
+    pub fn date_range(&self, key: &str) -> ApiResult<DateRange> {
+        let mut range = DateRange::default();
+        let parse = |name: String, raw: &str| -> ApiResult<DateTime<Utc>> {
+            DateTime::parse_from_rfc3339(raw)
+                .map(|d| d.with_timezone(&Utc))
+                .or_else(|_| {
+                    NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+                        .map(|d| d.and_hms_opt(0, 0, 0).expect("midnight").and_utc())
+                })
+                .map_err(|_| {
+                    ApiError::invalid_data(format!(
+                        "Invalid request: '{name}' must be a date (2026-01-31 or 2026-01-31T12:00:00Z), got {raw:?}"
+                    ))
+                })
+        };
+        if let Some(raw) = self.single(key)? {
+            range.eq = Some(parse(key.to_string(), raw)?);
+        }
+        for (k, op, raw) in &self.operators {
+            if k != key {
+                continue;
+            }
+            let at = parse(format!("{key}[{op}]"), raw)?;
+            let slot = match op.as_str() {
+                "$eq" => &mut range.eq,
+                "$ne" => &mut range.ne,
+                "$gt" => &mut range.gt,
+                "$gte" => &mut range.gte,
+                "$lt" => &mut range.lt,
+                _ => &mut range.lte,
+            };
+            if slot.replace(at).is_some() {
+                return Err(ApiError::invalid_data(format!(
+                    "Invalid request: '{key}[{op}]' must be given once"
+                )));
+            }
+        }
+        Ok(range)
+    }
+
+    /// `limit` between 0 and [`MAX_LIMIT`].
     pub fn limit(&self, default: i64) -> ApiResult<i64> {
+        self.limit_up_to(default, MAX_LIMIT)
+    }
+
+    pub fn limit_up_to(&self, default: i64, max: i64) -> ApiResult<i64> {
         match self.integer("limit")? {
             None => Ok(default),
-            Some(n) if (0..=MAX_LIMIT).contains(&n) => Ok(n),
+            Some(n) if (0..=max).contains(&n) => Ok(n),
             Some(_) => Err(ApiError::invalid_data(format!(
-                "Invalid request: 'limit' must be between 0 and {MAX_LIMIT}"
+                "Invalid request: 'limit' must be between 0 and {max}"
             ))),
         }
     }
@@ -143,6 +363,15 @@ impl StoreQuery {
         }
     }
 
+    /// `fields` for an answer whose fields are not listed (carts, orders): any name is
+    /// accepted, and one this backend does not serve is simply absent from the answer.
+    pub fn any_fields(&self) -> ApiResult<Fields> {
+        match self.single("fields")? {
+            None => Ok(Fields::default()),
+            Some(raw) => Fields::read(raw, None),
+        }
+    }
+
     fn integer(&self, key: &str) -> ApiResult<Option<i64>> {
         match self.single(key)? {
             None => Ok(None),
@@ -155,22 +384,37 @@ impl StoreQuery {
     }
 }
 
-/// `id`, `id[]`, `id[3]` → `id`; anything with other brackets (`a[$gte]`) → None.
-fn array_base(key: &str) -> Option<&str> {
-    match key.find('[') {
-        None => Some(key),
-        Some(open) => {
-            let inner = key[open..].strip_prefix('[')?.strip_suffix(']')?;
-            inner
-                .bytes()
-                .all(|b| b.is_ascii_digit())
-                .then(|| &key[..open])
-        }
+/// Bounds on a timestamp column from `created_at[$gte]=...` and friends.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct DateRange {
+    pub eq: Option<DateTime<Utc>>,
+    pub ne: Option<DateTime<Utc>>,
+    pub gt: Option<DateTime<Utc>>,
+    pub gte: Option<DateTime<Utc>>,
+    pub lt: Option<DateTime<Utc>>,
+    pub lte: Option<DateTime<Utc>>,
+}
+
+impl DateRange {
+    /// `(SQL operator, bound)` for every bound given.
+    pub fn bounds(&self) -> impl Iterator<Item = (&'static str, DateTime<Utc>)> + '_ {
+        [
+            ("=", self.eq),
+            ("<>", self.ne),
+            (">", self.gt),
+            (">=", self.gte),
+            ("<", self.lt),
+            ("<=", self.lte),
+        ]
+        .into_iter()
+        .filter_map(|(op, at)| at.map(|at| (op, at)))
     }
 }
 
-/// The `fields` parameter. This backend always returns a superset of a route's default
-/// fields; what matters are the switches that trigger work.
+/// The `fields` parameter as Medusa applies it: entries starting with `+`, `-`, `*` (or
+/// a space, which is how an unencoded `+` arrives) adjust the route's defaults; plain
+/// entries replace them, so the answer narrows to those fields (and `id`). `rel.*` and
+/// `*rel` name a whole relation.
 #[derive(Debug, Default, Clone)]
 pub struct Fields {
     entries: Vec<(FieldOp, String)>,
@@ -187,9 +431,12 @@ impl Fields {
     /// `known` lists the entity's fields and relations; an entry whose first segment is
     /// not among them is a 400.
     pub fn parse(raw: &str, known: &[&str]) -> ApiResult<Self> {
+        Self::read(raw, Some(known))
+    }
+
+    fn read(raw: &str, known: Option<&[&str]>) -> ApiResult<Self> {
         let mut entries = Vec::new();
         for entry in raw.split(',') {
-            // `+` arrives as a space when the client did not encode it.
             let (op, path) = match entry.chars().next() {
                 Some('+') | Some(' ') => (FieldOp::Add, entry[1..].trim()),
                 Some('-') => (FieldOp::Remove, entry[1..].trim()),
@@ -201,7 +448,7 @@ impl Fields {
                 continue;
             }
             let root = path.split('.').next().unwrap_or(path);
-            if !known.contains(&root) {
+            if known.is_some_and(|known| !known.contains(&root)) {
                 return Err(ApiError::invalid_data(format!(
                     "Invalid request: 'fields' names an unknown field {path:?}"
                 )));
@@ -227,6 +474,94 @@ impl Fields {
             .rev()
             .find(|(_, p)| p == path)
             .is_some_and(|(op, _)| *op == FieldOp::Remove)
+    }
+
+    /// Whether the answer is narrowed to the fields named (a plain entry was given).
+    pub fn narrows(&self) -> bool {
+        self.entries.iter().any(|(op, _)| *op == FieldOp::Replace)
+    }
+
+    /// Applies the selection to a rendered entity (or a list of them): removes what
+    /// `-path` names and, when plain entries were given, keeps only the fields named
+    /// (with `id` at every level).
+    pub fn project(&self, value: &mut Value) {
+        for (op, path) in &self.entries {
+            if *op == FieldOp::Remove {
+                remove_path(value, path);
+            }
+        }
+        if self.narrows() {
+            let mut selection = Selection::default();
+            for (op, path) in &self.entries {
+                if *op != FieldOp::Remove {
+                    selection.insert(path);
+                }
+            }
+            selection.apply(value);
+        }
+    }
+}
+
+fn remove_path(value: &mut Value, path: &str) {
+    match value {
+        Value::Array(items) => items.iter_mut().for_each(|v| remove_path(v, path)),
+        Value::Object(map) => match path.split_once('.') {
+            None => {
+                map.remove(path);
+            }
+            Some((head, rest)) => {
+                if let Some(inner) = map.get_mut(head) {
+                    remove_path(inner, rest);
+                }
+            }
+        },
+        _ => {}
+    }
+}
+
+/// The tree of fields a narrowing `fields` keeps.
+#[derive(Debug, Default)]
+struct Selection {
+    whole: bool,
+    nested: Vec<(String, Selection)>,
+}
+
+impl Selection {
+    fn insert(&mut self, path: &str) {
+        let (head, rest) = match path.split_once('.') {
+            Some((head, rest)) => (head, Some(rest)),
+            None => (path, None),
+        };
+        let index = match self.nested.iter().position(|(name, _)| name == head) {
+            Some(i) => i,
+            None => {
+                self.nested.push((head.to_string(), Selection::default()));
+                self.nested.len() - 1
+            }
+        };
+        let child = &mut self.nested[index].1;
+        match rest {
+            None => child.whole = true,
+            Some(rest) => child.insert(rest),
+        }
+    }
+
+    fn apply(&self, value: &mut Value) {
+        if self.whole {
+            return;
+        }
+        match value {
+            Value::Array(items) => items.iter_mut().for_each(|v| self.apply(v)),
+            Value::Object(map) => {
+                map.retain(|key, _| key == "id" || self.nested.iter().any(|(n, _)| n == key));
+                for (name, child) in &self.nested {
+                    if let Some(inner) = map.get_mut(name) {
+                        child.apply(inner);
+                    }
+                }
+            }
+            _ => {}
+        }
     }
 }
 
@@ -312,5 +647,95 @@ mod tests {
         let a = StoreQuery::parse(Some("limit=2&region_id=r"), &["limit", "region_id"]).unwrap();
         let b = StoreQuery::parse(Some("region_id=r&limit=2"), &["limit", "region_id"]).unwrap();
         assert_eq!(a.cache_key(), b.cache_key());
+    }
+
+    #[test]
+    fn date_operators_and_giftcard_flags_are_read_and_bad_ones_named() {
+        let keys = ["created_at", "updated_at", "is_giftcard"];
+        let q = StoreQuery::parse(
+            Some("created_at[$gt]=2026-01-01&updated_at[$lte]=2026-02-01T10:00:00Z&is_giftcard=false"),
+            &keys,
+        )
+        .unwrap();
+        let created = q.date_range("created_at").unwrap();
+        assert_eq!(created.bounds().count(), 1);
+        assert_eq!(created.gt.unwrap().to_rfc3339(), "2026-01-01T00:00:00+00:00");
+        assert!(q.date_range("updated_at").unwrap().lte.is_some());
+        assert_eq!(q.boolean("is_giftcard").unwrap(), Some(false));
+
+        let err = StoreQuery::parse(Some("created_at[$like]=x"), &keys).unwrap_err();
+        assert!(err.to_string().contains("'created_at[$like]'"), "{err}");
+        let q = StoreQuery::parse(Some("created_at[$gt]=yesterday"), &keys).unwrap();
+        let err = q.date_range("created_at").unwrap_err();
+        assert!(err.to_string().contains("'created_at[$gt]'"), "{err}");
+        let q = StoreQuery::parse(Some("is_giftcard=maybe"), &keys).unwrap();
+        assert!(q.boolean("is_giftcard").unwrap_err().to_string().contains("'is_giftcard'"));
+        // Operators only where Medusa has operator maps.
+        let err = StoreQuery::parse(Some("is_giftcard[$gt]=1"), &keys).unwrap_err();
+        assert!(err.to_string().contains("'is_giftcard[$gt]'"), "{err}");
+    }
+
+    #[test]
+    fn and_or_groups_become_branches_of_filter_keys() {
+        let keys = ["$or", "$and", "title", "handle", "limit"];
+        let q = StoreQuery::parse(
+            Some("$or[0][title]=A&$or[1][handle]=b&$or[1][title]=B&limit=2"),
+            &keys,
+        )
+        .unwrap();
+        let (conjunction, branches) = &q.groups()[0];
+        assert_eq!(*conjunction, Conjunction::Or);
+        assert_eq!(branches.len(), 2);
+        assert_eq!(branches[0].list("title").unwrap(), vec!["A"]);
+        assert_eq!(branches[1].list("handle").unwrap(), vec!["b"]);
+        // Paging belongs to the whole query, not to a branch; unknown keys are named
+        // where they stand.
+        let err = StoreQuery::parse(Some("$or[0][limit]=1&$and[0][colour]=red"), &keys)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("'$or[0][limit]'"), "{err}");
+        assert!(err.contains("'$and[0][colour]'"), "{err}");
+        // Without $or in the route's keys it is unknown.
+        assert!(StoreQuery::parse(Some("$or[0][title]=A"), &["title"]).is_err());
+        // Branches are part of the cache key.
+        let other = StoreQuery::parse(Some("$or[0][title]=B&limit=2"), &keys).unwrap();
+        assert_ne!(q.cache_key(), other.cache_key());
+    }
+
+    #[test]
+    fn plain_fields_narrow_the_answer_and_signed_ones_adjust_it() {
+        let known = ["id", "title", "handle", "variants", "tags"];
+        let product = || {
+            serde_json::json!({
+                "id": "prod_1", "title": "T", "handle": "h", "tags": [],
+                "variants": [{ "id": "variant_1", "title": "S", "sku": "X", "prices": [{"id": "price_1", "amount": 1}] }],
+            })
+        };
+        let mut p = product();
+        Fields::parse("id,title", &known).unwrap().project(&mut p);
+        assert_eq!(p, serde_json::json!({ "id": "prod_1", "title": "T" }));
+
+        let mut p = product();
+        Fields::parse("handle", &known).unwrap().project(&mut p);
+        assert_eq!(p, serde_json::json!({ "id": "prod_1", "handle": "h" }));
+
+        let mut p = product();
+        Fields::parse("title,variants.*,variants.prices.*", &known)
+            .unwrap()
+            .project(&mut p);
+        assert_eq!(p["variants"][0]["sku"], "X");
+        assert_eq!(p["variants"][0]["prices"][0]["amount"], 1);
+        assert!(p.get("handle").is_none());
+
+        let mut p = product();
+        Fields::parse("title,variants.title", &known).unwrap().project(&mut p);
+        assert_eq!(p["variants"][0], serde_json::json!({ "id": "variant_1", "title": "S" }));
+
+        let mut p = product();
+        let f = Fields::parse("*variants.calculated_price,-variants.sku,+tags,", &known).unwrap();
+        assert!(!f.narrows());
+        f.project(&mut p);
+        assert_eq!(p["handle"], "h");
+        assert!(p["variants"][0].get("sku").is_none());
     }
 }

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::extract::{FromRequest, FromRequestParts};
+use axum::extract::{FromRequest, FromRequestParts, Request, State};
 use axum::http::header::{HeaderName, HeaderValue, CONTENT_TYPE};
 use axum::http::request::Parts;
 use axum::http::{Method, StatusCode};
@@ -258,8 +258,29 @@ pub fn finish_router(routes: Router<AppState>, state: AppState) -> Router {
         .layer(cors)
 }
 
-async fn not_found(method: Method, uri: axum::http::Uri) -> ApiError {
-    ApiError::not_found(format!("Route {method} {} does not exist", uri.path()))
+/// The answer for a path no route serves, in the API's error shape. What Medusa
+/// answers a caller without credentials comes first: a 401 for any `/admin` path (so a
+/// stranger does not learn which admin routes exist) and for the customer routes
+/// (`/store/customers…`, `GET /store/orders`), which need a logged-in customer.
+async fn not_found(State(state): State<AppState>, request: Request) -> Response {
+    let (mut parts, _) = request.into_parts();
+    let path = parts.uri.path().to_string();
+    if path == "/admin" || path.starts_with("/admin/") {
+        if let Err(rejection) =
+            <crate::admin::auth::AdminContext as FromRequestParts<AppState>>::from_request_parts(
+                &mut parts, &state,
+            )
+            .await
+        {
+            return rejection;
+        }
+    } else if path == "/store/customers"
+        || path.starts_with("/store/customers/")
+        || (path == "/store/orders" && parts.method == Method::GET)
+    {
+        return crate::admin::auth::unauthorized().into_response();
+    }
+    ApiError::not_found(format!("Route {} {path} does not exist", parts.method)).into_response()
 }
 
 async fn method_not_allowed(method: Method, uri: axum::http::Uri) -> Response {

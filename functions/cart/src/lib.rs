@@ -10,7 +10,7 @@ use store::admin::{promotions, regions, AdminContext};
 use store::cart::{
     self, AddShippingMethod, CreateCart, LineInputBody, PromoCodes, UpdateCart, UpdateLine,
 };
-use store::query::StoreQuery;
+use store::query::{Fields, StoreQuery};
 use store::web::{finish_router, JsonBody, StoreContext};
 use store::{ApiResult, AppState};
 
@@ -48,13 +48,21 @@ pub fn router(state: AppState) -> Router {
     finish_router(routes, state)
 }
 
-fn cart_body(cart: &cart::Cart) -> Json<Value> {
-    Json(json!({ "cart": cart::render(cart) }))
+fn cart_body(cart: &cart::Cart, fields: &Fields) -> Json<Value> {
+    Json(json!({ "cart": render_cart(cart, fields) }))
 }
 
-/// Carts answer with Medusa's default fields; `fields` is accepted and may only add.
-fn cart_query(raw: Option<&str>) -> ApiResult<()> {
-    StoreQuery::parse(raw, &["fields"]).map(|_| ())
+fn render_cart(cart: &cart::Cart, fields: &Fields) -> Value {
+    let mut body = cart::render(cart);
+    fields.project(&mut body);
+    body
+}
+
+/// Carts answer with Medusa's default fields (relations included); `fields` narrows,
+/// adds or removes as Medusa applies it. Read before any write, so a bad query changes
+/// nothing.
+fn cart_query(raw: Option<&str>) -> ApiResult<Fields> {
+    StoreQuery::parse(raw, &["fields"])?.any_fields()
 }
 
 async fn create_cart(
@@ -63,9 +71,10 @@ async fn create_cart(
     RawQuery(raw): RawQuery,
     JsonBody(input): JsonBody<CreateCart>,
 ) -> ApiResult<Json<Value>> {
-    cart_query(raw.as_deref())?;
+    let fields = cart_query(raw.as_deref())?;
     Ok(cart_body(
         &cart::create(&state.pool, &store.sales_channel_ids, input).await?,
+        &fields,
     ))
 }
 
@@ -75,9 +84,12 @@ async fn get_cart(
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Json<Value>> {
-    cart_query(raw.as_deref())?;
+    let fields = cart_query(raw.as_deref())?;
     let mut conn = state.pool.acquire().await?;
-    Ok(cart_body(&cart::load(&mut conn, &id, false).await?))
+    Ok(cart_body(
+        &cart::load(&mut conn, &id, false).await?,
+        &fields,
+    ))
 }
 
 async fn update_cart(
@@ -87,9 +99,10 @@ async fn update_cart(
     RawQuery(raw): RawQuery,
     JsonBody(input): JsonBody<UpdateCart>,
 ) -> ApiResult<Json<Value>> {
-    cart_query(raw.as_deref())?;
+    let fields = cart_query(raw.as_deref())?;
     Ok(cart_body(
         &cart::update(&state.pool, &id, &store.sales_channel_ids, input).await?,
+        &fields,
     ))
 }
 
@@ -100,8 +113,11 @@ async fn add_line(
     RawQuery(raw): RawQuery,
     JsonBody(input): JsonBody<LineInputBody>,
 ) -> ApiResult<Json<Value>> {
-    cart_query(raw.as_deref())?;
-    Ok(cart_body(&cart::add_line(&state.pool, &id, input).await?))
+    let fields = cart_query(raw.as_deref())?;
+    Ok(cart_body(
+        &cart::add_line(&state.pool, &id, input).await?,
+        &fields,
+    ))
 }
 
 async fn update_line(
@@ -111,9 +127,10 @@ async fn update_line(
     RawQuery(raw): RawQuery,
     JsonBody(input): JsonBody<UpdateLine>,
 ) -> ApiResult<Json<Value>> {
-    cart_query(raw.as_deref())?;
+    let fields = cart_query(raw.as_deref())?;
     Ok(cart_body(
         &cart::update_line(&state.pool, &id, &line_id, input).await?,
+        &fields,
     ))
 }
 
@@ -123,10 +140,10 @@ async fn delete_line(
     Path((id, line_id)): Path<(String, String)>,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Json<Value>> {
-    cart_query(raw.as_deref())?;
+    let fields = cart_query(raw.as_deref())?;
     let cart = cart::delete_line(&state.pool, &id, &line_id).await?;
     Ok(Json(json!({
-        "id": line_id, "object": "line-item", "deleted": true, "parent": cart::render(&cart),
+        "id": line_id, "object": "line-item", "deleted": true, "parent": render_cart(&cart, &fields),
     })))
 }
 
@@ -134,10 +151,13 @@ async fn add_promotions(
     State(state): State<AppState>,
     _store: StoreContext,
     Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
     JsonBody(input): JsonBody<PromoCodes>,
 ) -> ApiResult<Json<Value>> {
+    let fields = cart_query(raw.as_deref())?;
     Ok(cart_body(
         &cart::add_promotions(&state.pool, &id, &input.promo_codes).await?,
+        &fields,
     ))
 }
 
@@ -145,10 +165,13 @@ async fn remove_promotions(
     State(state): State<AppState>,
     _store: StoreContext,
     Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
     JsonBody(input): JsonBody<PromoCodes>,
 ) -> ApiResult<Json<Value>> {
+    let fields = cart_query(raw.as_deref())?;
     Ok(cart_body(
         &cart::remove_promotions(&state.pool, &id, &input.promo_codes).await?,
+        &fields,
     ))
 }
 
@@ -156,10 +179,13 @@ async fn add_shipping_method(
     State(state): State<AppState>,
     _store: StoreContext,
     Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
     JsonBody(input): JsonBody<AddShippingMethod>,
 ) -> ApiResult<Json<Value>> {
+    let fields = cart_query(raw.as_deref())?;
     Ok(cart_body(
         &cart::set_shipping_method(&state.pool, &id, input).await?,
+        &fields,
     ))
 }
 
@@ -172,7 +198,14 @@ async fn list_shipping_options(
     let cart_id = query
         .single("cart_id")?
         .ok_or_else(|| store::ApiError::invalid_data("Invalid request: 'cart_id' is required"))?;
-    let options = cart::shipping_options(&state.pool, cart_id).await?;
+    let fields = query.any_fields()?;
+    // Every option here is an outbound one; return options are not modelled.
+    let is_return = query.boolean("is_return")?.unwrap_or(false);
+    let mut options = cart::shipping_options(&state.pool, cart_id).await?;
+    if is_return {
+        options.clear();
+    }
+    options.iter_mut().for_each(|o| fields.project(o));
     Ok(Json(json!({ "shipping_options": options })))
 }
 

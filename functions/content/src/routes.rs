@@ -244,7 +244,7 @@ async fn commerce_product(
     };
     let extras = Extras {
         pricing,
-        inventory_quantity: false,
+        ..Extras::default()
     };
     let (mut items, _) = products::list(&state.pool, &filter, page, &extras).await?;
     let product = items.pop().ok_or_else(|| {

@@ -54,11 +54,11 @@ async fn get_order(
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Json<Value>> {
-    StoreQuery::parse(raw.as_deref(), &["fields"])?;
+    let fields = StoreQuery::parse(raw.as_deref(), &["fields"])?.any_fields()?;
     let mut conn = state.pool.acquire().await?;
-    Ok(Json(
-        json!({ "order": store::orders::retrieve(&mut conn, &id).await? }),
-    ))
+    let mut order = store::orders::retrieve(&mut conn, &id).await?;
+    fields.project(&mut order);
+    Ok(Json(json!({ "order": order })))
 }
 
 /// `POST /auth/user/emailpass` → `{token}`.

@@ -7,7 +7,7 @@ use axum::{Json, Router};
 use serde_json::Value;
 
 use store::admin::{channels, inventory, products, regions, taxonomy, AdminContext};
-use store::query::StoreQuery;
+use store::query::{StoreQuery, MAX_ADMIN_LIMIT};
 use store::web::JsonBody;
 use store::{ApiResult, AppState};
 
@@ -75,13 +75,14 @@ async fn list_products(
 ) -> ApiResult<Json<Value>> {
     let query = StoreQuery::parse(
         raw.as_deref(),
-        &["status", "q", "limit", "offset", "fields", "order"],
+        &["status", "q", "is_giftcard", "limit", "offset", "fields", "order"],
     )?;
     Ok(Json(
         products::list(
             &state.pool,
             query.list("status"),
             query.single("q")?,
+            query.boolean("is_giftcard")?,
             query.limit(50)?,
             query.offset()?,
         )
@@ -302,7 +303,7 @@ async fn list_listing(
             &state.pool,
             listing,
             query.single("q")?,
-            query.limit(50)?,
+            query.limit_up_to(50, MAX_ADMIN_LIMIT)?,
             query.offset()?,
         )
         .await?,
@@ -329,7 +330,7 @@ async fn list_regions(
         currency_codes: None,
         q: query.single("q")?.map(str::to_string),
         order: ("name", false),
-        limit: query.limit(50)?,
+        limit: query.limit_up_to(50, MAX_ADMIN_LIMIT)?,
         offset: query.offset()?,
     };
     let (regions, count) = store::catalog::regions::list(&state.pool, &filter).await?;

@@ -18,10 +18,11 @@ use store::catalog::collections::{
 };
 use store::catalog::pricing::PricingContext;
 use store::catalog::products::{
-    self, Extras, Grouping, Page, ProductFilter, PRODUCT_FIELDS, PRODUCT_ORDER_COLUMNS,
+    self, Extras, Grouping, Page, ProductFilter, PRODUCT_FIELDS, PRODUCT_LIST_KEYS,
+    PRODUCT_ORDER_COLUMNS,
 };
 use store::catalog::regions::{self, RegionFilter, REGION_FIELDS, REGION_ORDER_COLUMNS};
-use store::query::StoreQuery;
+use store::query::{Fields, StoreQuery};
 use store::web::{cached_json, finish_router, StoreContext};
 use store::wire::list;
 use store::{ApiError, ApiResult, AppState};
@@ -72,8 +73,9 @@ async fn list_regions(
             limit: query.limit(50)?,
             offset: query.offset()?,
         };
-        query.fields(&REGION_FIELDS)?;
-        let (items, count) = regions::list(&state.pool, &filter).await?;
+        let fields = query.fields(&REGION_FIELDS)?;
+        let (mut items, count) = regions::list(&state.pool, &filter).await?;
+        items.iter_mut().for_each(|r| fields.project(r));
         Ok(list("regions", items, count, filter.offset, filter.limit))
     })
     .await
@@ -89,31 +91,13 @@ async fn get_region(
     well_formed(&id, "reg", "region")?;
     let key = format!("{id}?{}", query.cache_key());
     cached_json(&state, Namespace::Regions, key, || async {
-        query.fields(&REGION_FIELDS)?;
-        Ok(json!({ "region": regions::retrieve(&state.pool, &id).await? }))
+        let fields = query.fields(&REGION_FIELDS)?;
+        let mut region = regions::retrieve(&state.pool, &id).await?;
+        fields.project(&mut region);
+        Ok(json!({ "region": region }))
     })
     .await
 }
-
-const PRODUCT_LIST_KEYS: [&str; 17] = [
-    "fields",
-    "offset",
-    "limit",
-    "order",
-    "q",
-    "id",
-    "handle",
-    "title",
-    "category_id",
-    "collection_id",
-    "tag_id",
-    "type_id",
-    "sales_channel_id",
-    "region_id",
-    "country_code",
-    "currency_code",
-    "province",
-];
 
 async fn list_products(
     State(state): State<AppState>,
@@ -126,23 +110,16 @@ async fn list_products(
     cached_json(&state, Namespace::Products, key, || async {
         let filter = ProductFilter {
             sales_channel_ids: channels.clone(),
-            ids: query.ids("id", "prod")?,
-            handles: query.list("handle"),
-            titles: query.list("title"),
-            search_words: query.single("q")?.and_then(products::search_words),
-            category_ids: query.ids("category_id", "pcat")?,
-            collection_ids: query.ids("collection_id", "pcol")?,
-            tag_ids: query.ids("tag_id", "ptag")?,
-            type_ids: query.ids("type_id", "ptyp")?,
-            ..ProductFilter::default()
+            ..ProductFilter::from_query(&query)?
         };
         let page = Page {
             order: query.order(&PRODUCT_ORDER_COLUMNS, "created_at")?,
             limit: query.limit(50)?,
             offset: query.offset()?,
         };
-        let extras = product_extras(&state, &query).await?;
-        let (items, count) = products::list(&state.pool, &filter, page, &extras).await?;
+        let (extras, fields) = product_extras(&state, &query).await?;
+        let (mut items, count) = products::list(&state.pool, &filter, page, &extras).await?;
+        items.iter_mut().for_each(|p| fields.project(p));
         Ok(list("products", items, count, page.offset, page.limit))
     })
     .await
@@ -163,20 +140,24 @@ async fn get_product(
             "currency_code",
             "province",
             "sales_channel_id",
+            "cart_id",
         ],
     )?;
     well_formed(&id, "prod", "product")?;
     let channels = store.narrow(query.ids("sales_channel_id", "sc")?)?;
     let key = format!("{id}|{}|{}", channels.join(","), query.cache_key());
     cached_json(&state, Namespace::Products, key, || async {
-        let extras = product_extras(&state, &query).await?;
-        Ok(json!({ "product": products::retrieve(&state.pool, &id, &channels, &extras).await? }))
+        let (extras, fields) = product_extras(&state, &query).await?;
+        let mut product = products::retrieve(&state.pool, &id, &channels, &extras).await?;
+        fields.project(&mut product);
+        Ok(json!({ "product": product }))
     })
     .await
 }
 
-/// Prices when a pricing context is given (or asked for), stock when asked for.
-async fn product_extras(state: &AppState, query: &StoreQuery) -> ApiResult<Extras> {
+/// Prices when a pricing context is given (or asked for), stock and price lists when
+/// asked for; and the `fields` selection to apply to the rendered products.
+async fn product_extras(state: &AppState, query: &StoreQuery) -> ApiResult<(Extras, Fields)> {
     let fields = query.fields(&PRODUCT_FIELDS)?;
     let pricing = PricingContext::resolve(
         &state.pool,
@@ -190,10 +171,12 @@ async fn product_extras(state: &AppState, query: &StoreQuery) -> ApiResult<Extra
             "Missing required pricing context to calculate prices - currency_code or region_id",
         ));
     }
-    Ok(Extras {
+    let extras = Extras {
         pricing: pricing.filter(|_| !fields.removes("variants.calculated_price")),
         inventory_quantity: fields.requests("variants.inventory_quantity"),
-    })
+        variant_prices: fields.requests("variants.prices"),
+    };
+    Ok((extras, fields))
 }
 
 const CATEGORY_LIST_KEYS: [&str; 11] = [
@@ -236,8 +219,8 @@ async fn list_categories(
             names: query.list("name"),
             q: query.single("q")?.map(str::to_string),
             parent_category_id,
-            include_ancestors_tree: flag(&query, "include_ancestors_tree")?,
-            include_descendants_tree: flag(&query, "include_descendants_tree")?,
+            include_ancestors_tree: query.boolean("include_ancestors_tree")?.unwrap_or(false),
+            include_descendants_tree: query.boolean("include_descendants_tree")?.unwrap_or(false),
         };
         let fields = query.fields(&CATEGORY_FIELDS)?;
         let order = query.order(&CATEGORY_ORDER_COLUMNS, "rank")?;
@@ -256,6 +239,7 @@ async fn list_categories(
             let ids: Vec<String> = page.iter().map(|c| c.id.clone()).collect();
             attach_products(&state, Grouping::Category, &ids, &store, &mut items).await?;
         }
+        items.iter_mut().for_each(|c| fields.project(c));
         Ok(list("product_categories", items, count, offset, limit))
     })
     .await
@@ -284,8 +268,8 @@ async fn get_category(
     cached_json(&state, Namespace::Categories, key, || async {
         let filter = CategoryFilter {
             ids: Some(vec![id.clone()]),
-            include_ancestors_tree: flag(&query, "include_ancestors_tree")?,
-            include_descendants_tree: flag(&query, "include_descendants_tree")?,
+            include_ancestors_tree: query.boolean("include_ancestors_tree")?.unwrap_or(false),
+            include_descendants_tree: query.boolean("include_descendants_tree")?.unwrap_or(false),
             ..CategoryFilter::default()
         };
         let fields = query.fields(&CATEGORY_FIELDS)?;
@@ -306,6 +290,7 @@ async fn get_category(
             )
             .await?;
         }
+        items.iter_mut().for_each(|c| fields.project(c));
         Ok(json!({ "product_category": items.pop() }))
     })
     .await
@@ -342,6 +327,7 @@ async fn list_collections(
             let ids: Vec<String> = rows.iter().map(|c| c.id.clone()).collect();
             attach_products(&state, Grouping::Collection, &ids, &store, &mut items).await?;
         }
+        items.iter_mut().for_each(|c| fields.project(c));
         Ok(list("collections", items, count, offset, limit))
     })
     .await
@@ -379,6 +365,7 @@ async fn get_collection(
             )
             .await?;
         }
+        items.iter_mut().for_each(|c| fields.project(c));
         Ok(json!({ "collection": items.pop() }))
     })
     .await
@@ -407,15 +394,5 @@ fn well_formed(id: &str, prefix: &str, what: &str) -> ApiResult<()> {
         Err(ApiError::invalid_data(format!(
             "Invalid {what} id {id:?}: expected an id starting with {prefix}_"
         )))
-    }
-}
-
-fn flag(query: &StoreQuery, key: &str) -> ApiResult<bool> {
-    match query.single(key)? {
-        None | Some("false") => Ok(false),
-        Some("true") => Ok(true),
-        Some(other) => Err(ApiError::invalid_data(format!(
-            "Invalid request: '{key}' must be true or false, got {other:?}"
-        ))),
     }
 }

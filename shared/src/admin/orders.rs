@@ -1232,23 +1232,14 @@ pub async fn retrieve(pool: &PgPool, order_id: &str) -> ApiResult<Value> {
     drop(conn);
     let refunds = refunds_of(pool, "order_id", order_id).await?;
     // Medusa's admin finds the payment to capture or refund in
-    // `payment_collections[].payments[]`; here the collection is the payment.
+    // `payment_collections[].payments[]` (rendered by the store's order) carries its refunds.
     if let Some(collections) = order["payment_collections"].as_array_mut() {
         for collection in collections {
-            let provider = collection["payment_sessions"]
-                .as_array()
-                .and_then(|s| s.iter().rev().find(|s| !s["authorized_at"].is_null()))
-                .map(|s| s["provider_id"].clone())
-                .unwrap_or(Value::Null);
-            let payment = json!({
-                "id": collection["id"], "amount": collection["amount"],
-                "currency_code": collection["currency_code"], "provider_id": provider,
-                "authorized_amount": collection["authorized_amount"],
-                "captured_amount": collection["captured_amount"],
-                "refunded_amount": collection["refunded_amount"],
-                "refunds": refunds,
-            });
-            collection["payments"] = json!([payment]);
+            if let Some(payments) = collection["payments"].as_array_mut() {
+                for payment in payments {
+                    payment["refunds"] = Value::Array(refunds.clone());
+                }
+            }
         }
     }
     if let Value::Object(map) = &mut order {

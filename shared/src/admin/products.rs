@@ -873,6 +873,7 @@ pub async fn list(
     pool: &PgPool,
     statuses: Option<Vec<String>>,
     q: Option<&str>,
+    is_giftcard: Option<bool>,
     limit: i64,
     offset: i64,
 ) -> ApiResult<Value> {
@@ -890,6 +891,7 @@ pub async fn list(
         admin: true,
         statuses,
         search_words: q.and_then(products::search_words),
+        is_giftcard,
         ..ProductFilter::default()
     };
     let page = Page {

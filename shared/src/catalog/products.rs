@@ -5,10 +5,12 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
-use sqlx::PgPool;
+use sqlx::{PgPool, Postgres, QueryBuilder};
 
 use super::pricing::PricingContext;
 use crate::error::{ApiError, ApiResult};
+use crate::money::to_major;
+use crate::query::{Conjunction, DateRange, StoreQuery};
 use crate::wire::{optional_timestamp, timestamp};
 
 /// Fields and relations of a product that `fields=` may name.
@@ -47,6 +49,36 @@ pub const PRODUCT_FIELDS: [&str; 32] = [
     "sales_channels",
 ];
 
+/// Query keys of `GET /store/products`: Medusa's, with their meaning (`tags` is read as
+/// `tag_id`, as Medusa maps it).
+pub const PRODUCT_LIST_KEYS: [&str; 25] = [
+    "fields",
+    "offset",
+    "limit",
+    "order",
+    "q",
+    "id",
+    "handle",
+    "title",
+    "is_giftcard",
+    "category_id",
+    "collection_id",
+    "tag_id",
+    "tags",
+    "type_id",
+    "created_at",
+    "updated_at",
+    "sales_channel_id",
+    "region_id",
+    "country_code",
+    "currency_code",
+    "province",
+    "cart_id",
+    "$and",
+    "$or",
+    "deleted_at",
+];
+
 pub const PRODUCT_ORDER_COLUMNS: [&str; 5] = ["id", "title", "handle", "created_at", "updated_at"];
 
 #[derive(Debug, Default)]
@@ -61,10 +93,55 @@ pub struct ProductFilter {
     pub collection_ids: Option<Vec<String>>,
     pub tag_ids: Option<Vec<String>>,
     pub type_ids: Option<Vec<String>>,
+    pub is_giftcard: Option<bool>,
+    pub created_at: DateRange,
+    pub updated_at: DateRange,
+    /// Lists never show deleted products, so any bound here matches nothing.
+    pub deleted_at: DateRange,
+    /// `$and`/`$or` branches, each a filter of its own over the same products.
+    pub groups: Vec<(Conjunction, Vec<ProductFilter>)>,
     /// The admin's view: every status, any sales channel (deleted products stay hidden).
     pub admin: bool,
     /// Only these statuses (admin lists).
     pub statuses: Option<Vec<String>>,
+}
+
+impl ProductFilter {
+    /// The store's filters from a query (or one `$and`/`$or` branch of it); the caller
+    /// sets the sales channels.
+    pub fn from_query(query: &StoreQuery) -> ApiResult<Self> {
+        let mut tag_ids = query.ids("tag_id", "ptag")?;
+        if let Some(more) = query.ids("tags", "ptag")? {
+            tag_ids.get_or_insert_with(Vec::new).extend(more);
+        }
+        let groups = query
+            .groups()
+            .iter()
+            .map(|(conjunction, branches)| {
+                let branches = branches
+                    .iter()
+                    .map(Self::from_query)
+                    .collect::<ApiResult<Vec<_>>>()?;
+                Ok((*conjunction, branches))
+            })
+            .collect::<ApiResult<Vec<_>>>()?;
+        Ok(ProductFilter {
+            ids: query.ids("id", "prod")?,
+            handles: query.list("handle"),
+            titles: query.list("title"),
+            search_words: query.single("q")?.and_then(search_words),
+            category_ids: query.ids("category_id", "pcat")?,
+            collection_ids: query.ids("collection_id", "pcol")?,
+            tag_ids,
+            type_ids: query.ids("type_id", "ptyp")?,
+            is_giftcard: query.boolean("is_giftcard")?,
+            created_at: query.date_range("created_at")?,
+            updated_at: query.date_range("updated_at")?,
+            deleted_at: query.date_range("deleted_at")?,
+            groups,
+            ..ProductFilter::default()
+        })
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -79,6 +156,8 @@ pub struct Page {
 pub struct Extras {
     pub pricing: Option<PricingContext>,
     pub inventory_quantity: bool,
+    /// `variants.prices`: every base price of each variant, in every currency.
+    pub variant_prices: bool,
 }
 
 /// Splits a search text into words for a prefix full-text query; None when it has none.
@@ -164,56 +243,106 @@ async fn fetch_page(
 ) -> ApiResult<Vec<ProductRow>> {
     let (column, descending) = order;
     let direction = if descending { "DESC" } else { "ASC" };
-    let tsquery = filter.search_words.as_ref().map(|words| {
-        words
-            .iter()
-            .map(|w| format!("{w}:*"))
-            .collect::<Vec<_>>()
-            .join(" & ")
-    });
-    // `column` comes from PRODUCT_ORDER_COLUMNS, never from the request text; the
-    // search words are alphanumeric only, so they cannot carry tsquery syntax.
-    let sql = format!(
+    let mut sql = QueryBuilder::<Postgres>::new(
         "SELECT p.id, p.title, p.subtitle, p.description, p.handle, p.status, p.is_giftcard,
                 p.discountable, p.thumbnail, p.collection_id, p.type_id, p.weight, p.length,
                 p.height, p.width, p.hs_code, p.origin_country, p.mid_code, p.material,
                 p.metadata, p.created_at, p.updated_at, p.deleted_at,
                 count(*) OVER () AS total
            FROM products p
-          WHERE p.deleted_at IS NULL
-            AND ($12 OR (p.status = 'published'
-                 AND EXISTS (SELECT 1 FROM product_sales_channels s
-                              WHERE s.product_id = p.id AND s.sales_channel_id = ANY($1))))
-            AND ($13::text[] IS NULL OR p.status = ANY($13))
-            AND ($2::text[] IS NULL OR p.id = ANY($2))
-            AND ($3::text[] IS NULL OR p.handle = ANY($3))
-            AND ($4::text[] IS NULL OR p.title = ANY($4))
-            AND ($5::text IS NULL OR p.search @@ to_tsquery('simple', $5))
-            AND ($6::text[] IS NULL OR EXISTS (SELECT 1 FROM product_category_links c
-                         WHERE c.product_id = p.id AND c.category_id = ANY($6)))
-            AND ($7::text[] IS NULL OR p.collection_id = ANY($7))
-            AND ($8::text[] IS NULL OR EXISTS (SELECT 1 FROM product_tag_links t
-                         WHERE t.product_id = p.id AND t.tag_id = ANY($8)))
-            AND ($9::text[] IS NULL OR p.type_id = ANY($9))
-          ORDER BY p.{column} {direction}, p.id {direction}
-          LIMIT $10 OFFSET $11"
+          WHERE p.deleted_at IS NULL",
     );
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(&filter.sales_channel_ids)
-        .bind(&filter.ids)
-        .bind(&filter.handles)
-        .bind(&filter.titles)
-        .bind(tsquery)
-        .bind(&filter.category_ids)
-        .bind(&filter.collection_ids)
-        .bind(&filter.tag_ids)
-        .bind(&filter.type_ids)
-        .bind(limit)
-        .bind(offset)
-        .bind(filter.admin)
-        .bind(&filter.statuses)
-        .fetch_all(pool)
-        .await?)
+    if !filter.admin {
+        sql.push(
+            " AND p.status = 'published'
+              AND EXISTS (SELECT 1 FROM product_sales_channels s
+                           WHERE s.product_id = p.id AND s.sales_channel_id = ANY(",
+        )
+        .push_bind(filter.sales_channel_ids.clone())
+        .push("))");
+    }
+    if let Some(statuses) = &filter.statuses {
+        sql.push(" AND p.status = ANY(")
+            .push_bind(statuses.clone())
+            .push(")");
+    }
+    push_conditions(&mut sql, filter);
+    // `column` comes from PRODUCT_ORDER_COLUMNS, never from the request text.
+    sql.push(format_args!(
+        " ORDER BY p.{column} {direction}, p.id {direction} LIMIT "
+    ))
+    .push_bind(limit)
+    .push(" OFFSET ")
+    .push_bind(offset);
+    Ok(sql.build_query_as().fetch_all(pool).await?)
+}
+
+/// The request's filters as `AND ...` conditions on `p`; `$and`/`$or` branches nest.
+fn push_conditions(sql: &mut QueryBuilder<Postgres>, filter: &ProductFilter) {
+    let any = |sql: &mut QueryBuilder<Postgres>, column: &str, values: &Option<Vec<String>>| {
+        if let Some(values) = values {
+            sql.push(format_args!(" AND {column} = ANY("))
+                .push_bind(values.clone())
+                .push(")");
+        }
+    };
+    any(sql, "p.id", &filter.ids);
+    any(sql, "p.handle", &filter.handles);
+    any(sql, "p.title", &filter.titles);
+    any(sql, "p.collection_id", &filter.collection_ids);
+    any(sql, "p.type_id", &filter.type_ids);
+    if let Some(words) = &filter.search_words {
+        // The words are alphanumeric only, so they cannot carry tsquery syntax.
+        let tsquery = words
+            .iter()
+            .map(|w| format!("{w}:*"))
+            .collect::<Vec<_>>()
+            .join(" & ");
+        sql.push(" AND p.search @@ to_tsquery('simple', ")
+            .push_bind(tsquery)
+            .push(")");
+    }
+    if let Some(ids) = &filter.category_ids {
+        sql.push(
+            " AND EXISTS (SELECT 1 FROM product_category_links c
+                           WHERE c.product_id = p.id AND c.category_id = ANY(",
+        )
+        .push_bind(ids.clone())
+        .push("))");
+    }
+    if let Some(ids) = &filter.tag_ids {
+        sql.push(
+            " AND EXISTS (SELECT 1 FROM product_tag_links t
+                           WHERE t.product_id = p.id AND t.tag_id = ANY(",
+        )
+        .push_bind(ids.clone())
+        .push("))");
+    }
+    if let Some(flag) = filter.is_giftcard {
+        sql.push(" AND p.is_giftcard = ").push_bind(flag);
+    }
+    for (column, range) in [
+        ("created_at", &filter.created_at),
+        ("updated_at", &filter.updated_at),
+        ("deleted_at", &filter.deleted_at),
+    ] {
+        for (op, at) in range.bounds() {
+            sql.push(format_args!(" AND p.{column} {op} ")).push_bind(at);
+        }
+    }
+    for (conjunction, branches) in &filter.groups {
+        let (neutral, joiner) = match conjunction {
+            Conjunction::And => ("TRUE", " AND "),
+            Conjunction::Or => ("FALSE", " OR "),
+        };
+        sql.push(format_args!(" AND ({neutral}"));
+        for branch in branches {
+            sql.push(joiner).push("(TRUE");
+            push_conditions(sql, branch);
+            sql.push(")");
+        }
+        sql.push(")");
+    }
 }
 
 #[derive(sqlx::FromRow)]
@@ -299,6 +428,18 @@ struct PriceRow {
     amount: i64,
 }
 
+#[derive(sqlx::FromRow)]
+struct VariantPriceRow {
+    id: String,
+    variant_id: String,
+    currency_code: String,
+    amount: i64,
+    min_quantity: Option<i32>,
+    max_quantity: Option<i32>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
 /// Everything the product rows point at, loaded in one batch per table.
 struct Related {
     variants: Vec<VariantRow>,
@@ -311,6 +452,7 @@ struct Related {
     collections: Vec<NamedRow>,
     types: Vec<NamedRow>,
     prices: Vec<PriceRow>,
+    variant_prices: Vec<VariantPriceRow>,
     stock: Vec<(String, Option<i64>)>,
 }
 
@@ -403,6 +545,21 @@ async fn load_related(
             }
         }
     };
+    let variant_prices = async {
+        if !extras.variant_prices {
+            return Ok(Vec::new());
+        }
+        sqlx::query_as::<_, VariantPriceRow>(
+            "SELECT pr.id, pr.variant_id, pr.currency_code, pr.amount, pr.min_quantity,
+                    pr.max_quantity, pr.created_at, pr.updated_at
+               FROM prices pr JOIN product_variants v ON v.id = pr.variant_id
+              WHERE v.product_id = ANY($1) AND pr.price_list_id IS NULL
+              ORDER BY pr.currency_code, pr.id",
+        )
+        .bind(product_ids)
+        .fetch_all(pool)
+        .await
+    };
     let stock = async {
         if !extras.inventory_quantity {
             return Ok(Vec::new());
@@ -437,8 +594,14 @@ async fn load_related(
         images,
         tags
     )?;
-    let (categories, collections, types, prices, stock) =
-        tokio::try_join!(categories, collections, types, prices, stock)?;
+    let (categories, collections, types, prices, variant_prices, stock) = tokio::try_join!(
+        categories,
+        collections,
+        types,
+        prices,
+        variant_prices,
+        stock
+    )?;
     Ok(Related {
         variants,
         options,
@@ -450,6 +613,7 @@ async fn load_related(
         collections,
         types,
         prices,
+        variant_prices,
         stock,
     })
 }
@@ -544,6 +708,14 @@ async fn render(
                         .map(|price| ctx.calculated_price(&price.id, price.amount))
                         .unwrap_or(Value::Null);
                 }
+                if extras.variant_prices {
+                    variant["prices"] = related
+                        .variant_prices
+                        .iter()
+                        .filter(|pr| pr.variant_id == v.id)
+                        .map(variant_price_json)
+                        .collect();
+                }
                 if extras.inventory_quantity {
                     variant["inventory_quantity"] =
                         stock.get(v.id.as_str()).copied().flatten().into();
@@ -611,6 +783,18 @@ async fn render(
         }));
     }
     Ok(out)
+}
+
+/// A variant's price as Medusa's `variants.prices` has it (no price rules here).
+fn variant_price_json(pr: &VariantPriceRow) -> Value {
+    json!({
+        "id": pr.id, "title": null, "variant_id": pr.variant_id,
+        "currency_code": pr.currency_code, "amount": to_major(pr.amount, &pr.currency_code),
+        "min_quantity": pr.min_quantity, "max_quantity": pr.max_quantity,
+        "price_list_id": null, "price_list": null, "rules_count": 0, "price_rules": [],
+        "created_at": timestamp(&pr.created_at), "updated_at": timestamp(&pr.updated_at),
+        "deleted_at": null,
+    })
 }
 
 fn owned_by<'a>(rows: &'a [NamedRow], owner: &'a str) -> impl Iterator<Item = &'a NamedRow> {

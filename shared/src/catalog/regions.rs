@@ -140,17 +140,21 @@ pub async fn retrieve(pool: &PgPool, id: &str) -> ApiResult<Value> {
     Ok(render(&region, &countries))
 }
 
-async fn countries_of(pool: &PgPool, region_ids: &[String]) -> ApiResult<Vec<Country>> {
+pub async fn countries_of<'e>(
+    db: impl sqlx::PgExecutor<'e>,
+    region_ids: &[String],
+) -> ApiResult<Vec<Country>> {
     Ok(sqlx::query_as(
         "SELECT iso_2, iso_3, num_code, name, display_name, region_id, created_at, updated_at
            FROM region_countries WHERE region_id = ANY($1) ORDER BY num_code",
     )
     .bind(region_ids)
-    .fetch_all(pool)
+    .fetch_all(db)
     .await?)
 }
 
-fn render(region: &Region, countries: &[Country]) -> Value {
+/// A region with the countries it serves (those of `countries` whose region it is).
+pub fn render(region: &Region, countries: &[Country]) -> Value {
     let countries: Vec<Value> = countries
         .iter()
         .filter(|c| c.region_id.as_deref() == Some(region.id.as_str()))

@@ -1,0 +1,375 @@
+//! What real Medusa storefronts send (`STOREFRONTS.md`) beyond the requests we wrote:
+//! the Next.js starter's filters and `fields`, the relations its pages read, and the
+//! answers for paths nobody serves.
+
+use axum::http::Method;
+use serde_json::{json, Value};
+use store_tests::flow::{self, ok};
+use store_tests::TestStore;
+
+fn ids(body: &Value, list: &str) -> Vec<String> {
+    let mut ids: Vec<String> = body[list]
+        .as_array()
+        .unwrap_or_else(|| panic!("no {list} in {body}"))
+        .iter()
+        .map(|p| p["id"].as_str().unwrap().to_string())
+        .collect();
+    ids.sort();
+    ids
+}
+
+fn keys(value: &Value) -> Vec<&str> {
+    let mut keys: Vec<&str> = value
+        .as_object()
+        .unwrap_or_else(|| panic!("not an object: {value}"))
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort();
+    keys
+}
+
+async fn published(store: &TestStore, sql: &str, bind: &str) -> Vec<String> {
+    let mut ids: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string()))
+        .bind(bind)
+        .fetch_all(&store.pool)
+        .await
+        .unwrap();
+    ids.sort();
+    ids
+}
+
+#[tokio::test]
+async fn the_starters_related_products_call_answers_with_the_collections_products() {
+    let store = TestStore::new().await;
+    let region = store.region_id("eur").await;
+    let collection: String =
+        sqlx::query_scalar("SELECT collection_id FROM products WHERE collection_id IS NOT NULL AND status = 'published' LIMIT 1")
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
+    // Exactly as the Next.js starter sends it, trailing comma included.
+    let reply = store
+        .get(&format!(
+            "/store/products?limit=12&offset=0&region_id={region}\
+             &fields=*variants.calculated_price,+variants.inventory_quantity,*variants.images,+metadata,+tags,\
+             &collection_id[0]={collection}&is_giftcard=false"
+        ))
+        .await;
+    let body = ok(&reply);
+    let expected = published(
+        &store,
+        "SELECT id FROM products WHERE status = 'published' AND collection_id = $1",
+        &collection,
+    )
+    .await;
+    assert!(!expected.is_empty());
+    assert_eq!(body["count"], expected.len());
+    for product in body["products"].as_array().unwrap() {
+        assert_eq!(product["collection_id"], collection.as_str());
+        assert!(product["tags"].is_array(), "{product}");
+        for variant in product["variants"].as_array().unwrap() {
+            assert!(variant["calculated_price"]["calculated_amount"].is_number());
+            assert!(variant["inventory_quantity"].is_number(), "{variant}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn is_giftcard_tags_dates_and_or_groups_filter_as_in_medusa() {
+    let store = TestStore::new().await;
+    let (gift, old): (String, String) = sqlx::query_as(
+        "SELECT min(id), max(id) FROM products WHERE status = 'published'",
+    )
+    .fetch_one(&store.pool)
+    .await
+    .unwrap();
+    sqlx::query("UPDATE products SET is_giftcard = TRUE WHERE id = $1")
+        .bind(&gift)
+        .execute(&store.pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE products SET created_at = '2020-01-15T12:00:00Z' WHERE id = $1")
+        .bind(&old)
+        .execute(&store.pool)
+        .await
+        .unwrap();
+    let all: i64 = store
+        .scalar("SELECT count(*) FROM products WHERE status = 'published'")
+        .await;
+
+    let cards = store.get("/store/products?is_giftcard=true").await;
+    assert_eq!(ids(ok(&cards), "products"), vec![gift.clone()]);
+    assert_eq!(cards.body["products"][0]["is_giftcard"], true);
+    let others = store.get("/store/products?is_giftcard=false&limit=1").await;
+    assert_eq!(ok(&others)["count"], all - 1);
+
+    // `tags` is the same filter as `tag_id`, in both of qs's array forms.
+    let tag: String = store
+        .scalar("SELECT tag_id FROM product_tag_links GROUP BY tag_id ORDER BY count(*) LIMIT 1")
+        .await;
+    let tagged = published(
+        &store,
+        "SELECT p.id FROM products p JOIN product_tag_links t ON t.product_id = p.id
+          WHERE p.status = 'published' AND t.tag_id = $1",
+        &tag,
+    )
+    .await;
+    for query in [
+        format!("tags[0]={tag}"),
+        format!("tags[]={tag}"),
+        format!("tags={tag}"),
+        format!("tag_id[0]={tag}"),
+    ] {
+        let reply = store
+            .get(&format!("/store/products?limit=200&{query}"))
+            .await;
+        assert_eq!(ids(ok(&reply), "products"), tagged, "{query}");
+    }
+
+    let before = store
+        .get("/store/products?created_at[$lt]=2021-01-01&limit=200")
+        .await;
+    assert_eq!(ids(ok(&before), "products"), vec![old.clone()]);
+    let after = store
+        .get("/store/products?created_at[$gt]=2020-01-15T12:00:00Z&limit=1")
+        .await;
+    assert_eq!(ok(&after)["count"], all - 1);
+    let exact = store
+        .get("/store/products?created_at[$gte]=2020-01-15T12:00:00Z&created_at[$lte]=2020-01-15T12:00:00%2B00:00")
+        .await;
+    assert_eq!(ids(ok(&exact), "products"), vec![old.clone()]);
+    let updated = store
+        .get("/store/products?updated_at[$gt]=2000-01-01&limit=1")
+        .await;
+    assert_eq!(ok(&updated)["count"], all);
+
+    // $or: either branch; $and: both.
+    let either = store
+        .get(&format!(
+            "/store/products?$or[0][id]={gift}&$or[1][id]={old}&limit=200"
+        ))
+        .await;
+    let mut both = vec![gift.clone(), old.clone()];
+    both.sort();
+    assert_eq!(ids(ok(&either), "products"), both);
+    let and = store
+        .get(&format!(
+            "/store/products?$and[0][is_giftcard]=true&$and[1][id][0]={old}"
+        ))
+        .await;
+    assert_eq!(ok(&and)["count"], 0);
+
+    for (query, needle) in [
+        ("created_at[$regex]=x", "created_at[$regex]"),
+        ("created_at[$gt]=yesterday", "created_at[$gt]"),
+        ("is_giftcard=perhaps", "is_giftcard"),
+        ("$or[0][colour]=red", "colour"),
+        ("$or[0][limit]=5", "limit"),
+        ("tags[0]=not-a-tag", "tags"),
+    ] {
+        let reply = store.get(&format!("/store/products?{query}")).await;
+        assert_eq!(reply.status, 400, "{query}: {}", reply.body);
+        let message = reply.body["message"].as_str().unwrap();
+        assert!(message.contains(needle), "{query}: {message}");
+    }
+}
+
+#[tokio::test]
+async fn fields_narrow_add_and_remove_as_medusa_applies_them() {
+    let store = TestStore::new().await;
+    let region = store.region_id("eur").await;
+    let narrow = store.get("/store/products?fields=id,title&limit=3").await;
+    for product in ok(&narrow)["products"].as_array().unwrap() {
+        assert_eq!(keys(product), ["id", "title"], "{product}");
+    }
+    // A plain nested field narrows the relation too; `id` always comes along.
+    let nested = store
+        .get("/store/products?fields=title,variants.sku&limit=2")
+        .await;
+    for product in ok(&nested)["products"].as_array().unwrap() {
+        assert_eq!(keys(product), ["id", "title", "variants"]);
+        for variant in product["variants"].as_array().unwrap() {
+            assert_eq!(keys(variant), ["id", "sku"]);
+        }
+    }
+    // `-field` removes from the defaults.
+    let without = store
+        .get("/store/products?fields=-description,-variants&limit=1")
+        .await;
+    let product = &ok(&without)["products"][0];
+    assert!(product.get("description").is_none() && product.get("variants").is_none());
+    assert!(product.get("title").is_some() && product.get("handle").is_some());
+
+    // `variants.prices` (the Remix starter's `*variants.prices`, `variants.prices.*`).
+    let id = product["id"].as_str().unwrap();
+    for fields in ["*variants.prices", "+variants.prices.*"] {
+        let reply = store
+            .get(&format!(
+                "/store/products/{id}?region_id={region}&fields={fields}"
+            ))
+            .await;
+        for variant in ok(&reply)["product"]["variants"].as_array().unwrap() {
+            let prices = variant["prices"].as_array().unwrap();
+            let stored: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM prices WHERE variant_id = $1",
+            )
+            .bind(variant["id"].as_str().unwrap())
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
+            assert_eq!(prices.len() as i64, stored, "{fields}: {variant}");
+            let eur = prices
+                .iter()
+                .find(|p| p["currency_code"] == "eur")
+                .expect("a eur price");
+            let amount: i64 = sqlx::query_scalar(
+                "SELECT amount FROM prices WHERE variant_id = $1 AND currency_code = 'eur'",
+            )
+            .bind(variant["id"].as_str().unwrap())
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
+            assert_eq!(flow::cents(&eur["amount"]), amount);
+            assert!(variant["calculated_price"].is_object());
+        }
+    }
+    let regions = store.get("/store/regions?fields=id,name").await;
+    for region in ok(&regions)["regions"].as_array().unwrap() {
+        assert_eq!(keys(region), ["id", "name"]);
+    }
+}
+
+#[tokio::test]
+async fn a_carts_region_has_its_countries_and_shipping_options_their_prices() {
+    let store = TestStore::new().await;
+    let cart = flow::new_cart(&store).await;
+    let countries: i64 = store
+        .scalar("SELECT count(*) FROM region_countries rc JOIN regions r ON r.id = rc.region_id WHERE r.currency_code = 'eur'")
+        .await;
+    for fields in ["", "?fields=*region.countries", "?fields=+region.countries.*"] {
+        let reply = store.get(&format!("/store/carts/{cart}{fields}")).await;
+        let listed = ok(&reply)["cart"]["region"]["countries"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{fields}: {}", reply.body));
+        assert_eq!(listed.len() as i64, countries, "{fields}");
+        assert!(listed.iter().all(|c| c["iso_2"].is_string()));
+    }
+    let narrow = store
+        .get(&format!("/store/carts/{cart}?fields=id,region_id,total"))
+        .await;
+    assert_eq!(keys(&ok(&narrow)["cart"]), ["id", "region_id", "total"]);
+
+    let options = store
+        .get(&format!("/store/shipping-options?cart_id={cart}"))
+        .await;
+    let options = ok(&options)["shipping_options"].as_array().unwrap().clone();
+    assert!(!options.is_empty());
+    let mut free = 0;
+    for option in &options {
+        let (amount, threshold): (i64, Option<i64>) = sqlx::query_as(
+            "SELECT amount, free_over_amount FROM shipping_options WHERE id = $1",
+        )
+        .bind(option["id"].as_str().unwrap())
+        .fetch_one(&store.pool)
+        .await
+        .unwrap();
+        let prices = option["prices"].as_array().unwrap();
+        assert_eq!(prices[0]["currency_code"], "eur");
+        assert_eq!(flow::cents(&prices[0]["amount"]), amount);
+        if let Some(threshold) = threshold {
+            free += 1;
+            // What the starter's free-shipping nudge looks for.
+            let zero = prices.iter().find(|p| p["amount"] == 0).unwrap();
+            let rule = &zero["price_rules"][0];
+            assert_eq!(rule["attribute"], "item_total");
+            assert_eq!(rule["operator"], "gte");
+            let value: f64 = rule["value"].as_str().unwrap().parse().unwrap();
+            assert_eq!((value * 100.0).round() as i64, threshold);
+        } else {
+            assert_eq!(prices.len(), 1, "{option}");
+        }
+    }
+    assert!(free > 0, "the demo catalog has free shipping from a threshold");
+    let returns = store
+        .get(&format!("/store/shipping-options?cart_id={cart}&is_return=true"))
+        .await;
+    assert_eq!(ok(&returns)["shipping_options"], json!([]));
+}
+
+#[tokio::test]
+async fn the_confirmation_page_gets_the_variant_the_product_and_the_payment() {
+    let store = TestStore::new().await;
+    let variant = flow::stocked_variants(&store, 1).await.remove(0);
+    let order = flow::place_order(&store, &variant, 2, "ada@example.com").await;
+    let id = order["id"].as_str().unwrap();
+    // The Next.js starter's order page.
+    let reply = store
+        .get(&format!(
+            "/store/orders/{id}?fields=*payment_collections.payments,*items,*items.metadata,*items.variant,*items.product"
+        ))
+        .await;
+    let order = &ok(&reply)["order"];
+    let item = &order["items"][0];
+    assert_eq!(item["variant"]["id"], variant.as_str());
+    assert_eq!(item["variant_id"], variant.as_str());
+    assert_eq!(item["product"]["id"], item["product_id"]);
+    assert_eq!(item["variant"]["product"]["id"], item["product_id"]);
+    assert!(item["variant"]["options"].is_array());
+    let payment = &order["payment_collections"][0]["payments"][0];
+    assert_eq!(payment["provider_id"], "pp_system_default");
+    assert_eq!(payment["currency_code"], order["currency_code"]);
+    assert_eq!(flow::cents(&payment["amount"]), flow::cents(&order["total"]));
+
+    let narrow = store.get(&format!("/store/orders/{id}?fields=id,email")).await;
+    assert_eq!(keys(&ok(&narrow)["order"]), ["email", "id"]);
+}
+
+#[tokio::test]
+async fn paths_nobody_serves_answer_json_in_the_apis_words_with_cors() {
+    let store = TestStore::new().await;
+    let origin = "http://localhost:8000";
+    let key = store.publishable_key.clone();
+    let cases: &[(Method, &str, u16)] = &[
+        (Method::GET, "/store/customers/me", 401),
+        (Method::POST, "/store/customers", 401),
+        (Method::GET, "/store/orders", 401),
+        (Method::GET, "/admin/inventory-items", 401),
+        (Method::GET, "/admin/nothing-here", 401),
+        (Method::GET, "/store/locales", 404),
+        (Method::POST, "/auth/customer/emailpass", 404),
+        (Method::GET, "/nothing", 404),
+        (Method::GET, "/store/products/prod_01JUNKNOWN/nothing", 404),
+    ];
+    for (method, path, status) in cases {
+        let reply = store
+            .request(
+                method.clone(),
+                path,
+                &[("origin", origin), ("x-publishable-api-key", &key)],
+            )
+            .await;
+        assert_eq!(reply.status.as_u16(), *status, "{method} {path}: {}", reply.body);
+        assert_eq!(
+            reply.header("access-control-allow-origin"),
+            Some(origin),
+            "{method} {path}"
+        );
+        assert_eq!(reply.header("content-type"), Some("application/json"));
+        let message = reply.body["message"].as_str().unwrap();
+        if *status == 401 {
+            assert_eq!(message, "Unauthorized");
+        } else {
+            assert!(message.contains(path), "{path}: {message}");
+            assert_eq!(reply.body["type"], "not_found");
+        }
+    }
+    // With credentials, an unknown admin path is a plain 404.
+    let token = store.admin_token().await;
+    let reply = store.admin_get(&token, "/admin/nothing-here").await;
+    assert_eq!(reply.status, 404, "{}", reply.body);
+    assert!(reply.body["message"]
+        .as_str()
+        .unwrap()
+        .contains("/admin/nothing-here"));
+}
