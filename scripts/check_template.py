@@ -44,7 +44,7 @@ default_targets = {
 for path, function in watch_routes:
     api_path = re.sub(r"\{\*\w+\}", "{proxy+}", path)
     targets = {target.lower() for _, p, target in api_routes if p == api_path}
-    if re.fullmatch(r"/(\w+/)?\{\*\w+\}", path):
+    if re.fullmatch(r"/(\w+/)?(\{\*\w+\})?", path):
         targets |= default_targets
     if function not in targets:
         problems.append(f"the HTTP API does not route {path} to the {function} function (watch does)")

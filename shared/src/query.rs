@@ -7,11 +7,10 @@ use serde_json::Value;
 
 use crate::error::{ApiError, ApiResult};
 
-/// The largest `limit` a store list route accepts.
-pub const MAX_LIMIT: i64 = 200;
-/// The largest `limit` of the admin lists Medusa's dashboard reads in one go (regions,
-/// tags: it asks for `limit=1000`).
-pub const MAX_ADMIN_LIMIT: i64 = 1000;
+/// The largest `limit` a list route accepts. Medusa sets none; storefronts and its
+/// dashboard ask for up to 1000 in one go (the Remix starter's sitemap, the dashboard's
+/// region and tag pickers), and a bound keeps one request's work finite.
+pub const MAX_LIMIT: i64 = 1000;
 
 /// Keys that take Medusa's operator maps (`created_at[$gte]=...`) wherever a route
 /// accepts them.
@@ -311,15 +310,11 @@ impl StoreQuery {
 
     /// `limit` between 0 and [`MAX_LIMIT`].
     pub fn limit(&self, default: i64) -> ApiResult<i64> {
-        self.limit_up_to(default, MAX_LIMIT)
-    }
-
-    pub fn limit_up_to(&self, default: i64, max: i64) -> ApiResult<i64> {
         match self.integer("limit")? {
             None => Ok(default),
-            Some(n) if (0..=max).contains(&n) => Ok(n),
+            Some(n) if (0..=MAX_LIMIT).contains(&n) => Ok(n),
             Some(_) => Err(ApiError::invalid_data(format!(
-                "Invalid request: 'limit' must be between 0 and {max}"
+                "Invalid request: 'limit' must be between 0 and {MAX_LIMIT}"
             ))),
         }
     }
@@ -594,7 +589,7 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("'limit'"));
-        assert!(parse("limit=201").limit(50).is_err());
+        assert!(parse("limit=1001").limit(50).is_err());
         assert!(parse("limit=ten").limit(50).is_err());
         assert!(parse("offset=-1")
             .offset()

@@ -7,7 +7,7 @@ use axum::{Json, Router};
 use serde_json::Value;
 
 use store::admin::{channels, inventory, products, regions, taxonomy, AdminContext};
-use store::query::{StoreQuery, MAX_ADMIN_LIMIT};
+use store::query::StoreQuery;
 use store::web::JsonBody;
 use store::{ApiResult, AppState};
 
@@ -303,7 +303,7 @@ async fn list_listing(
             &state.pool,
             listing,
             query.single("q")?,
-            query.limit_up_to(50, MAX_ADMIN_LIMIT)?,
+            query.limit(50)?,
             query.offset()?,
         )
         .await?,
@@ -330,7 +330,7 @@ async fn list_regions(
         currency_codes: None,
         q: query.single("q")?.map(str::to_string),
         order: ("name", false),
-        limit: query.limit_up_to(50, MAX_ADMIN_LIMIT)?,
+        limit: query.limit(50)?,
         offset: query.offset()?,
     };
     let (regions, count) = store::catalog::regions::list(&state.pool, &filter).await?;
