@@ -220,7 +220,10 @@ async fn line_variants(
     conn: &mut PgConnection,
     lines: &[OrderLineRow],
 ) -> ApiResult<Vec<LineVariantRow>> {
-    let ids: Vec<&str> = lines.iter().filter_map(|l| l.variant_id.as_deref()).collect();
+    let ids: Vec<&str> = lines
+        .iter()
+        .filter_map(|l| l.variant_id.as_deref())
+        .collect();
     if ids.is_empty() {
         return Ok(Vec::new());
     }

@@ -30,6 +30,9 @@ pub struct StoreQuery {
     groups: Vec<(Conjunction, Vec<StoreQuery>)>,
 }
 
+/// Decoded `key=value` pairs, in request order.
+type Pairs = Vec<(String, String)>;
+
 /// How the branches of a `$and`/`$or` group combine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Conjunction {
@@ -61,10 +64,11 @@ impl StoreQuery {
     /// Parses `raw` and rejects any key not in `allowed`. `$and`/`$or` are accepted when
     /// `allowed` lists them; operator maps on the date keys when it lists the key.
     pub fn parse(raw: Option<&str>, allowed: &[&str]) -> ApiResult<Self> {
-        let pairs: Vec<(String, String)> = url::form_urlencoded::parse(raw.unwrap_or("").as_bytes())
-            .filter(|(key, _)| !key.is_empty())
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect();
+        let pairs: Vec<(String, String)> =
+            url::form_urlencoded::parse(raw.unwrap_or("").as_bytes())
+                .filter(|(key, _)| !key.is_empty())
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
         let mut unknown: Vec<String> = Vec::new();
         let query = Self::build(&pairs, allowed, "", &mut unknown)?;
         if !unknown.is_empty() {
@@ -86,7 +90,7 @@ impl StoreQuery {
     ) -> ApiResult<Self> {
         let mut query = StoreQuery::default();
         // Branch keys, re-rooted: `$or[0][title]` → branch ("$or", "0") gets `title`.
-        let mut branches: Vec<(Conjunction, String, Vec<(String, String)>)> = Vec::new();
+        let mut branches: Vec<(Conjunction, String, Pairs)> = Vec::new();
         for (key, value) in pairs {
             let full = if prefix.is_empty() {
                 key.clone()
@@ -123,7 +127,9 @@ impl StoreQuery {
                             .find(|(c, i, _)| *c == conjunction && *i == index)
                         {
                             Some((_, _, keys)) => keys.push((inner, value.clone())),
-                            None => branches.push((conjunction, index, vec![(inner, value.clone())])),
+                            None => {
+                                branches.push((conjunction, index, vec![(inner, value.clone())]))
+                            }
                         }
                     }
                     _ => unknown.push(full),
@@ -179,11 +185,7 @@ impl StoreQuery {
         out.finish()
     }
 
-    fn serialize_into(
-        &self,
-        out: &mut url::form_urlencoded::Serializer<'_, String>,
-        prefix: &str,
-    ) {
+    fn serialize_into(&self, out: &mut url::form_urlencoded::Serializer<'_, String>, prefix: &str) {
         let mut pairs: Vec<(String, &str)> = self
             .pairs
             .iter()
@@ -213,6 +215,20 @@ impl StoreQuery {
     /// The `$and`/`$or` branches given, each a query of filter keys.
     pub fn groups(&self) -> &[(Conjunction, Vec<StoreQuery>)] {
         &self.groups
+    }
+
+    /// The `$and`/`$or` groups, each branch read into a route's filter by `read`.
+    pub fn map_groups<T>(
+        &self,
+        read: impl Fn(&StoreQuery) -> ApiResult<T> + Copy,
+    ) -> ApiResult<Vec<(Conjunction, Vec<T>)>> {
+        self.groups
+            .iter()
+            .map(|(conjunction, branches)| {
+                let branches = branches.iter().map(read).collect::<ApiResult<Vec<_>>>()?;
+                Ok((*conjunction, branches))
+            })
+            .collect()
     }
 
     /// Every value given for `key` (`id=a`, `id[]=a&id[]=b`, `id[0]=a`).
@@ -403,6 +419,28 @@ impl DateRange {
         ]
         .into_iter()
         .filter_map(|(op, at)| at.map(|at| (op, at)))
+    }
+
+    /// Whether `at` lies within every bound (for filters applied in memory).
+    pub fn contains(&self, at: &DateTime<Utc>) -> bool {
+        self.bounds().all(|(op, bound)| match op {
+            "=" => *at == bound,
+            "<>" => *at != bound,
+            ">" => *at > bound,
+            ">=" => *at >= bound,
+            "<" => *at < bound,
+            _ => *at <= bound,
+        })
+    }
+}
+
+impl Conjunction {
+    /// Combines the branches' answers: all of them (`$and`) or any (`$or`).
+    pub fn combine(self, mut branches: impl Iterator<Item = bool>) -> bool {
+        match self {
+            Conjunction::And => branches.all(|b| b),
+            Conjunction::Or => branches.any(|b| b),
+        }
     }
 }
 
@@ -654,7 +692,10 @@ mod tests {
         .unwrap();
         let created = q.date_range("created_at").unwrap();
         assert_eq!(created.bounds().count(), 1);
-        assert_eq!(created.gt.unwrap().to_rfc3339(), "2026-01-01T00:00:00+00:00");
+        assert_eq!(
+            created.gt.unwrap().to_rfc3339(),
+            "2026-01-01T00:00:00+00:00"
+        );
         assert!(q.date_range("updated_at").unwrap().lte.is_some());
         assert_eq!(q.boolean("is_giftcard").unwrap(), Some(false));
 
@@ -664,7 +705,11 @@ mod tests {
         let err = q.date_range("created_at").unwrap_err();
         assert!(err.to_string().contains("'created_at[$gt]'"), "{err}");
         let q = StoreQuery::parse(Some("is_giftcard=maybe"), &keys).unwrap();
-        assert!(q.boolean("is_giftcard").unwrap_err().to_string().contains("'is_giftcard'"));
+        assert!(q
+            .boolean("is_giftcard")
+            .unwrap_err()
+            .to_string()
+            .contains("'is_giftcard'"));
         // Operators only where Medusa has operator maps.
         let err = StoreQuery::parse(Some("is_giftcard[$gt]=1"), &keys).unwrap_err();
         assert!(err.to_string().contains("'is_giftcard[$gt]'"), "{err}");
@@ -723,8 +768,13 @@ mod tests {
         assert!(p.get("handle").is_none());
 
         let mut p = product();
-        Fields::parse("title,variants.title", &known).unwrap().project(&mut p);
-        assert_eq!(p["variants"][0], serde_json::json!({ "id": "variant_1", "title": "S" }));
+        Fields::parse("title,variants.title", &known)
+            .unwrap()
+            .project(&mut p);
+        assert_eq!(
+            p["variants"][0],
+            serde_json::json!({ "id": "variant_1", "title": "S" })
+        );
 
         let mut p = product();
         let f = Fields::parse("*variants.calculated_price,-variants.sku,+tags,", &known).unwrap();

@@ -282,6 +282,14 @@ impl TestStore {
         .expect("drop database");
     }
 
+    /// Two columns of one row.
+    pub async fn scalar_pair<A, B>(&self, sql: &'static str) -> (A, B)
+    where
+        (A, B): for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
+    {
+        sqlx::query_as(sql).fetch_one(&self.pool).await.unwrap()
+    }
+
     pub async fn execute(&self, sql: &'static str) {
         sqlx::query(sql).execute(&self.pool).await.unwrap();
     }

@@ -227,7 +227,7 @@ async fn malformed_requests_get_a_4xx_that_names_the_problem_never_a_500() {
         (
             "/store/product-categories?parent_category_id=x",
             400,
-            "parent category",
+            "parent_category_id",
         ),
         ("/store/collections?id=pcat_1", 400, "id"),
         ("/store/collections/%20", 400, "collection"),

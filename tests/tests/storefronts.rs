@@ -78,12 +78,9 @@ async fn the_starters_related_products_call_answers_with_the_collections_product
 #[tokio::test]
 async fn is_giftcard_tags_dates_and_or_groups_filter_as_in_medusa() {
     let store = TestStore::new().await;
-    let (gift, old): (String, String) = sqlx::query_as(
-        "SELECT min(id), max(id) FROM products WHERE status = 'published'",
-    )
-    .fetch_one(&store.pool)
-    .await
-    .unwrap();
+    let (gift, old): (String, String) = store
+        .scalar_pair("SELECT min(id), max(id) FROM products WHERE status = 'published'")
+        .await;
     sqlx::query("UPDATE products SET is_giftcard = TRUE WHERE id = $1")
         .bind(&gift)
         .execute(&store.pool)
@@ -176,6 +173,82 @@ async fn is_giftcard_tags_dates_and_or_groups_filter_as_in_medusa() {
 }
 
 #[tokio::test]
+async fn categories_and_collections_take_dates_descriptions_and_or_groups() {
+    let store = TestStore::new().await;
+    let (first, second): (String, String) = store
+        .scalar_pair(
+            "SELECT min(id), max(id) FROM product_categories WHERE is_active AND NOT is_internal",
+        )
+        .await;
+    sqlx::query("UPDATE product_categories SET created_at = '2020-06-01T00:00:00Z', description = 'Old stock' WHERE id = $1")
+        .bind(&first)
+        .execute(&store.pool)
+        .await
+        .unwrap();
+    for query in [
+        "created_at[$lt]=2021-01-01".to_string(),
+        "description=Old stock".replace(' ', "%20"),
+        format!("$or[0][id]={first}&$or[1][created_at][$lte]=2020-06-01T00:00:00Z"),
+    ] {
+        let reply = store
+            .get(&format!("/store/product-categories?{query}"))
+            .await;
+        assert_eq!(
+            ids(ok(&reply), "product_categories"),
+            vec![first.clone()],
+            "{query}"
+        );
+    }
+    let either = store
+        .get(&format!(
+            "/store/product-categories?$or[0][id]={first}&$or[1][id]={second}"
+        ))
+        .await;
+    assert_eq!(ids(ok(&either), "product_categories").len(), 2);
+    let newer = store
+        .get("/store/product-categories?created_at[$gte]=2021-01-01&limit=1")
+        .await;
+    let visible: i64 = store
+        .scalar("SELECT count(*) FROM product_categories WHERE is_active AND NOT is_internal")
+        .await;
+    assert_eq!(ok(&newer)["count"], visible - 1);
+
+    let (old, other): (String, String) = store
+        .scalar_pair("SELECT min(id), max(id) FROM product_collections")
+        .await;
+    sqlx::query("UPDATE product_collections SET updated_at = '2020-06-01T00:00:00Z' WHERE id = $1")
+        .bind(&old)
+        .execute(&store.pool)
+        .await
+        .unwrap();
+    let stale = store
+        .get("/store/collections?updated_at[$lt]=2021-01-01")
+        .await;
+    assert_eq!(ids(ok(&stale), "collections"), vec![old.clone()]);
+    let either = store
+        .get(&format!(
+            "/store/collections?$or[0][id]={old}&$or[1][id]={other}&fields=id"
+        ))
+        .await;
+    let mut both = vec![old.clone(), other.clone()];
+    both.sort();
+    assert_eq!(ids(ok(&either), "collections"), both);
+    let none = store
+        .get(&format!(
+            "/store/collections?$and[0][id]={old}&$and[1][updated_at][$gt]=2021-01-01"
+        ))
+        .await;
+    assert_eq!(ok(&none)["count"], 0);
+    for path in [
+        "/store/collections?created_at[$like]=2020",
+        "/store/product-categories?$or[0][colour]=red",
+    ] {
+        let reply = store.get(path).await;
+        assert_eq!(reply.status, 400, "{path}: {}", reply.body);
+    }
+}
+
+#[tokio::test]
 async fn fields_narrow_add_and_remove_as_medusa_applies_them() {
     let store = TestStore::new().await;
     let region = store.region_id("eur").await;
@@ -211,13 +284,12 @@ async fn fields_narrow_add_and_remove_as_medusa_applies_them() {
             .await;
         for variant in ok(&reply)["product"]["variants"].as_array().unwrap() {
             let prices = variant["prices"].as_array().unwrap();
-            let stored: i64 = sqlx::query_scalar(
-                "SELECT count(*) FROM prices WHERE variant_id = $1",
-            )
-            .bind(variant["id"].as_str().unwrap())
-            .fetch_one(&store.pool)
-            .await
-            .unwrap();
+            let stored: i64 =
+                sqlx::query_scalar("SELECT count(*) FROM prices WHERE variant_id = $1")
+                    .bind(variant["id"].as_str().unwrap())
+                    .fetch_one(&store.pool)
+                    .await
+                    .unwrap();
             assert_eq!(prices.len() as i64, stored, "{fields}: {variant}");
             let eur = prices
                 .iter()
@@ -247,7 +319,11 @@ async fn a_carts_region_has_its_countries_and_shipping_options_their_prices() {
     let countries: i64 = store
         .scalar("SELECT count(*) FROM region_countries rc JOIN regions r ON r.id = rc.region_id WHERE r.currency_code = 'eur'")
         .await;
-    for fields in ["", "?fields=*region.countries", "?fields=+region.countries.*"] {
+    for fields in [
+        "",
+        "?fields=*region.countries",
+        "?fields=+region.countries.*",
+    ] {
         let reply = store.get(&format!("/store/carts/{cart}{fields}")).await;
         let listed = ok(&reply)["cart"]["region"]["countries"]
             .as_array()
@@ -267,13 +343,12 @@ async fn a_carts_region_has_its_countries_and_shipping_options_their_prices() {
     assert!(!options.is_empty());
     let mut free = 0;
     for option in &options {
-        let (amount, threshold): (i64, Option<i64>) = sqlx::query_as(
-            "SELECT amount, free_over_amount FROM shipping_options WHERE id = $1",
-        )
-        .bind(option["id"].as_str().unwrap())
-        .fetch_one(&store.pool)
-        .await
-        .unwrap();
+        let (amount, threshold): (i64, Option<i64>) =
+            sqlx::query_as("SELECT amount, free_over_amount FROM shipping_options WHERE id = $1")
+                .bind(option["id"].as_str().unwrap())
+                .fetch_one(&store.pool)
+                .await
+                .unwrap();
         let prices = option["prices"].as_array().unwrap();
         assert_eq!(prices[0]["currency_code"], "eur");
         assert_eq!(flow::cents(&prices[0]["amount"]), amount);
@@ -290,9 +365,14 @@ async fn a_carts_region_has_its_countries_and_shipping_options_their_prices() {
             assert_eq!(prices.len(), 1, "{option}");
         }
     }
-    assert!(free > 0, "the demo catalog has free shipping from a threshold");
+    assert!(
+        free > 0,
+        "the demo catalog has free shipping from a threshold"
+    );
     let returns = store
-        .get(&format!("/store/shipping-options?cart_id={cart}&is_return=true"))
+        .get(&format!(
+            "/store/shipping-options?cart_id={cart}&is_return=true"
+        ))
         .await;
     assert_eq!(ok(&returns)["shipping_options"], json!([]));
 }
@@ -319,9 +399,14 @@ async fn the_confirmation_page_gets_the_variant_the_product_and_the_payment() {
     let payment = &order["payment_collections"][0]["payments"][0];
     assert_eq!(payment["provider_id"], "pp_system_default");
     assert_eq!(payment["currency_code"], order["currency_code"]);
-    assert_eq!(flow::cents(&payment["amount"]), flow::cents(&order["total"]));
+    assert_eq!(
+        flow::cents(&payment["amount"]),
+        flow::cents(&order["total"])
+    );
 
-    let narrow = store.get(&format!("/store/orders/{id}?fields=id,email")).await;
+    let narrow = store
+        .get(&format!("/store/orders/{id}?fields=id,email"))
+        .await;
     assert_eq!(keys(&ok(&narrow)["order"]), ["email", "id"]);
 }
 
@@ -349,7 +434,12 @@ async fn paths_nobody_serves_answer_json_in_the_apis_words_with_cors() {
                 &[("origin", origin), ("x-publishable-api-key", &key)],
             )
             .await;
-        assert_eq!(reply.status.as_u16(), *status, "{method} {path}: {}", reply.body);
+        assert_eq!(
+            reply.status.as_u16(),
+            *status,
+            "{method} {path}: {}",
+            reply.body
+        );
         assert_eq!(
             reply.header("access-control-allow-origin"),
             Some(origin),

@@ -75,7 +75,15 @@ async fn list_products(
 ) -> ApiResult<Json<Value>> {
     let query = StoreQuery::parse(
         raw.as_deref(),
-        &["status", "q", "is_giftcard", "limit", "offset", "fields", "order"],
+        &[
+            "status",
+            "q",
+            "is_giftcard",
+            "limit",
+            "offset",
+            "fields",
+            "order",
+        ],
     )?;
     Ok(Json(
         products::list(

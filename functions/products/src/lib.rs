@@ -11,10 +11,10 @@ use serde_json::json;
 
 use store::cache::Namespace;
 use store::catalog::categories::{
-    self, CategoryFilter, Tree, CATEGORY_FIELDS, CATEGORY_ORDER_COLUMNS,
+    self, CategoryFilter, Tree, CATEGORY_FIELDS, CATEGORY_LIST_KEYS, CATEGORY_ORDER_COLUMNS,
 };
 use store::catalog::collections::{
-    self, CollectionFilter, COLLECTION_FIELDS, COLLECTION_ORDER_COLUMNS,
+    self, CollectionFilter, COLLECTION_FIELDS, COLLECTION_LIST_KEYS, COLLECTION_ORDER_COLUMNS,
 };
 use store::catalog::pricing::PricingContext;
 use store::catalog::products::{
@@ -179,20 +179,6 @@ async fn product_extras(state: &AppState, query: &StoreQuery) -> ApiResult<(Extr
     Ok((extras, fields))
 }
 
-const CATEGORY_LIST_KEYS: [&str; 11] = [
-    "fields",
-    "offset",
-    "limit",
-    "order",
-    "q",
-    "id",
-    "handle",
-    "name",
-    "parent_category_id",
-    "include_ancestors_tree",
-    "include_descendants_tree",
-];
-
 async fn list_categories(
     State(state): State<AppState>,
     store: StoreContext,
@@ -205,23 +191,7 @@ async fn list_categories(
         query.cache_key()
     );
     cached_json(&state, Namespace::Categories, key, || async {
-        let parent_category_id = match query.single("parent_category_id")? {
-            None => None,
-            Some("null") => Some(None),
-            Some(id) => {
-                well_formed(id, "pcat", "parent category")?;
-                Some(Some(id.to_string()))
-            }
-        };
-        let filter = CategoryFilter {
-            ids: query.ids("id", "pcat")?,
-            handles: query.list("handle"),
-            names: query.list("name"),
-            q: query.single("q")?.map(str::to_string),
-            parent_category_id,
-            include_ancestors_tree: query.boolean("include_ancestors_tree")?.unwrap_or(false),
-            include_descendants_tree: query.boolean("include_descendants_tree")?.unwrap_or(false),
-        };
+        let filter = CategoryFilter::from_query(&query)?;
         let fields = query.fields(&CATEGORY_FIELDS)?;
         let order = query.order(&CATEGORY_ORDER_COLUMNS, "rank")?;
         let (limit, offset) = (query.limit(50)?, query.offset()?);
@@ -296,10 +266,6 @@ async fn get_category(
     .await
 }
 
-const COLLECTION_LIST_KEYS: [&str; 8] = [
-    "fields", "offset", "limit", "order", "q", "id", "handle", "title",
-];
-
 async fn list_collections(
     State(state): State<AppState>,
     store: StoreContext,
@@ -312,12 +278,7 @@ async fn list_collections(
         query.cache_key()
     );
     cached_json(&state, Namespace::Collections, key, || async {
-        let filter = CollectionFilter {
-            ids: query.ids("id", "pcol")?,
-            handles: query.list("handle"),
-            titles: query.list("title"),
-            q: query.single("q")?.map(str::to_string),
-        };
+        let filter = CollectionFilter::from_query(&query)?;
         let fields = query.fields(&COLLECTION_FIELDS)?;
         let order = query.order(&COLLECTION_ORDER_COLUMNS, "created_at")?;
         let (limit, offset) = (query.limit(50)?, query.offset()?);

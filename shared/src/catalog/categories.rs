@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 use sqlx::PgPool;
 
 use crate::error::{ApiError, ApiResult};
+use crate::query::{Conjunction, DateRange, StoreQuery};
 use crate::wire::timestamp;
 
 pub const CATEGORY_FIELDS: [&str; 13] = [
@@ -47,11 +48,87 @@ pub struct CategoryFilter {
     pub ids: Option<Vec<String>>,
     pub handles: Option<Vec<String>>,
     pub names: Option<Vec<String>>,
+    pub descriptions: Option<Vec<String>>,
     pub q: Option<String>,
     /// `Some(None)` asks for top-level categories (`parent_category_id=null`).
     pub parent_category_id: Option<Option<String>>,
+    pub created_at: DateRange,
+    pub updated_at: DateRange,
+    /// `$and`/`$or`: groups of filters, each branch a filter of its own.
+    pub groups: Vec<(Conjunction, Vec<CategoryFilter>)>,
     pub include_ancestors_tree: bool,
     pub include_descendants_tree: bool,
+}
+
+/// The keys of `GET /store/product-categories`.
+pub const CATEGORY_LIST_KEYS: [&str; 16] = [
+    "fields",
+    "offset",
+    "limit",
+    "order",
+    "q",
+    "id",
+    "handle",
+    "name",
+    "description",
+    "parent_category_id",
+    "include_ancestors_tree",
+    "include_descendants_tree",
+    "created_at",
+    "updated_at",
+    "$and",
+    "$or",
+];
+
+impl CategoryFilter {
+    /// The filter a list request asks for; `$and`/`$or` branches take the same keys.
+    pub fn from_query(query: &StoreQuery) -> ApiResult<Self> {
+        let parent_category_id = match query.single("parent_category_id")? {
+            None => None,
+            Some("null") => Some(None),
+            Some(_) => query
+                .ids("parent_category_id", "pcat")?
+                .and_then(|mut ids| ids.pop())
+                .map(Some),
+        };
+        Ok(CategoryFilter {
+            ids: query.ids("id", "pcat")?,
+            handles: query.list("handle"),
+            names: query.list("name"),
+            descriptions: query.list("description"),
+            q: query.single("q")?.map(str::to_lowercase),
+            parent_category_id,
+            created_at: query.date_range("created_at")?,
+            updated_at: query.date_range("updated_at")?,
+            groups: query.map_groups(Self::from_query)?,
+            include_ancestors_tree: query.boolean("include_ancestors_tree")?.unwrap_or(false),
+            include_descendants_tree: query.boolean("include_descendants_tree")?.unwrap_or(false),
+        })
+    }
+
+    fn matches(&self, c: &Category) -> bool {
+        let listed = |values: &Option<Vec<String>>, value: &String| {
+            values.as_ref().is_none_or(|v| v.contains(value))
+        };
+        listed(&self.ids, &c.id)
+            && listed(&self.handles, &c.handle)
+            && listed(&self.names, &c.name)
+            && listed(&self.descriptions, &c.description)
+            && self.q.as_ref().is_none_or(|q| {
+                c.name.to_lowercase().contains(q)
+                    || c.handle.contains(q)
+                    || c.description.to_lowercase().contains(q)
+            })
+            && self
+                .parent_category_id
+                .as_ref()
+                .is_none_or(|parent| c.parent_category_id == *parent)
+            && self.created_at.contains(&c.created_at)
+            && self.updated_at.contains(&c.updated_at)
+            && self.groups.iter().all(|(conjunction, branches)| {
+                conjunction.combine(branches.iter().map(|b| b.matches(c)))
+            })
+    }
 }
 
 /// The visible categories; there are few, so the tree is assembled in memory.
@@ -88,33 +165,11 @@ impl<'a> Tree<'a> {
     /// Categories matching the filter, ordered; a category under an inactive or
     /// internal parent is hidden with it.
     pub fn select(&self, filter: &CategoryFilter, order: (&str, bool)) -> Vec<&'a Category> {
-        let q = filter.q.as_ref().map(|q| q.to_lowercase());
         let mut found: Vec<&Category> = self
             .by_id
             .values()
             .copied()
-            .filter(|c| self.reachable(c))
-            .filter(|c| filter.ids.as_ref().is_none_or(|ids| ids.contains(&c.id)))
-            .filter(|c| {
-                filter
-                    .handles
-                    .as_ref()
-                    .is_none_or(|h| h.contains(&c.handle))
-            })
-            .filter(|c| filter.names.as_ref().is_none_or(|n| n.contains(&c.name)))
-            .filter(|c| {
-                q.as_ref().is_none_or(|q| {
-                    c.name.to_lowercase().contains(q)
-                        || c.handle.contains(q)
-                        || c.description.to_lowercase().contains(q)
-                })
-            })
-            .filter(|c| {
-                filter
-                    .parent_category_id
-                    .as_ref()
-                    .is_none_or(|parent| c.parent_category_id == *parent)
-            })
+            .filter(|c| self.reachable(c) && filter.matches(c))
             .collect();
         let (column, descending) = order;
         found.sort_by(|a, b| {

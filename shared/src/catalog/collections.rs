@@ -2,10 +2,11 @@
 
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
-use sqlx::PgPool;
+use sqlx::{PgPool, Postgres, QueryBuilder};
 
 use crate::catalog::regions::escape_like;
 use crate::error::{ApiError, ApiResult};
+use crate::query::{Conjunction, DateRange, StoreQuery};
 use crate::wire::timestamp;
 
 pub const COLLECTION_FIELDS: [&str; 8] = [
@@ -39,6 +40,73 @@ pub struct CollectionFilter {
     pub handles: Option<Vec<String>>,
     pub titles: Option<Vec<String>>,
     pub q: Option<String>,
+    pub created_at: DateRange,
+    pub updated_at: DateRange,
+    /// `$and`/`$or`: groups of filters, each branch a filter of its own.
+    pub groups: Vec<(Conjunction, Vec<CollectionFilter>)>,
+}
+
+/// The keys of `GET /store/collections`.
+pub const COLLECTION_LIST_KEYS: [&str; 12] = [
+    "fields",
+    "offset",
+    "limit",
+    "order",
+    "q",
+    "id",
+    "handle",
+    "title",
+    "created_at",
+    "updated_at",
+    "$and",
+    "$or",
+];
+
+impl CollectionFilter {
+    /// The filter a list request asks for; `$and`/`$or` branches take the same keys.
+    pub fn from_query(query: &StoreQuery) -> ApiResult<Self> {
+        Ok(CollectionFilter {
+            ids: query.ids("id", "pcol")?,
+            handles: query.list("handle"),
+            titles: query.list("title"),
+            q: query.single("q")?.map(str::to_string),
+            created_at: query.date_range("created_at")?,
+            updated_at: query.date_range("updated_at")?,
+            groups: query.map_groups(Self::from_query)?,
+        })
+    }
+
+    fn push_conditions(&self, sql: &mut QueryBuilder<Postgres>) {
+        for (column, values) in [
+            ("c.id", &self.ids),
+            ("c.handle", &self.handles),
+            ("c.title", &self.titles),
+        ] {
+            if let Some(values) = values {
+                sql.push(format_args!(" AND {column} = ANY("))
+                    .push_bind(values.clone())
+                    .push(")");
+            }
+        }
+        if let Some(q) = &self.q {
+            let pattern = format!("%{}%", escape_like(q));
+            sql.push(" AND (c.title ILIKE ")
+                .push_bind(pattern.clone())
+                .push(" OR c.handle ILIKE ")
+                .push_bind(pattern)
+                .push(")");
+        }
+        for (column, range) in [
+            ("created_at", &self.created_at),
+            ("updated_at", &self.updated_at),
+        ] {
+            for (op, at) in range.bounds() {
+                sql.push(format_args!(" AND c.{column} {op} "))
+                    .push_bind(at);
+            }
+        }
+        super::push_groups(sql, &self.groups, Self::push_conditions);
+    }
 }
 
 pub async fn list(
@@ -66,27 +134,21 @@ async fn page(
 ) -> ApiResult<Vec<Collection>> {
     let (column, descending) = order;
     let direction = if descending { "DESC" } else { "ASC" };
-    // `column` comes from COLLECTION_ORDER_COLUMNS, never from the request text.
-    let sql = format!(
+    let mut sql = QueryBuilder::new(
         "SELECT c.id, c.title, c.handle, c.metadata, c.created_at, c.updated_at,
                 count(*) OVER () AS total
            FROM product_collections c
-          WHERE ($1::text[] IS NULL OR c.id = ANY($1))
-            AND ($2::text[] IS NULL OR c.handle = ANY($2))
-            AND ($3::text[] IS NULL OR c.title = ANY($3))
-            AND ($4::text IS NULL OR c.title ILIKE '%' || $4 || '%' OR c.handle ILIKE '%' || $4 || '%')
-          ORDER BY c.{column} {direction}, c.id {direction}
-          LIMIT $5 OFFSET $6"
+          WHERE TRUE",
     );
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(&filter.ids)
-        .bind(&filter.handles)
-        .bind(&filter.titles)
-        .bind(filter.q.as_deref().map(escape_like))
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(pool)
-        .await?)
+    filter.push_conditions(&mut sql);
+    // `column` comes from COLLECTION_ORDER_COLUMNS, never from the request text.
+    sql.push(format_args!(
+        " ORDER BY c.{column} {direction}, c.id {direction} LIMIT "
+    ))
+    .push_bind(limit)
+    .push(" OFFSET ")
+    .push_bind(offset);
+    Ok(sql.build_query_as().fetch_all(pool).await?)
 }
 
 pub fn render(c: &Collection) -> Value {

@@ -11,7 +11,10 @@ pub mod regions;
 use std::future::Future;
 
 use crate::cache::{Cache, Namespace};
+use sqlx::{Postgres, QueryBuilder};
+
 use crate::error::ApiResult;
+use crate::query::Conjunction;
 
 /// Drops cached store responses after a catalog write.
 pub async fn purge_store_cache(cache: &Cache) {
@@ -40,4 +43,26 @@ where
         rows.clear();
     }
     Ok((rows, count))
+}
+
+/// Appends `$and`/`$or` groups to a `WHERE TRUE ...` condition list: each group is
+/// `AND (<branch> AND|OR <branch> ...)`, each branch the conditions `push` writes for it.
+pub(crate) fn push_groups<T>(
+    sql: &mut QueryBuilder<Postgres>,
+    groups: &[(Conjunction, Vec<T>)],
+    push: fn(&T, &mut QueryBuilder<Postgres>),
+) {
+    for (conjunction, branches) in groups {
+        let (neutral, joiner) = match conjunction {
+            Conjunction::And => ("TRUE", " AND "),
+            Conjunction::Or => ("FALSE", " OR "),
+        };
+        sql.push(format_args!(" AND ({neutral}"));
+        for branch in branches {
+            sql.push(joiner).push("(TRUE");
+            push(branch, sql);
+            sql.push(")");
+        }
+        sql.push(")");
+    }
 }

@@ -114,17 +114,7 @@ impl ProductFilter {
         if let Some(more) = query.ids("tags", "ptag")? {
             tag_ids.get_or_insert_with(Vec::new).extend(more);
         }
-        let groups = query
-            .groups()
-            .iter()
-            .map(|(conjunction, branches)| {
-                let branches = branches
-                    .iter()
-                    .map(Self::from_query)
-                    .collect::<ApiResult<Vec<_>>>()?;
-                Ok((*conjunction, branches))
-            })
-            .collect::<ApiResult<Vec<_>>>()?;
+        let groups = query.map_groups(Self::from_query)?;
         Ok(ProductFilter {
             ids: query.ids("id", "prod")?,
             handles: query.list("handle"),
@@ -327,22 +317,13 @@ fn push_conditions(sql: &mut QueryBuilder<Postgres>, filter: &ProductFilter) {
         ("deleted_at", &filter.deleted_at),
     ] {
         for (op, at) in range.bounds() {
-            sql.push(format_args!(" AND p.{column} {op} ")).push_bind(at);
+            sql.push(format_args!(" AND p.{column} {op} "))
+                .push_bind(at);
         }
     }
-    for (conjunction, branches) in &filter.groups {
-        let (neutral, joiner) = match conjunction {
-            Conjunction::And => ("TRUE", " AND "),
-            Conjunction::Or => ("FALSE", " OR "),
-        };
-        sql.push(format_args!(" AND ({neutral}"));
-        for branch in branches {
-            sql.push(joiner).push("(TRUE");
-            push_conditions(sql, branch);
-            sql.push(")");
-        }
-        sql.push(")");
-    }
+    super::push_groups(sql, &filter.groups, |branch, sql| {
+        push_conditions(sql, branch)
+    });
 }
 
 #[derive(sqlx::FromRow)]
