@@ -240,6 +240,16 @@ fn check_id(id: &str) -> ApiResult<()> {
     }
 }
 
+/// The region of a cart, for pricing products by `cart_id` as Medusa does.
+pub async fn region_of(pool: &PgPool, id: &str) -> ApiResult<String> {
+    check_id(id)?;
+    sqlx::query_scalar("SELECT region_id FROM carts WHERE id = $1")
+        .bind(id)
+        .fetch_optional(pool)
+        .await?
+        .ok_or_else(|| not_found(id))
+}
+
 /// Loads and prices a cart. With `lock`, the cart row stays locked until the caller's
 /// transaction ends.
 pub async fn load(conn: &mut PgConnection, id: &str, lock: bool) -> ApiResult<Cart> {

@@ -369,6 +369,19 @@ async fn a_carts_region_has_its_countries_and_shipping_options_their_prices() {
         free > 0,
         "the demo catalog has free shipping from a threshold"
     );
+    // A cart's region prices products asked for with `cart_id` alone.
+    let priced = store
+        .get(&format!(
+            "/store/products?cart_id={cart}&limit=1&fields=*variants.calculated_price"
+        ))
+        .await;
+    let price = &ok(&priced)["products"][0]["variants"][0]["calculated_price"];
+    assert_eq!(price["currency_code"], "eur", "{}", priced.body);
+    let unknown = store
+        .get("/store/products?cart_id=cart_01JUNKNOWN&fields=*variants.calculated_price")
+        .await;
+    assert_eq!(unknown.status, 404, "{}", unknown.body);
+
     let returns = store
         .get(&format!(
             "/store/shipping-options?cart_id={cart}&is_return=true"

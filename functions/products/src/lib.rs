@@ -159,9 +159,14 @@ async fn get_product(
 /// asked for; and the `fields` selection to apply to the rendered products.
 async fn product_extras(state: &AppState, query: &StoreQuery) -> ApiResult<(Extras, Fields)> {
     let fields = query.fields(&PRODUCT_FIELDS)?;
+    // Without a region, a cart's region prices the products (Medusa's `cart_id`).
+    let cart_region = match (query.single("region_id")?, query.single("cart_id")?) {
+        (None, Some(cart_id)) => Some(store::cart::region_of(&state.pool, cart_id).await?),
+        _ => None,
+    };
     let pricing = PricingContext::resolve(
         &state.pool,
-        query.single("region_id")?,
+        query.single("region_id")?.or(cart_region.as_deref()),
         query.single("country_code")?,
         query.single("currency_code")?,
     )
