@@ -1451,3 +1451,50 @@ async fn categories_collections_and_tags_are_managed_and_products_filed_under_th
         .await;
     assert_eq!(ok(&audit)["count"], 2);
 }
+
+#[tokio::test]
+async fn the_dashboards_list_requests_are_answered() {
+    let store = TestStore::new().await;
+    let token = store.admin_token().await;
+    let gift: String = store
+        .scalar("SELECT id FROM products WHERE status = 'draft' ORDER BY id LIMIT 1")
+        .await;
+    sqlx::query("UPDATE products SET is_giftcard = TRUE WHERE id = $1")
+        .bind(&gift)
+        .execute(&store.pool)
+        .await
+        .unwrap();
+    let cards = store
+        .admin_get(&token, "/admin/products?is_giftcard=true")
+        .await;
+    assert_eq!(ok(&cards)["count"], 1);
+    assert_eq!(cards.body["products"][0]["id"], gift.as_str());
+    let all: i64 = store.scalar("SELECT count(*) FROM products").await;
+    let others = store
+        .admin_get(&token, "/admin/products?is_giftcard=false&limit=1")
+        .await;
+    assert_eq!(ok(&others)["count"], all - 1);
+
+    // The dashboard's pickers ask for up to 1000 at once.
+    for (path, list, table) in [
+        ("/admin/regions", "regions", "regions"),
+        ("/admin/product-tags", "product_tags", "product_tags"),
+        ("/admin/collections", "collections", "product_collections"),
+    ] {
+        let reply = store
+            .admin_get(&token, &format!("{path}?limit=1000&offset=0"))
+            .await;
+        let total: i64 =
+            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM {table}")))
+                .fetch_one(&store.pool)
+                .await
+                .unwrap();
+        assert_eq!(
+            ok(&reply)[list].as_array().unwrap().len() as i64,
+            total,
+            "{path}"
+        );
+        let too_many = store.admin_get(&token, &format!("{path}?limit=1001")).await;
+        assert_eq!(too_many.status, 400, "{path}: {}", too_many.body);
+    }
+}
