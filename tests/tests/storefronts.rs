@@ -173,7 +173,7 @@ async fn is_giftcard_tags_dates_and_or_groups_filter_as_in_medusa() {
 }
 
 #[tokio::test]
-async fn categories_and_collections_take_dates_descriptions_and_or_groups() {
+async fn categories_collections_and_regions_take_dates_and_or_groups() {
     let store = TestStore::new().await;
     let (first, second): (String, String) = store
         .scalar_pair(
@@ -239,7 +239,24 @@ async fn categories_and_collections_take_dates_descriptions_and_or_groups() {
         ))
         .await;
     assert_eq!(ok(&none)["count"], 0);
+    let (one, two): (String, String) = store
+        .scalar_pair("SELECT min(id), max(id) FROM regions")
+        .await;
+    let regions = store
+        .get(&format!("/store/regions?$or[0][id]={one}&$or[1][id]={two}"))
+        .await;
+    let mut both = vec![one.clone(), two.clone()];
+    both.sort();
+    assert_eq!(ids(ok(&regions), "regions"), both);
+    let neither = store
+        .get(&format!(
+            "/store/regions?$and[0][id]={one}&$and[1][id]={two}"
+        ))
+        .await;
+    assert_eq!(ok(&neither)["count"], 0);
+
     for path in [
+        "/store/regions?$or[0][colour]=red",
         "/store/collections?created_at[$like]=2020",
         "/store/product-categories?$or[0][colour]=red",
     ] {

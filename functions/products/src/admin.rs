@@ -334,9 +334,10 @@ async fn list_regions(
 ) -> ApiResult<Json<Value>> {
     let query = StoreQuery::parse(raw.as_deref(), &["q", "limit", "offset", "fields", "order"])?;
     let filter = store::catalog::regions::RegionFilter {
-        ids: None,
-        currency_codes: None,
-        q: query.single("q")?.map(str::to_string),
+        conditions: store::catalog::regions::RegionConditions {
+            q: query.single("q")?.map(str::to_string),
+            ..Default::default()
+        },
         order: ("name", false),
         limit: query.limit(50)?,
         offset: query.offset()?,

@@ -21,7 +21,9 @@ use store::catalog::products::{
     self, Extras, Grouping, Page, ProductFilter, PRODUCT_FIELDS, PRODUCT_LIST_KEYS,
     PRODUCT_ORDER_COLUMNS,
 };
-use store::catalog::regions::{self, RegionFilter, REGION_FIELDS, REGION_ORDER_COLUMNS};
+use store::catalog::regions::{
+    self, RegionConditions, RegionFilter, REGION_FIELDS, REGION_LIST_KEYS, REGION_ORDER_COLUMNS,
+};
 use store::query::{Fields, StoreQuery};
 use store::web::{cached_json, finish_router, StoreContext};
 use store::wire::list;
@@ -41,17 +43,6 @@ pub fn router(state: AppState) -> Router {
     finish_router(routes, state)
 }
 
-const REGION_LIST_KEYS: [&str; 8] = [
-    "fields",
-    "offset",
-    "limit",
-    "order",
-    "q",
-    "id",
-    "currency_code",
-    "name",
-];
-
 async fn list_regions(
     State(state): State<AppState>,
     _store: StoreContext,
@@ -61,14 +52,7 @@ async fn list_regions(
     let key = query.cache_key();
     cached_json(&state, Namespace::Regions, key, || async {
         let filter = RegionFilter {
-            ids: query.ids("id", "reg")?,
-            currency_codes: query
-                .list("currency_code")
-                .map(|codes| codes.iter().map(|c| c.to_ascii_lowercase()).collect()),
-            q: query
-                .single("q")?
-                .or(query.single("name")?)
-                .map(str::to_string),
+            conditions: RegionConditions::from_query(&query)?,
             order: query.order(&REGION_ORDER_COLUMNS, "created_at")?,
             limit: query.limit(50)?,
             offset: query.offset()?,

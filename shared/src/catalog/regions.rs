@@ -2,9 +2,10 @@
 
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
-use sqlx::PgPool;
+use sqlx::{PgPool, Postgres, QueryBuilder};
 
 use crate::error::{ApiError, ApiResult};
+use crate::query::{Conjunction, StoreQuery};
 use crate::wire::{optional_timestamp, timestamp};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -34,12 +35,70 @@ pub struct Country {
 }
 
 pub struct RegionFilter {
-    pub ids: Option<Vec<String>>,
-    pub currency_codes: Option<Vec<String>>,
-    pub q: Option<String>,
+    pub conditions: RegionConditions,
     pub order: (&'static str, bool),
     pub limit: i64,
     pub offset: i64,
+}
+
+/// Which regions a list asks for.
+#[derive(Debug, Default)]
+pub struct RegionConditions {
+    pub ids: Option<Vec<String>>,
+    pub currency_codes: Option<Vec<String>>,
+    /// A substring of the name (`q`, or `name`).
+    pub q: Option<String>,
+    /// `$and`/`$or`: groups of conditions, each branch conditions of its own.
+    pub groups: Vec<(Conjunction, Vec<RegionConditions>)>,
+}
+
+/// The keys of `GET /store/regions`.
+pub const REGION_LIST_KEYS: [&str; 10] = [
+    "fields",
+    "offset",
+    "limit",
+    "order",
+    "q",
+    "id",
+    "currency_code",
+    "name",
+    "$and",
+    "$or",
+];
+
+impl RegionConditions {
+    /// The conditions a list request asks for; `$and`/`$or` branches take the same keys.
+    pub fn from_query(query: &StoreQuery) -> ApiResult<Self> {
+        Ok(RegionConditions {
+            ids: query.ids("id", "reg")?,
+            currency_codes: query
+                .list("currency_code")
+                .map(|codes| codes.iter().map(|c| c.to_ascii_lowercase()).collect()),
+            q: query
+                .single("q")?
+                .or(query.single("name")?)
+                .map(str::to_string),
+            groups: query.map_groups(Self::from_query)?,
+        })
+    }
+
+    fn push(&self, sql: &mut QueryBuilder<Postgres>) {
+        for (column, values) in [
+            ("r.id", &self.ids),
+            ("r.currency_code", &self.currency_codes),
+        ] {
+            if let Some(values) = values {
+                sql.push(format_args!(" AND {column} = ANY("))
+                    .push_bind(values.clone())
+                    .push(")");
+            }
+        }
+        if let Some(q) = &self.q {
+            sql.push(" AND r.name ILIKE ")
+                .push_bind(format!("%{}%", escape_like(q)));
+        }
+        super::push_groups(sql, &self.groups, Self::push);
+    }
 }
 
 /// Fields and relations of a region that `fields=` may name.
@@ -85,24 +144,18 @@ async fn page(
 ) -> ApiResult<Vec<RegionWithTotal>> {
     let (column, descending) = filter.order;
     let direction = if descending { "DESC" } else { "ASC" };
-    // `column` comes from REGION_ORDER_COLUMNS, never from the request text.
-    let sql = format!(
-        "SELECT r.*, count(*) OVER () AS total FROM regions r
-          WHERE r.deleted_at IS NULL
-            AND ($1::text[] IS NULL OR r.id = ANY($1))
-            AND ($2::text[] IS NULL OR r.currency_code = ANY($2))
-            AND ($3::text IS NULL OR r.name ILIKE '%' || $3 || '%')
-          ORDER BY r.{column} {direction}, r.id {direction}
-          LIMIT $4 OFFSET $5"
+    let mut sql = QueryBuilder::new(
+        "SELECT r.*, count(*) OVER () AS total FROM regions r WHERE r.deleted_at IS NULL",
     );
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(&filter.ids)
-        .bind(&filter.currency_codes)
-        .bind(filter.q.as_deref().map(escape_like))
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(pool)
-        .await?)
+    filter.conditions.push(&mut sql);
+    // `column` comes from REGION_ORDER_COLUMNS, never from the request text.
+    sql.push(format_args!(
+        " ORDER BY r.{column} {direction}, r.id {direction} LIMIT "
+    ))
+    .push_bind(limit)
+    .push(" OFFSET ")
+    .push_bind(offset);
+    Ok(sql.build_query_as().fetch_all(pool).await?)
 }
 
 #[derive(sqlx::FromRow)]
