@@ -261,7 +261,8 @@ pub fn finish_router(routes: Router<AppState>, state: AppState) -> Router {
 /// The answer for a path no route serves, in the API's error shape. What Medusa
 /// answers a caller without credentials comes first: a 401 for any `/admin` path (so a
 /// stranger does not learn which admin routes exist) and for the customer routes
-/// (`/store/customers…`, `GET /store/orders`), which need a logged-in customer.
+/// (`/store/customers…`, `GET /store/orders`), which need a logged-in customer; a
+/// customer login is refused as Medusa refuses an unknown email.
 async fn not_found(State(state): State<AppState>, request: Request) -> Response {
     let (mut parts, _) = request.into_parts();
     let path = parts.uri.path().to_string();
@@ -279,6 +280,10 @@ async fn not_found(State(state): State<AppState>, request: Request) -> Response 
         || (path == "/store/orders" && parts.method == Method::GET)
     {
         return crate::admin::auth::unauthorized().into_response();
+    } else if path == "/auth/customer/emailpass" && parts.method == Method::POST {
+        // No customer accounts are served yet, so every email is unknown: Medusa's answer.
+        return ApiError::public(ErrorType::Unauthorized, "Invalid email or password")
+            .into_response();
     }
     ApiError::not_found(format!("Route {} {path} does not exist", parts.method)).into_response()
 }

@@ -194,7 +194,14 @@ async fn list_shipping_options(
     _store: StoreContext,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Json<Value>> {
-    let query = StoreQuery::parse(raw.as_deref(), &["cart_id", "fields", "is_return"])?;
+    let query = StoreQuery::parse(
+        raw.as_deref(),
+        &["cart_id", "fields", "is_return", "limit", "offset", "order"],
+    )?;
+    // Accepted as Medusa accepts them, and as there ignored: every option of the cart
+    // comes at once. Malformed values are still refused.
+    query.limit(50)?;
+    query.offset()?;
     let cart_id = query
         .single("cart_id")?
         .ok_or_else(|| store::ApiError::invalid_data("Invalid request: 'cart_id' is required"))?;
