@@ -1,6 +1,6 @@
 //! `--in-process`: the four function routers behind one plain HTTP server
-//! (`axum::serve` on 127.0.0.1:0), dispatched by path the way
-//! `[workspace.metadata.lambda.watch.router]` in Cargo.toml does. It runs on a
+//! (`axum::serve` on 127.0.0.1:0), dispatched by path by
+//! `[workspace.metadata.lambda.watch.router]` in Cargo.toml (the `route-table` crate). It runs on a
 //! runtime of its own whose threads are named [`cpu::SERVER_THREAD_NAME`], so its CPU
 //! time is told apart from the load generator's.
 
@@ -39,32 +39,15 @@ impl Functions {
         })
     }
 
+    /// The router of the function the route table (the watch router in Cargo.toml)
+    /// sends `path` to; the content function is not served here.
     fn for_path(&self, path: &str) -> &Router {
-        match function_for(path) {
-            "checkout" => &self.checkout,
-            "cart" => &self.cart,
-            "orders" => &self.orders,
+        match route_table::RouteTable::workspace().function_for(path) {
+            Some("checkout") => &self.checkout,
+            Some("cart") => &self.cart,
+            Some("orders") => &self.orders,
             _ => &self.products,
         }
-    }
-}
-
-/// The function that serves `path`, as in Cargo.toml's watch router.
-fn function_for(path: &str) -> &'static str {
-    if path.starts_with("/store/carts/") && path.ends_with("/complete")
-        || path.starts_with("/store/payment-")
-        || path.starts_with("/hooks/payment/")
-    {
-        "checkout"
-    } else if path == "/store/carts"
-        || path.starts_with("/store/carts/")
-        || path == "/store/shipping-options"
-    {
-        "cart"
-    } else if path.starts_with("/store/orders") {
-        "orders"
-    } else {
-        "products"
     }
 }
 
@@ -152,25 +135,4 @@ fn load_dev_env() -> anyhow::Result<()> {
         }
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::function_for;
-
-    #[test]
-    fn paths_go_to_the_function_cargo_lambda_watch_routes_them_to() {
-        assert_eq!(function_for("/store/carts/cart_1/complete"), "checkout");
-        assert_eq!(
-            function_for("/store/payment-collections/pay_1/payment-sessions"),
-            "checkout"
-        );
-        assert_eq!(function_for("/store/payment-providers"), "checkout");
-        assert_eq!(function_for("/store/carts"), "cart");
-        assert_eq!(function_for("/store/carts/cart_1/line-items"), "cart");
-        assert_eq!(function_for("/store/shipping-options"), "cart");
-        assert_eq!(function_for("/store/orders/order_1"), "orders");
-        assert_eq!(function_for("/store/products/prod_1"), "products");
-        assert_eq!(function_for("/store/regions"), "products");
-    }
 }
