@@ -4,6 +4,7 @@
 //
 // Run by scripts/test with MEDUSA_BACKEND_URL, MEDUSA_ADMIN_EMAIL and
 // MEDUSA_ADMIN_PASSWORD (the demo admin `storectl seed` creates).
+import "./emulator.mjs";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import Medusa from "@medusajs/js-sdk";

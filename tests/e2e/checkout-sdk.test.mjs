@@ -5,6 +5,7 @@
 //
 // Run by scripts/test against `cargo lambda watch`, with MEDUSA_BACKEND_URL and
 // MEDUSA_PUBLISHABLE_KEY set (see store-sdk.test.mjs for running it by hand).
+import "./emulator.mjs";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import Medusa from "@medusajs/js-sdk";

@@ -2,6 +2,7 @@
 // against a running store, in order, and checks each answer's status and the fields the
 // storefront reads. scripts/test runs it with the other end-to-end tests; by hand, against
 // the dev store (scripts/up): node --test tests/e2e/replay.test.mjs
+import "./emulator.mjs";
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";

@@ -5,6 +5,7 @@
 // the dev store (scripts/up), from the repository root:
 //   node --test tests/e2e/*.test.mjs
 // (without the variables, .env.storefront written by scripts/up is read).
+import "./emulator.mjs";
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
