@@ -27,15 +27,15 @@ struct Functions {
 
 impl Functions {
     fn from_env() -> anyhow::Result<Self> {
-        let state = || {
-            store::AppState::from_env()
-                .map_err(|e| anyhow::anyhow!("store::AppState::from_env(): {e}"))
-        };
+        let built =
+            |function: &str, router: Result<Router, Box<dyn std::error::Error + Send + Sync>>| {
+                router.map_err(|e| anyhow::anyhow!("{function}::from_env(): {e}"))
+            };
         Ok(Functions {
-            products: products::router(state()?),
-            cart: cart::router(state()?),
-            checkout: checkout::router(state()?),
-            orders: orders::router(state()?),
+            products: built("products", products::from_env())?,
+            cart: built("cart", cart::from_env())?,
+            checkout: built("checkout", checkout::from_env())?,
+            orders: built("orders", orders::from_env())?,
         })
     }
 

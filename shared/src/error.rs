@@ -57,6 +57,11 @@ impl ApiError {
         Self::public(ErrorType::NotFound, message)
     }
 
+    /// The one answer to a caller without valid credentials, as Medusa gives it.
+    pub fn unauthorized() -> Self {
+        Self::public(ErrorType::Unauthorized, "Unauthorized")
+    }
+
     pub fn not_allowed(message: impl Into<String>) -> Self {
         Self::public(ErrorType::NotAllowed, message)
     }

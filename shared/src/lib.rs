@@ -1,7 +1,7 @@
-//! The domain crate every function shares: catalog, pricing, regions, errors,
-//! configuration, the response cache, and the HTTP plumbing around them.
+//! The domain crate every function shares: catalog, pricing, regions, carts, checkout,
+//! orders, errors, configuration, the response cache, the outbox, and the HTTP plumbing
+//! around them. The Admin API's domain is the `store-admin` crate (`crates/admin`).
 
-pub mod admin;
 pub mod aws;
 pub mod cache;
 pub mod cart;

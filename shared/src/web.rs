@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::extract::{FromRequest, FromRequestParts, Request, State};
+use axum::extract::{FromRef, FromRequest, FromRequestParts, Request};
 use axum::http::header::{HeaderName, HeaderValue, CONTENT_TYPE};
 use axum::http::request::Parts;
 use axum::http::{Method, StatusCode};
@@ -15,7 +15,6 @@ use sqlx::PgPool;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
-use crate::admin::AdminAuth;
 use crate::cache::{Cache, Namespace, RedisLink};
 use crate::catalog::channels;
 use crate::config::Config;
@@ -34,30 +33,18 @@ pub struct AppState {
     pub payments: PaymentProviders,
     /// Sends outbox events to SQS after commit (disabled without `EVENTS_QUEUE_URL`).
     pub events: Relay,
-    /// Admin login and token checks (disabled without `JWT_SECRET`).
-    pub admin: AdminAuth,
 }
 
 impl AppState {
     /// Builds the state without touching the network: the pool and Redis connect on
     /// first use, so a cold start never fails because a backend is briefly away.
     pub fn new(config: Config) -> Result<Self, sqlx::Error> {
-        let pool = PgPoolOptions::new()
-            .max_connections(config.database_max_connections)
-            .acquire_timeout(std::time::Duration::from_secs(5))
-            .connect_lazy(&config.database_url)?;
-        let cache = Cache::new(
-            RedisLink::new(config.redis_url.as_deref()),
-            &config.cache_prefix,
-            config.cache_ttl,
-        );
         Ok(AppState {
-            pool,
-            cache,
+            pool: lazy_pool(&config)?,
+            cache: cache_of(&config),
             config: Arc::new(config),
             payments: PaymentProviders::new(None),
             events: Relay::disabled(),
-            admin: AdminAuth::disabled(),
         })
     }
 
@@ -65,13 +52,7 @@ impl AppState {
     pub fn from_env() -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
         Ok(Self::new(Config::from_env()?)?
             .with_payments(PaymentProviders::from_env())
-            .with_events(Relay::from_env())
-            .with_admin(AdminAuth::from_env()))
-    }
-
-    pub fn with_admin(mut self, admin: AdminAuth) -> Self {
-        self.admin = admin;
-        self
+            .with_events(Relay::from_env()))
     }
 
     pub fn with_payments(mut self, payments: PaymentProviders) -> Self {
@@ -83,6 +64,25 @@ impl AppState {
         self.events = events;
         self
     }
+}
+
+/// A pool that connects on first use, so a cold start never fails because the database
+/// is briefly away.
+pub fn lazy_pool(config: &Config) -> Result<PgPool, sqlx::Error> {
+    PgPoolOptions::new()
+        .max_connections(config.database_max_connections)
+        .acquire_timeout(std::time::Duration::from_secs(5))
+        .connect_lazy(&config.database_url)
+}
+
+/// The response cache: Redis when `REDIS_URL` is set (connected on first use), else the
+/// in-process cache alone.
+pub fn cache_of(config: &Config) -> Cache {
+    Cache::new(
+        RedisLink::new(config.redis_url.as_deref()),
+        &config.cache_prefix,
+        config.cache_ttl,
+    )
 }
 
 /// The sales channels a storefront may see, from its `x-publishable-api-key`.
@@ -111,10 +111,15 @@ impl StoreContext {
     }
 }
 
-impl FromRequestParts<AppState> for StoreContext {
+impl<S> FromRequestParts<S> for StoreContext
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let state = AppState::from_ref(state);
         let token = parts
             .headers
             .get(PUBLISHABLE_KEY_HEADER)
@@ -247,11 +252,30 @@ pub fn cors_layer(origins: &[String]) -> CorsLayer {
 }
 
 /// Wraps a function's routes with what every function needs: JSON 404/405, a JSON 500
-/// for panics, and CORS.
-pub fn finish_router(routes: Router<AppState>, state: AppState) -> Router {
-    let cors = cors_layer(&state.config.store_cors);
+/// for panics, and CORS. A path no route serves gets [`not_found`].
+pub fn finish_router<S>(routes: Router<S>, state: S) -> Router
+where
+    S: Clone + Send + Sync + 'static,
+    AppState: FromRef<S>,
+{
+    finish_router_with(routes, state, |request: Request| async move {
+        let (parts, _) = request.into_parts();
+        not_found(&parts)
+    })
+}
+
+/// [`finish_router`] with another answer for paths no route serves (the admin crate's
+/// checks credentials on `/admin` paths first).
+pub fn finish_router_with<S, H, T>(routes: Router<S>, state: S, fallback: H) -> Router
+where
+    S: Clone + Send + Sync + 'static,
+    AppState: FromRef<S>,
+    H: axum::handler::Handler<T, S>,
+    T: 'static,
+{
+    let cors = cors_layer(&AppState::from_ref(&state).config.store_cors);
     routes
-        .fallback(not_found)
+        .fallback(fallback)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
         .layer(CatchPanicLayer::custom(panic_response))
@@ -263,29 +287,26 @@ pub fn finish_router(routes: Router<AppState>, state: AppState) -> Router {
 /// stranger does not learn which admin routes exist) and for the customer routes
 /// (`/store/customers…`, `GET /store/orders`), which need a logged-in customer; a
 /// customer login is refused as Medusa refuses an unknown email.
-async fn not_found(State(state): State<AppState>, request: Request) -> Response {
-    let (mut parts, _) = request.into_parts();
-    let path = parts.uri.path().to_string();
-    if path == "/admin" || path.starts_with("/admin/") {
-        if let Err(rejection) =
-            <crate::admin::auth::AdminContext as FromRequestParts<AppState>>::from_request_parts(
-                &mut parts, &state,
-            )
-            .await
-        {
-            return rejection;
-        }
-    } else if path == "/store/customers"
+pub fn not_found(parts: &Parts) -> Response {
+    let path = parts.uri.path();
+    if is_admin_path(path)
+        || path == "/store/customers"
         || path.starts_with("/store/customers/")
         || (path == "/store/orders" && parts.method == Method::GET)
     {
-        return crate::admin::auth::unauthorized().into_response();
-    } else if path == "/auth/customer/emailpass" && parts.method == Method::POST {
+        return ApiError::unauthorized().into_response();
+    }
+    if path == "/auth/customer/emailpass" && parts.method == Method::POST {
         // No customer accounts are served yet, so every email is unknown: Medusa's answer.
         return ApiError::public(ErrorType::Unauthorized, "Invalid email or password")
             .into_response();
     }
     ApiError::not_found(format!("Route {} {path} does not exist", parts.method)).into_response()
+}
+
+/// Whether `path` is under `/admin`.
+pub fn is_admin_path(path: &str) -> bool {
+    path == "/admin" || path.starts_with("/admin/")
 }
 
 async fn method_not_allowed(method: Method, uri: axum::http::Uri) -> Response {

@@ -7,8 +7,8 @@ use axum::body::Body;
 use axum::http::{Method, Request};
 use serde_json::{json, Value};
 
-use store::admin::rate_limit::LoginLimits;
-use store::admin::AdminAuth;
+use store_admin::rate_limit::LoginLimits;
+use store_admin::AdminAuth;
 
 use crate::stripe_fake::StripeFake;
 use crate::{Reply, TestStore};
@@ -30,11 +30,11 @@ pub fn test_auth() -> AdminAuth {
 impl TestStore {
     /// Creates the admin user (once) and logs in; returns the JWT.
     pub async fn admin_token(&self) -> String {
-        let exists = store::admin::users::user_exists(&self.pool, ADMIN_EMAIL)
+        let exists = store_admin::users::user_exists(&self.pool, ADMIN_EMAIL)
             .await
             .unwrap();
         if !exists {
-            store::admin::users::create_user(&self.pool, ADMIN_EMAIL, ADMIN_PASSWORD)
+            store_admin::users::create_user(&self.pool, ADMIN_EMAIL, ADMIN_PASSWORD)
                 .await
                 .unwrap();
         }

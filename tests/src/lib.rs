@@ -23,12 +23,15 @@ use tower::ServiceExt;
 
 use store::config::Config;
 use store::AppState;
+use store_admin::{AdminAuth, AdminState};
 
 pub const DEMO_CATALOG: &str = include_str!("../../seed/demo-catalog.json");
 
 pub struct TestStore {
     pub pool: PgPool,
     pub state: AppState,
+    /// The admin functions' login and token checks.
+    pub admin: AdminAuth,
     /// The functions, each with its own router, as `cargo lambda watch` serves them.
     pub functions: Functions,
     pub publishable_key: String,
@@ -46,12 +49,16 @@ pub struct Functions {
 }
 
 impl Functions {
-    pub fn new(state: &AppState) -> Self {
+    pub fn new(state: &AppState, admin: &AdminAuth) -> Self {
+        let with_admin = AdminState {
+            app: state.clone(),
+            auth: admin.clone(),
+        };
         Functions {
-            products: products::router(state.clone()),
-            cart: cart::router(state.clone()),
+            products: products::router(with_admin.clone()),
+            cart: cart::router(with_admin.clone()),
             checkout: checkout::router(state.clone()),
-            orders: orders::router(state.clone()),
+            orders: orders::router(with_admin),
             content: content::router(state.clone()),
         }
     }
@@ -133,13 +140,13 @@ impl TestStore {
             cache_ttl: Duration::from_secs(30),
             database_max_connections: 5,
         };
-        let state = AppState::new(config)
-            .expect("state")
-            .with_admin(admin::test_auth());
+        let state = AppState::new(config).expect("state");
+        let admin = admin::test_auth();
         TestStore {
             pool,
-            functions: Functions::new(&state),
+            functions: Functions::new(&state, &admin),
             state,
+            admin,
             publishable_key,
             database_url,
         }
@@ -215,8 +222,15 @@ impl TestStore {
 
     /// Replaces the function routers, e.g. after giving the state other payment providers.
     pub fn with_state(mut self, state: AppState) -> Self {
-        self.functions = Functions::new(&state);
+        self.functions = Functions::new(&state, &self.admin);
         self.state = state;
+        self
+    }
+
+    /// Replaces the function routers after changing the admin login and token checks.
+    pub fn with_admin(mut self, admin: AdminAuth) -> Self {
+        self.functions = Functions::new(&self.state, &admin);
+        self.admin = admin;
         self
     }
 

@@ -119,20 +119,16 @@ async fn every_admin_route_refuses_bad_credentials_with_one_and_the_same_401() {
         .await
         .unwrap();
     let now = chrono::Utc::now().timestamp();
-    let expired = store::admin::auth::sign_token(
-        TEST_JWT_SECRET.as_bytes(),
-        &user_id,
-        now - 7200,
-        now - 3600,
-    );
-    let forged = store::admin::auth::sign_token(
+    let expired =
+        store_admin::auth::sign_token(TEST_JWT_SECRET.as_bytes(), &user_id, now - 7200, now - 3600);
+    let forged = store_admin::auth::sign_token(
         b"not-the-secret-not-the-secret-not-the-secret",
         &user_id,
         now,
         now + 3600,
     );
     let unknown_user =
-        store::admin::auth::sign_token(TEST_JWT_SECRET.as_bytes(), "user_gone", now, now + 3600);
+        store_admin::auth::sign_token(TEST_JWT_SECRET.as_bytes(), "user_gone", now, now + 3600);
     let wrong_password = store.login(ADMIN_EMAIL, "not the password", None).await;
     assert_eq!(wrong_password.status, 401);
     let unknown_email = store
@@ -375,7 +371,7 @@ async fn every_admin_route_refuses_bad_credentials_with_one_and_the_same_401() {
         events_before
     );
     assert_eq!(
-        store::admin::users::list_api_keys(&store.pool, Some("secret"))
+        store_admin::users::list_api_keys(&store.pool, Some("secret"))
             .await
             .unwrap()["count"],
         2
@@ -467,24 +463,20 @@ async fn every_admin_route_refuses_bad_credentials_with_one_and_the_same_401() {
 #[tokio::test]
 async fn an_admin_api_without_a_jwt_secret_refuses_to_run() {
     let store = TestStore::new().await;
-    let state = store
-        .state
-        .clone()
-        .with_admin(store::admin::AdminAuth::disabled());
-    let store = store.with_state(state);
+    let store = store.with_admin(store_admin::AdminAuth::disabled());
     let reply = store.login(ADMIN_EMAIL, ADMIN_PASSWORD, None).await;
     assert_eq!(reply.status, 503, "{}", reply.body);
     let reply = store
         .admin_send(Method::GET, "/admin/orders", None, None)
         .await;
     assert_eq!(reply.status, 503);
-    assert!(store::admin::AdminAuth::new(
+    assert!(store_admin::AdminAuth::new(
         "short",
         std::time::Duration::from_secs(60),
         Default::default()
     )
     .is_err());
-    assert!(!store::admin::AdminAuth::from_lookup(|_| None).is_enabled());
+    assert!(!store_admin::AdminAuth::from_lookup(|_| None).is_enabled());
 }
 
 async fn exhaust_login_limits(store: &TestStore) {
@@ -550,10 +542,10 @@ async fn the_limit_is_shared_through_redis_by_every_instance() {
         assert_eq!(reply.status, 401);
     }
     // A second instance (its own in-process counters) of the same store and Redis.
-    let other = store::AppState::new((*store.state.config).clone())
-        .unwrap()
+    let other = store::AppState::new((*store.state.config).clone()).unwrap();
+    let store = store
+        .with_state(other)
         .with_admin(store_tests::admin::test_auth());
-    let store = store.with_state(other);
     let reply = store.login(ADMIN_EMAIL, ADMIN_PASSWORD, None).await;
     assert_eq!(reply.status, 429, "{}", reply.body);
 }

@@ -6,15 +6,20 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use store::admin::{promotions, regions, AdminContext};
 use store::cart::{
     self, AddShippingMethod, CreateCart, LineInputBody, PromoCodes, UpdateCart, UpdateLine,
 };
 use store::query::{Fields, StoreQuery};
-use store::web::{finish_router, JsonBody, StoreContext};
+use store::web::{JsonBody, StoreContext};
 use store::{ApiResult, AppState};
+use store_admin::{promotions, regions, AdminContext, AdminState};
 
-pub fn router(state: AppState) -> Router {
+/// The function's router, with its state built from the environment as at cold start.
+pub fn from_env() -> Result<Router, Box<dyn std::error::Error + Send + Sync>> {
+    Ok(router(AdminState::from_env()?))
+}
+
+pub fn router(state: AdminState) -> Router {
     let routes = Router::new()
         .route("/store/carts", post(create_cart))
         .route("/store/carts/{id}", get(get_cart).post(update_cart))
@@ -45,7 +50,7 @@ pub fn router(state: AppState) -> Router {
             get(admin_shipping_options).post(create_shipping_option),
         )
         .route("/admin/shipping-options/{id}", post(update_shipping_option));
-    finish_router(routes, state)
+    store_admin::finish_router(routes, state)
 }
 
 fn cart_body(cart: &cart::Cart, fields: &Fields) -> Json<Value> {

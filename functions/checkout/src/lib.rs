@@ -13,6 +13,11 @@ use store::query::StoreQuery;
 use store::web::{finish_router, JsonBody, StoreContext};
 use store::{ApiError, ApiResult, AppState};
 
+/// The function's router, with its state built from the environment as at cold start.
+pub fn from_env() -> Result<Router, Box<dyn std::error::Error + Send + Sync>> {
+    Ok(router(AppState::from_env()?))
+}
+
 pub fn router(state: AppState) -> Router {
     let routes = Router::new()
         .route("/store/payment-providers", get(list_providers))

@@ -99,15 +99,15 @@ impl Consumer {
 
     /// From the environment, as the Lambda function builds it.
     pub fn from_env() -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
-        let state = store::AppState::from_env()?;
+        let config = store::config::Config::from_env()?;
         let sync = SyncConfig::from_lookup(|name| std::env::var(name).ok())?
             .map(ProductSync::new)
             .transpose()?;
         let consumer = Consumer::new(
-            state.pool,
-            state.cache,
+            store::web::lazy_pool(&config)?,
+            store::web::cache_of(&config),
             Mailer::from_env(),
-            state.events,
+            Relay::from_env(),
             Settings::from_env()?,
         )
         .with_strapi_sync(sync);

@@ -8,12 +8,19 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use store::admin::{audit, auth, channels, orders as lifecycle, users, AdminContext};
 use store::query::StoreQuery;
-use store::web::{finish_router, JsonBody, StoreContext};
+use store::web::{JsonBody, StoreContext};
 use store::{ApiError, ApiResult, AppState};
+use store_admin::{
+    audit, auth, channels, orders as lifecycle, users, AdminAuth, AdminContext, AdminState,
+};
 
-pub fn router(state: AppState) -> Router {
+/// The function's router, with its state built from the environment as at cold start.
+pub fn from_env() -> Result<Router, Box<dyn std::error::Error + Send + Sync>> {
+    Ok(router(AdminState::from_env()?))
+}
+
+pub fn router(state: AdminState) -> Router {
     let routes = Router::new()
         .route("/store/orders/{id}", get(get_order))
         .route("/auth/user/emailpass", post(login))
@@ -44,7 +51,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/admin/audit-log", get(audit_log))
         .route("/admin/users/me", get(me));
-    finish_router(routes, state)
+    store_admin::finish_router(routes, state)
 }
 
 /// No login needed: as in Medusa, the order id is the secret.
@@ -64,11 +71,12 @@ async fn get_order(
 /// `POST /auth/user/emailpass` → `{token}`.
 async fn login(
     State(state): State<AppState>,
+    State(admin): State<AdminAuth>,
     parts: Parts,
     JsonBody(input): JsonBody<auth::EmailPass>,
 ) -> Response {
     let ip = auth::source_ip(&parts);
-    match auth::login(&state, ip.as_deref(), input).await {
+    match auth::login(&state, &admin, ip.as_deref(), input).await {
         Ok(body) => Json(body).into_response(),
         Err(response) => response,
     }
@@ -216,6 +224,6 @@ async fn cancel_fulfillment(
 }
 
 /// `POST /auth/token/refresh` with a valid token → `{token}` with a new expiry.
-async fn refresh(State(state): State<AppState>, admin: AdminContext) -> Response {
-    auth::refresh(&state, &admin)
+async fn refresh(State(auth): State<AdminAuth>, admin: AdminContext) -> Response {
+    auth::refresh(&auth, &admin)
 }

@@ -6,12 +6,12 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::Value;
 
-use store::admin::{channels, inventory, products, regions, taxonomy, AdminContext};
 use store::query::StoreQuery;
 use store::web::JsonBody;
 use store::{ApiResult, AppState};
+use store_admin::{channels, inventory, products, regions, taxonomy, AdminContext, AdminState};
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<AdminState> {
     Router::new()
         .route("/admin/products", get(list_products).post(create_product))
         .route(

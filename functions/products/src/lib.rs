@@ -25,11 +25,17 @@ use store::catalog::regions::{
     self, RegionConditions, RegionFilter, REGION_FIELDS, REGION_LIST_KEYS, REGION_ORDER_COLUMNS,
 };
 use store::query::{Fields, StoreQuery};
-use store::web::{cached_json, finish_router, StoreContext};
+use store::web::{cached_json, StoreContext};
 use store::wire::list;
 use store::{ApiError, ApiResult, AppState};
+use store_admin::AdminState;
 
-pub fn router(state: AppState) -> Router {
+/// The function's router, with its state built from the environment as at cold start.
+pub fn from_env() -> Result<Router, Box<dyn std::error::Error + Send + Sync>> {
+    Ok(router(AdminState::from_env()?))
+}
+
+pub fn router(state: AdminState) -> Router {
     let routes = Router::new()
         .route("/store/regions", get(list_regions))
         .route("/store/regions/{id}", get(get_region))
@@ -40,7 +46,7 @@ pub fn router(state: AppState) -> Router {
         .route("/store/collections", get(list_collections))
         .route("/store/collections/{id}", get(get_collection))
         .merge(admin::routes());
-    finish_router(routes, state)
+    store_admin::finish_router(routes, state)
 }
 
 async fn list_regions(

@@ -52,7 +52,7 @@ async fn run(args: &[String]) -> Result<(), String> {
         return Ok(());
     }
     if let Some((email, password)) = admin {
-        let id = store::admin::users::create_user(&pool, &email, &password)
+        let id = store_admin::users::create_user(&pool, &email, &password)
             .await
             .map_err(|e| e.to_string())?;
         println!("admin_id={id}");
@@ -80,12 +80,12 @@ async fn run(args: &[String]) -> Result<(), String> {
         println!("publishable_key={token}");
     }
     // A demo admin with a random password, printed once; a second seed leaves it as is.
-    if !store::admin::users::user_exists(&pool, DEMO_ADMIN_EMAIL)
+    if !store_admin::users::user_exists(&pool, DEMO_ADMIN_EMAIL)
         .await
         .map_err(|e| e.to_string())?
     {
         let password = hex::encode(rand::random::<[u8; 12]>());
-        store::admin::users::create_user(&pool, DEMO_ADMIN_EMAIL, &password)
+        store_admin::users::create_user(&pool, DEMO_ADMIN_EMAIL, &password)
             .await
             .map_err(|e| e.to_string())?;
         eprintln!(

@@ -6,9 +6,9 @@ use serde_json::{json, Value};
 use sqlx::{PgConnection, PgPool};
 
 use super::AdminContext;
-use crate::error::ApiResult;
-use crate::id::new_id;
-use crate::wire::timestamp;
+use store::error::ApiResult;
+use store::id::new_id;
+use store::wire::timestamp;
 
 pub async fn record(
     conn: &mut PgConnection,

@@ -5,11 +5,11 @@ use serde_json::{json, Value};
 use sqlx::PgConnection;
 
 use super::{audit, AdminContext};
-use crate::catalog::regions;
-use crate::error::{ApiError, ApiResult, ErrorType};
-use crate::id::{is_well_formed, new_id};
-use crate::money::{from_major, to_major};
-use crate::web::AppState;
+use store::catalog::regions;
+use store::error::{ApiError, ApiResult, ErrorType};
+use store::id::{is_well_formed, new_id};
+use store::money::{from_major, to_major};
+use store::web::AppState;
 
 fn duplicate(err: sqlx::Error, what: String) -> ApiError {
     match &err {
@@ -156,7 +156,7 @@ pub async fn create_region(
     )
     .await?;
     tx.commit().await?;
-    crate::catalog::purge_store_cache(&state.cache).await;
+    store::catalog::purge_store_cache(&state.cache).await;
     Ok(json!({ "region": regions::retrieve(&state.pool, &id).await? }))
 }
 
@@ -225,7 +225,7 @@ pub async fn update_region(
     )
     .await?;
     tx.commit().await?;
-    crate::catalog::purge_store_cache(&state.cache).await;
+    store::catalog::purge_store_cache(&state.cache).await;
     Ok(json!({ "region": regions::retrieve(&state.pool, id).await? }))
 }
 
@@ -479,5 +479,5 @@ pub async fn list_shipping_options(state: &AppState, region_id: Option<&str>) ->
         out.push(render_option(&mut conn, row).await?);
     }
     let count = out.len() as i64;
-    Ok(crate::wire::list("shipping_options", out, count, 0, count))
+    Ok(store::wire::list("shipping_options", out, count, 0, count))
 }

@@ -9,12 +9,12 @@ use serde_json::{json, Map, Value};
 use sqlx::{PgConnection, PgPool};
 
 use super::{audit, AdminContext};
-use crate::catalog::products::{self, Extras, Page, ProductFilter};
-use crate::error::{ApiError, ApiResult, ErrorType};
-use crate::events::{self, names};
-use crate::id::{is_well_formed, new_id};
-use crate::money::{from_major, to_major};
-use crate::web::AppState;
+use store::catalog::products::{self, Extras, Page, ProductFilter};
+use store::error::{ApiError, ApiResult, ErrorType};
+use store::events::{self, names};
+use store::id::{is_well_formed, new_id};
+use store::money::{from_major, to_major};
+use store::web::AppState;
 
 const STATUSES: [&str; 4] = ["draft", "proposed", "published", "rejected"];
 
@@ -461,7 +461,7 @@ pub async fn create(
     .await?;
     tx.commit().await?;
     state.events.publish(&state.pool, &[event_id]).await;
-    crate::catalog::purge_store_cache(&state.cache).await;
+    store::catalog::purge_store_cache(&state.cache).await;
     Ok(json!({ "product": retrieve(&state.pool, &product_id).await? }))
 }
 
@@ -664,7 +664,7 @@ pub async fn update(
     .await?;
     tx.commit().await?;
     state.events.publish(&state.pool, &[event_id]).await;
-    crate::catalog::purge_store_cache(&state.cache).await;
+    store::catalog::purge_store_cache(&state.cache).await;
     Ok(json!({ "product": retrieve(&state.pool, id).await? }))
 }
 
@@ -748,7 +748,7 @@ pub async fn update_variant(
     .await?;
     tx.commit().await?;
     state.events.publish(&state.pool, &[event_id]).await;
-    crate::catalog::purge_store_cache(&state.cache).await;
+    store::catalog::purge_store_cache(&state.cache).await;
     Ok(json!({ "product": retrieve(&state.pool, product_id).await? }))
 }
 
@@ -790,7 +790,7 @@ pub async fn delete(state: &AppState, actor: &AdminContext, id: &str) -> ApiResu
     .await?;
     tx.commit().await?;
     state.events.publish(&state.pool, &[event_id]).await;
-    crate::catalog::purge_store_cache(&state.cache).await;
+    store::catalog::purge_store_cache(&state.cache).await;
     Ok(json!({ "id": id, "object": "product", "deleted": true }))
 }
 
@@ -901,5 +901,5 @@ pub async fn list(
     };
     let (mut items, count) = products::list(pool, &filter, page, &Extras::default()).await?;
     admin_extras(pool, &mut items).await?;
-    Ok(crate::wire::list("products", items, count, offset, limit))
+    Ok(store::wire::list("products", items, count, offset, limit))
 }

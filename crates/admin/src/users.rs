@@ -7,10 +7,10 @@ use sqlx::PgPool;
 
 use super::auth::{hash_password, key_hash, new_secret_key};
 use super::{audit, AdminContext};
-use crate::error::{ApiError, ApiResult, ErrorType};
-use crate::id::{is_well_formed, new_id};
-use crate::web::AppState;
-use crate::wire::{optional_timestamp, timestamp};
+use store::error::{ApiError, ApiResult, ErrorType};
+use store::id::{is_well_formed, new_id};
+use store::web::AppState;
+use store::wire::{optional_timestamp, timestamp};
 
 pub const MIN_PASSWORD_LEN: usize = 12;
 

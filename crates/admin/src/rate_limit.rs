@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::cache::RedisLink;
+use store::cache::RedisLink;
 
 #[derive(Debug, Clone, Copy)]
 pub struct LoginLimits {

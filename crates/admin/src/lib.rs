@@ -2,7 +2,9 @@
 //! limits, the audit log, the order lifecycle, stock levels and catalog writes.
 //!
 //! Every `/admin/*` handler takes an [`AdminContext`], which refuses any request without
-//! valid credentials with one and the same 401 body.
+//! valid credentials with one and the same 401 body. Only the functions that serve admin
+//! routes (products, cart, orders) depend on this crate; their state is an
+//! [`AdminState`]: the store's [`AppState`] and the [`AdminAuth`].
 
 pub mod audit;
 pub mod auth;
@@ -19,9 +21,61 @@ pub mod users;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::extract::{FromRef, FromRequestParts, Request, State};
+use axum::response::Response;
+use axum::Router;
+
 pub use auth::{ActorType, AdminContext};
 
-use crate::config::ConfigError;
+use store::config::ConfigError;
+use store::web::{self, AppState};
+
+/// The state of a function with admin routes.
+#[derive(Clone)]
+pub struct AdminState {
+    pub app: AppState,
+    pub auth: AdminAuth,
+}
+
+impl AdminState {
+    /// The state a function builds at cold start, from the environment.
+    pub fn from_env() -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(AdminState {
+            app: AppState::from_env()?,
+            auth: AdminAuth::from_env(),
+        })
+    }
+}
+
+impl FromRef<AdminState> for AppState {
+    fn from_ref(state: &AdminState) -> Self {
+        state.app.clone()
+    }
+}
+
+impl FromRef<AdminState> for AdminAuth {
+    fn from_ref(state: &AdminState) -> Self {
+        state.auth.clone()
+    }
+}
+
+/// [`web::finish_router`] for a function with admin routes: an unknown `/admin` path is
+/// a 401 without valid credentials and a 404 with them, as in Medusa.
+pub fn finish_router(routes: Router<AdminState>, state: AdminState) -> Router {
+    web::finish_router_with(routes, state, not_found)
+}
+
+async fn not_found(State(state): State<AdminState>, request: Request) -> Response {
+    let (mut parts, _) = request.into_parts();
+    if web::is_admin_path(parts.uri.path()) {
+        if let Err(rejection) = AdminContext::from_request_parts(&mut parts, &state).await {
+            return rejection;
+        }
+        let message = format!("Route {} {} does not exist", parts.method, parts.uri.path());
+        return axum::response::IntoResponse::into_response(store::ApiError::not_found(message));
+    }
+    web::not_found(&parts)
+}
 
 /// The shortest `JWT_SECRET` accepted: 32 bytes, HS256's own key size.
 pub const MIN_JWT_SECRET_LEN: usize = 32;

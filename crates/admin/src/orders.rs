@@ -19,14 +19,14 @@ use serde_json::{json, Value};
 use sqlx::{PgConnection, PgPool};
 
 use super::{audit, AdminContext};
-use crate::error::{ApiError, ApiResult, ErrorType};
-use crate::events::{self, names};
-use crate::id::{is_well_formed, new_id};
-use crate::money::{from_major, to_major};
-use crate::orders;
-use crate::payments::PaymentProvider;
-use crate::web::AppState;
-use crate::wire::timestamp;
+use store::error::{ApiError, ApiResult, ErrorType};
+use store::events::{self, names};
+use store::id::{is_well_formed, new_id};
+use store::money::{from_major, to_major};
+use store::orders;
+use store::payments::PaymentProvider;
+use store::web::AppState;
+use store::wire::timestamp;
 
 fn conflict(message: impl Into<String>) -> ApiError {
     ApiError::public(ErrorType::Conflict, message)
@@ -911,7 +911,7 @@ pub async fn cancel(state: &AppState, actor: &AdminContext, order_id: &str) -> A
     .await?;
     tx.commit().await?;
     state.events.publish(&state.pool, &event_ids).await;
-    crate::catalog::purge_store_cache(&state.cache).await;
+    store::catalog::purge_store_cache(&state.cache).await;
     respond(&state.pool, &order.id).await
 }
 
@@ -1186,8 +1186,8 @@ async fn render_payment(pool: &PgPool, id: &str) -> ApiResult<Value> {
         "id": p.id, "order_id": p.order_id, "currency_code": c, "amount": to_major(p.amount, c),
         "status": p.status, "authorized_amount": money(p.authorized_amount),
         "captured_amount": money(p.captured_amount), "refunded_amount": money(p.refunded_amount),
-        "captured_at": crate::wire::optional_timestamp(&p.captured_at),
-        "canceled_at": crate::wire::optional_timestamp(&p.canceled_at),
+        "captured_at": store::wire::optional_timestamp(&p.captured_at),
+        "canceled_at": store::wire::optional_timestamp(&p.canceled_at),
         "created_at": timestamp(&p.created_at), "refunds": refunds,
     }}))
 }
@@ -1337,7 +1337,7 @@ pub async fn list(pool: &PgPool, filter: &OrderFilter) -> ApiResult<Value> {
     let like = filter
         .q
         .as_ref()
-        .map(|q| format!("%{}%", crate::catalog::regions::escape_like(q)));
+        .map(|q| format!("%{}%", store::catalog::regions::escape_like(q)));
     let display_id: Option<i64> = filter
         .q
         .as_ref()

@@ -9,10 +9,10 @@ use sqlx::PgPool;
 
 use super::orders::inventory_updated;
 use super::{audit, AdminContext};
-use crate::error::{ApiError, ApiResult, ErrorType};
-use crate::id::new_id;
-use crate::web::AppState;
-use crate::wire::timestamp;
+use store::error::{ApiError, ApiResult, ErrorType};
+use store::id::new_id;
+use store::web::AppState;
+use store::wire::timestamp;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -164,7 +164,7 @@ pub async fn update_level(
     tx.commit().await?;
     state.events.publish(&state.pool, &[event_id]).await;
     // Store product responses show inventory quantities.
-    crate::catalog::purge_store_cache(&state.cache).await;
+    store::catalog::purge_store_cache(&state.cache).await;
     retrieve_item(&state.pool, item_id).await
 }
 

@@ -17,10 +17,12 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::rate_limit;
-use super::AdminAuthInner;
-use crate::error::{ApiError, ErrorType};
-use crate::web::AppState;
+use axum::extract::FromRef;
+
+use crate::rate_limit;
+use crate::{AdminAuth, AdminAuthInner};
+use store::error::ApiError;
+use store::web::AppState;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -39,7 +41,7 @@ pub struct AdminContext {
 
 /// The one answer to every authentication failure.
 pub fn unauthorized() -> ApiError {
-    ApiError::public(ErrorType::Unauthorized, "Unauthorized")
+    ApiError::unauthorized()
 }
 
 /// The admin API without `JWT_SECRET`: nothing can be authenticated.
@@ -219,14 +221,20 @@ async fn authenticate(
     }
 }
 
-impl axum::extract::FromRequestParts<AppState> for AdminContext {
+impl<S> axum::extract::FromRequestParts<S> for AdminContext
+where
+    AppState: FromRef<S>,
+    AdminAuth: FromRef<S>,
+    S: Send + Sync,
+{
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
-        let Some(auth) = state.admin.inner() else {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
+        let admin = AdminAuth::from_ref(state);
+        let Some(auth) = admin.inner() else {
             return Err(disabled_response());
         };
-        authenticate(parts, state, auth)
+        authenticate(parts, &AppState::from_ref(state), auth)
             .await
             .map_err(IntoResponse::into_response)
     }
@@ -263,10 +271,11 @@ pub struct EmailPass {
 /// otherwise, 429 past the attempt limits.
 pub async fn login(
     state: &AppState,
+    admin: &AdminAuth,
     ip: Option<&str>,
     input: EmailPass,
 ) -> Result<serde_json::Value, Response> {
-    let Some(auth) = state.admin.inner() else {
+    let Some(auth) = admin.inner() else {
         return Err(disabled_response());
     };
     let email = input.email.trim().to_lowercase();
@@ -314,8 +323,8 @@ pub async fn login(
 
 /// `POST /auth/token/refresh`: a fresh token for a logged-in user (a secret key has no
 /// token to refresh).
-pub fn refresh(state: &AppState, actor: &AdminContext) -> Response {
-    let Some(auth) = state.admin.inner() else {
+pub fn refresh(admin: &AdminAuth, actor: &AdminContext) -> Response {
+    let Some(auth) = admin.inner() else {
         return disabled_response();
     };
     if actor.actor_type != ActorType::User {

@@ -6,12 +6,12 @@ use serde_json::{json, Value};
 use sqlx::{PgConnection, PgPool};
 
 use super::{audit, AdminContext};
-use crate::error::{ApiError, ApiResult, ErrorType};
-use crate::events::{self, names};
-use crate::id::{is_well_formed, new_id};
-use crate::money::{from_major, to_major};
-use crate::web::AppState;
-use crate::wire::{optional_timestamp, timestamp};
+use store::error::{ApiError, ApiResult, ErrorType};
+use store::events::{self, names};
+use store::id::{is_well_formed, new_id};
+use store::money::{from_major, to_major};
+use store::web::AppState;
+use store::wire::{optional_timestamp, timestamp};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -356,7 +356,7 @@ pub async fn retrieve(pool: &PgPool, id: &str) -> ApiResult<Value> {
 
 /// `{promotions, count, offset, limit}`, by code; `q` matches codes.
 pub async fn list(pool: &PgPool, q: Option<&str>, limit: i64, offset: i64) -> ApiResult<Value> {
-    let like = q.map(|q| format!("%{}%", crate::catalog::regions::escape_like(q)));
+    let like = q.map(|q| format!("%{}%", store::catalog::regions::escape_like(q)));
     let rows: Vec<PromotionRow> = sqlx::query_as(
         "SELECT * FROM promotions WHERE ($1::text IS NULL OR code ILIKE $1) ORDER BY code LIMIT $2 OFFSET $3",
     )
@@ -371,7 +371,7 @@ pub async fn list(pool: &PgPool, q: Option<&str>, limit: i64, offset: i64) -> Ap
     .bind(&like)
     .fetch_one(pool)
     .await?;
-    Ok(crate::wire::list(
+    Ok(store::wire::list(
         "promotions",
         rows.iter().map(render).collect(),
         count,

@@ -7,15 +7,15 @@ use serde_json::{json, Value};
 use sqlx::{PgConnection, PgPool};
 
 use super::{audit, AdminContext};
-use crate::cache::Namespace;
-use crate::error::{ApiError, ApiResult, ErrorType};
-use crate::id::new_id;
-use crate::web::AppState;
-use crate::wire::{optional_timestamp, timestamp};
+use store::cache::Namespace;
+use store::error::{ApiError, ApiResult, ErrorType};
+use store::id::new_id;
+use store::web::AppState;
+use store::wire::{optional_timestamp, timestamp};
 
 async fn purge(state: &AppState) {
     state.cache.purge(&[Namespace::PublishableKeys]).await;
-    crate::catalog::purge_store_cache(&state.cache).await;
+    store::catalog::purge_store_cache(&state.cache).await;
 }
 
 fn duplicate(err: sqlx::Error, what: String) -> ApiError {
@@ -142,7 +142,7 @@ pub async fn list_channels(pool: &PgPool) -> ApiResult<Value> {
             .fetch_all(pool)
             .await?;
     let count = rows.len() as i64;
-    Ok(crate::wire::list(
+    Ok(store::wire::list(
         "sales_channels",
         rows.iter().map(render_channel).collect(),
         count,

@@ -6,9 +6,9 @@ use serde_json::{json, Value};
 use sqlx::PgConnection;
 
 use super::{audit, AdminContext};
-use crate::error::{ApiError, ApiResult, ErrorType};
-use crate::id::new_id;
-use crate::web::AppState;
+use store::error::{ApiError, ApiResult, ErrorType};
+use store::id::new_id;
+use store::web::AppState;
 
 fn write_error(err: sqlx::Error, what: &str) -> ApiError {
     match &err {
@@ -59,7 +59,7 @@ async fn finish(
     body: Value,
 ) -> ApiResult<Value> {
     tx.commit().await?;
-    crate::catalog::purge_store_cache(&state.cache).await;
+    store::catalog::purge_store_cache(&state.cache).await;
     Ok(json!({ key: body }))
 }
 
@@ -243,7 +243,7 @@ pub async fn delete_category(state: &AppState, actor: &AdminContext, id: &str) -
     )
     .await?;
     tx.commit().await?;
-    crate::catalog::purge_store_cache(&state.cache).await;
+    store::catalog::purge_store_cache(&state.cache).await;
     Ok(json!({ "id": id, "object": "product_category", "deleted": true }))
 }
 
@@ -361,7 +361,7 @@ pub async fn delete_collection(
     )
     .await?;
     tx.commit().await?;
-    crate::catalog::purge_store_cache(&state.cache).await;
+    store::catalog::purge_store_cache(&state.cache).await;
     Ok(json!({ "id": id, "object": "collection", "deleted": true }))
 }
 
@@ -462,7 +462,7 @@ pub async fn delete_tag(state: &AppState, actor: &AdminContext, id: &str) -> Api
     )
     .await?;
     tx.commit().await?;
-    crate::catalog::purge_store_cache(&state.cache).await;
+    store::catalog::purge_store_cache(&state.cache).await;
     Ok(json!({ "id": id, "object": "product_tag", "deleted": true }))
 }
 
@@ -516,7 +516,7 @@ pub async fn list(
     limit: i64,
     offset: i64,
 ) -> ApiResult<Value> {
-    let like = q.map(|q| format!("%{}%", crate::catalog::regions::escape_like(q)));
+    let like = q.map(|q| format!("%{}%", store::catalog::regions::escape_like(q)));
     // Every interpolated part is a constant of this module, never request text.
     let rows: Vec<(Value, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {json}, count(*) OVER () FROM {table}
@@ -538,7 +538,7 @@ pub async fn list(
     } else {
         rows.into_iter().map(|r| r.0).collect()
     };
-    Ok(crate::wire::list(
+    Ok(store::wire::list(
         listing.plural,
         items,
         count,
