@@ -13,7 +13,7 @@ use events::local::poll_once;
 use events::{Consumer, Settings};
 use serde_json::json;
 use store::events::Relay;
-use store::mail::Mailer;
+use store_notify::mail::Mailer;
 use store_tests::aws::Moto;
 use store_tests::flow::{place_order, stocked_variants};
 use store_tests::TestStore;

@@ -124,8 +124,8 @@ impl TestStore {
         let pool = store::db::connect_and_migrate(&database_url)
             .await
             .expect("migrate");
-        let catalog = store::seed::parse(DEMO_CATALOG).expect("demo catalog parses");
-        let report = store::seed::load(&pool, &catalog).await.expect("seed");
+        let catalog = store_seed::parse(DEMO_CATALOG).expect("demo catalog parses");
+        let report = store_seed::load(&pool, &catalog).await.expect("seed");
         let publishable_key = report.publishable_keys[0].1.clone();
         let prefix = database_url
             .rsplit('/')

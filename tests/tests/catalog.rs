@@ -428,8 +428,8 @@ async fn loading_the_demo_catalog_twice_changes_nothing() {
         before.iter().any(|t| t.starts_with("products=240:")),
         "{before:?}"
     );
-    let catalog = store::seed::parse(store_tests::DEMO_CATALOG).unwrap();
-    let report = store::seed::load(&store.pool, &catalog).await.unwrap();
+    let catalog = store_seed::parse(store_tests::DEMO_CATALOG).unwrap();
+    let report = store_seed::load(&store.pool, &catalog).await.unwrap();
     assert_eq!(report.products_created, 0);
     assert_eq!(report.publishable_keys[0].1, store.publishable_key);
     assert_eq!(fingerprint().await, before);

@@ -13,7 +13,7 @@ use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
 use store::events::{names, Envelope, Relay};
-use store::mail::{format_money, Mailer};
+use store_notify::mail::{format_money, Mailer};
 use store_tests::aws::Moto;
 use store_tests::flow::{cents, place_order, ready_cart_for, stocked_variants};
 use store_tests::TestStore;

@@ -24,8 +24,7 @@ use sqlx::{PgConnection, PgPool};
 use store::cache::Cache;
 use store::content::sync::{ProductSync, SyncConfig, SyncedProduct};
 use store::events::{names, Envelope, Relay, ENVELOPE_VERSION};
-use store::mail::Mailer;
-use store::notify;
+use store_notify::mail::Mailer;
 
 pub use settings::{Automation, Settings};
 
@@ -217,7 +216,8 @@ impl Consumer {
         let s = &self.settings;
         match automation {
             Automation::OrderConfirmation => {
-                let Some(order) = notify::OrderSummary::load(conn, &event.aggregate_id).await?
+                let Some(order) =
+                    store_notify::OrderSummary::load(conn, &event.aggregate_id).await?
                 else {
                     return Ok(Outcome::Skipped(format!(
                         "order {} does not exist",
@@ -225,7 +225,7 @@ impl Consumer {
                     )));
                 };
                 self.send(
-                    notify::order_confirmation(&s.store_name, &order),
+                    store_notify::order_confirmation(&s.store_name, &order),
                     automation,
                 )
                 .await
@@ -235,7 +235,7 @@ impl Consumer {
                     return Ok(Outcome::Skipped("MERCHANT_EMAIL is not set".into()));
                 };
                 let (variants, items) = stock_subjects(conn, event).await?;
-                let stock = notify::item_stock(conn, &variants, &items).await?;
+                let stock = store_notify::item_stock(conn, &variants, &items).await?;
                 let (low, recovered): (Vec<_>, Vec<_>) = stock
                     .into_iter()
                     .partition(|item| item.available <= s.low_stock_threshold);
@@ -271,7 +271,7 @@ impl Consumer {
                     ));
                 }
                 self.send(
-                    notify::low_stock_alert(&s.store_name, to, &fresh, s.low_stock_threshold),
+                    store_notify::low_stock_alert(&s.store_name, to, &fresh, s.low_stock_threshold),
                     automation,
                 )
                 .await
@@ -343,19 +343,20 @@ impl Consumer {
                 let order_id = payload_str(event, "order_id")
                     .unwrap_or(&event.aggregate_id)
                     .to_string();
-                let Some(order) = notify::OrderSummary::load(conn, &order_id).await? else {
+                let Some(order) = store_notify::OrderSummary::load(conn, &order_id).await? else {
                     return Ok(Outcome::Skipped(format!("order {order_id} does not exist")));
                 };
                 let carrier = payload_str(event, "carrier").unwrap_or("the carrier");
                 let tracking = payload_str(event, "tracking_number").unwrap_or("(none given)");
                 self.send(
-                    notify::shipping_notice(&s.store_name, &order, carrier, tracking),
+                    store_notify::shipping_notice(&s.store_name, &order, carrier, tracking),
                     automation,
                 )
                 .await
             }
             Automation::AbandonedCart => {
-                let Some(cart) = notify::CartSummary::load(conn, &event.aggregate_id).await? else {
+                let Some(cart) = store_notify::CartSummary::load(conn, &event.aggregate_id).await?
+                else {
                     return Ok(Outcome::Skipped(format!(
                         "cart {} does not exist",
                         event.aggregate_id
@@ -370,20 +371,21 @@ impl Consumer {
                     ));
                 };
                 let email =
-                    notify::abandoned_cart(&s.store_name, &cart, &to, s.store_url.as_deref());
+                    store_notify::abandoned_cart(&s.store_name, &cart, &to, s.store_url.as_deref());
                 self.send(email, automation).await
             }
             Automation::ReviewRequest => {
                 let order_id = payload_str(event, "order_id")
                     .unwrap_or(&event.aggregate_id)
                     .to_string();
-                let Some(order) = notify::OrderSummary::load(conn, &order_id).await? else {
+                let Some(order) = store_notify::OrderSummary::load(conn, &order_id).await? else {
                     return Ok(Outcome::Skipped(format!("order {order_id} does not exist")));
                 };
                 if order.status == "canceled" {
                     return Ok(Outcome::Skipped("the order was canceled".into()));
                 }
-                let email = notify::review_request(&s.store_name, &order, s.store_url.as_deref());
+                let email =
+                    store_notify::review_request(&s.store_name, &order, s.store_url.as_deref());
                 self.send(email, automation).await
             }
         }
@@ -391,7 +393,7 @@ impl Consumer {
 
     async fn send(
         &self,
-        email: store::mail::Email,
+        email: store_notify::mail::Email,
         automation: Automation,
     ) -> Result<Outcome, HandlerError> {
         if !self.mailer.is_enabled() {

@@ -61,8 +61,8 @@ async fn run(args: &[String]) -> Result<(), String> {
     }
     let path = args.get(1).map(String::as_str).unwrap_or(DEFAULT_CATALOG);
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
-    let catalog = store::seed::parse(&text).map_err(|e| format!("{path}: {e}"))?;
-    let report = store::seed::load(&pool, &catalog)
+    let catalog = store_seed::parse(&text).map_err(|e| format!("{path}: {e}"))?;
+    let report = store_seed::load(&pool, &catalog)
         .await
         .map_err(|e| format!("{path}: {e}"))?;
     tracing::info!(

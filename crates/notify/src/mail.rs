@@ -9,7 +9,7 @@ use std::sync::Arc;
 use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
 use tokio::sync::OnceCell;
 
-pub use crate::money::format_money;
+pub use store::money::format_money;
 
 /// One email, in text and HTML.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,7 +85,7 @@ impl Mailer {
         let client = inner
             .client
             .get_or_init(|| async {
-                let config = crate::aws::AwsSettings::from_env("SESV2")
+                let config = store::aws::AwsSettings::from_env("SESV2")
                     .sdk_config(std::time::Duration::from_secs(10));
                 aws_sdk_sesv2::Client::new(&config)
             })

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use sqlx::{PgConnection, PgPool};
 
-use crate::id::new_id;
+use store::id::new_id;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
