@@ -20,7 +20,6 @@ use crate::catalog::channels;
 use crate::config::Config;
 use crate::error::{ApiError, ErrorType};
 use crate::events::Relay;
-use crate::payments::PaymentProviders;
 
 pub const PUBLISHABLE_KEY_HEADER: &str = "x-publishable-api-key";
 pub const CACHE_STATUS_HEADER: &str = "x-cache";
@@ -30,7 +29,6 @@ pub struct AppState {
     pub pool: PgPool,
     pub cache: Cache,
     pub config: Arc<Config>,
-    pub payments: PaymentProviders,
     /// Sends outbox events to SQS after commit (disabled without `EVENTS_QUEUE_URL`).
     pub events: Relay,
 }
@@ -43,21 +41,13 @@ impl AppState {
             pool: lazy_pool(&config)?,
             cache: cache_of(&config),
             config: Arc::new(config),
-            payments: PaymentProviders::new(None),
             events: Relay::disabled(),
         })
     }
 
     /// The state a function builds at cold start, from the environment.
     pub fn from_env() -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
-        Ok(Self::new(Config::from_env()?)?
-            .with_payments(PaymentProviders::from_env())
-            .with_events(Relay::from_env()))
-    }
-
-    pub fn with_payments(mut self, payments: PaymentProviders) -> Self {
-        self.payments = payments;
-        self
+        Ok(Self::new(Config::from_env()?)?.with_events(Relay::from_env()))
     }
 
     pub fn with_events(mut self, events: Relay) -> Self {

@@ -22,6 +22,7 @@ use sqlx::PgPool;
 use tower::ServiceExt;
 
 use store::config::Config;
+use store::payments::PaymentProviders;
 use store::AppState;
 use store_admin::{AdminAuth, AdminState};
 
@@ -32,6 +33,8 @@ pub struct TestStore {
     pub state: AppState,
     /// The admin functions' login and token checks.
     pub admin: AdminAuth,
+    /// The checkout and orders functions' payment providers.
+    pub payments: PaymentProviders,
     /// The functions, each with its own router, as `cargo lambda watch` serves them.
     pub functions: Functions,
     pub publishable_key: String,
@@ -49,16 +52,23 @@ pub struct Functions {
 }
 
 impl Functions {
-    pub fn new(state: &AppState, admin: &AdminAuth) -> Self {
+    pub fn new(state: &AppState, admin: &AdminAuth, payments: &PaymentProviders) -> Self {
         let with_admin = AdminState {
             app: state.clone(),
             auth: admin.clone(),
         };
         Functions {
             products: products::router(with_admin.clone()),
-            cart: cart::router(with_admin.clone()),
-            checkout: checkout::router(state.clone()),
-            orders: orders::router(with_admin),
+            cart: cart::router(with_admin),
+            checkout: checkout::router(checkout::CheckoutState {
+                app: state.clone(),
+                payments: payments.clone(),
+            }),
+            orders: orders::router(orders::OrdersState {
+                app: state.clone(),
+                auth: admin.clone(),
+                payments: payments.clone(),
+            }),
             content: content::router(state.clone()),
         }
     }
@@ -142,11 +152,13 @@ impl TestStore {
         };
         let state = AppState::new(config).expect("state");
         let admin = admin::test_auth();
+        let payments = PaymentProviders::system();
         TestStore {
             pool,
-            functions: Functions::new(&state, &admin),
+            functions: Functions::new(&state, &admin, &payments),
             state,
             admin,
+            payments,
             publishable_key,
             database_url,
         }
@@ -222,15 +234,22 @@ impl TestStore {
 
     /// Replaces the function routers, e.g. after giving the state other payment providers.
     pub fn with_state(mut self, state: AppState) -> Self {
-        self.functions = Functions::new(&state, &self.admin);
+        self.functions = Functions::new(&state, &self.admin, &self.payments);
         self.state = state;
         self
     }
 
     /// Replaces the function routers after changing the admin login and token checks.
     pub fn with_admin(mut self, admin: AdminAuth) -> Self {
-        self.functions = Functions::new(&self.state, &admin);
+        self.functions = Functions::new(&self.state, &admin, &self.payments);
         self.admin = admin;
+        self
+    }
+
+    /// Replaces the function routers after changing the payment providers.
+    pub fn with_payments(mut self, payments: PaymentProviders) -> Self {
+        self.functions = Functions::new(&self.state, &self.admin, &payments);
+        self.payments = payments;
         self
     }
 

@@ -99,8 +99,8 @@ impl StripeFake {
     }
 
     /// A provider configuration pointing at this fake with the right key.
-    pub fn config(&self, timeout: Duration) -> store::payments::StripeConfig {
-        store::payments::StripeConfig {
+    pub fn config(&self, timeout: Duration) -> store_stripe::StripeConfig {
+        store_stripe::StripeConfig {
             api_key: FAKE_API_KEY.to_string(),
             api_base: self.base_url.clone(),
             timeout,

@@ -709,11 +709,8 @@ async fn orders_are_listed_with_filters_and_pages() {
 async fn stripe_payments_are_captured_refunded_and_canceled_at_stripe() {
     let fake = store_tests::stripe_fake::StripeFake::start().await;
     let store = TestStore::new().await;
-    let payments = store::payments::PaymentProviders::new(Some(
-        fake.config(std::time::Duration::from_secs(5)),
-    ));
-    let state = store.state.clone().with_payments(payments);
-    let store = store.with_state(state);
+    let payments = store_stripe::providers(Some(fake.config(std::time::Duration::from_secs(5))));
+    let store = store.with_payments(payments);
     let token = store.admin_token().await;
     let variant = store.stocked_variant().await;
 

@@ -683,11 +683,8 @@ async fn bad_cart_input_gets_a_4xx_that_says_what_is_wrong_and_writes_nothing() 
 async fn store_with_stripe() -> (TestStore, store_tests::stripe_fake::StripeFake) {
     let fake = store_tests::stripe_fake::StripeFake::start().await;
     let store = TestStore::new().await;
-    let payments = store::payments::PaymentProviders::new(Some(
-        fake.config(std::time::Duration::from_secs(5)),
-    ));
-    let state = store.state.clone().with_payments(payments);
-    (store.with_state(state), fake)
+    let payments = store_stripe::providers(Some(fake.config(std::time::Duration::from_secs(5))));
+    (store.with_payments(payments), fake)
 }
 
 /// A ready cart whose payment session is a Stripe PaymentIntent; returns (cart, intent id).

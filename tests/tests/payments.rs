@@ -6,10 +6,12 @@ use std::time::{Duration, Instant};
 use axum::http::Method;
 use serde_json::{json, Value};
 
-use store::payments::stripe::{webhook_signature, webhook_signature_header};
 use store::payments::{
-    verify_webhook, Authorization, InitiateRequest, PaymentError, PaymentProvider,
-    PaymentProviders, StripeConfig, StripeProvider, WebhookError,
+    Authorization, InitiateRequest, PaymentError, PaymentProvider, PaymentProviders,
+};
+use store_stripe::{
+    providers, providers_from_lookup, verify_webhook, webhook_signature, webhook_signature_header,
+    StripeConfig, StripeProvider, WebhookError,
 };
 use store_tests::stripe_fake::{StripeFake, FAKE_API_KEY};
 
@@ -31,7 +33,7 @@ fn new_session_id() -> String {
 
 async fn stripe() -> (StripeFake, PaymentProviders) {
     let fake = StripeFake::start().await;
-    let providers = PaymentProviders::new(Some(fake.config(TIMEOUT)));
+    let providers = providers(Some(fake.config(TIMEOUT)));
     (fake, providers)
 }
 
@@ -50,7 +52,7 @@ fn intent_id(data: &Value) -> String {
 
 #[tokio::test]
 async fn the_system_provider_authorizes_at_once() {
-    let providers = PaymentProviders::new(None);
+    let providers = providers(None);
     assert_eq!(providers.ids(), vec!["pp_system_default"]);
     assert!(providers.get("pp_stripe_stripe").is_none());
     let system = providers.get("pp_system_default").expect("system provider");
@@ -68,13 +70,12 @@ async fn the_system_provider_authorizes_at_once() {
 
 #[tokio::test]
 async fn stripe_is_offered_only_when_an_api_key_is_set() {
-    let without = PaymentProviders::from_lookup(|_| None);
+    let without = providers_from_lookup(|_| None);
     assert_eq!(without.ids(), vec!["pp_system_default"]);
-    let blank =
-        PaymentProviders::from_lookup(|name| (name == "STRIPE_API_KEY").then(|| " ".into()));
+    let blank = providers_from_lookup(|name| (name == "STRIPE_API_KEY").then(|| " ".into()));
     assert_eq!(blank.ids(), vec!["pp_system_default"]);
 
-    let with = PaymentProviders::from_lookup(|name| match name {
+    let with = providers_from_lookup(|name| match name {
         "STRIPE_API_KEY" => Some("sk_test_fromenv123".into()),
         "STRIPE_WEBHOOK_SECRET" => Some("whsec_fromenv".into()),
         "STRIPE_TIMEOUT_MS" => Some("2500".into()),
@@ -266,7 +267,7 @@ async fn a_canceled_intent_is_declined() {
 async fn a_slow_gateway_times_out_within_the_configured_timeout() {
     let fake = StripeFake::start().await;
     let timeout = Duration::from_millis(300);
-    let providers = PaymentProviders::new(Some(fake.config(timeout)));
+    let providers = providers(Some(fake.config(timeout)));
     let stripe = provider(&providers);
     fake.set_delay(Some(Duration::from_secs(10)));
 
@@ -402,7 +403,7 @@ async fn a_refused_request_is_rejected_with_the_gateways_message() {
 async fn a_bad_api_key_is_a_config_error_that_does_not_reveal_the_key() {
     let fake = StripeFake::start().await;
     let key = "sk_live_51TopSecretWrongKey";
-    let providers = PaymentProviders::new(Some(StripeConfig {
+    let providers = providers(Some(StripeConfig {
         api_key: key.into(),
         ..fake.config(TIMEOUT)
     }));

@@ -31,7 +31,7 @@ use store::config::ConfigError;
 use store::web::{self, AppState};
 
 /// The state of a function with admin routes.
-#[derive(Clone)]
+#[derive(Clone, FromRef)]
 pub struct AdminState {
     pub app: AppState,
     pub auth: AdminAuth,
@@ -47,25 +47,23 @@ impl AdminState {
     }
 }
 
-impl FromRef<AdminState> for AppState {
-    fn from_ref(state: &AdminState) -> Self {
-        state.app.clone()
-    }
-}
-
-impl FromRef<AdminState> for AdminAuth {
-    fn from_ref(state: &AdminState) -> Self {
-        state.auth.clone()
-    }
-}
-
 /// [`web::finish_router`] for a function with admin routes: an unknown `/admin` path is
 /// a 401 without valid credentials and a 404 with them, as in Medusa.
-pub fn finish_router(routes: Router<AdminState>, state: AdminState) -> Router {
-    web::finish_router_with(routes, state, not_found)
+pub fn finish_router<S>(routes: Router<S>, state: S) -> Router
+where
+    S: Clone + Send + Sync + 'static,
+    AppState: FromRef<S>,
+    AdminAuth: FromRef<S>,
+{
+    web::finish_router_with(routes, state, not_found::<S>)
 }
 
-async fn not_found(State(state): State<AdminState>, request: Request) -> Response {
+async fn not_found<S>(State(state): State<S>, request: Request) -> Response
+where
+    S: Clone + Send + Sync + 'static,
+    AppState: FromRef<S>,
+    AdminAuth: FromRef<S>,
+{
     let (mut parts, _) = request.into_parts();
     if web::is_admin_path(parts.uri.path()) {
         if let Err(rejection) = AdminContext::from_request_parts(&mut parts, &state).await {

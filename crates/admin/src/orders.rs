@@ -24,7 +24,7 @@ use store::events::{self, names};
 use store::id::{is_well_formed, new_id};
 use store::money::{from_major, to_major};
 use store::orders;
-use store::payments::PaymentProvider;
+use store::payments::{PaymentProvider, PaymentProviders};
 use store::web::AppState;
 use store::wire::timestamp;
 
@@ -721,7 +721,7 @@ struct PaymentState {
 /// The order's payment collection (locked) and its authorized session.
 async fn lock_payment(
     conn: &mut PgConnection,
-    state: &AppState,
+    payments: &PaymentProviders,
     order_id: &str,
 ) -> ApiResult<(PaymentState, String, Value)> {
     let payment: PaymentState = sqlx::query_as(
@@ -741,7 +741,7 @@ async fn lock_payment(
     .fetch_optional(&mut *conn)
     .await?
     .ok_or_else(|| conflict(format!("Order {order_id} has no authorized payment")))?;
-    if state.payments.get(&provider_id).is_none() {
+    if payments.get(&provider_id).is_none() {
         return Err(conflict(format!(
             "Payment provider {provider_id} is not enabled on this server"
         )));
@@ -749,9 +749,8 @@ async fn lock_payment(
     Ok((payment, session_id, data))
 }
 
-fn provider<'a>(state: &'a AppState, session_provider: &str) -> &'a dyn PaymentProvider {
-    state
-        .payments
+fn provider<'a>(payments: &'a PaymentProviders, session_provider: &str) -> &'a dyn PaymentProvider {
+    payments
         .get(session_provider)
         .expect("checked in lock_payment")
 }
@@ -767,7 +766,12 @@ async fn session_provider(conn: &mut PgConnection, session_id: &str) -> ApiResul
 
 /// Cancels an order that has nothing fulfilled: releases its reservations and cancels the
 /// authorization, or refunds what was captured and not yet refunded.
-pub async fn cancel(state: &AppState, actor: &AdminContext, order_id: &str) -> ApiResult<Value> {
+pub async fn cancel(
+    state: &AppState,
+    payments: &PaymentProviders,
+    actor: &AdminContext,
+    order_id: &str,
+) -> ApiResult<Value> {
     let mut tx = state.pool.begin().await?;
     let order = lock_order(&mut tx, order_id).await?;
     if order.status == "canceled" {
@@ -798,9 +802,9 @@ pub async fn cancel(state: &AppState, actor: &AdminContext, order_id: &str) -> A
     let mut event_ids = Vec::new();
     let new_payment_status = match order.payment_status.as_str() {
         "authorized" => {
-            let (payment, session_id, data) = lock_payment(&mut tx, state, &order.id).await?;
+            let (payment, session_id, data) = lock_payment(&mut tx, payments, &order.id).await?;
             let provider_id = session_provider(&mut tx, &session_id).await?;
-            let data = provider(state, &provider_id)
+            let data = provider(payments, &provider_id)
                 .cancel(&data)
                 .await
                 .map_err(payment_failed)?;
@@ -820,14 +824,14 @@ pub async fn cancel(state: &AppState, actor: &AdminContext, order_id: &str) -> A
             "canceled"
         }
         "captured" | "partially_refunded" => {
-            let (payment, session_id, data) = lock_payment(&mut tx, state, &order.id).await?;
+            let (payment, session_id, data) = lock_payment(&mut tx, payments, &order.id).await?;
             let left = payment.captured_amount.unwrap_or(0) - payment.refunded_amount.unwrap_or(0);
             if left > 0 {
                 let provider_id = session_provider(&mut tx, &session_id).await?;
                 event_ids.push(
                     refund_in(
                         &mut tx,
-                        state,
+                        payments,
                         actor,
                         &provider_id,
                         &payment,
@@ -919,7 +923,7 @@ pub async fn cancel(state: &AppState, actor: &AdminContext, order_id: &str) -> A
 #[allow(clippy::too_many_arguments)]
 async fn refund_in(
     conn: &mut PgConnection,
-    state: &AppState,
+    payments: &PaymentProviders,
     actor: &AdminContext,
     provider_id: &str,
     payment: &PaymentState,
@@ -930,7 +934,7 @@ async fn refund_in(
 ) -> ApiResult<String> {
     let order_id = payment.order_id.as_deref().unwrap_or_default();
     let refund_id = new_id("ref");
-    let data = provider(state, provider_id)
+    let data = provider(payments, provider_id)
         .refund(data, amount, &refund_id)
         .await
         .map_err(payment_failed)?;
@@ -1018,6 +1022,7 @@ pub struct CapturePayment {
 
 pub async fn capture(
     state: &AppState,
+    payments: &PaymentProviders,
     actor: &AdminContext,
     payment_id: &str,
     input: &CapturePayment,
@@ -1032,7 +1037,7 @@ pub async fn capture(
             order.payment_status
         )));
     }
-    let (payment, session_id, data) = lock_payment(&mut tx, state, &order.id).await?;
+    let (payment, session_id, data) = lock_payment(&mut tx, payments, &order.id).await?;
     let authorized = payment.authorized_amount.unwrap_or(0);
     if let Some(amount) = &input.amount {
         if from_major(amount, &payment.currency_code) != Some(authorized) {
@@ -1043,7 +1048,7 @@ pub async fn capture(
         }
     }
     let provider_id = session_provider(&mut tx, &session_id).await?;
-    let data = provider(state, &provider_id)
+    let data = provider(payments, &provider_id)
         .capture(&data)
         .await
         .map_err(payment_failed)?;
@@ -1098,6 +1103,7 @@ pub struct RefundPayment {
 
 pub async fn refund(
     state: &AppState,
+    payments: &PaymentProviders,
     actor: &AdminContext,
     payment_id: &str,
     input: &RefundPayment,
@@ -1115,7 +1121,7 @@ pub async fn refund(
             order.payment_status
         )));
     }
-    let (payment, session_id, data) = lock_payment(&mut tx, state, &order.id).await?;
+    let (payment, session_id, data) = lock_payment(&mut tx, payments, &order.id).await?;
     let currency = payment.currency_code.as_str();
     let left = payment.captured_amount.unwrap_or(0) - payment.refunded_amount.unwrap_or(0);
     let amount = match &input.amount {
@@ -1140,7 +1146,7 @@ pub async fn refund(
     let provider_id = session_provider(&mut tx, &session_id).await?;
     let event_id = refund_in(
         &mut tx,
-        state,
+        payments,
         actor,
         &provider_id,
         &payment,

@@ -1,24 +1,41 @@
 //! The checkout function: payment providers, payment collections and sessions, and
 //! completing a cart into an order.
 
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{FromRef, Path, RawQuery, State};
 use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use store::checkout::{self, CreatePaymentCollection, CreatePaymentSession};
-use store::payments::stripe::verify_webhook_now;
+use store::payments::PaymentProviders;
 use store::query::StoreQuery;
 use store::web::{finish_router, JsonBody, StoreContext};
 use store::{ApiError, ApiResult, AppState};
+use store_stripe::verify_webhook_now;
+
+/// The checkout function's state: the store's and the payment providers.
+#[derive(Clone, FromRef)]
+pub struct CheckoutState {
+    pub app: AppState,
+    pub payments: PaymentProviders,
+}
+
+impl CheckoutState {
+    pub fn from_env() -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(CheckoutState {
+            app: AppState::from_env()?,
+            payments: store_stripe::providers_from_env(),
+        })
+    }
+}
 
 /// The function's router, with its state built from the environment as at cold start.
 pub fn from_env() -> Result<Router, Box<dyn std::error::Error + Send + Sync>> {
-    Ok(router(AppState::from_env()?))
+    Ok(router(CheckoutState::from_env()?))
 }
 
-pub fn router(state: AppState) -> Router {
+pub fn router(state: CheckoutState) -> Router {
     let routes = Router::new()
         .route("/store/payment-providers", get(list_providers))
         .route("/store/payment-collections", post(create_collection))
@@ -33,6 +50,7 @@ pub fn router(state: AppState) -> Router {
 
 async fn list_providers(
     State(state): State<AppState>,
+    State(payments): State<PaymentProviders>,
     _store: StoreContext,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Json<Value>> {
@@ -53,7 +71,7 @@ async fn list_providers(
             })?;
     }
     let (limit, offset) = (query.limit(20)?, query.offset()?);
-    let ids = state.payments.ids();
+    let ids = payments.ids();
     let providers: Vec<Value> = ids
         .iter()
         .skip(offset as usize)
@@ -76,31 +94,33 @@ async fn create_collection(
 
 async fn create_session(
     State(state): State<AppState>,
+    State(payments): State<PaymentProviders>,
     _store: StoreContext,
     Path(id): Path<String>,
     JsonBody(input): JsonBody<CreatePaymentSession>,
 ) -> ApiResult<Json<Value>> {
-    let collection = checkout::payment_session(&state.pool, &state.payments, &id, &input).await?;
+    let collection = checkout::payment_session(&state.pool, &payments, &id, &input).await?;
     Ok(Json(json!({ "payment_collection": collection })))
 }
 
 async fn complete_cart(
     State(state): State<AppState>,
+    State(payments): State<PaymentProviders>,
     _store: StoreContext,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    let completion = checkout::complete(&state.pool, &state.payments, &state.events, &id).await?;
+    let completion = checkout::complete(&state.pool, &payments, &state.events, &id).await?;
     Ok(Json(completion.into_body()))
 }
 
 /// Stripe's webhook: only signed events are accepted. Completion checks the intent's
 /// status itself, so events are acknowledged and logged, not acted on yet.
 async fn stripe_webhook(
-    State(state): State<AppState>,
+    State(payments): State<PaymentProviders>,
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> ApiResult<Json<Value>> {
-    let secret = state.payments.stripe_webhook_secret().ok_or_else(|| {
+    let secret = payments.stripe_webhook_secret().ok_or_else(|| {
         ApiError::not_allowed("Stripe webhooks are not configured (STRIPE_WEBHOOK_SECRET)")
     })?;
     let signature = headers

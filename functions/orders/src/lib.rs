@@ -1,13 +1,14 @@
 //! The orders function: orders of Medusa's Store API, and the Admin API's orders,
 //! payments, admin login, secret keys and audit log.
 
-use axum::extract::{Path, Query, RawQuery, State};
+use axum::extract::{FromRef, Path, Query, RawQuery, State};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
+use store::payments::PaymentProviders;
 use store::query::StoreQuery;
 use store::web::{JsonBody, StoreContext};
 use store::{ApiError, ApiResult, AppState};
@@ -15,12 +16,32 @@ use store_admin::{
     audit, auth, channels, orders as lifecycle, users, AdminAuth, AdminContext, AdminState,
 };
 
-/// The function's router, with its state built from the environment as at cold start.
-pub fn from_env() -> Result<Router, Box<dyn std::error::Error + Send + Sync>> {
-    Ok(router(AdminState::from_env()?))
+/// The orders function's state: the store's, the admin login and token checks, and the
+/// payment providers (for captures and refunds).
+#[derive(Clone, FromRef)]
+pub struct OrdersState {
+    pub app: AppState,
+    pub auth: AdminAuth,
+    pub payments: PaymentProviders,
 }
 
-pub fn router(state: AdminState) -> Router {
+impl OrdersState {
+    pub fn from_env() -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        let AdminState { app, auth } = AdminState::from_env()?;
+        Ok(OrdersState {
+            app,
+            auth,
+            payments: store_stripe::providers_from_env(),
+        })
+    }
+}
+
+/// The function's router, with its state built from the environment as at cold start.
+pub fn from_env() -> Result<Router, Box<dyn std::error::Error + Send + Sync>> {
+    Ok(router(OrdersState::from_env()?))
+}
+
+pub fn router(state: OrdersState) -> Router {
     let routes = Router::new()
         .route("/store/orders/{id}", get(get_order))
         .route("/auth/user/emailpass", post(login))
@@ -135,28 +156,37 @@ async fn mark_delivered(
 
 async fn cancel_order(
     State(state): State<AppState>,
+    State(payments): State<PaymentProviders>,
     admin: AdminContext,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
-    Ok(Json(lifecycle::cancel(&state, &admin, &id).await?))
+    Ok(Json(
+        lifecycle::cancel(&state, &payments, &admin, &id).await?,
+    ))
 }
 
 async fn capture_payment(
     State(state): State<AppState>,
+    State(payments): State<PaymentProviders>,
     admin: AdminContext,
     Path(id): Path<String>,
     JsonBody(input): JsonBody<lifecycle::CapturePayment>,
 ) -> ApiResult<Json<Value>> {
-    Ok(Json(lifecycle::capture(&state, &admin, &id, &input).await?))
+    Ok(Json(
+        lifecycle::capture(&state, &payments, &admin, &id, &input).await?,
+    ))
 }
 
 async fn refund_payment(
     State(state): State<AppState>,
+    State(payments): State<PaymentProviders>,
     admin: AdminContext,
     Path(id): Path<String>,
     JsonBody(input): JsonBody<lifecycle::RefundPayment>,
 ) -> ApiResult<Json<Value>> {
-    Ok(Json(lifecycle::refund(&state, &admin, &id, &input).await?))
+    Ok(Json(
+        lifecycle::refund(&state, &payments, &admin, &id, &input).await?,
+    ))
 }
 
 async fn list_api_keys(

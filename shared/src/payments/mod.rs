@@ -3,23 +3,19 @@
 //!
 //! - `pp_system_default` ([`system::SystemProvider`]) authorizes at once, like Medusa's
 //!   system provider (manual payments, cash on delivery, demos).
-//! - `pp_stripe_stripe` ([`stripe::StripeProvider`]) uses Stripe PaymentIntents with manual
-//!   capture: the intent is created when the payment session is initiated, the shopper
-//!   confirms it in the browser with the client secret, authorize reads its status, capture
-//!   and cancel settle it. Only present when `STRIPE_API_KEY` is set.
+//! - `pp_stripe_stripe` (the `store-stripe` crate, `crates/stripe`) uses Stripe
+//!   PaymentIntents with manual capture. Only the functions that take payments (checkout,
+//!   orders) link it; it is registered when `STRIPE_API_KEY` is set.
 //!
 //! Error messages ([`PaymentError`]) are fit to show a shopper: they never carry API keys,
 //! URLs or raw gateway bodies.
 
-pub mod stripe;
 pub mod system;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use serde_json::Value;
 
-pub use stripe::{verify_webhook, StripeConfig, StripeProvider, WebhookError};
 pub use system::SystemProvider;
 
 /// What a provider needs to start a payment session.
@@ -112,65 +108,31 @@ impl std::fmt::Debug for PaymentProviders {
     }
 }
 
-pub const DEFAULT_STRIPE_API_BASE: &str = "https://api.stripe.com";
-pub const DEFAULT_STRIPE_TIMEOUT: Duration = Duration::from_millis(10_000);
+impl Default for PaymentProviders {
+    fn default() -> Self {
+        Self::system()
+    }
+}
 
 impl PaymentProviders {
-    /// `pp_system_default` always; `pp_stripe_stripe` when `STRIPE_API_KEY` is set
-    /// (with `STRIPE_API_BASE`, `STRIPE_TIMEOUT_MS`, `STRIPE_WEBHOOK_SECRET`).
-    pub fn from_env() -> Self {
-        Self::from_lookup(|name| std::env::var(name).ok())
-    }
-
-    /// [`from_env`](Self::from_env) with the variables read through `get`.
-    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Self {
-        let non_empty = |name: &str| {
-            get(name)
-                .map(|v| v.trim().to_string())
-                .filter(|v| !v.is_empty())
-        };
-        let stripe = non_empty("STRIPE_API_KEY").map(|api_key| {
-            let timeout = match non_empty("STRIPE_TIMEOUT_MS").map(|v| v.parse::<u64>()) {
-                Some(Ok(ms)) if ms > 0 => Duration::from_millis(ms),
-                Some(_) => {
-                    tracing::warn!(
-                        "STRIPE_TIMEOUT_MS is not a positive number of milliseconds; using {} ms",
-                        DEFAULT_STRIPE_TIMEOUT.as_millis()
-                    );
-                    DEFAULT_STRIPE_TIMEOUT
-                }
-                None => DEFAULT_STRIPE_TIMEOUT,
-            };
-            StripeConfig {
-                api_key,
-                api_base: non_empty("STRIPE_API_BASE")
-                    .unwrap_or_else(|| DEFAULT_STRIPE_API_BASE.to_string()),
-                timeout,
-                webhook_secret: non_empty("STRIPE_WEBHOOK_SECRET"),
-            }
-        });
-        Self::new(stripe)
-    }
-
-    /// The system provider, plus Stripe when `stripe` is given. A Stripe client that
-    /// cannot be built (TLS set-up) is logged and left out.
-    pub fn new(stripe: Option<StripeConfig>) -> Self {
-        let mut providers: Vec<Arc<dyn PaymentProvider>> = vec![Arc::new(SystemProvider)];
-        let mut stripe_webhook_secret = None;
-        if let Some(config) = stripe {
-            let secret = config.webhook_secret.clone();
-            match StripeProvider::new(config) {
-                Ok(provider) => {
-                    providers.push(Arc::new(provider));
-                    stripe_webhook_secret = secret;
-                }
-                Err(error) => tracing::error!(%error, "Stripe is configured but unusable"),
-            }
-        }
+    /// `pp_system_default` alone.
+    pub fn system() -> Self {
         PaymentProviders {
-            providers,
-            stripe_webhook_secret,
+            providers: vec![Arc::new(SystemProvider)],
+            stripe_webhook_secret: None,
         }
+    }
+
+    /// These providers and `provider` after them.
+    pub fn with(mut self, provider: Arc<dyn PaymentProvider>) -> Self {
+        self.providers.push(provider);
+        self
+    }
+
+    /// The endpoint secret Stripe's webhooks are signed with.
+    pub fn with_stripe_webhook_secret(mut self, secret: Option<String>) -> Self {
+        self.stripe_webhook_secret = secret;
+        self
     }
 
     pub fn get(&self, id: &str) -> Option<&dyn PaymentProvider> {
@@ -185,7 +147,7 @@ impl PaymentProviders {
         self.providers.iter().map(|p| p.id()).collect()
     }
 
-    /// The endpoint secret for [`verify_webhook`] (`STRIPE_WEBHOOK_SECRET`), when Stripe is
+    /// The endpoint secret of Stripe's webhooks (`STRIPE_WEBHOOK_SECRET`), when Stripe is
     /// enabled and the secret is set.
     pub fn stripe_webhook_secret(&self) -> Option<&str> {
         self.stripe_webhook_secret.as_deref()

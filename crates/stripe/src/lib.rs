@@ -16,6 +16,7 @@
 //! (`t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<raw body>" keyed with the endpoint
 //! secret>`, several `v1` during secret rolls).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use hmac::{Hmac, Mac};
@@ -24,9 +25,70 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use sha2::Sha256;
 
-use super::{Authorization, InitiateRequest, PaymentError, PaymentProvider};
+use store::payments::{
+    Authorization, InitiateRequest, PaymentError, PaymentProvider, PaymentProviders,
+};
 
 pub const STRIPE_PROVIDER_ID: &str = "pp_stripe_stripe";
+
+pub const DEFAULT_STRIPE_API_BASE: &str = "https://api.stripe.com";
+pub const DEFAULT_STRIPE_TIMEOUT: Duration = Duration::from_millis(10_000);
+
+/// The store's payment providers: `pp_system_default` always; `pp_stripe_stripe` when
+/// `STRIPE_API_KEY` is set (with `STRIPE_API_BASE`, `STRIPE_TIMEOUT_MS`,
+/// `STRIPE_WEBHOOK_SECRET`).
+pub fn providers_from_env() -> PaymentProviders {
+    providers_from_lookup(|name| std::env::var(name).ok())
+}
+
+/// [`providers_from_env`] with the variables read through `get`.
+pub fn providers_from_lookup(get: impl Fn(&str) -> Option<String>) -> PaymentProviders {
+    let non_empty = |name: &str| {
+        get(name)
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
+    let stripe = non_empty("STRIPE_API_KEY").map(|api_key| {
+        let timeout = match non_empty("STRIPE_TIMEOUT_MS").map(|v| v.parse::<u64>()) {
+            Some(Ok(ms)) if ms > 0 => Duration::from_millis(ms),
+            Some(_) => {
+                tracing::warn!(
+                    "STRIPE_TIMEOUT_MS is not a positive number of milliseconds; using {} ms",
+                    DEFAULT_STRIPE_TIMEOUT.as_millis()
+                );
+                DEFAULT_STRIPE_TIMEOUT
+            }
+            None => DEFAULT_STRIPE_TIMEOUT,
+        };
+        StripeConfig {
+            api_key,
+            api_base: non_empty("STRIPE_API_BASE")
+                .unwrap_or_else(|| DEFAULT_STRIPE_API_BASE.to_string()),
+            timeout,
+            webhook_secret: non_empty("STRIPE_WEBHOOK_SECRET"),
+        }
+    });
+    providers(stripe)
+}
+
+/// The system provider, plus Stripe when `stripe` is given. A Stripe client that cannot
+/// be built (TLS set-up) is logged and left out.
+pub fn providers(stripe: Option<StripeConfig>) -> PaymentProviders {
+    let system = PaymentProviders::system();
+    let Some(config) = stripe else {
+        return system;
+    };
+    let secret = config.webhook_secret.clone();
+    match StripeProvider::new(config) {
+        Ok(provider) => system
+            .with(Arc::new(provider))
+            .with_stripe_webhook_secret(secret),
+        Err(error) => {
+            tracing::error!(%error, "Stripe is configured but unusable");
+            system
+        }
+    }
+}
 
 /// Stripe's recommended webhook tolerance.
 pub const DEFAULT_WEBHOOK_TOLERANCE_SECS: i64 = 300;
@@ -48,8 +110,8 @@ impl StripeConfig {
     pub fn new(api_key: impl Into<String>) -> Self {
         StripeConfig {
             api_key: api_key.into(),
-            api_base: super::DEFAULT_STRIPE_API_BASE.to_string(),
-            timeout: super::DEFAULT_STRIPE_TIMEOUT,
+            api_base: DEFAULT_STRIPE_API_BASE.to_string(),
+            timeout: DEFAULT_STRIPE_TIMEOUT,
             webhook_secret: None,
         }
     }
