@@ -10,7 +10,7 @@ use serde_json::{json, Map, Value};
 use sqlx::{PgConnection, PgPool};
 
 use crate::cart::{self, Cart};
-use crate::error::{ApiError, ApiResult, ErrorType};
+use crate::error::{ApiError, ApiResult, Context, ErrorType};
 use crate::events::{self, Relay};
 use crate::id::{is_well_formed, new_id};
 use crate::inventory::{self, Demand};
@@ -361,7 +361,7 @@ async fn place_order(
     .bind(&email)
     .bind(&cart.row.shipping_address)
     .bind(&cart.row.billing_address)
-    .bind(serde_json::to_value(&cart.computed.totals).map_err(|e| ApiError::Internal(Box::new(e)))?)
+    .bind(serde_json::to_value(&cart.computed.totals).context("serializing the cart totals")?)
     .bind(Value::Array(promotions))
     .bind(&cart.row.metadata)
     .fetch_one(&mut *conn)
@@ -399,7 +399,7 @@ async fn place_order(
         .bind(&line.variant_sku)
         .bind(&line.variant_title)
         .bind(&line.metadata)
-        .bind(serde_json::to_value(totals).map_err(|e| ApiError::Internal(Box::new(e)))?)
+        .bind(serde_json::to_value(totals).context("serializing the order totals")?)
         .bind(Value::Array(adjustments))
         .execute(&mut *conn)
         .await?;
@@ -418,7 +418,7 @@ async fn place_order(
         .bind(cart::shipping_amount(option, cart.item_basis_total()))
         .bind(cart.region.is_tax_inclusive)
         .bind(cart.region.tax_rate_bps)
-        .bind(serde_json::to_value(totals).map_err(|e| ApiError::Internal(Box::new(e)))?)
+        .bind(serde_json::to_value(totals).context("serializing the order totals")?)
         .execute(&mut *conn)
         .await?;
     }

@@ -83,8 +83,70 @@ impl ApiError {
 }
 
 impl From<sqlx::Error> for ApiError {
+    /// A database error, with the place of the `?` that met it (`#[track_caller]`), so
+    /// the log line of a 500 says which query failed.
+    #[track_caller]
     fn from(err: sqlx::Error) -> Self {
-        ApiError::Internal(Box::new(err))
+        ApiError::Internal(Box::new(Failed {
+            operation: Operation::At(std::panic::Location::caller()),
+            source: Box::new(err),
+        }))
+    }
+}
+
+impl ApiError {
+    /// An internal error that names the operation that failed.
+    pub fn internal(
+        operation: &'static str,
+        err: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        ApiError::Internal(Box::new(Failed {
+            operation: Operation::Named(operation),
+            source: err.into(),
+        }))
+    }
+}
+
+/// Adds the failed operation to an internal error: `.context("reserving stock")?`.
+pub trait Context<T> {
+    fn context(self, operation: &'static str) -> Result<T, ApiError>;
+}
+
+impl<T, E> Context<T> for Result<T, E>
+where
+    E: std::error::Error + Send + Sync + 'static,
+{
+    fn context(self, operation: &'static str) -> Result<T, ApiError> {
+        self.map_err(|err| ApiError::internal(operation, err))
+    }
+}
+
+#[derive(Debug)]
+enum Operation {
+    Named(&'static str),
+    At(&'static std::panic::Location<'static>),
+}
+
+/// An internal failure and what was being done: its log line reads
+/// `<operation>: <cause>: <its sources>`.
+#[derive(Debug)]
+struct Failed {
+    operation: Operation,
+    source: Box<dyn std::error::Error + Send + Sync>,
+}
+
+impl std::fmt::Display for Failed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.operation {
+            Operation::Named(name) => f.write_str(name),
+            Operation::At(at) => write!(f, "database call at {}:{}", at.file(), at.line()),
+        }
+    }
+}
+
+impl std::error::Error for Failed {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(self.source.as_ref())
     }
 }
 
@@ -145,3 +207,44 @@ impl std::fmt::Display for ErrorChain<'_> {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn query() -> Result<(), sqlx::Error> {
+        Err(sqlx::Error::RowNotFound)
+    }
+
+    #[rustfmt::skip]
+    fn failing() -> (u32, ApiResult<()>) {
+        let line = line!(); let result = (|| -> ApiResult<()> { query()?; Ok(()) })();
+        (line, result)
+    }
+
+    fn logged(err: &ApiError) -> String {
+        match err {
+            ApiError::Internal(cause) => ErrorChain(cause.as_ref()).to_string(),
+            ApiError::Public { .. } => panic!("not an internal error: {err}"),
+        }
+    }
+
+    #[test]
+    fn a_database_error_logs_the_place_of_the_question_mark_that_met_it() {
+        let (line, result) = failing();
+        let logged = logged(&result.unwrap_err());
+        let expected = format!("database call at shared/src/error.rs:{line}: ");
+        assert!(logged.starts_with(&expected), "{logged}");
+        assert!(logged.contains("no rows returned"), "{logged}");
+    }
+
+    #[test]
+    fn a_named_operation_comes_first_in_the_log_line() {
+        let err = query().context("reserving stock").unwrap_err();
+        assert!(
+            logged(&err).starts_with("reserving stock: "),
+            "{}",
+            logged(&err)
+        );
+    }
+}

@@ -4,21 +4,23 @@
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::extract::{FromRef, FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRef, FromRequest, FromRequestParts, MatchedPath, Request};
 use axum::http::header::{HeaderName, HeaderValue, CONTENT_TYPE};
 use axum::http::request::Parts;
 use axum::http::{Method, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::PgPool;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
+use tracing::Instrument;
 
 use crate::cache::{Cache, Namespace, RedisLink};
 use crate::catalog::channels;
 use crate::config::Config;
-use crate::error::{ApiError, ErrorType};
+use crate::error::{ApiError, Context, ErrorType};
 use crate::events::Relay;
 
 pub const PUBLISHABLE_KEY_HEADER: &str = "x-publishable-api-key";
@@ -210,7 +212,7 @@ where
     }
     let value = build().await?;
     let bytes: Arc<[u8]> = serde_json::to_vec(&value)
-        .map_err(|e| ApiError::Internal(Box::new(e)))?
+        .context("serializing a cached response")?
         .into();
     state.cache.put(namespace, &key, bytes.clone()).await;
     Ok(json_bytes(bytes, "miss"))
@@ -265,11 +267,20 @@ where
 {
     let cors = cors_layer(&AppState::from_ref(&state).config.store_cors);
     routes
+        .route_layer(axum::middleware::from_fn(in_route_span))
         .fallback(fallback)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(cors)
+}
+
+/// Runs a handler in a `route` span naming the method and the route (`/store/carts/{id}`),
+/// so every log line of the request says where it came from; in Lambda the runtime's
+/// span around it carries the request id (`requestId`).
+async fn in_route_span(route: MatchedPath, request: Request, next: Next) -> Response {
+    let span = tracing::info_span!("route", method = %request.method(), route = %route.as_str());
+    next.run(request).instrument(span).await
 }
 
 /// The answer for a path no route serves, in the API's error shape. What Medusa
@@ -310,4 +321,71 @@ async fn method_not_allowed(method: Method, uri: axum::http::Uri) -> Response {
 fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     tracing::error!("handler panicked");
     ApiError::Internal("handler panicked".into()).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use axum::routing::get;
+    use tower::ServiceExt;
+
+    use super::*;
+
+    /// Log lines, written by a subscriber the test installs.
+    #[derive(Clone, Default)]
+    struct Lines(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Lines {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    async fn failing_query() -> Result<Response, ApiError> {
+        Err(sqlx::Error::PoolTimedOut)?
+    }
+
+    #[tokio::test]
+    async fn an_internal_error_is_logged_in_its_route_span_with_the_failed_call() {
+        let lines = Lines::default();
+        let writer = lines.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        let _guard = tracing::subscriber::set_default(subscriber);
+        let state = AppState::new(Config {
+            database_url: "postgres://nobody@127.0.0.1:1/none".into(),
+            redis_url: None,
+            store_cors: vec![],
+            cache_prefix: "test".into(),
+            cache_ttl: std::time::Duration::from_secs(1),
+            database_max_connections: 1,
+        })
+        .unwrap();
+        let router = finish_router(
+            Router::new().route("/store/things/{id}", get(failing_query)),
+            state,
+        );
+        let request = Request::get("/store/things/thing_1")
+            .body(Body::empty())
+            .unwrap();
+        let response = router.oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let logged = String::from_utf8(lines.0.lock().unwrap().clone()).unwrap();
+        assert!(
+            logged.contains("route{method=GET route=/store/things/{id}}"),
+            "{logged}"
+        );
+        assert!(
+            logged.contains("database call at shared/src/web.rs:"),
+            "{logged}"
+        );
+        assert!(logged.contains("pool timed out"), "{logged}");
+    }
 }

@@ -21,7 +21,7 @@ use axum::extract::FromRef;
 
 use crate::rate_limit;
 use crate::{AdminAuth, AdminAuthInner};
-use store::error::ApiError;
+use store::error::{ApiError, Context};
 use store::web::AppState;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -100,14 +100,14 @@ fn verify_token(secret: &[u8], token: &str) -> Option<Claims> {
 pub async fn hash_password(password: String) -> Result<String, ApiError> {
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::encode_b64(&rand::random::<[u8; 16]>())
-            .map_err(|e| ApiError::Internal(e.to_string().into()))?;
+            .map_err(|e| ApiError::internal("making a password salt", e.to_string()))?;
         Argon2::default()
             .hash_password(password.as_bytes(), &salt)
             .map(|h| h.to_string())
-            .map_err(|e| ApiError::Internal(e.to_string().into()))
+            .map_err(|e| ApiError::internal("hashing a password", e.to_string()))
     })
     .await
-    .map_err(|e| ApiError::Internal(Box::new(e)))?
+    .context("hashing a password")?
 }
 
 /// A hash no password matches in practice, checked when the email is unknown so that an
