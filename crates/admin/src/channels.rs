@@ -6,26 +6,11 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use sqlx::{PgConnection, PgPool};
 
-use super::{audit, AdminContext};
-use store::cache::Namespace;
-use store::error::{ApiError, ApiResult, ErrorType};
+use crate::{audit, input, AdminContext};
+use store::error::{ApiError, ApiResult};
 use store::id::new_id;
-use store::web::AppState;
+use store::web::{AppState, Stale};
 use store::wire::{optional_timestamp, timestamp};
-
-async fn purge(state: &AppState) {
-    state.cache.purge(&[Namespace::PublishableKeys]).await;
-    store::catalog::purge_store_cache(&state.cache).await;
-}
-
-fn duplicate(err: sqlx::Error, what: String) -> ApiError {
-    match &err {
-        sqlx::Error::Database(db) if db.code().as_deref() == Some("23505") => {
-            ApiError::public(ErrorType::DuplicateError, what)
-        }
-        _ => err.into(),
-    }
-}
 
 #[derive(sqlx::FromRow)]
 struct ChannelRow {
@@ -78,7 +63,7 @@ pub async fn create_channel(
     .bind(input.is_disabled.unwrap_or(false))
     .fetch_one(&mut *tx)
     .await
-    .map_err(|e| duplicate(e, format!("name: a sales channel named {name:?} already exists")))?;
+    .map_err(|e| input::duplicate(e, format!("name: a sales channel named {name:?} already exists")))?;
     let after = render_channel(&row);
     audit::record(
         &mut tx,
@@ -119,7 +104,7 @@ pub async fn update_channel(
     .bind(input.is_disabled)
     .fetch_one(&mut *tx)
     .await
-    .map_err(|e| duplicate(e, "name: a sales channel with this name already exists".into()))?;
+    .map_err(|e| input::duplicate(e, "name: a sales channel with this name already exists"))?;
     let after = render_channel(&row);
     audit::record(
         &mut tx,
@@ -131,8 +116,7 @@ pub async fn update_channel(
         Some(after.clone()),
     )
     .await?;
-    tx.commit().await?;
-    purge(state).await;
+    state.commit(tx, &[], Stale::CatalogAndKeys).await?;
     Ok(json!({ "sales_channel": after }))
 }
 
@@ -195,7 +179,7 @@ pub async fn create_publishable_key(
     .fetch_one(&mut *tx)
     .await
     .map_err(|e| {
-        duplicate(
+        input::duplicate(
             e,
             format!("title: a publishable key titled {title:?} already exists"),
         )
@@ -234,8 +218,7 @@ pub async fn revoke_publishable_key(
     };
     audit::record(&mut tx, actor, "api_key.revoked", "api_key", id, None, None).await?;
     let body = render_key(&mut tx, &row).await?;
-    tx.commit().await?;
-    purge(state).await;
+    state.commit(tx, &[], Stale::CatalogAndKeys).await?;
     Ok(Some(body))
 }
 
@@ -301,8 +284,7 @@ pub async fn change_key_channels(
     )
     .await?;
     let body = render_key(&mut tx, &row).await?;
-    tx.commit().await?;
-    purge(state).await;
+    state.commit(tx, &[], Stale::CatalogAndKeys).await?;
     Ok(json!({ "api_key": body }))
 }
 

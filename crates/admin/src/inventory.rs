@@ -11,7 +11,7 @@ use super::orders::inventory_updated;
 use super::{audit, AdminContext};
 use store::error::{ApiError, ApiResult, ErrorType};
 use store::id::new_id;
-use store::web::AppState;
+use store::web::{AppState, Stale};
 use store::wire::timestamp;
 
 #[derive(Debug, Default, Deserialize)]
@@ -161,10 +161,7 @@ pub async fn update_level(
                      "reserved_quantity": level.reserved_quantity })),
     )
     .await?;
-    tx.commit().await?;
-    state.events.publish(&state.pool, &[event_id]).await;
-    // Store product responses show inventory quantities.
-    store::catalog::purge_store_cache(&state.cache).await;
+    state.commit(tx, &[event_id], Stale::Catalog).await?;
     retrieve_item(&state.pool, item_id).await
 }
 

@@ -9,6 +9,7 @@
 pub mod audit;
 pub mod auth;
 pub mod channels;
+mod input;
 pub mod inventory;
 pub mod orders;
 pub mod products;

@@ -11,7 +11,7 @@
 //! | payment_status | authorized → captured → partially_refunded → refunded; authorized → canceled |
 //! | fulfillment_status | not_fulfilled → (partially_)fulfilled → (partially_)shipped → (partially_)delivered; → canceled |
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -25,7 +25,7 @@ use store::id::{is_well_formed, new_id};
 use store::money::{from_major, to_major};
 use store::orders;
 use store::payments::{PaymentProvider, PaymentProviders};
-use store::web::AppState;
+use store::web::{AppState, Stale};
 use store::wire::timestamp;
 
 fn conflict(message: impl Into<String>) -> ApiError {
@@ -168,165 +168,26 @@ pub async fn create_fulfillment(
     .bind(&order.id)
     .fetch_all(&mut *tx)
     .await?;
-    let mut wanted: BTreeMap<String, i64> = BTreeMap::new();
-    match input.items.as_deref() {
-        None | Some([]) => {
-            for l in &lines {
-                let left = i64::from(l.quantity - l.fulfilled_quantity);
-                if left > 0 {
-                    wanted.insert(l.id.clone(), left);
-                }
-            }
-            if wanted.is_empty() {
-                return Err(conflict(format!(
-                    "Order {} is already fully fulfilled",
-                    order.id
-                )));
-            }
-        }
-        Some(items) => {
-            for (i, item) in items.iter().enumerate() {
-                if item.quantity <= 0 {
-                    return Err(ApiError::invalid_data(format!(
-                        "items[{i}].quantity: must be at least 1"
-                    )));
-                }
-                *wanted.entry(item.id.clone()).or_default() += item.quantity;
-            }
-            for (id, quantity) in &wanted {
-                let line = lines.iter().find(|l| &l.id == id).ok_or_else(|| {
-                    ApiError::invalid_data(format!(
-                        "items: {id} is not an item of order {}",
-                        order.id
-                    ))
-                })?;
-                let left = i64::from(line.quantity - line.fulfilled_quantity);
-                if *quantity > left {
-                    return Err(ApiError::invalid_data(format!(
-                        "items: cannot fulfill {quantity} of {id}: {left} of {} left to fulfill",
-                        line.quantity
-                    )));
-                }
-            }
-        }
-    }
+    let wanted = wanted_quantities(&order.id, &lines, input.items.as_deref())?;
     if let Some(location) = &input.location_id {
-        let exists: bool =
-            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM stock_locations WHERE id = $1)")
-                .bind(location)
-                .fetch_one(&mut *tx)
-                .await?;
-        if !exists {
-            return Err(ApiError::invalid_data(format!(
-                "location_id: stock location {location} does not exist"
-            )));
-        }
+        check_location(&mut tx, location).await?;
     }
-
-    // Take the fulfilled share of each line's reservations off the shelf.
-    let reservations: Vec<(String, String, String, String, i32)> = sqlx::query_as(
-        "SELECT r.id, r.order_line_item_id, r.inventory_item_id, r.location_id, r.quantity
-           FROM reservations r JOIN order_line_items l ON l.id = r.order_line_item_id
-          WHERE l.order_id = $1 ORDER BY r.inventory_item_id, r.id",
-    )
-    .bind(&order.id)
-    .fetch_all(&mut *tx)
-    .await?;
-    let items: Vec<&String> = reservations.iter().map(|r| &r.2).collect();
-    lock_levels(&mut tx, &items).await?;
-    let mut location_id = input.location_id.clone();
-    let mut touched: BTreeMap<(String, String), ()> = BTreeMap::new();
-    // (line, item, location, reserved taken, stocked taken)
-    let mut taken: Vec<(&String, &String, &String, i32, i32)> = Vec::new();
-    for (res_id, line_id, item_id, res_location, res_quantity) in &reservations {
-        let Some(quantity) = wanted.get(line_id) else {
-            continue;
-        };
-        let line = lines
-            .iter()
-            .find(|l| &l.id == line_id)
-            .expect("line of the order");
-        let left = i64::from(line.quantity - line.fulfilled_quantity);
-        // The reservation holds `required_quantity` units per unit left to fulfil.
-        let take = (i64::from(*res_quantity) * quantity / left.max(1)) as i32;
-        if take <= 0 {
-            continue;
-        }
-        if take >= *res_quantity {
-            sqlx::query("DELETE FROM reservations WHERE id = $1")
-                .bind(res_id)
-                .execute(&mut *tx)
-                .await?;
-        } else {
-            sqlx::query("UPDATE reservations SET quantity = quantity - $2 WHERE id = $1")
-                .bind(res_id)
-                .bind(take)
-                .execute(&mut *tx)
-                .await?;
-        }
-        // A backordered reservation may exceed what is on the shelf: only what is there
-        // leaves it, and that is what a cancelation puts back.
-        let shelf: Option<i32> = sqlx::query_scalar(
-            "WITH old AS (SELECT id, stocked_quantity FROM inventory_levels
-                           WHERE inventory_item_id = $1 AND location_id = $2)
-             UPDATE inventory_levels l
-                SET stocked_quantity = l.stocked_quantity - least($3, old.stocked_quantity),
-                    reserved_quantity = greatest(l.reserved_quantity - $3, 0), updated_at = now()
-               FROM old WHERE l.id = old.id
-             RETURNING least($3, old.stocked_quantity)",
-        )
-        .bind(item_id)
-        .bind(res_location)
-        .bind(take)
-        .fetch_optional(&mut *tx)
-        .await?;
-        location_id.get_or_insert_with(|| res_location.clone());
-        touched.insert((item_id.clone(), res_location.clone()), ());
-        taken.push((line_id, item_id, res_location, take, shelf.unwrap_or(0)));
-    }
-
+    let taken = take_off_the_shelf(&mut tx, &order.id, &lines, &wanted).await?;
+    let location_id = input
+        .location_id
+        .clone()
+        .or_else(|| taken.first().map(|t| t.location.clone()));
     let fulfillment_id = new_id("ful");
-    sqlx::query(
-        "INSERT INTO fulfillments (id, order_id, location_id, created_by) VALUES ($1, $2, $3, $4)",
+    insert_fulfillment(
+        &mut tx,
+        &fulfillment_id,
+        &order.id,
+        location_id,
+        actor,
+        &taken,
+        &wanted,
     )
-    .bind(&fulfillment_id)
-    .bind(&order.id)
-    .bind(&location_id)
-    .bind(&actor.actor_id)
-    .execute(&mut *tx)
     .await?;
-    for (line_id, item_id, location, quantity, shelf) in &taken {
-        sqlx::query(
-            "INSERT INTO fulfillment_stock (fulfillment_id, order_line_item_id, inventory_item_id, location_id,
-                                            quantity, shelf_quantity)
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(&fulfillment_id)
-        .bind(line_id)
-        .bind(item_id)
-        .bind(location)
-        .bind(quantity)
-        .bind(shelf)
-        .execute(&mut *tx)
-        .await?;
-    }
-    for (line_id, quantity) in &wanted {
-        sqlx::query(
-            "INSERT INTO fulfillment_items (fulfillment_id, order_line_item_id, quantity) VALUES ($1, $2, $3)",
-        )
-        .bind(&fulfillment_id)
-        .bind(line_id)
-        .bind(*quantity as i32)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "UPDATE order_line_items SET fulfilled_quantity = fulfilled_quantity + $2 WHERE id = $1",
-        )
-        .bind(line_id)
-        .bind(*quantity as i32)
-        .execute(&mut *tx)
-        .await?;
-    }
     let status = update_fulfillment_status(&mut tx, &order.id).await?;
     let mut event_ids = vec![
         events::record(
@@ -337,7 +198,9 @@ pub async fn create_fulfillment(
         )
         .await?,
     ];
-    for (item_id, location) in touched.keys() {
+    let touched: BTreeSet<(&String, &String)> =
+        taken.iter().map(|t| (&t.item_id, &t.location)).collect();
+    for (item_id, location) in touched {
         event_ids.push(inventory_updated(&mut tx, item_id, location).await?);
     }
     let items: Vec<Value> = wanted
@@ -354,8 +217,7 @@ pub async fn create_fulfillment(
         Some(json!({ "fulfillment_id": fulfillment_id, "items": items, "fulfillment_status": status })),
     )
     .await?;
-    tx.commit().await?;
-    state.events.publish(&state.pool, &event_ids).await;
+    state.commit(tx, &event_ids, Stale::Nothing).await?;
     respond(&state.pool, &order.id).await
 }
 
@@ -407,6 +269,200 @@ struct FulfillmentState {
     shipped_at: Option<DateTime<Utc>>,
     delivered_at: Option<DateTime<Utc>>,
     canceled_at: Option<DateTime<Utc>>,
+}
+
+/// What to fulfil, line id → quantity: the items asked for (each an item of the order,
+/// at most what is left of it), or everything left when none are named.
+fn wanted_quantities(
+    order_id: &str,
+    lines: &[LineState],
+    items: Option<&[ItemQuantity]>,
+) -> ApiResult<BTreeMap<String, i64>> {
+    let left = |l: &LineState| i64::from(l.quantity - l.fulfilled_quantity);
+    let mut wanted: BTreeMap<String, i64> = BTreeMap::new();
+    let Some(items) = items.filter(|items| !items.is_empty()) else {
+        for l in lines.iter().filter(|l| left(l) > 0) {
+            wanted.insert(l.id.clone(), left(l));
+        }
+        if wanted.is_empty() {
+            return Err(conflict(format!(
+                "Order {order_id} is already fully fulfilled"
+            )));
+        }
+        return Ok(wanted);
+    };
+    for (i, item) in items.iter().enumerate() {
+        if item.quantity <= 0 {
+            return Err(ApiError::invalid_data(format!(
+                "items[{i}].quantity: must be at least 1"
+            )));
+        }
+        *wanted.entry(item.id.clone()).or_default() += item.quantity;
+    }
+    for (id, quantity) in &wanted {
+        let line = lines.iter().find(|l| &l.id == id).ok_or_else(|| {
+            ApiError::invalid_data(format!("items: {id} is not an item of order {order_id}"))
+        })?;
+        if *quantity > left(line) {
+            return Err(ApiError::invalid_data(format!(
+                "items: cannot fulfill {quantity} of {id}: {} of {} left to fulfill",
+                left(line),
+                line.quantity
+            )));
+        }
+    }
+    Ok(wanted)
+}
+
+async fn check_location(conn: &mut PgConnection, location: &str) -> ApiResult<()> {
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM stock_locations WHERE id = $1)")
+            .bind(location)
+            .fetch_one(conn)
+            .await?;
+    if !exists {
+        return Err(ApiError::invalid_data(format!(
+            "location_id: stock location {location} does not exist"
+        )));
+    }
+    Ok(())
+}
+
+/// Stock a fulfilment took from one reservation.
+struct Taken {
+    line_id: String,
+    item_id: String,
+    location: String,
+    /// Taken off the reservation.
+    reserved: i32,
+    /// Taken off the shelf (less than `reserved` for a backorder).
+    shelf: i32,
+}
+
+/// Takes the fulfilled share of each line's reservations off the shelf: the reservation
+/// shrinks (or goes), stocked and reserved quantities drop.
+async fn take_off_the_shelf(
+    tx: &mut PgConnection,
+    order_id: &str,
+    lines: &[LineState],
+    wanted: &BTreeMap<String, i64>,
+) -> ApiResult<Vec<Taken>> {
+    let reservations: Vec<(String, String, String, String, i32)> = sqlx::query_as(
+        "SELECT r.id, r.order_line_item_id, r.inventory_item_id, r.location_id, r.quantity
+           FROM reservations r JOIN order_line_items l ON l.id = r.order_line_item_id
+          WHERE l.order_id = $1 ORDER BY r.inventory_item_id, r.id",
+    )
+    .bind(order_id)
+    .fetch_all(&mut *tx)
+    .await?;
+    let items: Vec<&String> = reservations.iter().map(|r| &r.2).collect();
+    lock_levels(&mut *tx, &items).await?;
+    let mut taken = Vec::new();
+    for (res_id, line_id, item_id, location, res_quantity) in reservations {
+        let Some(quantity) = wanted.get(&line_id) else {
+            continue;
+        };
+        let line = lines
+            .iter()
+            .find(|l| l.id == line_id)
+            .expect("line of the order");
+        let left = i64::from(line.quantity - line.fulfilled_quantity);
+        // The reservation holds `required_quantity` units per unit left to fulfil.
+        let take = (i64::from(res_quantity) * quantity / left.max(1)) as i32;
+        if take <= 0 {
+            continue;
+        }
+        if take >= res_quantity {
+            sqlx::query("DELETE FROM reservations WHERE id = $1")
+                .bind(&res_id)
+                .execute(&mut *tx)
+                .await?;
+        } else {
+            sqlx::query("UPDATE reservations SET quantity = quantity - $2 WHERE id = $1")
+                .bind(&res_id)
+                .bind(take)
+                .execute(&mut *tx)
+                .await?;
+        }
+        // A backordered reservation may exceed what is on the shelf: only what is there
+        // leaves it, and that is what a cancelation puts back.
+        let shelf: Option<i32> = sqlx::query_scalar(
+            "WITH old AS (SELECT id, stocked_quantity FROM inventory_levels
+                           WHERE inventory_item_id = $1 AND location_id = $2)
+             UPDATE inventory_levels l
+                SET stocked_quantity = l.stocked_quantity - least($3, old.stocked_quantity),
+                    reserved_quantity = greatest(l.reserved_quantity - $3, 0), updated_at = now()
+               FROM old WHERE l.id = old.id
+             RETURNING least($3, old.stocked_quantity)",
+        )
+        .bind(&item_id)
+        .bind(&location)
+        .bind(take)
+        .fetch_optional(&mut *tx)
+        .await?;
+        taken.push(Taken {
+            line_id,
+            item_id,
+            location,
+            reserved: take,
+            shelf: shelf.unwrap_or(0),
+        });
+    }
+    Ok(taken)
+}
+
+/// The fulfilment, what it took from which shelf, and the lines' fulfilled quantities.
+async fn insert_fulfillment(
+    tx: &mut PgConnection,
+    fulfillment_id: &str,
+    order_id: &str,
+    location_id: Option<String>,
+    actor: &AdminContext,
+    taken: &[Taken],
+    wanted: &BTreeMap<String, i64>,
+) -> ApiResult<()> {
+    sqlx::query(
+        "INSERT INTO fulfillments (id, order_id, location_id, created_by) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(fulfillment_id)
+    .bind(order_id)
+    .bind(&location_id)
+    .bind(&actor.actor_id)
+    .execute(&mut *tx)
+    .await?;
+    for t in taken {
+        sqlx::query(
+            "INSERT INTO fulfillment_stock (fulfillment_id, order_line_item_id, inventory_item_id, location_id,
+                                            quantity, shelf_quantity)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(fulfillment_id)
+        .bind(&t.line_id)
+        .bind(&t.item_id)
+        .bind(&t.location)
+        .bind(t.reserved)
+        .bind(t.shelf)
+        .execute(&mut *tx)
+        .await?;
+    }
+    for (line_id, quantity) in wanted {
+        sqlx::query(
+            "INSERT INTO fulfillment_items (fulfillment_id, order_line_item_id, quantity) VALUES ($1, $2, $3)",
+        )
+        .bind(fulfillment_id)
+        .bind(line_id)
+        .bind(*quantity as i32)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE order_line_items SET fulfilled_quantity = fulfilled_quantity + $2 WHERE id = $1",
+        )
+        .bind(line_id)
+        .bind(*quantity as i32)
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(())
 }
 
 async fn lock_fulfillment(
@@ -468,7 +524,7 @@ pub async fn cancel_fulfillment(
     .await?;
     let items: Vec<&String> = stock.iter().map(|s| &s.1).collect();
     lock_levels(&mut tx, &items).await?;
-    let mut touched: BTreeMap<(String, String), ()> = BTreeMap::new();
+    let mut touched: BTreeSet<(String, String)> = BTreeSet::new();
     for (line_id, item_id, location, quantity, shelf) in &stock {
         sqlx::query(
             "UPDATE inventory_levels SET stocked_quantity = stocked_quantity + $4,
@@ -507,7 +563,7 @@ pub async fn cancel_fulfillment(
             .execute(&mut *tx)
             .await?;
         }
-        touched.insert((item_id.clone(), location.clone()), ());
+        touched.insert((item_id.clone(), location.clone()));
     }
     sqlx::query(
         "UPDATE order_line_items l SET fulfilled_quantity = l.fulfilled_quantity - fi.quantity
@@ -531,7 +587,7 @@ pub async fn cancel_fulfillment(
         )
         .await?,
     ];
-    for (item_id, location) in touched.keys() {
+    for (item_id, location) in &touched {
         event_ids.push(inventory_updated(&mut tx, item_id, location).await?);
     }
     audit::record(
@@ -544,8 +600,7 @@ pub async fn cancel_fulfillment(
         Some(json!({ "fulfillment_id": fulfillment_id, "fulfillment_status": status })),
     )
     .await?;
-    tx.commit().await?;
-    state.events.publish(&state.pool, &event_ids).await;
+    state.commit(tx, &event_ids, Stale::Nothing).await?;
     respond(&state.pool, &order.id).await
 }
 
@@ -654,8 +709,7 @@ pub async fn create_shipment(
         ),
     )
     .await?;
-    tx.commit().await?;
-    state.events.publish(&state.pool, &[event_id]).await;
+    state.commit(tx, &[event_id], Stale::Nothing).await?;
     respond(&state.pool, &order.id).await
 }
 
@@ -703,8 +757,7 @@ pub async fn mark_delivered(
         Some(json!({ "fulfillment_id": fulfillment_id, "fulfillment_status": status })),
     )
     .await?;
-    tx.commit().await?;
-    state.events.publish(&state.pool, &[event_id]).await;
+    state.commit(tx, &[event_id], Stale::Nothing).await?;
     respond(&state.pool, &order.id).await
 }
 
@@ -860,7 +913,7 @@ pub async fn cancel(
     .await?;
     let items: Vec<&String> = reservations.iter().map(|r| &r.0).collect();
     lock_levels(&mut tx, &items).await?;
-    let mut touched: BTreeMap<(String, String), ()> = BTreeMap::new();
+    let mut touched: BTreeSet<(String, String)> = BTreeSet::new();
     for (item_id, location_id, quantity) in &reservations {
         sqlx::query(
             "UPDATE inventory_levels SET reserved_quantity = greatest(reserved_quantity - $3, 0), updated_at = now()
@@ -871,7 +924,7 @@ pub async fn cancel(
         .bind(quantity)
         .execute(&mut *tx)
         .await?;
-        touched.insert((item_id.clone(), location_id.clone()), ());
+        touched.insert((item_id.clone(), location_id.clone()));
     }
     sqlx::query(
         "DELETE FROM reservations r USING order_line_items l
@@ -900,7 +953,7 @@ pub async fn cancel(
         )
         .await?,
     );
-    for (item_id, location) in touched.keys() {
+    for (item_id, location) in &touched {
         event_ids.push(inventory_updated(&mut tx, item_id, location).await?);
     }
     audit::record(
@@ -913,9 +966,7 @@ pub async fn cancel(
         Some(json!({ "status": "canceled", "payment_status": new_payment_status, "refunded": refunded })),
     )
     .await?;
-    tx.commit().await?;
-    state.events.publish(&state.pool, &event_ids).await;
-    store::catalog::purge_store_cache(&state.cache).await;
+    state.commit(tx, &event_ids, Stale::Catalog).await?;
     respond(&state.pool, &order.id).await
 }
 
@@ -1087,8 +1138,7 @@ pub async fn capture(
         Some(json!({ "captured_amount": authorized, "order_id": order.id })),
     )
     .await?;
-    tx.commit().await?;
-    state.events.publish(&state.pool, &[event_id]).await;
+    state.commit(tx, &[event_id], Stale::Nothing).await?;
     render_payment(&state.pool, &payment.id).await
 }
 
@@ -1156,8 +1206,7 @@ pub async fn refund(
         note.as_deref(),
     )
     .await?;
-    tx.commit().await?;
-    state.events.publish(&state.pool, &[event_id]).await;
+    state.commit(tx, &[event_id], Stale::Nothing).await?;
     render_payment(&state.pool, &payment.id).await
 }
 

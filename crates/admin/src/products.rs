@@ -8,13 +8,13 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use sqlx::{PgConnection, PgPool};
 
-use super::{audit, AdminContext};
+use crate::{audit, input, AdminContext};
 use store::catalog::products::{self, Extras, Page, ProductFilter};
 use store::error::{ApiError, ApiResult, ErrorType};
 use store::events::{self, names};
 use store::id::{is_well_formed, new_id};
 use store::money::{from_major, to_major};
-use store::web::AppState;
+use store::web::{AppState, Stale};
 
 const STATUSES: [&str; 4] = ["draft", "proposed", "published", "rejected"];
 
@@ -111,26 +111,6 @@ fn status(field: &str, value: Option<&str>) -> ApiResult<Option<String>> {
             STATUSES.join(", ")
         ))),
     }
-}
-
-fn handle_of(field: &str, raw: &str) -> ApiResult<String> {
-    let handle: String = raw
-        .trim()
-        .to_lowercase()
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .collect();
-    let handle = handle
-        .split('-')
-        .filter(|p| !p.is_empty())
-        .collect::<Vec<_>>()
-        .join("-");
-    if handle.is_empty() || handle.len() > 200 {
-        return Err(ApiError::invalid_data(format!(
-            "{field}: needs letters or digits, at most 200"
-        )));
-    }
-    Ok(handle)
 }
 
 /// Base prices as (currency, minor units), each currency once.
@@ -325,7 +305,7 @@ pub async fn create(
     input: &CreateProduct,
 ) -> ApiResult<Value> {
     let title = text("title", &input.title, 500)?;
-    let handle = handle_of("handle", input.handle.as_deref().unwrap_or(&title))?;
+    let handle = input::handle("handle", input.handle.as_deref().unwrap_or(&title))?;
     let status = status("status", input.status.as_deref())?.unwrap_or_else(|| "draft".into());
     let mut tx = state.pool.begin().await?;
     let channels: Vec<String> = match &input.sales_channels {
@@ -459,9 +439,7 @@ pub async fn create(
         Some(json!({ "title": title, "handle": handle, "status": status, "prices": audit_prices })),
     )
     .await?;
-    tx.commit().await?;
-    state.events.publish(&state.pool, &[event_id]).await;
-    store::catalog::purge_store_cache(&state.cache).await;
+    state.commit(tx, &[event_id], Stale::Catalog).await?;
     Ok(json!({ "product": retrieve(&state.pool, &product_id).await? }))
 }
 
@@ -554,7 +532,7 @@ pub async fn update(
     let handle = input
         .handle
         .as_deref()
-        .map(|h| handle_of("handle", h))
+        .map(|h| input::handle("handle", h))
         .transpose()?;
     let new_status = status("status", input.status.as_deref())?;
     let mut tx = state.pool.begin().await?;
@@ -662,9 +640,7 @@ pub async fn update(
         Some(json!({ "title": after.title, "handle": after.handle, "status": after.status })),
     )
     .await?;
-    tx.commit().await?;
-    state.events.publish(&state.pool, &[event_id]).await;
-    store::catalog::purge_store_cache(&state.cache).await;
+    state.commit(tx, &[event_id], Stale::Catalog).await?;
     Ok(json!({ "product": retrieve(&state.pool, id).await? }))
 }
 
@@ -746,9 +722,7 @@ pub async fn update_variant(
         json!({ "id": product_id, "handle": product.handle, "variant_id": variant_id }),
     )
     .await?;
-    tx.commit().await?;
-    state.events.publish(&state.pool, &[event_id]).await;
-    store::catalog::purge_store_cache(&state.cache).await;
+    state.commit(tx, &[event_id], Stale::Catalog).await?;
     Ok(json!({ "product": retrieve(&state.pool, product_id).await? }))
 }
 
@@ -788,9 +762,7 @@ pub async fn delete(state: &AppState, actor: &AdminContext, id: &str) -> ApiResu
         None,
     )
     .await?;
-    tx.commit().await?;
-    state.events.publish(&state.pool, &[event_id]).await;
-    store::catalog::purge_store_cache(&state.cache).await;
+    state.commit(tx, &[event_id], Stale::Catalog).await?;
     Ok(json!({ "id": id, "object": "product", "deleted": true }))
 }
 

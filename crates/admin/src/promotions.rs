@@ -10,7 +10,7 @@ use store::error::{ApiError, ApiResult, ErrorType};
 use store::events::{self, names};
 use store::id::{is_well_formed, new_id};
 use store::money::{from_major, to_major};
-use store::web::AppState;
+use store::web::{AppState, Stale};
 use store::wire::{optional_timestamp, timestamp};
 
 #[derive(Debug, Deserialize)]
@@ -244,8 +244,7 @@ pub async fn create(
         names::PROMOTION_CREATED,
     )
     .await?;
-    tx.commit().await?;
-    state.events.publish(&state.pool, &[event_id]).await;
+    state.commit(tx, &[event_id], Stale::Nothing).await?;
     Ok(json!({ "promotion": render(&row) }))
 }
 
@@ -339,8 +338,7 @@ pub async fn update(
         names::PROMOTION_UPDATED,
     )
     .await?;
-    tx.commit().await?;
-    state.events.publish(&state.pool, &[event_id]).await;
+    state.commit(tx, &[event_id], Stale::Nothing).await?;
     Ok(json!({ "promotion": render(&row) }))
 }
 

@@ -4,21 +4,12 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use sqlx::PgConnection;
 
-use super::{audit, AdminContext};
+use crate::{audit, input, AdminContext};
 use store::catalog::regions;
-use store::error::{ApiError, ApiResult, ErrorType};
+use store::error::{ApiError, ApiResult};
 use store::id::{is_well_formed, new_id};
 use store::money::{from_major, to_major};
-use store::web::AppState;
-
-fn duplicate(err: sqlx::Error, what: String) -> ApiError {
-    match &err {
-        sqlx::Error::Database(db) if db.code().as_deref() == Some("23505") => {
-            ApiError::public(ErrorType::DuplicateError, what)
-        }
-        _ => err.into(),
-    }
-}
+use store::web::{AppState, Stale};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -140,7 +131,7 @@ pub async fn create_region(
     .bind(&input.metadata)
     .execute(&mut *tx)
     .await
-    .map_err(|e| duplicate(e, format!("name: a region named {name:?} already exists")))?;
+    .map_err(|e| input::duplicate(e, format!("name: a region named {name:?} already exists")))?;
     if let Some(countries) = &input.countries {
         set_countries(&mut tx, &id, countries).await?;
     }
@@ -155,8 +146,7 @@ pub async fn create_region(
         Some(after),
     )
     .await?;
-    tx.commit().await?;
-    store::catalog::purge_store_cache(&state.cache).await;
+    state.commit(tx, &[], Stale::Catalog).await?;
     Ok(json!({ "region": regions::retrieve(&state.pool, &id).await? }))
 }
 
@@ -209,7 +199,7 @@ pub async fn update_region(
     .bind(&input.metadata)
     .execute(&mut *tx)
     .await
-    .map_err(|e| duplicate(e, "name: a region with this name already exists".into()))?;
+    .map_err(|e| input::duplicate(e, "name: a region with this name already exists"))?;
     if let Some(countries) = &input.countries {
         set_countries(&mut tx, id, countries).await?;
     }
@@ -224,8 +214,7 @@ pub async fn update_region(
         Some(after),
     )
     .await?;
-    tx.commit().await?;
-    store::catalog::purge_store_cache(&state.cache).await;
+    state.commit(tx, &[], Stale::Catalog).await?;
     Ok(json!({ "region": regions::retrieve(&state.pool, id).await? }))
 }
 
@@ -388,7 +377,7 @@ pub async fn create_shipping_option(
     .bind(input.is_active.unwrap_or(true))
     .fetch_one(&mut *tx)
     .await
-    .map_err(|e| duplicate(e, format!("name: the region already has a shipping option {name:?}")))?;
+    .map_err(|e| input::duplicate(e, format!("name: the region already has a shipping option {name:?}")))?;
     let body = render_option(&mut tx, &row).await?;
     audit::record(
         &mut tx,
@@ -444,9 +433,9 @@ pub async fn update_shipping_option(
     .fetch_one(&mut *tx)
     .await
     .map_err(|e| {
-        duplicate(
+        input::duplicate(
             e,
-            "name: the region already has a shipping option with this name".into(),
+            "name: the region already has a shipping option with this name",
         )
     })?;
     let before_body = render_option(&mut tx, &before).await?;

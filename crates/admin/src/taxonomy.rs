@@ -5,38 +5,10 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use sqlx::PgConnection;
 
-use super::{audit, AdminContext};
+use crate::{audit, input, AdminContext};
 use store::error::{ApiError, ApiResult, ErrorType};
 use store::id::new_id;
-use store::web::AppState;
-
-fn write_error(err: sqlx::Error, what: &str) -> ApiError {
-    match &err {
-        sqlx::Error::Database(db) if db.code().as_deref() == Some("23505") => {
-            ApiError::public(ErrorType::DuplicateError, format!("{what} already exists"))
-        }
-        _ => err.into(),
-    }
-}
-
-fn handle_from(field: &str, raw: &str) -> ApiResult<String> {
-    let handle = raw
-        .trim()
-        .to_lowercase()
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .collect::<String>()
-        .split('-')
-        .filter(|p| !p.is_empty())
-        .collect::<Vec<_>>()
-        .join("-");
-    if handle.is_empty() || handle.len() > 200 {
-        return Err(ApiError::invalid_data(format!(
-            "{field}: needs letters or digits, at most 200"
-        )));
-    }
-    Ok(handle)
-}
+use store::web::{AppState, Stale};
 
 fn required(field: &str, value: Option<&str>) -> ApiResult<String> {
     optional(field, value)?.ok_or_else(|| ApiError::invalid_data(format!("{field}: required")))
@@ -52,15 +24,30 @@ fn optional(field: &str, value: Option<&str>) -> ApiResult<Option<String>> {
     }
 }
 
-async fn finish(
+/// Audits a write (`action` is `<kind>.<verb>`; `before` and `after` are the resource
+/// as the API shows it), commits it, and answers `{<kind>: after}`.
+async fn audited(
     state: &AppState,
-    tx: sqlx::Transaction<'_, sqlx::Postgres>,
-    key: &str,
-    body: Value,
+    mut tx: sqlx::Transaction<'_, sqlx::Postgres>,
+    actor: &AdminContext,
+    action: &str,
+    id: &str,
+    before: Option<Value>,
+    after: Value,
 ) -> ApiResult<Value> {
-    tx.commit().await?;
-    store::catalog::purge_store_cache(&state.cache).await;
-    Ok(json!({ key: body }))
+    let kind = action.split('.').next().unwrap_or(action);
+    audit::record(
+        &mut tx,
+        actor,
+        action,
+        kind,
+        id,
+        before,
+        Some(after.clone()),
+    )
+    .await?;
+    state.commit(tx, &[], Stale::Catalog).await?;
+    Ok(json!({ kind: after }))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -126,7 +113,7 @@ pub async fn create_category(
     input: &CategoryInput,
 ) -> ApiResult<Value> {
     let name = required("name", input.name.as_deref())?;
-    let handle = handle_from("handle", input.handle.as_deref().unwrap_or(&name))?;
+    let handle = input::handle("handle", input.handle.as_deref().unwrap_or(&name))?;
     let mut tx = state.pool.begin().await?;
     if let Some(parent) = &input.parent_category_id {
         check_parent(&mut tx, None, parent).await?;
@@ -147,19 +134,18 @@ pub async fn create_category(
     .bind(&input.metadata)
     .execute(&mut *tx)
     .await
-    .map_err(|e| write_error(e, &format!("handle: a category with handle {handle:?}")))?;
+    .map_err(|e| input::duplicate(e, format!("handle: a category with handle {handle:?} already exists")))?;
     let body = category_json(&mut tx, &id).await?;
-    audit::record(
-        &mut tx,
+    audited(
+        state,
+        tx,
         actor,
         "product_category.created",
-        "product_category",
         &id,
         None,
-        Some(body.clone()),
+        body,
     )
-    .await?;
-    finish(state, tx, "product_category", body).await
+    .await
 }
 
 pub async fn update_category(
@@ -172,7 +158,7 @@ pub async fn update_category(
     let handle = input
         .handle
         .as_deref()
-        .map(|h| handle_from("handle", h))
+        .map(|h| input::handle("handle", h))
         .transpose()?;
     let mut tx = state.pool.begin().await?;
     let before = category_json(&mut tx, id).await?;
@@ -197,19 +183,18 @@ pub async fn update_category(
     .bind(&input.metadata)
     .execute(&mut *tx)
     .await
-    .map_err(|e| write_error(e, "handle: a category with this handle"))?;
+    .map_err(|e| input::duplicate(e, "handle: a category with this handle already exists"))?;
     let body = category_json(&mut tx, id).await?;
-    audit::record(
-        &mut tx,
+    audited(
+        state,
+        tx,
         actor,
         "product_category.updated",
-        "product_category",
         id,
         Some(before),
-        Some(body.clone()),
+        body,
     )
-    .await?;
-    finish(state, tx, "product_category", body).await
+    .await
 }
 
 /// Deletes a category without subcategories; its products simply lose it.
@@ -242,8 +227,7 @@ pub async fn delete_category(state: &AppState, actor: &AdminContext, id: &str) -
         None,
     )
     .await?;
-    tx.commit().await?;
-    store::catalog::purge_store_cache(&state.cache).await;
+    state.commit(tx, &[], Stale::Catalog).await?;
     Ok(json!({ "id": id, "object": "product_category", "deleted": true }))
 }
 
@@ -272,7 +256,7 @@ pub async fn create_collection(
     input: &CollectionInput,
 ) -> ApiResult<Value> {
     let title = required("title", input.title.as_deref())?;
-    let handle = handle_from("handle", input.handle.as_deref().unwrap_or(&title))?;
+    let handle = input::handle("handle", input.handle.as_deref().unwrap_or(&title))?;
     let id = new_id("pcol");
     let mut tx = state.pool.begin().await?;
     sqlx::query(
@@ -284,19 +268,14 @@ pub async fn create_collection(
     .bind(&input.metadata)
     .execute(&mut *tx)
     .await
-    .map_err(|e| write_error(e, &format!("handle: a collection with handle {handle:?}")))?;
+    .map_err(|e| {
+        input::duplicate(
+            e,
+            format!("handle: a collection with handle {handle:?} already exists"),
+        )
+    })?;
     let body = collection_json(&mut tx, &id).await?;
-    audit::record(
-        &mut tx,
-        actor,
-        "collection.created",
-        "collection",
-        &id,
-        None,
-        Some(body.clone()),
-    )
-    .await?;
-    finish(state, tx, "collection", body).await
+    audited(state, tx, actor, "collection.created", &id, None, body).await
 }
 
 pub async fn update_collection(
@@ -309,7 +288,7 @@ pub async fn update_collection(
     let handle = input
         .handle
         .as_deref()
-        .map(|h| handle_from("handle", h))
+        .map(|h| input::handle("handle", h))
         .transpose()?;
     let mut tx = state.pool.begin().await?;
     let before = collection_json(&mut tx, id).await?;
@@ -323,19 +302,18 @@ pub async fn update_collection(
     .bind(&input.metadata)
     .execute(&mut *tx)
     .await
-    .map_err(|e| write_error(e, "handle: a collection with this handle"))?;
+    .map_err(|e| input::duplicate(e, "handle: a collection with this handle already exists"))?;
     let body = collection_json(&mut tx, id).await?;
-    audit::record(
-        &mut tx,
+    audited(
+        state,
+        tx,
         actor,
         "collection.updated",
-        "collection",
         id,
         Some(before),
-        Some(body.clone()),
+        body,
     )
-    .await?;
-    finish(state, tx, "collection", body).await
+    .await
 }
 
 /// Deletes a collection; its products stay, without a collection.
@@ -360,8 +338,7 @@ pub async fn delete_collection(
         None,
     )
     .await?;
-    tx.commit().await?;
-    store::catalog::purge_store_cache(&state.cache).await;
+    state.commit(tx, &[], Stale::Catalog).await?;
     Ok(json!({ "id": id, "object": "collection", "deleted": true }))
 }
 
@@ -396,19 +373,9 @@ pub async fn create_tag(
         .bind(&input.metadata)
         .execute(&mut *tx)
         .await
-        .map_err(|e| write_error(e, &format!("value: a tag {value:?}")))?;
+        .map_err(|e| input::duplicate(e, format!("value: a tag {value:?} already exists")))?;
     let body = tag_json(&mut tx, &id).await?;
-    audit::record(
-        &mut tx,
-        actor,
-        "product_tag.created",
-        "product_tag",
-        &id,
-        None,
-        Some(body.clone()),
-    )
-    .await?;
-    finish(state, tx, "product_tag", body).await
+    audited(state, tx, actor, "product_tag.created", &id, None, body).await
 }
 
 pub async fn update_tag(
@@ -429,19 +396,18 @@ pub async fn update_tag(
     .bind(&input.metadata)
     .execute(&mut *tx)
     .await
-    .map_err(|e| write_error(e, "value: a tag with this value"))?;
+    .map_err(|e| input::duplicate(e, "value: a tag with this value already exists"))?;
     let body = tag_json(&mut tx, id).await?;
-    audit::record(
-        &mut tx,
+    audited(
+        state,
+        tx,
         actor,
         "product_tag.updated",
-        "product_tag",
         id,
         Some(before),
-        Some(body.clone()),
+        body,
     )
-    .await?;
-    finish(state, tx, "product_tag", body).await
+    .await
 }
 
 pub async fn delete_tag(state: &AppState, actor: &AdminContext, id: &str) -> ApiResult<Value> {
@@ -461,8 +427,7 @@ pub async fn delete_tag(state: &AppState, actor: &AdminContext, id: &str) -> Api
         None,
     )
     .await?;
-    tx.commit().await?;
-    store::catalog::purge_store_cache(&state.cache).await;
+    state.commit(tx, &[], Stale::Catalog).await?;
     Ok(json!({ "id": id, "object": "product_tag", "deleted": true }))
 }
 
