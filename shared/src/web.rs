@@ -58,6 +58,38 @@ impl AppState {
     }
 }
 
+/// What a committed write leaves in the response cache that must go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stale {
+    Nothing,
+    /// Store answers about the catalog (products, prices, stock, regions, categories...).
+    Catalog,
+    /// Those, and the sales channels cached per publishable key.
+    CatalogAndKeys,
+}
+
+impl AppState {
+    /// Commits a write and does what follows every write, in this order: relays the
+    /// events it recorded (what is not sent stays in the outbox for the sweep) and drops
+    /// the cached answers it made stale.
+    pub async fn commit(
+        &self,
+        tx: sqlx::Transaction<'_, sqlx::Postgres>,
+        events: &[String],
+        stale: Stale,
+    ) -> Result<(), ApiError> {
+        tx.commit().await.context("committing a write")?;
+        self.events.publish(&self.pool, events).await;
+        if stale == Stale::CatalogAndKeys {
+            self.cache.purge(&[Namespace::PublishableKeys]).await;
+        }
+        if stale != Stale::Nothing {
+            crate::catalog::purge_store_cache(&self.cache).await;
+        }
+        Ok(())
+    }
+}
+
 /// A pool that connects on first use, so a cold start never fails because the database
 /// is briefly away.
 pub fn lazy_pool(config: &Config) -> Result<PgPool, sqlx::Error> {
