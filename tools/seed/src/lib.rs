@@ -255,8 +255,31 @@ fn lookup<'a>(
 async fn load_in(tx: &mut PgConnection, catalog: &CatalogFile) -> Result<SeedReport, SeedError> {
     let mut ids = Ids::default();
     let mut report = SeedReport::default();
+    ids.channels = load_channels(tx, &catalog.sales_channels).await?;
+    ids.locations = load_locations(tx, &ids.channels, &catalog.stock_locations).await?;
+    report.publishable_keys = load_keys(tx, &ids.channels, &catalog.publishable_keys).await?;
+    load_regions(tx, &catalog.regions).await?;
+    ids.categories = load_categories(tx, &catalog.categories).await?;
+    ids.collections = load_collections(tx, &catalog.collections).await?;
+    for product in &catalog.products {
+        if insert_product(tx, &ids, catalog, product).await? {
+            report.products_created += 1;
+        } else {
+            report.products_existing += 1;
+        }
+    }
+    load_shipping_options(tx, &catalog.shipping_options).await?;
+    load_promotions(tx, &catalog.promotions).await?;
+    Ok(report)
+}
 
-    for channel in &catalog.sales_channels {
+/// Sales channel name → id.
+async fn load_channels(
+    tx: &mut PgConnection,
+    channels: &[SalesChannel],
+) -> Result<HashMap<String, String>, SeedError> {
+    let mut ids = HashMap::new();
+    for channel in channels {
         let id: String = sqlx::query_scalar(
             "WITH ins AS (INSERT INTO sales_channels (id, name, description) VALUES ($1, $2, $3)
                           ON CONFLICT (name) DO NOTHING RETURNING id)
@@ -267,10 +290,19 @@ async fn load_in(tx: &mut PgConnection, catalog: &CatalogFile) -> Result<SeedRep
         .bind(&channel.description)
         .fetch_one(&mut *tx)
         .await?;
-        ids.channels.insert(channel.name.clone(), id);
+        ids.insert(channel.name.clone(), id);
     }
+    Ok(ids)
+}
 
-    for location in &catalog.stock_locations {
+/// Stock location name → id; links each location to its sales channels.
+async fn load_locations(
+    tx: &mut PgConnection,
+    channels: &HashMap<String, String>,
+    locations: &[StockLocation],
+) -> Result<HashMap<String, String>, SeedError> {
+    let mut ids = HashMap::new();
+    for location in locations {
         let id: String = sqlx::query_scalar(
             "WITH ins AS (INSERT INTO stock_locations (id, name) VALUES ($1, $2)
                           ON CONFLICT (name) DO NOTHING RETURNING id)
@@ -285,15 +317,24 @@ async fn load_in(tx: &mut PgConnection, catalog: &CatalogFile) -> Result<SeedRep
                 "INSERT INTO sales_channel_stock_locations (sales_channel_id, stock_location_id)
                  VALUES ($1, $2) ON CONFLICT DO NOTHING",
             )
-            .bind(lookup(&ids.channels, "sales channel", channel)?)
+            .bind(lookup(channels, "sales channel", channel)?)
             .bind(&id)
             .execute(&mut *tx)
             .await?;
         }
-        ids.locations.insert(location.name.clone(), id);
+        ids.insert(location.name.clone(), id);
     }
+    Ok(ids)
+}
 
-    for key in &catalog.publishable_keys {
+/// (title, token) of each key; links each key to its sales channels.
+async fn load_keys(
+    tx: &mut PgConnection,
+    channels: &HashMap<String, String>,
+    keys: &[PublishableKey],
+) -> Result<Vec<(String, String)>, SeedError> {
+    let mut tokens = Vec::new();
+    for key in keys {
         let (id, token): (String, String) = sqlx::query_as(
             "WITH ins AS (INSERT INTO publishable_api_keys (id, token, title) VALUES ($1, $2, $3)
                           ON CONFLICT (title) DO NOTHING RETURNING id, token)
@@ -311,14 +352,18 @@ async fn load_in(tx: &mut PgConnection, catalog: &CatalogFile) -> Result<SeedRep
                  VALUES ($1, $2) ON CONFLICT DO NOTHING",
             )
             .bind(&id)
-            .bind(lookup(&ids.channels, "sales channel", channel)?)
+            .bind(lookup(channels, "sales channel", channel)?)
             .execute(&mut *tx)
             .await?;
         }
-        report.publishable_keys.push((key.title.clone(), token));
+        tokens.push((key.title.clone(), token));
     }
+    Ok(tokens)
+}
 
-    for region in &catalog.regions {
+/// Regions with their countries.
+async fn load_regions(tx: &mut PgConnection, regions: &[Region]) -> Result<(), SeedError> {
+    for region in regions {
         let id: String = sqlx::query_scalar(
             "WITH ins AS (INSERT INTO regions (id, name, currency_code, tax_rate_bps, is_tax_inclusive, automatic_taxes)
                           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (name) DO NOTHING RETURNING id)
@@ -347,11 +392,19 @@ async fn load_in(tx: &mut PgConnection, catalog: &CatalogFile) -> Result<SeedRep
             .await?;
         }
     }
+    Ok(())
+}
 
+/// Category handle → id.
+async fn load_categories(
+    tx: &mut PgConnection,
+    categories: &[Category],
+) -> Result<HashMap<String, String>, SeedError> {
+    let mut ids = HashMap::new();
     // Parents first: a category may only name a parent listed before it.
-    for category in &catalog.categories {
+    for category in categories {
         let parent = match &category.parent {
-            Some(handle) => Some(lookup(&ids.categories, "parent category", handle)?.to_string()),
+            Some(handle) => Some(lookup(&ids, "parent category", handle)?.to_string()),
             None => None,
         };
         let id: String = sqlx::query_scalar(
@@ -367,10 +420,18 @@ async fn load_in(tx: &mut PgConnection, catalog: &CatalogFile) -> Result<SeedRep
         .bind(category.rank)
         .fetch_one(&mut *tx)
         .await?;
-        ids.categories.insert(category.handle.clone(), id);
+        ids.insert(category.handle.clone(), id);
     }
+    Ok(ids)
+}
 
-    for collection in &catalog.collections {
+/// Collection handle → id.
+async fn load_collections(
+    tx: &mut PgConnection,
+    collections: &[Collection],
+) -> Result<HashMap<String, String>, SeedError> {
+    let mut ids = HashMap::new();
+    for collection in collections {
         let id: String = sqlx::query_scalar(
             "WITH ins AS (INSERT INTO product_collections (id, title, handle) VALUES ($1, $2, $3)
                           ON CONFLICT (handle) DO NOTHING RETURNING id)
@@ -381,18 +442,17 @@ async fn load_in(tx: &mut PgConnection, catalog: &CatalogFile) -> Result<SeedRep
         .bind(&collection.handle)
         .fetch_one(&mut *tx)
         .await?;
-        ids.collections.insert(collection.handle.clone(), id);
+        ids.insert(collection.handle.clone(), id);
     }
+    Ok(ids)
+}
 
-    for product in &catalog.products {
-        if insert_product(tx, &ids, catalog, product).await? {
-            report.products_created += 1;
-        } else {
-            report.products_existing += 1;
-        }
-    }
-
-    for option in &catalog.shipping_options {
+/// Shipping options; their regions must already exist.
+async fn load_shipping_options(
+    tx: &mut PgConnection,
+    options: &[ShippingOption],
+) -> Result<(), SeedError> {
+    for option in options {
         let region_id: String = sqlx::query_scalar("SELECT id FROM regions WHERE name = $1")
             .bind(&option.region)
             .fetch_optional(&mut *tx)
@@ -421,8 +481,12 @@ async fn load_in(tx: &mut PgConnection, catalog: &CatalogFile) -> Result<SeedRep
         .execute(&mut *tx)
         .await?;
     }
+    Ok(())
+}
 
-    for promotion in &catalog.promotions {
+/// Promotions; the products they target must already exist.
+async fn load_promotions(tx: &mut PgConnection, promotions: &[Promotion]) -> Result<(), SeedError> {
+    for promotion in promotions {
         let mut product_ids = Vec::new();
         for handle in &promotion.products {
             let id: String = sqlx::query_scalar("SELECT id FROM products WHERE handle = $1")
@@ -457,7 +521,7 @@ async fn load_in(tx: &mut PgConnection, catalog: &CatalogFile) -> Result<SeedRep
         .execute(&mut *tx)
         .await?;
     }
-    Ok(report)
+    Ok(())
 }
 
 /// Inserts a product with everything under it; false when its handle already exists.
@@ -467,6 +531,23 @@ async fn insert_product(
     catalog: &CatalogFile,
     p: &Product,
 ) -> Result<bool, SeedError> {
+    let Some(product_id) = insert_product_row(tx, ids, p).await? else {
+        return Ok(false);
+    };
+    link_product(tx, ids, catalog, p, &product_id).await?;
+    let values = insert_options(tx, &product_id, &p.options).await?;
+    for (rank, v) in p.variants.iter().enumerate() {
+        insert_variant(tx, ids, &product_id, &values, rank, v).await?;
+    }
+    Ok(true)
+}
+
+/// The new product's id; `None` when its handle already exists.
+async fn insert_product_row(
+    tx: &mut PgConnection,
+    ids: &Ids,
+    p: &Product,
+) -> Result<Option<String>, SeedError> {
     let type_id = match &p.product_type {
         Some(value) => Some(ensure_named(tx, "product_types", "ptyp", value).await?),
         None => None,
@@ -497,10 +578,17 @@ async fn insert_product(
     .execute(&mut *tx)
     .await?
     .rows_affected();
-    if inserted == 0 {
-        return Ok(false);
-    }
+    Ok((inserted != 0).then_some(product_id))
+}
 
+/// A new product's sales channels, images, tags and categories.
+async fn link_product(
+    tx: &mut PgConnection,
+    ids: &Ids,
+    catalog: &CatalogFile,
+    p: &Product,
+    product_id: &str,
+) -> Result<(), SeedError> {
     // Without an explicit list, a product is sold in every channel of the file.
     let channels: Vec<&str> = if p.sales_channels.is_empty() {
         catalog
@@ -515,7 +603,7 @@ async fn insert_product(
         sqlx::query(
             "INSERT INTO product_sales_channels (product_id, sales_channel_id) VALUES ($1, $2)",
         )
-        .bind(&product_id)
+        .bind(product_id)
         .bind(lookup(&ids.channels, "sales channel", channel)?)
         .execute(&mut *tx)
         .await?;
@@ -525,7 +613,7 @@ async fn insert_product(
             "INSERT INTO product_images (id, product_id, url, rank) VALUES ($1, $2, $3, $4)",
         )
         .bind(new_id("img"))
-        .bind(&product_id)
+        .bind(product_id)
         .bind(url)
         .bind(rank as i32)
         .execute(&mut *tx)
@@ -534,26 +622,33 @@ async fn insert_product(
     for tag in &p.tags {
         let tag_id = ensure_named(tx, "product_tags", "ptag", tag).await?;
         sqlx::query("INSERT INTO product_tag_links (product_id, tag_id) VALUES ($1, $2)")
-            .bind(&product_id)
+            .bind(product_id)
             .bind(tag_id)
             .execute(&mut *tx)
             .await?;
     }
     for handle in &p.categories {
         sqlx::query("INSERT INTO product_category_links (product_id, category_id) VALUES ($1, $2)")
-            .bind(&product_id)
+            .bind(product_id)
             .bind(lookup(&ids.categories, "category", handle)?)
             .execute(&mut *tx)
             .await?;
     }
+    Ok(())
+}
 
-    // (option title, value) → option value id
-    let mut values: HashMap<(&str, &str), String> = HashMap::new();
-    for option in &p.options {
+/// Inserts a new product's options; (option title, value) → option value id.
+async fn insert_options<'a>(
+    tx: &mut PgConnection,
+    product_id: &str,
+    options: &'a [ProductOption],
+) -> Result<HashMap<(&'a str, &'a str), String>, SeedError> {
+    let mut values = HashMap::new();
+    for option in options {
         let option_id = new_id("opt");
         sqlx::query("INSERT INTO product_options (id, product_id, title) VALUES ($1, $2, $3)")
             .bind(&option_id)
-            .bind(&product_id)
+            .bind(product_id)
             .bind(&option.title)
             .execute(&mut *tx)
             .await?;
@@ -569,74 +664,96 @@ async fn insert_product(
             values.insert((option.title.as_str(), value.as_str()), value_id);
         }
     }
+    Ok(values)
+}
 
-    for (rank, v) in p.variants.iter().enumerate() {
-        let variant_id = new_id("variant");
-        sqlx::query(
-            "INSERT INTO product_variants (id, product_id, title, sku, manage_inventory, allow_backorder, variant_rank)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(&variant_id)
-        .bind(&product_id)
-        .bind(&v.title)
-        .bind(&v.sku)
-        .bind(v.manage_inventory)
-        .bind(v.allow_backorder)
-        .bind(rank as i32)
-        .execute(&mut *tx)
-        .await?;
-        for (option, value) in &v.options {
-            let value_id = values
-                .get(&(option.as_str(), value.as_str()))
-                .ok_or_else(|| SeedError::Unknown {
-                    kind: "option value",
-                    name: format!("{option}: {value} (variant {})", v.sku),
-                })?;
-            sqlx::query("INSERT INTO product_variant_option_values (variant_id, option_value_id) VALUES ($1, $2)")
-                .bind(&variant_id)
-                .bind(value_id)
-                .execute(&mut *tx)
-                .await?;
-        }
-        for (currency, amount) in &v.prices {
-            sqlx::query("INSERT INTO prices (id, variant_id, currency_code, amount) VALUES ($1, $2, $3, $4)")
-                .bind(new_id("price"))
-                .bind(&variant_id)
-                .bind(currency.to_ascii_lowercase())
-                .bind(amount)
-                .execute(&mut *tx)
-                .await?;
-        }
-        if v.manage_inventory {
-            let item_id = new_id("iitem");
-            sqlx::query("INSERT INTO inventory_items (id, sku) VALUES ($1, $2)")
-                .bind(&item_id)
-                .bind(&v.sku)
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query(
-                "INSERT INTO product_variant_inventory_items (variant_id, inventory_item_id, required_quantity)
-                 VALUES ($1, $2, 1)",
-            )
+/// Inserts a variant of a new product with its option values, prices and inventory.
+async fn insert_variant(
+    tx: &mut PgConnection,
+    ids: &Ids,
+    product_id: &str,
+    values: &HashMap<(&str, &str), String>,
+    rank: usize,
+    v: &Variant,
+) -> Result<(), SeedError> {
+    let variant_id = new_id("variant");
+    sqlx::query(
+        "INSERT INTO product_variants (id, product_id, title, sku, manage_inventory, allow_backorder, variant_rank)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(&variant_id)
+    .bind(product_id)
+    .bind(&v.title)
+    .bind(&v.sku)
+    .bind(v.manage_inventory)
+    .bind(v.allow_backorder)
+    .bind(rank as i32)
+    .execute(&mut *tx)
+    .await?;
+    for (option, value) in &v.options {
+        let value_id = values
+            .get(&(option.as_str(), value.as_str()))
+            .ok_or_else(|| SeedError::Unknown {
+                kind: "option value",
+                name: format!("{option}: {value} (variant {})", v.sku),
+            })?;
+        sqlx::query("INSERT INTO product_variant_option_values (variant_id, option_value_id) VALUES ($1, $2)")
             .bind(&variant_id)
-            .bind(&item_id)
+            .bind(value_id)
             .execute(&mut *tx)
             .await?;
-            for (location, quantity) in &v.stock {
-                sqlx::query(
-                    "INSERT INTO inventory_levels (id, inventory_item_id, location_id, stocked_quantity)
-                     VALUES ($1, $2, $3, $4)",
-                )
-                .bind(new_id("ilev"))
-                .bind(&item_id)
-                .bind(lookup(&ids.locations, "stock location", location)?)
-                .bind(quantity)
-                .execute(&mut *tx)
-                .await?;
-            }
-        }
     }
-    Ok(true)
+    for (currency, amount) in &v.prices {
+        sqlx::query(
+            "INSERT INTO prices (id, variant_id, currency_code, amount) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(new_id("price"))
+        .bind(&variant_id)
+        .bind(currency.to_ascii_lowercase())
+        .bind(amount)
+        .execute(&mut *tx)
+        .await?;
+    }
+    if v.manage_inventory {
+        insert_inventory(tx, ids, &variant_id, v).await?;
+    }
+    Ok(())
+}
+
+/// An inventory item for a new variant, with its stock at each location.
+async fn insert_inventory(
+    tx: &mut PgConnection,
+    ids: &Ids,
+    variant_id: &str,
+    v: &Variant,
+) -> Result<(), SeedError> {
+    let item_id = new_id("iitem");
+    sqlx::query("INSERT INTO inventory_items (id, sku) VALUES ($1, $2)")
+        .bind(&item_id)
+        .bind(&v.sku)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO product_variant_inventory_items (variant_id, inventory_item_id, required_quantity)
+         VALUES ($1, $2, 1)",
+    )
+    .bind(variant_id)
+    .bind(&item_id)
+    .execute(&mut *tx)
+    .await?;
+    for (location, quantity) in &v.stock {
+        sqlx::query(
+            "INSERT INTO inventory_levels (id, inventory_item_id, location_id, stocked_quantity)
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(new_id("ilev"))
+        .bind(&item_id)
+        .bind(lookup(&ids.locations, "stock location", location)?)
+        .bind(quantity)
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(())
 }
 
 /// The id of a tag or type by its value, inserting it when missing.
