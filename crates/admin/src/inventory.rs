@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 
 use super::orders::inventory_updated;
 use super::{audit, AdminContext};
@@ -59,26 +59,17 @@ fn check_ids(item_id: &str, location_id: &str) -> ApiResult<()> {
     Ok(())
 }
 
-/// Sets or adjusts one level; answers `{inventory_item}` with its levels.
-pub async fn update_level(
-    state: &AppState,
-    actor: &AdminContext,
+/// Sets (`stocked_quantity`, creating the level when `exists` is false) or adjusts
+/// (`adjustment`) the stocked quantity; `None` when it would go below what is reserved.
+async fn write_level(
+    tx: &mut PgConnection,
     item_id: &str,
     location_id: &str,
     input: &UpdateLevel,
-) -> ApiResult<Value> {
-    check_ids(item_id, location_id)?;
+    exists: bool,
+) -> ApiResult<Option<LevelRow>> {
     let limit = i64::from(i32::MAX);
-    let mut tx = state.pool.begin().await?;
-    let before: Option<(i32, i32)> = sqlx::query_as(
-        "SELECT stocked_quantity, reserved_quantity FROM inventory_levels
-          WHERE inventory_item_id = $1 AND location_id = $2",
-    )
-    .bind(item_id)
-    .bind(location_id)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let updated: Option<LevelRow> = match (input.stocked_quantity, input.adjustment) {
+    Ok(match (input.stocked_quantity, input.adjustment) {
         (Some(_), Some(_)) | (None, None) => {
             return Err(ApiError::invalid_data(
                 "Give either stocked_quantity or adjustment",
@@ -90,9 +81,9 @@ pub async fn update_level(
                     "stocked_quantity: must be 0 or more",
                 ));
             }
-            if before.is_none() {
+            if !exists {
                 // A first level at this location, when both exist.
-                create_level(&mut tx, item_id, location_id).await?;
+                create_level(&mut *tx, item_id, location_id).await?;
             }
             sqlx::query_as(
                 "UPDATE inventory_levels SET stocked_quantity = $3, updated_at = now()
@@ -109,7 +100,7 @@ pub async fn update_level(
             if delta.abs() > limit {
                 return Err(ApiError::invalid_data("adjustment: too large"));
             }
-            if before.is_none() {
+            if !exists {
                 return Err(ApiError::not_found(format!(
                     "Inventory item {item_id} has no level at location {location_id}"
                 )));
@@ -129,7 +120,28 @@ pub async fn update_level(
             .fetch_optional(&mut *tx)
             .await?
         }
-    };
+    })
+}
+
+/// Sets or adjusts one level; answers `{inventory_item}` with its levels.
+pub async fn update_level(
+    state: &AppState,
+    actor: &AdminContext,
+    item_id: &str,
+    location_id: &str,
+    input: &UpdateLevel,
+) -> ApiResult<Value> {
+    check_ids(item_id, location_id)?;
+    let mut tx = state.pool.begin().await?;
+    let before: Option<(i32, i32)> = sqlx::query_as(
+        "SELECT stocked_quantity, reserved_quantity FROM inventory_levels
+          WHERE inventory_item_id = $1 AND location_id = $2",
+    )
+    .bind(item_id)
+    .bind(location_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let updated = write_level(&mut tx, item_id, location_id, input, before.is_some()).await?;
     let Some(level) = updated else {
         let (stocked, reserved): (i32, i32) = sqlx::query_as(
             "SELECT stocked_quantity, reserved_quantity FROM inventory_levels

@@ -497,24 +497,12 @@ fn refuse_canceled_fulfillment(f: &FulfillmentState, id: &str) -> ApiResult<()> 
     Ok(())
 }
 
-/// Cancels a fulfillment that has not shipped: its items count as unfulfilled again and
-/// the stock it took goes back on the shelf, reserved for the order once more.
-pub async fn cancel_fulfillment(
-    state: &AppState,
-    actor: &AdminContext,
-    order_id: &str,
+/// Puts what a fulfilment took back on the shelf and back into the order's
+/// reservations; returns the (inventory item, location) levels it changed.
+async fn put_back_on_the_shelf(
+    tx: &mut PgConnection,
     fulfillment_id: &str,
-) -> ApiResult<Value> {
-    let mut tx = state.pool.begin().await?;
-    let order = lock_order(&mut tx, order_id).await?;
-    refuse_if_canceled(&order, "changed")?;
-    let fulfillment = lock_fulfillment(&mut tx, &order.id, fulfillment_id).await?;
-    refuse_canceled_fulfillment(&fulfillment, fulfillment_id)?;
-    if fulfillment.shipped_at.is_some() {
-        return Err(conflict(format!(
-            "Fulfillment {fulfillment_id} has shipped; it cannot be canceled"
-        )));
-    }
+) -> ApiResult<BTreeSet<(String, String)>> {
     let stock: Vec<(String, String, String, i32, i32)> = sqlx::query_as(
         "SELECT order_line_item_id, inventory_item_id, location_id, quantity, shelf_quantity FROM fulfillment_stock
           WHERE fulfillment_id = $1 ORDER BY inventory_item_id, location_id",
@@ -523,7 +511,7 @@ pub async fn cancel_fulfillment(
     .fetch_all(&mut *tx)
     .await?;
     let items: Vec<&String> = stock.iter().map(|s| &s.1).collect();
-    lock_levels(&mut tx, &items).await?;
+    lock_levels(&mut *tx, &items).await?;
     let mut touched: BTreeSet<(String, String)> = BTreeSet::new();
     for (line_id, item_id, location, quantity, shelf) in &stock {
         sqlx::query(
@@ -565,6 +553,28 @@ pub async fn cancel_fulfillment(
         }
         touched.insert((item_id.clone(), location.clone()));
     }
+    Ok(touched)
+}
+
+/// Cancels a fulfillment that has not shipped: its items count as unfulfilled again and
+/// the stock it took goes back on the shelf, reserved for the order once more.
+pub async fn cancel_fulfillment(
+    state: &AppState,
+    actor: &AdminContext,
+    order_id: &str,
+    fulfillment_id: &str,
+) -> ApiResult<Value> {
+    let mut tx = state.pool.begin().await?;
+    let order = lock_order(&mut tx, order_id).await?;
+    refuse_if_canceled(&order, "changed")?;
+    let fulfillment = lock_fulfillment(&mut tx, &order.id, fulfillment_id).await?;
+    refuse_canceled_fulfillment(&fulfillment, fulfillment_id)?;
+    if fulfillment.shipped_at.is_some() {
+        return Err(conflict(format!(
+            "Fulfillment {fulfillment_id} has shipped; it cannot be canceled"
+        )));
+    }
+    let touched = put_back_on_the_shelf(&mut tx, fulfillment_id).await?;
     sqlx::query(
         "UPDATE order_line_items l SET fulfilled_quantity = l.fulfilled_quantity - fi.quantity
            FROM fulfillment_items fi
@@ -630,6 +640,34 @@ fn bounded(field: &str, value: Option<&str>) -> ApiResult<Option<String>> {
     }
 }
 
+/// A fulfilment ships whole: items given with a shipment must be exactly its own.
+async fn check_whole_shipment(
+    tx: &mut PgConnection,
+    fulfillment_id: &str,
+    items: &[ItemQuantity],
+) -> ApiResult<()> {
+    let mut given: BTreeMap<&str, i64> = BTreeMap::new();
+    for item in items {
+        *given.entry(item.id.as_str()).or_default() += item.quantity;
+    }
+    let actual: Vec<(String, i32)> = sqlx::query_as(
+        "SELECT order_line_item_id, quantity FROM fulfillment_items WHERE fulfillment_id = $1",
+    )
+    .bind(fulfillment_id)
+    .fetch_all(&mut *tx)
+    .await?;
+    let actual: BTreeMap<&str, i64> = actual
+        .iter()
+        .map(|(id, q)| (id.as_str(), i64::from(*q)))
+        .collect();
+    if given != actual {
+        return Err(ApiError::invalid_data(
+            "items: a fulfillment ships whole; give exactly its items and quantities, or none",
+        ));
+    }
+    Ok(())
+}
+
 pub async fn create_shipment(
     state: &AppState,
     actor: &AdminContext,
@@ -658,25 +696,7 @@ pub async fn create_shipment(
         )));
     }
     if let Some(items) = &input.items {
-        let mut given: BTreeMap<&str, i64> = BTreeMap::new();
-        for item in items {
-            *given.entry(item.id.as_str()).or_default() += item.quantity;
-        }
-        let actual: Vec<(String, i32)> = sqlx::query_as(
-            "SELECT order_line_item_id, quantity FROM fulfillment_items WHERE fulfillment_id = $1",
-        )
-        .bind(fulfillment_id)
-        .fetch_all(&mut *tx)
-        .await?;
-        let actual: BTreeMap<&str, i64> = actual
-            .iter()
-            .map(|(id, q)| (id.as_str(), i64::from(*q)))
-            .collect();
-        if given != actual {
-            return Err(ApiError::invalid_data(
-                "items: a fulfillment ships whole; give exactly its items and quantities, or none",
-            ));
-        }
+        check_whole_shipment(&mut tx, fulfillment_id, items).await?;
     }
     sqlx::query(
         "UPDATE fulfillments SET shipped_at = now(), carrier = $2, tracking_number = $3 WHERE id = $1",
@@ -817,16 +837,8 @@ async fn session_provider(conn: &mut PgConnection, session_id: &str) -> ApiResul
     )
 }
 
-/// Cancels an order that has nothing fulfilled: releases its reservations and cancels the
-/// authorization, or refunds what was captured and not yet refunded.
-pub async fn cancel(
-    state: &AppState,
-    payments: &PaymentProviders,
-    actor: &AdminContext,
-    order_id: &str,
-) -> ApiResult<Value> {
-    let mut tx = state.pool.begin().await?;
-    let order = lock_order(&mut tx, order_id).await?;
+/// An order can be canceled while it is open and nothing of it is fulfilled.
+async fn refuse_if_not_cancelable(conn: &mut PgConnection, order: &LockedOrder) -> ApiResult<()> {
     if order.status == "canceled" {
         return Err(conflict(format!("Order {} is already canceled", order.id)));
     }
@@ -840,7 +852,7 @@ pub async fn cancel(
         "SELECT coalesce(sum(fulfilled_quantity), 0)::bigint FROM order_line_items WHERE order_id = $1",
     )
     .bind(&order.id)
-    .fetch_one(&mut *tx)
+    .fetch_one(conn)
     .await?;
     if fulfilled > 0 {
         return Err(conflict(format!(
@@ -848,15 +860,21 @@ pub async fn cancel(
             order.id
         )));
     }
+    Ok(())
+}
 
-    // Settle the money first: if the provider refuses, nothing else has been touched,
-    // and no stock row is locked while the provider is called.
-    let mut refunded = 0i64;
-    let mut event_ids = Vec::new();
-    let new_payment_status = match order.payment_status.as_str() {
+/// Cancels the authorization, or refunds what was captured and not yet refunded: the
+/// order's new payment status, the amount refunded, and the refund's event.
+async fn settle_for_cancel(
+    tx: &mut PgConnection,
+    payments: &PaymentProviders,
+    actor: &AdminContext,
+    order: &LockedOrder,
+) -> ApiResult<(String, i64, Option<String>)> {
+    match order.payment_status.as_str() {
         "authorized" => {
-            let (payment, session_id, data) = lock_payment(&mut tx, payments, &order.id).await?;
-            let provider_id = session_provider(&mut tx, &session_id).await?;
+            let (payment, session_id, data) = lock_payment(&mut *tx, payments, &order.id).await?;
+            let provider_id = session_provider(&mut *tx, &session_id).await?;
             let data = provider(payments, &provider_id)
                 .cancel(&data)
                 .await
@@ -874,66 +892,89 @@ pub async fn cancel(
             .bind(&payment.id)
             .execute(&mut *tx)
             .await?;
-            "canceled"
+            Ok(("canceled".into(), 0, None))
         }
         "captured" | "partially_refunded" => {
-            let (payment, session_id, data) = lock_payment(&mut tx, payments, &order.id).await?;
+            let (payment, session_id, data) = lock_payment(&mut *tx, payments, &order.id).await?;
             let left = payment.captured_amount.unwrap_or(0) - payment.refunded_amount.unwrap_or(0);
-            if left > 0 {
-                let provider_id = session_provider(&mut tx, &session_id).await?;
-                event_ids.push(
-                    refund_in(
-                        &mut tx,
-                        payments,
-                        actor,
-                        &provider_id,
-                        &payment,
-                        &session_id,
-                        &data,
-                        left,
-                        Some("order canceled"),
-                    )
-                    .await?,
-                );
-                refunded = left;
+            if left <= 0 {
+                return Ok(("refunded".into(), 0, None));
             }
-            "refunded"
+            let provider_id = session_provider(&mut *tx, &session_id).await?;
+            let event = refund_in(
+                tx,
+                payments,
+                actor,
+                &provider_id,
+                &payment,
+                &session_id,
+                &data,
+                left,
+                Some("order canceled"),
+            )
+            .await?;
+            Ok(("refunded".into(), left, Some(event)))
         }
-        other => other,
+        other => Ok((other.to_string(), 0, None)),
     }
-    .to_string();
-    // Give the reserved stock back.
+}
+
+/// Gives the order's reserved stock back and drops its reservations; returns the
+/// (inventory item, location) levels it changed.
+async fn release_reservations(
+    tx: &mut PgConnection,
+    order_id: &str,
+) -> ApiResult<BTreeSet<(String, String)>> {
     let reservations: Vec<(String, String, i32)> = sqlx::query_as(
         "SELECT r.inventory_item_id, r.location_id, r.quantity
            FROM reservations r JOIN order_line_items l ON l.id = r.order_line_item_id
           WHERE l.order_id = $1 ORDER BY r.inventory_item_id, r.id",
     )
-    .bind(&order.id)
+    .bind(order_id)
     .fetch_all(&mut *tx)
     .await?;
     let items: Vec<&String> = reservations.iter().map(|r| &r.0).collect();
-    lock_levels(&mut tx, &items).await?;
-    let mut touched: BTreeSet<(String, String)> = BTreeSet::new();
-    for (item_id, location_id, quantity) in &reservations {
+    lock_levels(&mut *tx, &items).await?;
+    let mut touched = BTreeSet::new();
+    for (item_id, location_id, quantity) in reservations {
         sqlx::query(
             "UPDATE inventory_levels SET reserved_quantity = greatest(reserved_quantity - $3, 0), updated_at = now()
               WHERE inventory_item_id = $1 AND location_id = $2",
         )
-        .bind(item_id)
-        .bind(location_id)
+        .bind(&item_id)
+        .bind(&location_id)
         .bind(quantity)
         .execute(&mut *tx)
         .await?;
-        touched.insert((item_id.clone(), location_id.clone()));
+        touched.insert((item_id, location_id));
     }
     sqlx::query(
         "DELETE FROM reservations r USING order_line_items l
           WHERE l.id = r.order_line_item_id AND l.order_id = $1",
     )
-    .bind(&order.id)
+    .bind(order_id)
     .execute(&mut *tx)
     .await?;
+    Ok(touched)
+}
 
+/// Cancels an order that has nothing fulfilled: releases its reservations and cancels the
+/// authorization, or refunds what was captured and not yet refunded.
+pub async fn cancel(
+    state: &AppState,
+    payments: &PaymentProviders,
+    actor: &AdminContext,
+    order_id: &str,
+) -> ApiResult<Value> {
+    let mut tx = state.pool.begin().await?;
+    let order = lock_order(&mut tx, order_id).await?;
+    refuse_if_not_cancelable(&mut tx, &order).await?;
+    // Settle the money first: if the provider refuses, nothing else has been touched,
+    // and no stock row is locked while the provider is called.
+    let (new_payment_status, refunded, refund_event) =
+        settle_for_cancel(&mut tx, payments, actor, &order).await?;
+    let mut event_ids: Vec<String> = refund_event.into_iter().collect();
+    let touched = release_reservations(&mut tx, &order.id).await?;
     let before = json!({ "status": order.status, "payment_status": order.payment_status });
     sqlx::query(
         "UPDATE orders SET status = 'canceled', fulfillment_status = 'canceled', payment_status = $2,

@@ -299,6 +299,93 @@ async fn insert_variant(
     Ok((variant_id, prices))
 }
 
+/// Checks that the sales channels (the first channel when none are given), tags,
+/// categories, collection and type a new product names exist; returns its links, each
+/// with the statement that writes one.
+async fn check_references(
+    tx: &mut PgConnection,
+    input: &CreateProduct,
+) -> ApiResult<[(&'static str, Vec<String>); 3]> {
+    let channels: Vec<String> = match &input.sales_channels {
+        Some(list) => list.iter().map(|r| r.id.clone()).collect(),
+        None => {
+            sqlx::query_scalar("SELECT id FROM sales_channels ORDER BY created_at, id LIMIT 1")
+                .fetch_all(&mut *tx)
+                .await?
+        }
+    };
+    check_exists(&mut *tx, "sales_channels", "sales_channels", &channels).await?;
+    let tags: Vec<String> = input.tags.iter().map(|r| r.id.clone()).collect();
+    check_exists(&mut *tx, "product_tags", "tags", &tags).await?;
+    let categories: Vec<String> = input.categories.iter().map(|r| r.id.clone()).collect();
+    check_exists(&mut *tx, "product_categories", "categories", &categories).await?;
+    if let Some(c) = &input.collection_id {
+        check_exists(
+            &mut *tx,
+            "product_collections",
+            "collection_id",
+            std::slice::from_ref(c),
+        )
+        .await?;
+    }
+    if let Some(t) = &input.type_id {
+        check_exists(
+            &mut *tx,
+            "product_types",
+            "type_id",
+            std::slice::from_ref(t),
+        )
+        .await?;
+    }
+    Ok([
+        ("INSERT INTO product_sales_channels (product_id, sales_channel_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", channels),
+        ("INSERT INTO product_tag_links (product_id, tag_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", tags),
+        ("INSERT INTO product_category_links (product_id, category_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", categories),
+    ])
+}
+
+/// A new product's options and their values; returns option title → value → value id.
+async fn insert_options(
+    tx: &mut PgConnection,
+    product_id: &str,
+    options: &[OptionInput],
+) -> ApiResult<BTreeMap<String, BTreeMap<String, String>>> {
+    let mut option_values: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    for (i, option) in options.iter().enumerate() {
+        let title = text(&format!("options[{i}].title"), &option.title, 200)?;
+        if option.values.is_empty() {
+            return Err(ApiError::invalid_data(format!(
+                "options[{i}].values: at least one value is required"
+            )));
+        }
+        let option_id = new_id("opt");
+        sqlx::query("INSERT INTO product_options (id, product_id, title) VALUES ($1, $2, $3)")
+            .bind(&option_id)
+            .bind(product_id)
+            .bind(&title)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| unique(e, &format!("options[{i}].title: an option {title:?}")))?;
+        let values = option_values.entry(title.clone()).or_default();
+        for (rank, value) in option.values.iter().enumerate() {
+            let value = text(&format!("options[{i}].values[{rank}]"), value, 200)?;
+            let value_id = new_id("optval");
+            sqlx::query(
+                "INSERT INTO product_option_values (id, option_id, value, rank) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(&value_id)
+            .bind(&option_id)
+            .bind(&value)
+            .bind(rank as i32)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| unique(e, &format!("options[{i}].values: the value {value:?}")))?;
+            values.insert(value, value_id);
+        }
+    }
+    Ok(option_values)
+}
+
 pub async fn create(
     state: &AppState,
     actor: &AdminContext,
@@ -308,31 +395,7 @@ pub async fn create(
     let handle = input::handle("handle", input.handle.as_deref().unwrap_or(&title))?;
     let status = status("status", input.status.as_deref())?.unwrap_or_else(|| "draft".into());
     let mut tx = state.pool.begin().await?;
-    let channels: Vec<String> = match &input.sales_channels {
-        Some(list) => list.iter().map(|r| r.id.clone()).collect(),
-        None => {
-            sqlx::query_scalar("SELECT id FROM sales_channels ORDER BY created_at, id LIMIT 1")
-                .fetch_all(&mut *tx)
-                .await?
-        }
-    };
-    check_exists(&mut tx, "sales_channels", "sales_channels", &channels).await?;
-    let tags: Vec<String> = input.tags.iter().map(|r| r.id.clone()).collect();
-    check_exists(&mut tx, "product_tags", "tags", &tags).await?;
-    let categories: Vec<String> = input.categories.iter().map(|r| r.id.clone()).collect();
-    check_exists(&mut tx, "product_categories", "categories", &categories).await?;
-    if let Some(c) = &input.collection_id {
-        check_exists(
-            &mut tx,
-            "product_collections",
-            "collection_id",
-            std::slice::from_ref(c),
-        )
-        .await?;
-    }
-    if let Some(t) = &input.type_id {
-        check_exists(&mut tx, "product_types", "type_id", std::slice::from_ref(t)).await?;
-    }
+    let links = check_references(&mut tx, input).await?;
     let product_id = new_id("prod");
     let thumbnail = input
         .thumbnail
@@ -361,61 +424,16 @@ pub async fn create(
     .await
     .map_err(|e| unique(e, &format!("handle: a product with handle {handle:?}")))?;
     write_images(&mut tx, &product_id, &input.images).await?;
-    for channel in &channels {
-        sqlx::query("INSERT INTO product_sales_channels (product_id, sales_channel_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-            .bind(&product_id)
-            .bind(channel)
-            .execute(&mut *tx)
-            .await?;
-    }
-    for tag in &tags {
-        sqlx::query("INSERT INTO product_tag_links (product_id, tag_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-            .bind(&product_id)
-            .bind(tag)
-            .execute(&mut *tx)
-            .await?;
-    }
-    for category in &categories {
-        sqlx::query("INSERT INTO product_category_links (product_id, category_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-            .bind(&product_id)
-            .bind(category)
-            .execute(&mut *tx)
-            .await?;
-    }
-    // Option title → value → value id.
-    let mut option_values: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
-    for (i, option) in input.options.iter().enumerate() {
-        let title = text(&format!("options[{i}].title"), &option.title, 200)?;
-        if option.values.is_empty() {
-            return Err(ApiError::invalid_data(format!(
-                "options[{i}].values: at least one value is required"
-            )));
-        }
-        let option_id = new_id("opt");
-        sqlx::query("INSERT INTO product_options (id, product_id, title) VALUES ($1, $2, $3)")
-            .bind(&option_id)
-            .bind(&product_id)
-            .bind(&title)
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| unique(e, &format!("options[{i}].title: an option {title:?}")))?;
-        let values = option_values.entry(title.clone()).or_default();
-        for (rank, value) in option.values.iter().enumerate() {
-            let value = text(&format!("options[{i}].values[{rank}]"), value, 200)?;
-            let value_id = new_id("optval");
-            sqlx::query(
-                "INSERT INTO product_option_values (id, option_id, value, rank) VALUES ($1, $2, $3, $4)",
-            )
-            .bind(&value_id)
-            .bind(&option_id)
-            .bind(&value)
-            .bind(rank as i32)
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| unique(e, &format!("options[{i}].values: the value {value:?}")))?;
-            values.insert(value, value_id);
+    for (sql, ids) in links {
+        for id in ids {
+            sqlx::query(sql)
+                .bind(&product_id)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
         }
     }
+    let option_values = insert_options(&mut tx, &product_id, &input.options).await?;
     let mut audit_prices = Map::new();
     for (i, v) in input.variants.iter().enumerate() {
         let (variant_id, prices) =
@@ -518,6 +536,64 @@ async fn lock_product(conn: &mut PgConnection, id: &str) -> ApiResult<ProductSta
     .ok_or_else(|| ApiError::not_found(format!("Product with id: {id} was not found")))
 }
 
+/// Replaces the product's sales channels, categories and tags with those `input` names
+/// (each list only when given).
+async fn replace_links(tx: &mut PgConnection, id: &str, input: &UpdateProduct) -> ApiResult<()> {
+    if let Some(channels) = &input.sales_channels {
+        let ids: Vec<String> = channels.iter().map(|r| r.id.clone()).collect();
+        check_exists(&mut *tx, "sales_channels", "sales_channels", &ids).await?;
+        sqlx::query("DELETE FROM product_sales_channels WHERE product_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        for channel in &ids {
+            sqlx::query(
+                "INSERT INTO product_sales_channels (product_id, sales_channel_id) VALUES ($1, $2)",
+            )
+            .bind(id)
+            .bind(channel)
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
+    for (links, table, link_table, column, field) in [
+        (
+            &input.categories,
+            "product_categories",
+            "product_category_links",
+            "category_id",
+            "categories",
+        ),
+        (
+            &input.tags,
+            "product_tags",
+            "product_tag_links",
+            "tag_id",
+            "tags",
+        ),
+    ] {
+        let Some(links) = links else { continue };
+        let ids: Vec<String> = links.iter().map(|r| r.id.clone()).collect();
+        check_exists(&mut *tx, table, field, &ids).await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DELETE FROM {link_table} WHERE product_id = $1"
+        )))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        for link in &ids {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "INSERT INTO {link_table} (product_id, {column}) VALUES ($1, $2) ON CONFLICT DO NOTHING"
+            )))
+            .bind(id)
+            .bind(link)
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
 pub async fn update(
     state: &AppState,
     actor: &AdminContext,
@@ -571,58 +647,7 @@ pub async fn update(
     if let Some(images) = &input.images {
         write_images(&mut tx, id, images).await?;
     }
-    if let Some(channels) = &input.sales_channels {
-        let ids: Vec<String> = channels.iter().map(|r| r.id.clone()).collect();
-        check_exists(&mut tx, "sales_channels", "sales_channels", &ids).await?;
-        sqlx::query("DELETE FROM product_sales_channels WHERE product_id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        for channel in &ids {
-            sqlx::query(
-                "INSERT INTO product_sales_channels (product_id, sales_channel_id) VALUES ($1, $2)",
-            )
-            .bind(id)
-            .bind(channel)
-            .execute(&mut *tx)
-            .await?;
-        }
-    }
-    for (links, table, link_table, column, field) in [
-        (
-            &input.categories,
-            "product_categories",
-            "product_category_links",
-            "category_id",
-            "categories",
-        ),
-        (
-            &input.tags,
-            "product_tags",
-            "product_tag_links",
-            "tag_id",
-            "tags",
-        ),
-    ] {
-        let Some(links) = links else { continue };
-        let ids: Vec<String> = links.iter().map(|r| r.id.clone()).collect();
-        check_exists(&mut tx, table, field, &ids).await?;
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "DELETE FROM {link_table} WHERE product_id = $1"
-        )))
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-        for link in &ids {
-            sqlx::query(sqlx::AssertSqlSafe(format!(
-                "INSERT INTO {link_table} (product_id, {column}) VALUES ($1, $2) ON CONFLICT DO NOTHING"
-            )))
-            .bind(id)
-            .bind(link)
-            .execute(&mut *tx)
-            .await?;
-        }
-    }
+    replace_links(&mut tx, id, input).await?;
     let event_id = events::record(
         &mut tx,
         names::PRODUCT_UPDATED,

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use sqlx::{PgConnection, PgPool};
 
-use super::{audit, AdminContext};
+use crate::{audit, input, AdminContext};
 use store::error::{ApiError, ApiResult, ErrorType};
 use store::events::{self, names};
 use store::id::{is_well_formed, new_id};
@@ -121,24 +121,17 @@ fn check_limit(limit: Option<i64>) -> ApiResult<()> {
     Ok(())
 }
 
-pub async fn create(
-    state: &AppState,
-    actor: &AdminContext,
-    input: &CreatePromotion,
-) -> ApiResult<Value> {
-    let code = input.code.trim();
-    if code.is_empty() || code.len() > 100 || code.contains(char::is_whitespace) {
-        return Err(ApiError::invalid_data(
-            "code: required, no spaces, at most 100 characters",
-        ));
-    }
-    if input.kind.as_deref().is_some_and(|k| k != "standard") {
-        return Err(ApiError::invalid_data(
-            "type: only standard promotions are supported",
-        ));
-    }
-    let is_active = active("status", input.status.as_deref())?.unwrap_or(true);
-    let m = &input.application_method;
+/// How a promotion's discount works, checked.
+struct Discount {
+    /// ISO 4217, lower-case; required for a fixed amount.
+    currency: Option<String>,
+    /// Basis points of a percentage, or minor units of a fixed amount.
+    value: i64,
+    target: &'static str,
+    per_unit: bool,
+}
+
+fn discount(m: &ApplicationMethod) -> ApiResult<Discount> {
     let currency = m
         .currency_code
         .as_deref()
@@ -196,6 +189,38 @@ pub async fn create(
             )))
         }
     };
+    Ok(Discount {
+        currency,
+        value,
+        target,
+        per_unit,
+    })
+}
+
+pub async fn create(
+    state: &AppState,
+    actor: &AdminContext,
+    input: &CreatePromotion,
+) -> ApiResult<Value> {
+    let code = input.code.trim();
+    if code.is_empty() || code.len() > 100 || code.contains(char::is_whitespace) {
+        return Err(ApiError::invalid_data(
+            "code: required, no spaces, at most 100 characters",
+        ));
+    }
+    if input.kind.as_deref().is_some_and(|k| k != "standard") {
+        return Err(ApiError::invalid_data(
+            "type: only standard promotions are supported",
+        ));
+    }
+    let is_active = active("status", input.status.as_deref())?.unwrap_or(true);
+    let m = &input.application_method;
+    let Discount {
+        currency,
+        value,
+        target,
+        per_unit,
+    } = discount(m)?;
     check_window(input.starts_at, input.ends_at)?;
     check_limit(input.usage_limit)?;
     let min_subtotal = match &input.min_item_subtotal {
@@ -228,13 +253,7 @@ pub async fn create(
     .bind(min_subtotal)
     .fetch_one(&mut *tx)
     .await
-    .map_err(|e| match &e {
-        sqlx::Error::Database(db) if db.code().as_deref() == Some("23505") => ApiError::public(
-            ErrorType::DuplicateError,
-            format!("code: a promotion with code {code} already exists"),
-        ),
-        _ => e.into(),
-    })?;
+    .map_err(|e| input::duplicate(e, format!("code: a promotion with code {code} already exists")))?;
     let event_id = written(
         &mut tx,
         actor,
