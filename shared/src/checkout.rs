@@ -314,13 +314,47 @@ fn validate(cart: &Cart) -> ApiResult<()> {
     Ok(())
 }
 
-/// Writes the order and everything that goes with it; returns the order id.
+/// Writes the order and everything that goes with it; returns the order id and the id
+/// of its `order.placed` event.
 async fn place_order(
     conn: &mut PgConnection,
     cart: &Cart,
     session_id: &str,
     payment_data: &Value,
 ) -> ApiResult<(String, String)> {
+    use_promotions(&mut *conn, cart).await?;
+    let order_id = new_id("order");
+    let email = cart.row.email.clone().unwrap_or_default();
+    let display_id = insert_order(&mut *conn, cart, &order_id, &email).await?;
+    let line_ids = insert_lines(&mut *conn, cart, &order_id).await?;
+    insert_shipping(&mut *conn, cart, &order_id).await?;
+    let demand: Vec<Demand> = cart
+        .lines
+        .iter()
+        .zip(&line_ids)
+        .map(|(line, line_id)| Demand {
+            order_line_item_id: line_id,
+            variant_id: &line.variant_id,
+            quantity: i64::from(line.quantity),
+        })
+        .collect();
+    inventory::reserve(&mut *conn, &cart.row.sales_channel_id, &demand).await?;
+    mark_paid(&mut *conn, cart, &order_id, session_id, payment_data).await?;
+    let event_id = events::record(
+        conn,
+        events::names::ORDER_PLACED,
+        &order_id,
+        json!({
+            "id": order_id, "display_id": display_id, "email": email, "currency_code": cart.row.currency_code,
+            "total": cart.total(), "placed_at": Utc::now(),
+        }),
+    )
+    .await?;
+    Ok((order_id, event_id))
+}
+
+/// Counts a use of each of the cart's promotions; one at its usage limit refuses the order.
+async fn use_promotions(conn: &mut PgConnection, cart: &Cart) -> ApiResult<()> {
     for promotion in &cart.promotions {
         let used = sqlx::query(
             "UPDATE promotions SET usage_count = usage_count + 1, updated_at = now()
@@ -340,8 +374,16 @@ async fn place_order(
             ));
         }
     }
-    let order_id = new_id("order");
-    let email = cart.row.email.clone().unwrap_or_default();
+    Ok(())
+}
+
+/// The order row; returns its display id.
+async fn insert_order(
+    conn: &mut PgConnection,
+    cart: &Cart,
+    order_id: &str,
+    email: &str,
+) -> ApiResult<i64> {
     let promotions: Vec<Value> = cart
         .promotions
         .iter()
@@ -353,12 +395,12 @@ async fn place_order(
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
          RETURNING display_id",
     )
-    .bind(&order_id)
+    .bind(order_id)
     .bind(&cart.row.id)
     .bind(&cart.row.region_id)
     .bind(&cart.row.sales_channel_id)
     .bind(&cart.row.currency_code)
-    .bind(&email)
+    .bind(email)
     .bind(&cart.row.shipping_address)
     .bind(&cart.row.billing_address)
     .bind(serde_json::to_value(&cart.computed.totals).context("serializing the cart totals")?)
@@ -367,6 +409,16 @@ async fn place_order(
     .fetch_one(&mut *conn)
     .await?;
 
+    Ok(display_id)
+}
+
+/// The order's lines, with their totals and promotion adjustments; returns their ids,
+/// in the cart's order.
+async fn insert_lines(
+    conn: &mut PgConnection,
+    cart: &Cart,
+    order_id: &str,
+) -> ApiResult<Vec<String>> {
     let mut line_ids = Vec::with_capacity(cart.lines.len());
     for (line, totals) in cart.lines.iter().zip(&cart.computed.lines) {
         let line_id = new_id("ordli");
@@ -384,7 +436,7 @@ async fn place_order(
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
         )
         .bind(&line_id)
-        .bind(&order_id)
+        .bind(order_id)
         .bind(&line.variant_id)
         .bind(&line.product_id)
         .bind(&line.title)
@@ -405,6 +457,10 @@ async fn place_order(
         .await?;
         line_ids.push(line_id);
     }
+    Ok(line_ids)
+}
+
+async fn insert_shipping(conn: &mut PgConnection, cart: &Cart, order_id: &str) -> ApiResult<()> {
     for ((method, option), totals) in cart.shipping.iter().zip(&cart.computed.shipping) {
         sqlx::query(
             "INSERT INTO order_shipping_methods (id, order_id, shipping_option_id, name, amount, is_tax_inclusive,
@@ -412,7 +468,7 @@ async fn place_order(
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(new_id("ordsm"))
-        .bind(&order_id)
+        .bind(order_id)
         .bind(&option.id)
         .bind(&method.name)
         .bind(cart::shipping_amount(option, cart.item_basis_total()))
@@ -423,18 +479,18 @@ async fn place_order(
         .await?;
     }
 
-    let demand: Vec<Demand> = cart
-        .lines
-        .iter()
-        .zip(&line_ids)
-        .map(|(line, line_id)| Demand {
-            order_line_item_id: line_id,
-            variant_id: &line.variant_id,
-            quantity: i64::from(line.quantity),
-        })
-        .collect();
-    inventory::reserve(conn, &cart.row.sales_channel_id, &demand).await?;
+    Ok(())
+}
 
+/// The payment session is authorized, its collection belongs to the order, the cart is
+/// completed.
+async fn mark_paid(
+    conn: &mut PgConnection,
+    cart: &Cart,
+    order_id: &str,
+    session_id: &str,
+    payment_data: &Value,
+) -> ApiResult<()> {
     sqlx::query(
         "UPDATE payment_sessions SET status = 'authorized', data = $2, authorized_at = now(), updated_at = now()
           WHERE id = $1",
@@ -449,22 +505,12 @@ async fn place_order(
           WHERE cart_id = $1",
     )
     .bind(&cart.row.id)
-    .bind(&order_id)
+    .bind(order_id)
     .execute(&mut *conn)
     .await?;
     sqlx::query("UPDATE carts SET completed_at = now(), updated_at = now() WHERE id = $1")
         .bind(&cart.row.id)
         .execute(&mut *conn)
         .await?;
-    let event_id = events::record(
-        conn,
-        events::names::ORDER_PLACED,
-        &order_id,
-        json!({
-            "id": order_id, "display_id": display_id, "email": email, "currency_code": cart.row.currency_code,
-            "total": cart.total(), "placed_at": Utc::now(),
-        }),
-    )
-    .await?;
-    Ok((order_id, event_id))
+    Ok(())
 }
