@@ -8,10 +8,12 @@ use serde_json::{json, Value};
 use sqlx::{PgPool, Postgres, QueryBuilder};
 
 use super::pricing::PricingContext;
-use crate::error::{ApiError, ApiResult};
+
+mod wire;
+use crate::error::{ApiError, ApiResult, Context};
 use crate::money::to_major;
 use crate::query::{Conjunction, DateRange, StoreQuery};
-use crate::wire::{optional_timestamp, timestamp};
+use crate::wire::{ser_optional_timestamp, ser_timestamp, timestamp};
 
 /// Fields and relations of a product that `fields=` may name.
 pub const PRODUCT_FIELDS: [&str; 32] = [
@@ -161,7 +163,7 @@ pub fn search_words(q: &str) -> Option<Vec<String>> {
     (!words.is_empty()).then_some(words)
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Serialize)]
 struct ProductRow {
     id: String,
     title: String,
@@ -183,9 +185,13 @@ struct ProductRow {
     mid_code: Option<String>,
     material: Option<String>,
     metadata: Option<Value>,
+    #[serde(serialize_with = "ser_timestamp")]
     created_at: DateTime<Utc>,
+    #[serde(serialize_with = "ser_timestamp")]
     updated_at: DateTime<Utc>,
+    #[serde(serialize_with = "ser_optional_timestamp")]
     deleted_at: Option<DateTime<Utc>>,
+    #[serde(skip)]
     total: i64,
 }
 
@@ -326,7 +332,7 @@ fn push_conditions(sql: &mut QueryBuilder<Postgres>, filter: &ProductFilter) {
     });
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Serialize)]
 struct VariantRow {
     id: String,
     product_id: String,
@@ -348,29 +354,37 @@ struct VariantRow {
     material: Option<String>,
     thumbnail: Option<String>,
     metadata: Option<Value>,
+    #[serde(serialize_with = "ser_timestamp")]
     created_at: DateTime<Utc>,
+    #[serde(serialize_with = "ser_timestamp")]
     updated_at: DateTime<Utc>,
+    #[serde(serialize_with = "ser_optional_timestamp")]
     deleted_at: Option<DateTime<Utc>>,
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Serialize)]
 struct OptionRow {
     id: String,
+    #[serde(skip)]
     product_id: String,
     title: String,
     metadata: Option<Value>,
+    #[serde(serialize_with = "ser_timestamp")]
     created_at: DateTime<Utc>,
+    #[serde(serialize_with = "ser_timestamp")]
     updated_at: DateTime<Utc>,
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Serialize)]
 struct OptionValueRow {
     id: String,
     option_id: String,
     value: String,
     rank: Option<i32>,
     metadata: Option<Value>,
+    #[serde(serialize_with = "ser_timestamp")]
     created_at: DateTime<Utc>,
+    #[serde(serialize_with = "ser_timestamp")]
     updated_at: DateTime<Utc>,
 }
 
@@ -380,14 +394,17 @@ struct LinkRow {
     id: String,
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Serialize)]
 struct ImageRow {
     id: String,
+    #[serde(skip)]
     product_id: String,
     url: String,
     rank: i32,
     metadata: Option<Value>,
+    #[serde(serialize_with = "ser_timestamp")]
     created_at: DateTime<Utc>,
+    #[serde(serialize_with = "ser_timestamp")]
     updated_at: DateTime<Utc>,
 }
 
@@ -437,12 +454,55 @@ struct Related {
     stock: Vec<(String, Option<i64>)>,
 }
 
+/// A page of products' variants, options, option values, variant-value links, images
+/// and tags: the rows that make up the products.
+type Parts = (
+    Vec<VariantRow>,
+    Vec<OptionRow>,
+    Vec<OptionValueRow>,
+    Vec<LinkRow>,
+    Vec<ImageRow>,
+    Vec<NamedRow>,
+);
+
+/// Their categories, collections, types, and the prices and stock `extras` asks for.
+type Surroundings = (
+    Vec<NamedRow>,
+    Vec<NamedRow>,
+    Vec<NamedRow>,
+    Vec<PriceRow>,
+    Vec<VariantPriceRow>,
+    Vec<(String, Option<i64>)>,
+);
+
 async fn load_related(
     pool: &PgPool,
     product_ids: &[String],
     sales_channel_ids: &[String],
     extras: &Extras,
 ) -> ApiResult<Related> {
+    let (variants, options, option_values, variant_values, images, tags) =
+        load_parts(pool, product_ids).await?;
+    let (categories, collections, types, prices, variant_prices, stock) =
+        load_surroundings(pool, product_ids, sales_channel_ids, extras).await?;
+    Ok(Related {
+        variants,
+        options,
+        option_values,
+        variant_values,
+        images,
+        tags,
+        categories,
+        collections,
+        types,
+        prices,
+        variant_prices,
+        stock,
+    })
+}
+
+/// Six queries at once, on the pool.
+async fn load_parts(pool: &PgPool, product_ids: &[String]) -> Result<Parts, sqlx::Error> {
     let variants = sqlx::query_as::<_, VariantRow>(
         "SELECT id, product_id, title, sku, barcode, ean, upc, manage_inventory, allow_backorder,
                 variant_rank, weight, length, height, width, hs_code, origin_country, mid_code,
@@ -486,6 +546,23 @@ async fn load_related(
     )
     .bind(product_ids)
     .fetch_all(pool);
+    tokio::try_join!(
+        variants,
+        options,
+        option_values,
+        variant_values,
+        images,
+        tags
+    )
+}
+
+/// Six queries at once, on the pool.
+async fn load_surroundings(
+    pool: &PgPool,
+    product_ids: &[String],
+    sales_channel_ids: &[String],
+    extras: &Extras,
+) -> Result<Surroundings, sqlx::Error> {
     let categories = sqlx::query_as::<_, NamedRow>(
         "SELECT c.id, l.product_id AS owner_id, c.name AS value, c.handle, c.metadata,
                 c.created_at, c.updated_at
@@ -545,58 +622,46 @@ async fn load_related(
         if !extras.inventory_quantity {
             return Ok(Vec::new());
         }
-        // Available = stocked - reserved at the locations of the key's sales channels;
-        // a variant needing several items is limited by the scarcest one.
-        sqlx::query_as::<_, (String, Option<i64>)>(
-            "SELECT vi.variant_id,
-                    min(floor(coalesce(a.available, 0)::numeric / vi.required_quantity))::bigint
-               FROM product_variant_inventory_items vi
-               JOIN product_variants v ON v.id = vi.variant_id
-               LEFT JOIN LATERAL (
-                    SELECT sum(l.stocked_quantity - l.reserved_quantity) AS available
-                      FROM inventory_levels l
-                     WHERE l.inventory_item_id = vi.inventory_item_id
-                       AND l.location_id IN (SELECT stock_location_id FROM sales_channel_stock_locations
-                                              WHERE sales_channel_id = ANY($2))
-               ) a ON TRUE
-              WHERE v.product_id = ANY($1)
-              GROUP BY vi.variant_id",
-        )
-        .bind(product_ids)
-        .bind(sales_channel_ids)
-        .fetch_all(pool)
-        .await
+        available_stock(pool, product_ids, sales_channel_ids).await
     };
-    let (variants, options, option_values, variant_values, images, tags) = tokio::try_join!(
-        variants,
-        options,
-        option_values,
-        variant_values,
-        images,
-        tags
-    )?;
-    let (categories, collections, types, prices, variant_prices, stock) = tokio::try_join!(
+    tokio::try_join!(
         categories,
         collections,
         types,
         prices,
         variant_prices,
         stock
-    )?;
-    Ok(Related {
-        variants,
-        options,
-        option_values,
-        variant_values,
-        images,
-        tags,
-        categories,
-        collections,
-        types,
-        prices,
-        variant_prices,
-        stock,
-    })
+    )
+}
+
+/// The available quantity (`inventory_quantity`) of each variant with inventory items;
+/// the others are absent.
+async fn available_stock(
+    pool: &PgPool,
+    product_ids: &[String],
+    sales_channel_ids: &[String],
+) -> Result<Vec<(String, Option<i64>)>, sqlx::Error> {
+    // Available = stocked - reserved at the locations of the key's sales channels;
+    // a variant needing several items is limited by the scarcest one.
+    sqlx::query_as::<_, (String, Option<i64>)>(
+        "SELECT vi.variant_id,
+                min(floor(coalesce(a.available, 0)::numeric / vi.required_quantity))::bigint
+           FROM product_variant_inventory_items vi
+           JOIN product_variants v ON v.id = vi.variant_id
+           LEFT JOIN LATERAL (
+                SELECT sum(l.stocked_quantity - l.reserved_quantity) AS available
+                  FROM inventory_levels l
+                 WHERE l.inventory_item_id = vi.inventory_item_id
+                   AND l.location_id IN (SELECT stock_location_id FROM sales_channel_stock_locations
+                                          WHERE sales_channel_id = ANY($2))
+           ) a ON TRUE
+          WHERE v.product_id = ANY($1)
+          GROUP BY vi.variant_id",
+    )
+    .bind(product_ids)
+    .bind(sales_channel_ids)
+    .fetch_all(pool)
+    .await
 }
 
 async fn render(
@@ -610,160 +675,158 @@ async fn render(
     }
     let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
     let related = load_related(pool, &ids, sales_channel_ids, extras).await?;
+    let lookup = Lookup::new(&related);
+    rows.iter()
+        .map(|p| serde_json::to_value(lookup.product(p, extras)).context("serializing a product"))
+        .collect()
+}
 
-    let option_json: HashMap<&str, Value> = related
-        .options
-        .iter()
-        .map(|o| {
-            (
-                o.id.as_str(),
-                json!({
-                    "id": o.id, "title": o.title, "is_exclusive": true, "metadata": o.metadata,
-                    "created_at": timestamp(&o.created_at), "updated_at": timestamp(&o.updated_at),
-                    "deleted_at": null,
+/// The related rows of a page of products, indexed for rendering.
+struct Lookup<'a> {
+    related: &'a Related,
+    options: HashMap<&'a str, &'a OptionRow>,
+    values: HashMap<&'a str, &'a OptionValueRow>,
+    prices: HashMap<&'a str, &'a PriceRow>,
+    stock: HashMap<&'a str, Option<i64>>,
+}
+
+impl<'a> Lookup<'a> {
+    fn new(related: &'a Related) -> Self {
+        Lookup {
+            related,
+            options: related.options.iter().map(|o| (o.id.as_str(), o)).collect(),
+            values: related
+                .option_values
+                .iter()
+                .map(|v| (v.id.as_str(), v))
+                .collect(),
+            prices: related
+                .prices
+                .iter()
+                .map(|p| (p.variant_id.as_str(), p))
+                .collect(),
+            stock: related
+                .stock
+                .iter()
+                .map(|(v, q)| (v.as_str(), *q))
+                .collect(),
+        }
+    }
+
+    fn product(&self, p: &'a ProductRow, extras: &Extras) -> wire::Product<'a> {
+        let r = self.related;
+        wire::Product {
+            row: p,
+            variants: r
+                .variants
+                .iter()
+                .filter(|v| v.product_id == p.id)
+                .map(|v| self.variant(v, extras))
+                .collect(),
+            options: r
+                .options
+                .iter()
+                .filter(|o| o.product_id == p.id)
+                .map(|o| self.option(o, true))
+                .collect(),
+            images: r
+                .images
+                .iter()
+                .filter(|i| i.product_id == p.id)
+                .map(|row| wire::Image {
+                    row,
+                    deleted_at: None,
+                })
+                .collect(),
+            tags: owned_by(&r.tags, &p.id)
+                .map(|row| wire::Named {
+                    row,
+                    label: "value",
+                })
+                .collect(),
+            categories: owned_by(&r.categories, &p.id)
+                .map(|c| wire::Category {
+                    id: &c.id,
+                    name: &c.value,
+                    handle: &c.handle,
+                    metadata: &c.metadata,
+                    created_at: c.created_at,
+                    updated_at: c.updated_at,
+                })
+                .collect(),
+            collection: owned_by(&r.collections, &p.id)
+                .next()
+                .map(|row| wire::Named {
+                    row,
+                    label: "title",
                 }),
-            )
-        })
-        .collect();
-    let value_json = |v: &OptionValueRow| {
-        json!({
-            "id": v.id, "value": v.value, "rank": v.rank, "metadata": v.metadata,
-            "option_id": v.option_id, "created_at": timestamp(&v.created_at),
-            "updated_at": timestamp(&v.updated_at), "deleted_at": null,
-        })
-    };
-    let values_by_id: HashMap<&str, &OptionValueRow> = related
-        .option_values
-        .iter()
-        .map(|v| (v.id.as_str(), v))
-        .collect();
-    let prices: HashMap<&str, &PriceRow> = related
-        .prices
-        .iter()
-        .map(|p| (p.variant_id.as_str(), p))
-        .collect();
-    let stock: HashMap<&str, Option<i64>> = related
-        .stock
-        .iter()
-        .map(|(v, q)| (v.as_str(), *q))
-        .collect();
+            product_type: owned_by(&r.types, &p.id).next().map(|row| wire::Named {
+                row,
+                label: "value",
+            }),
+        }
+    }
 
-    let mut out = Vec::with_capacity(rows.len());
-    for p in &rows {
-        let variants: Vec<Value> = related
-            .variants
+    fn variant(&self, v: &'a VariantRow, extras: &Extras) -> wire::Variant<'a> {
+        let options = self
+            .related
+            .variant_values
             .iter()
-            .filter(|v| v.product_id == p.id)
-            .map(|v| {
-                let options: Vec<Value> = related
-                    .variant_values
-                    .iter()
-                    .filter(|l| l.owner_id == v.id)
-                    .filter_map(|l| values_by_id.get(l.id.as_str()))
-                    .map(|value| {
-                        let mut j = value_json(value);
-                        j["option"] = option_json
-                            .get(value.option_id.as_str())
-                            .cloned()
-                            .unwrap_or(Value::Null);
-                        j
-                    })
-                    .collect();
-                let mut variant = json!({
-                    "id": v.id, "title": v.title, "sku": v.sku, "barcode": v.barcode, "ean": v.ean,
-                    "upc": v.upc, "allow_backorder": v.allow_backorder,
-                    "manage_inventory": v.manage_inventory, "hs_code": v.hs_code,
-                    "origin_country": v.origin_country, "mid_code": v.mid_code,
-                    "material": v.material, "weight": v.weight, "length": v.length,
-                    "height": v.height, "width": v.width, "metadata": v.metadata,
-                    "variant_rank": v.variant_rank, "thumbnail": v.thumbnail,
-                    "product_id": v.product_id, "created_at": timestamp(&v.created_at),
-                    "updated_at": timestamp(&v.updated_at),
-                    "deleted_at": optional_timestamp(&v.deleted_at),
-                    "options": options,
-                    "images": [],
-                });
-                if let Some(ctx) = &extras.pricing {
-                    variant["calculated_price"] = prices
-                        .get(v.id.as_str())
-                        .map(|price| ctx.calculated_price(&price.id, price.amount))
-                        .unwrap_or(Value::Null);
-                }
-                if extras.variant_prices {
-                    variant["prices"] = related
-                        .variant_prices
-                        .iter()
-                        .filter(|pr| pr.variant_id == v.id)
-                        .map(variant_price_json)
-                        .collect();
-                }
-                if extras.inventory_quantity {
-                    variant["inventory_quantity"] =
-                        stock.get(v.id.as_str()).copied().flatten().into();
-                }
-                variant
+            .filter(|l| l.owner_id == v.id)
+            .filter_map(|l| self.values.get(l.id.as_str()))
+            .map(|row| wire::VariantOptionValue {
+                value: wire::OptionValue {
+                    row,
+                    deleted_at: None,
+                },
+                option: self
+                    .options
+                    .get(row.option_id.as_str())
+                    .map(|o| self.option(o, false)),
             })
             .collect();
-        let options: Vec<Value> = related
-            .options
-            .iter()
-            .filter(|o| o.product_id == p.id)
-            .map(|o| {
-                let mut j = option_json[o.id.as_str()].clone();
-                j["values"] = related
+        wire::Variant {
+            row: v,
+            options,
+            images: [],
+            calculated_price: extras.pricing.as_ref().map(|ctx| {
+                self.prices
+                    .get(v.id.as_str())
+                    .map(|price| ctx.calculated_price(&price.id, price.amount))
+                    .unwrap_or(Value::Null)
+            }),
+            prices: extras.variant_prices.then(|| {
+                self.related
+                    .variant_prices
+                    .iter()
+                    .filter(|pr| pr.variant_id == v.id)
+                    .map(variant_price_json)
+                    .collect()
+            }),
+            inventory_quantity: extras
+                .inventory_quantity
+                .then(|| self.stock.get(v.id.as_str()).copied().flatten()),
+        }
+    }
+
+    fn option(&self, o: &'a OptionRow, with_values: bool) -> wire::ProductOption<'a> {
+        wire::ProductOption {
+            row: o,
+            is_exclusive: true,
+            deleted_at: None,
+            values: with_values.then(|| {
+                self.related
                     .option_values
                     .iter()
                     .filter(|v| v.option_id == o.id)
-                    .map(value_json)
-                    .collect();
-                j
-            })
-            .collect();
-        let images: Vec<Value> = related
-            .images
-            .iter()
-            .filter(|i| i.product_id == p.id)
-            .map(|i| {
-                json!({
-                    "id": i.id, "url": i.url, "rank": i.rank, "metadata": i.metadata,
-                    "created_at": timestamp(&i.created_at), "updated_at": timestamp(&i.updated_at),
-                    "deleted_at": null,
-                })
-            })
-            .collect();
-        let tags: Vec<Value> = owned_by(&related.tags, &p.id)
-            .map(|t| named_json(t, "value"))
-            .collect();
-        let categories: Vec<Value> = owned_by(&related.categories, &p.id)
-            .map(|c| {
-                json!({
-                    "id": c.id, "name": c.value, "handle": c.handle, "metadata": c.metadata,
-                    "created_at": timestamp(&c.created_at), "updated_at": timestamp(&c.updated_at),
-                })
-            })
-            .collect();
-        let collection = owned_by(&related.collections, &p.id)
-            .next()
-            .map(|c| named_json(c, "title"))
-            .unwrap_or(Value::Null);
-        let product_type = owned_by(&related.types, &p.id)
-            .next()
-            .map(|t| named_json(t, "value"))
-            .unwrap_or(Value::Null);
-        out.push(json!({
-            "id": p.id, "title": p.title, "subtitle": p.subtitle, "description": p.description,
-            "handle": p.handle, "status": p.status, "is_giftcard": p.is_giftcard,
-            "discountable": p.discountable, "thumbnail": p.thumbnail,
-            "collection_id": p.collection_id, "type_id": p.type_id, "weight": p.weight,
-            "length": p.length, "height": p.height, "width": p.width, "hs_code": p.hs_code,
-            "origin_country": p.origin_country, "mid_code": p.mid_code, "material": p.material,
-            "metadata": p.metadata, "created_at": timestamp(&p.created_at),
-            "updated_at": timestamp(&p.updated_at), "deleted_at": optional_timestamp(&p.deleted_at),
-            "variants": variants, "options": options, "images": images, "tags": tags,
-            "categories": categories, "collection": collection, "type": product_type,
-        }));
+                    .map(|row| wire::OptionValue {
+                        row,
+                        deleted_at: None,
+                    })
+                    .collect()
+            }),
+        }
     }
-    Ok(out)
 }
 
 /// A variant's price as Medusa's `variants.prices` has it (no price rules here).
@@ -780,19 +843,6 @@ fn variant_price_json(pr: &VariantPriceRow) -> Value {
 
 fn owned_by<'a>(rows: &'a [NamedRow], owner: &'a str) -> impl Iterator<Item = &'a NamedRow> {
     rows.iter().filter(move |r| r.owner_id == owner)
-}
-
-/// A tag, type (`value`) or collection (`title`, with its handle).
-fn named_json(row: &NamedRow, label: &str) -> Value {
-    let mut j = json!({
-        "id": row.id, "metadata": row.metadata, "created_at": timestamp(&row.created_at),
-        "updated_at": timestamp(&row.updated_at), "deleted_at": null,
-    });
-    j[label] = Value::String(row.value.clone());
-    if let Some(handle) = &row.handle {
-        j["handle"] = Value::String(handle.clone());
-    }
-    j
 }
 
 #[cfg(test)]
