@@ -203,192 +203,200 @@ impl Consumer {
         Ok(outcome)
     }
 
+    /// Runs one automation on an event, inside the transaction of its claim.
     async fn act(
         &self,
         automation: Automation,
         event: &Envelope,
         conn: &mut PgConnection,
     ) -> Result<Outcome, HandlerError> {
-        let fail = |message: String| HandlerError::Failed {
-            handler: automation.name(),
-            message,
-        };
-        let s = &self.settings;
         match automation {
-            Automation::OrderConfirmation => {
-                let Some(order) =
-                    store_notify::OrderSummary::load(conn, &event.aggregate_id).await?
-                else {
-                    return Ok(Outcome::Skipped(format!(
-                        "order {} does not exist",
-                        event.aggregate_id
-                    )));
-                };
-                self.send(
-                    store_notify::order_confirmation(&s.store_name, &order),
-                    automation,
-                )
-                .await
-            }
-            Automation::LowStockAlert => {
-                let Some(to) = &s.merchant_email else {
-                    return Ok(Outcome::Skipped("MERCHANT_EMAIL is not set".into()));
-                };
-                let (variants, items) = stock_subjects(conn, event).await?;
-                let stock = store_notify::item_stock(conn, &variants, &items).await?;
-                let (low, recovered): (Vec<_>, Vec<_>) = stock
-                    .into_iter()
-                    .partition(|item| item.available <= s.low_stock_threshold);
-                // One alert per item while it stays low: an item above the threshold again
-                // is re-armed, and only items not yet marked low are reported.
-                let recovered: Vec<&str> = recovered
-                    .iter()
-                    .map(|i| i.inventory_item_id.as_str())
-                    .collect();
-                sqlx::query("DELETE FROM automation_marks WHERE kind = 'low-stock' AND aggregate_id = ANY($1)")
-                    .bind(&recovered)
-                    .execute(&mut *conn)
-                    .await?;
-                let mut fresh = Vec::new();
-                for item in low {
-                    let marked = sqlx::query(
-                        "INSERT INTO automation_marks (kind, aggregate_id, event_id) VALUES ('low-stock', $1, $2)
-                         ON CONFLICT DO NOTHING",
-                    )
-                    .bind(&item.inventory_item_id)
-                    .bind(&event.id)
-                    .execute(&mut *conn)
-                    .await?
-                    .rows_affected()
-                        == 1;
-                    if marked {
-                        fresh.push(item);
-                    }
-                }
-                if fresh.is_empty() {
-                    return Ok(Outcome::Skipped(
-                        "no item newly at or below the threshold".into(),
-                    ));
-                }
-                self.send(
-                    store_notify::low_stock_alert(&s.store_name, to, &fresh, s.low_stock_threshold),
-                    automation,
-                )
-                .await
-            }
+            Automation::OrderConfirmation => self.order_confirmation(event, conn).await,
+            Automation::LowStockAlert => self.low_stock_alert(event, conn).await,
             Automation::ProductCachePurge => {
                 store::catalog::purge_store_cache(&self.cache).await;
                 Ok(Outcome::Done)
             }
-            Automation::StrapiProductSync => {
-                let Some(sync) = &self.strapi_sync else {
-                    return Ok(Outcome::Skipped("STRAPI_SYNC_TOKEN is not set".into()));
-                };
-                let product = if event.name == names::PRODUCT_DELETED {
-                    None
-                } else {
-                    SyncedProduct::load(conn, &event.aggregate_id).await?
-                };
-                let result = match product {
-                    Some(product) => sync.upsert(&product).await,
-                    // Deleted (or gone by the time this runs): remove its entry.
-                    None => {
-                        let handle = payload_str(event, "handle").unwrap_or_default();
-                        sync.delete(&event.aggregate_id, handle).await
-                    }
-                };
-                let outcome = result.map_err(|e| fail(e.to_string()))?;
-                tracing::info!(product_id = %event.aggregate_id, ?outcome, "Strapi product sync");
-                Ok(Outcome::Done)
-            }
-            Automation::FulfillmentWebhook => {
-                let Some(hook) = &s.webhook else {
-                    return Ok(Outcome::Skipped(
-                        "FULFILLMENT_WEBHOOK_URL is not set".into(),
-                    ));
-                };
-                let order_id = payload_str(event, "order_id").unwrap_or(&event.aggregate_id);
-                let order = match store::orders::retrieve(conn, order_id).await {
-                    Ok(order) => order,
-                    Err(err) => return Err(fail(format!("order {order_id}: {err}"))),
-                };
-                let body = serde_json::to_vec(&json!({ "event": event, "order": order }))
-                    .expect("JSON values serialize");
-                let timestamp = chrono::Utc::now().timestamp();
-                let response = self
-                    .http
-                    .post(&hook.url)
-                    .header("content-type", "application/json")
-                    .header(webhook::EVENT_HEADER, &event.name)
-                    .header(webhook::EVENT_ID_HEADER, &event.id)
-                    .header(webhook::TIMESTAMP_HEADER, timestamp.to_string())
-                    .header(
-                        webhook::SIGNATURE_HEADER,
-                        webhook::sign(&hook.secret, timestamp, &body),
-                    )
-                    .body(body)
-                    .send()
-                    .await
-                    .map_err(|e| fail(format!("POST {}: {e}", hook.url)))?;
-                if !response.status().is_success() {
-                    return Err(fail(format!(
-                        "POST {} answered {}",
-                        hook.url,
-                        response.status()
-                    )));
-                }
-                Ok(Outcome::Done)
-            }
-            Automation::ShippingEmail => {
-                let order_id = payload_str(event, "order_id")
-                    .unwrap_or(&event.aggregate_id)
-                    .to_string();
-                let Some(order) = store_notify::OrderSummary::load(conn, &order_id).await? else {
-                    return Ok(Outcome::Skipped(format!("order {order_id} does not exist")));
-                };
-                let carrier = payload_str(event, "carrier").unwrap_or("the carrier");
-                let tracking = payload_str(event, "tracking_number").unwrap_or("(none given)");
-                self.send(
-                    store_notify::shipping_notice(&s.store_name, &order, carrier, tracking),
-                    automation,
-                )
-                .await
-            }
-            Automation::AbandonedCart => {
-                let Some(cart) = store_notify::CartSummary::load(conn, &event.aggregate_id).await?
-                else {
-                    return Ok(Outcome::Skipped(format!(
-                        "cart {} does not exist",
-                        event.aggregate_id
-                    )));
-                };
-                if cart.completed {
-                    return Ok(Outcome::Skipped("the cart was completed meanwhile".into()));
-                }
-                let (Some(to), false) = (cart.email.clone(), cart.lines.is_empty()) else {
-                    return Ok(Outcome::Skipped(
-                        "the cart has no email or no items now".into(),
-                    ));
-                };
-                let email =
-                    store_notify::abandoned_cart(&s.store_name, &cart, &to, s.store_url.as_deref());
-                self.send(email, automation).await
-            }
-            Automation::ReviewRequest => {
-                let order_id = payload_str(event, "order_id")
-                    .unwrap_or(&event.aggregate_id)
-                    .to_string();
-                let Some(order) = store_notify::OrderSummary::load(conn, &order_id).await? else {
-                    return Ok(Outcome::Skipped(format!("order {order_id} does not exist")));
-                };
-                if order.status == "canceled" {
-                    return Ok(Outcome::Skipped("the order was canceled".into()));
-                }
-                let email =
-                    store_notify::review_request(&s.store_name, &order, s.store_url.as_deref());
-                self.send(email, automation).await
-            }
+            Automation::StrapiProductSync => self.strapi_sync(event, conn).await,
+            Automation::FulfillmentWebhook => self.fulfillment_webhook(event, conn).await,
+            Automation::ShippingEmail => self.shipping_email(event, conn).await,
+            Automation::AbandonedCart => self.abandoned_cart(event, conn).await,
+            Automation::ReviewRequest => self.review_request(event, conn).await,
         }
+    }
+
+    /// Emails the customer the placed order.
+    async fn order_confirmation(
+        &self,
+        event: &Envelope,
+        conn: &mut PgConnection,
+    ) -> Result<Outcome, HandlerError> {
+        let Some(order) = store_notify::OrderSummary::load(conn, &event.aggregate_id).await? else {
+            return Ok(Outcome::Skipped(format!(
+                "order {} does not exist",
+                event.aggregate_id
+            )));
+        };
+        let email = store_notify::order_confirmation(&self.settings.store_name, &order);
+        self.send(email, Automation::OrderConfirmation).await
+    }
+
+    /// Emails the merchant the items newly at or below the stock threshold.
+    async fn low_stock_alert(
+        &self,
+        event: &Envelope,
+        conn: &mut PgConnection,
+    ) -> Result<Outcome, HandlerError> {
+        let s = &self.settings;
+        let Some(to) = &s.merchant_email else {
+            return Ok(Outcome::Skipped("MERCHANT_EMAIL is not set".into()));
+        };
+        let (variants, items) = stock_subjects(conn, event).await?;
+        let stock = store_notify::item_stock(conn, &variants, &items).await?;
+        let fresh = mark_low_stock(conn, event, stock, s.low_stock_threshold).await?;
+        if fresh.is_empty() {
+            return Ok(Outcome::Skipped(
+                "no item newly at or below the threshold".into(),
+            ));
+        }
+        let email = store_notify::low_stock_alert(&s.store_name, to, &fresh, s.low_stock_threshold);
+        self.send(email, Automation::LowStockAlert).await
+    }
+
+    /// Upserts the product's Strapi entry, or removes it once the product is gone.
+    async fn strapi_sync(
+        &self,
+        event: &Envelope,
+        conn: &mut PgConnection,
+    ) -> Result<Outcome, HandlerError> {
+        let Some(sync) = &self.strapi_sync else {
+            return Ok(Outcome::Skipped("STRAPI_SYNC_TOKEN is not set".into()));
+        };
+        let product = if event.name == names::PRODUCT_DELETED {
+            None
+        } else {
+            SyncedProduct::load(conn, &event.aggregate_id).await?
+        };
+        let result = match product {
+            Some(product) => sync.upsert(&product).await,
+            // Deleted (or gone by the time this runs): remove its entry.
+            None => {
+                let handle = payload_str(event, "handle").unwrap_or_default();
+                sync.delete(&event.aggregate_id, handle).await
+            }
+        };
+        let outcome = result.map_err(|e| failed(Automation::StrapiProductSync, e.to_string()))?;
+        tracing::info!(product_id = %event.aggregate_id, ?outcome, "Strapi product sync");
+        Ok(Outcome::Done)
+    }
+
+    /// POSTs the event and its order, signed, to the fulfilment webhook.
+    async fn fulfillment_webhook(
+        &self,
+        event: &Envelope,
+        conn: &mut PgConnection,
+    ) -> Result<Outcome, HandlerError> {
+        let fail = |message: String| failed(Automation::FulfillmentWebhook, message);
+        let Some(hook) = &self.settings.webhook else {
+            return Ok(Outcome::Skipped(
+                "FULFILLMENT_WEBHOOK_URL is not set".into(),
+            ));
+        };
+        let order_id = payload_str(event, "order_id").unwrap_or(&event.aggregate_id);
+        let order = match store::orders::retrieve(conn, order_id).await {
+            Ok(order) => order,
+            Err(err) => return Err(fail(format!("order {order_id}: {err}"))),
+        };
+        let body = serde_json::to_vec(&json!({ "event": event, "order": order }))
+            .expect("JSON values serialize");
+        let timestamp = chrono::Utc::now().timestamp();
+        let response = self
+            .http
+            .post(&hook.url)
+            .header("content-type", "application/json")
+            .header(webhook::EVENT_HEADER, &event.name)
+            .header(webhook::EVENT_ID_HEADER, &event.id)
+            .header(webhook::TIMESTAMP_HEADER, timestamp.to_string())
+            .header(
+                webhook::SIGNATURE_HEADER,
+                webhook::sign(&hook.secret, timestamp, &body),
+            )
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| fail(format!("POST {}: {e}", hook.url)))?;
+        if !response.status().is_success() {
+            return Err(fail(format!(
+                "POST {} answered {}",
+                hook.url,
+                response.status()
+            )));
+        }
+        Ok(Outcome::Done)
+    }
+
+    /// Emails the customer the shipment's carrier and tracking number.
+    async fn shipping_email(
+        &self,
+        event: &Envelope,
+        conn: &mut PgConnection,
+    ) -> Result<Outcome, HandlerError> {
+        let order_id = payload_str(event, "order_id")
+            .unwrap_or(&event.aggregate_id)
+            .to_string();
+        let Some(order) = store_notify::OrderSummary::load(conn, &order_id).await? else {
+            return Ok(Outcome::Skipped(format!("order {order_id} does not exist")));
+        };
+        let carrier = payload_str(event, "carrier").unwrap_or("the carrier");
+        let tracking = payload_str(event, "tracking_number").unwrap_or("(none given)");
+        let email =
+            store_notify::shipping_notice(&self.settings.store_name, &order, carrier, tracking);
+        self.send(email, Automation::ShippingEmail).await
+    }
+
+    /// Reminds the customer of a cart still open, with an email and items.
+    async fn abandoned_cart(
+        &self,
+        event: &Envelope,
+        conn: &mut PgConnection,
+    ) -> Result<Outcome, HandlerError> {
+        let s = &self.settings;
+        let Some(cart) = store_notify::CartSummary::load(conn, &event.aggregate_id).await? else {
+            return Ok(Outcome::Skipped(format!(
+                "cart {} does not exist",
+                event.aggregate_id
+            )));
+        };
+        if cart.completed {
+            return Ok(Outcome::Skipped("the cart was completed meanwhile".into()));
+        }
+        let (Some(to), false) = (cart.email.clone(), cart.lines.is_empty()) else {
+            return Ok(Outcome::Skipped(
+                "the cart has no email or no items now".into(),
+            ));
+        };
+        let email = store_notify::abandoned_cart(&s.store_name, &cart, &to, s.store_url.as_deref());
+        self.send(email, Automation::AbandonedCart).await
+    }
+
+    /// Asks the customer to review an order that was not canceled.
+    async fn review_request(
+        &self,
+        event: &Envelope,
+        conn: &mut PgConnection,
+    ) -> Result<Outcome, HandlerError> {
+        let s = &self.settings;
+        let order_id = payload_str(event, "order_id")
+            .unwrap_or(&event.aggregate_id)
+            .to_string();
+        let Some(order) = store_notify::OrderSummary::load(conn, &order_id).await? else {
+            return Ok(Outcome::Skipped(format!("order {order_id} does not exist")));
+        };
+        if order.status == "canceled" {
+            return Ok(Outcome::Skipped("the order was canceled".into()));
+        }
+        let email = store_notify::review_request(&s.store_name, &order, s.store_url.as_deref());
+        self.send(email, Automation::ReviewRequest).await
     }
 
     async fn send(
@@ -403,10 +411,7 @@ impl Consumer {
             .mailer
             .send(&email)
             .await
-            .map_err(|e| HandlerError::Failed {
-                handler: automation.name(),
-                message: e.to_string(),
-            })?;
+            .map_err(|e| failed(automation, e.to_string()))?;
         tracing::info!(to = %email.to, subject = %email.subject, ses_message_id = %id, "email sent");
         Ok(Outcome::Done)
     }
@@ -473,6 +478,52 @@ async fn stock_subjects(
         payload_strings(event, "variant_ids"),
         payload_strings(event, "inventory_item_id"),
     ))
+}
+
+/// A handler's failure: the queue message is retried.
+fn failed(automation: Automation, message: String) -> HandlerError {
+    HandlerError::Failed {
+        handler: automation.name(),
+        message,
+    }
+}
+
+/// Marks the items at or below the threshold and re-arms the others; returns the
+/// items newly marked. One alert per item while it stays low.
+async fn mark_low_stock(
+    conn: &mut PgConnection,
+    event: &Envelope,
+    stock: Vec<store_notify::ItemStock>,
+    threshold: i64,
+) -> Result<Vec<store_notify::ItemStock>, sqlx::Error> {
+    let (low, recovered): (Vec<_>, Vec<_>) = stock
+        .into_iter()
+        .partition(|item| item.available <= threshold);
+    let recovered: Vec<&str> = recovered
+        .iter()
+        .map(|i| i.inventory_item_id.as_str())
+        .collect();
+    sqlx::query("DELETE FROM automation_marks WHERE kind = 'low-stock' AND aggregate_id = ANY($1)")
+        .bind(&recovered)
+        .execute(&mut *conn)
+        .await?;
+    let mut fresh = Vec::new();
+    for item in low {
+        let marked = sqlx::query(
+            "INSERT INTO automation_marks (kind, aggregate_id, event_id) VALUES ('low-stock', $1, $2)
+                         ON CONFLICT DO NOTHING",
+        )
+        .bind(&item.inventory_item_id)
+        .bind(&event.id)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected()
+            == 1;
+        if marked {
+            fresh.push(item);
+        }
+    }
+    Ok(fresh)
 }
 
 impl Consumer {
