@@ -19,17 +19,17 @@ pub async fn record(
     before: Option<Value>,
     after: Option<Value>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO audit_log (id, actor_id, action, resource_type, resource_id, before, after)
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        new_id("audit"),
+        actor.actor_id,
+        action,
+        resource_type,
+        resource_id,
+        before,
+        after,
     )
-    .bind(new_id("audit"))
-    .bind(&actor.actor_id)
-    .bind(action)
-    .bind(resource_type)
-    .bind(resource_id)
-    .bind(before)
-    .bind(after)
     .execute(conn)
     .await?;
     Ok(())
@@ -45,7 +45,6 @@ pub struct AuditFilter {
     pub offset: Option<i64>,
 }
 
-#[derive(sqlx::FromRow)]
 struct AuditRow {
     id: String,
     actor_id: String,
@@ -62,18 +61,21 @@ struct AuditRow {
 pub async fn list(pool: &PgPool, filter: &AuditFilter) -> ApiResult<Value> {
     let limit = filter.limit.unwrap_or(50).clamp(0, 500);
     let offset = filter.offset.unwrap_or(0).max(0);
-    let rows: Vec<AuditRow> = sqlx::query_as(
-        "SELECT *, count(*) OVER () AS total FROM audit_log
-          WHERE ($1::text IS NULL OR resource_id = $1)
-            AND ($2::text IS NULL OR resource_type = $2)
-            AND ($3::text IS NULL OR actor_id = $3)
-          ORDER BY at DESC, id DESC LIMIT $4 OFFSET $5",
+    let rows = sqlx::query_as!(
+        AuditRow,
+        r#"SELECT id, actor_id, action, resource_type, resource_id, before, after, at,
+                  count(*) OVER () AS "total!"
+             FROM audit_log
+            WHERE ($1::text IS NULL OR resource_id = $1)
+              AND ($2::text IS NULL OR resource_type = $2)
+              AND ($3::text IS NULL OR actor_id = $3)
+            ORDER BY at DESC, id DESC LIMIT $4 OFFSET $5"#,
+        filter.resource_id,
+        filter.resource_type,
+        filter.actor_id,
+        limit,
+        offset,
     )
-    .bind(&filter.resource_id)
-    .bind(&filter.resource_type)
-    .bind(&filter.actor_id)
-    .bind(limit)
-    .bind(offset)
     .fetch_all(pool)
     .await?;
     let count = rows.first().map_or(0, |r| r.total);

@@ -190,9 +190,8 @@ async fn authenticate(
         Credential::Jwt(token) => {
             let claims = verify_token(&auth.secret, &token).ok_or_else(unauthorized)?;
             // A deleted user's tokens stop working at once.
-            let exists: Option<String> =
-                sqlx::query_scalar("SELECT id FROM admin_users WHERE id = $1")
-                    .bind(&claims.actor_id)
+            let exists =
+                sqlx::query_scalar!("SELECT id FROM admin_users WHERE id = $1", claims.actor_id)
                     .fetch_optional(&state.pool)
                     .await?;
             let actor_id = exists.ok_or_else(unauthorized)?;
@@ -202,14 +201,14 @@ async fn authenticate(
             })
         }
         Credential::SecretKey(key) => {
-            let id: Option<String> = sqlx::query_scalar(
+            let id = sqlx::query_scalar!(
                 "UPDATE admin_api_keys
                     SET last_used_at = CASE WHEN last_used_at IS NULL OR last_used_at < now() - interval '1 minute'
                                             THEN now() ELSE last_used_at END
                   WHERE token_hash = $1 AND revoked_at IS NULL
                   RETURNING id",
+                key_hash(&key),
             )
-            .bind(key_hash(&key))
             .fetch_optional(&state.pool)
             .await?;
             let actor_id = id.ok_or_else(unauthorized)?;
@@ -302,14 +301,15 @@ pub async fn login(
         )
             .into_response());
     }
-    let user: Option<(String, String)> =
-        sqlx::query_as("SELECT id, password_hash FROM admin_users WHERE email = $1")
-            .bind(&email)
-            .fetch_optional(&state.pool)
-            .await
-            .map_err(|e| ApiError::from(e).into_response())?;
+    let user = sqlx::query!(
+        "SELECT id, password_hash FROM admin_users WHERE email = $1",
+        email,
+    )
+    .fetch_optional(&state.pool)
+    .await
+    .map_err(|e| ApiError::from(e).into_response())?;
     let (id, hash) = match user {
-        Some((id, hash)) => (Some(id), Some(hash)),
+        Some(user) => (Some(user.id), Some(user.password_hash)),
         None => (None, None),
     };
     if !verify_password(input.password, hash).await {

@@ -34,13 +34,13 @@ pub async fn create_user(pool: &PgPool, email: &str, password: &str) -> ApiResul
         )));
     }
     let hash = hash_password(password.to_string()).await?;
-    let id: Option<String> = sqlx::query_scalar(
+    let id = sqlx::query_scalar!(
         "INSERT INTO admin_users (id, email, password_hash) VALUES ($1, $2, $3)
          ON CONFLICT (email) DO NOTHING RETURNING id",
+        new_id("user"),
+        email,
+        hash,
     )
-    .bind(new_id("user"))
-    .bind(&email)
-    .bind(hash)
     .fetch_optional(pool)
     .await?;
     id.ok_or_else(|| {
@@ -54,12 +54,12 @@ pub async fn create_user(pool: &PgPool, email: &str, password: &str) -> ApiResul
 /// Whether an admin with this email exists.
 pub async fn user_exists(pool: &PgPool, email: &str) -> ApiResult<bool> {
     let email = normalized_email(email)?;
-    Ok(
-        sqlx::query_scalar::<_, bool>("SELECT EXISTS (SELECT 1 FROM admin_users WHERE email = $1)")
-            .bind(email)
-            .fetch_one(pool)
-            .await?,
+    Ok(sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM admin_users WHERE email = $1) AS "exists!""#,
+        email,
     )
+    .fetch_one(pool)
+    .await?)
 }
 
 #[derive(sqlx::FromRow)]
@@ -201,13 +201,15 @@ pub async fn me(pool: &PgPool, actor: &AdminContext) -> ApiResult<Value> {
             "A secret API key is not a user; log in with email and password",
         ));
     }
-    let (id, email, created_at, updated_at): (String, String, DateTime<Utc>, DateTime<Utc>) =
-        sqlx::query_as("SELECT id, email, created_at, updated_at FROM admin_users WHERE id = $1")
-            .bind(&actor.actor_id)
-            .fetch_one(pool)
-            .await?;
+    let user = sqlx::query!(
+        "SELECT id, email, created_at, updated_at FROM admin_users WHERE id = $1",
+        actor.actor_id,
+    )
+    .fetch_one(pool)
+    .await?;
     Ok(json!({ "user": {
-        "id": id, "email": email, "first_name": null, "last_name": null, "avatar_url": null,
-        "metadata": null, "created_at": timestamp(&created_at), "updated_at": timestamp(&updated_at),
+        "id": user.id, "email": user.email, "first_name": null, "last_name": null,
+        "avatar_url": null, "metadata": null, "created_at": timestamp(&user.created_at),
+        "updated_at": timestamp(&user.updated_at),
     }}))
 }
