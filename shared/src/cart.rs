@@ -278,18 +278,7 @@ pub async fn load(conn: &mut PgConnection, id: &str, lock: bool) -> ApiResult<Ca
             .bind(id)
             .fetch_all(&mut *conn)
             .await?;
-    let shipping: Option<(ShippingMethodRow, ShippingOptionRow)> = match sqlx::query_as::<_, ShippingMethodRow>(
-        "SELECT id, shipping_option_id, name, data, created_at FROM cart_shipping_methods WHERE cart_id = $1",
-    )
-    .bind(id)
-    .fetch_optional(&mut *conn)
-    .await?
-    {
-        None => None,
-        Some(method) => shipping_option(&mut *conn, &method.shipping_option_id)
-            .await?
-            .map(|option| (method, option)),
-    };
+    let shipping = shipping_of(&mut *conn, id).await?;
     let candidates: Vec<PromotionRow> = sqlx::query_as(
         "SELECT p.* FROM promotions p
           WHERE p.id IN (SELECT promotion_id FROM cart_promotions WHERE cart_id = $1)
@@ -299,24 +288,7 @@ pub async fn load(conn: &mut PgConnection, id: &str, lock: bool) -> ApiResult<Ca
     .bind(id)
     .fetch_all(&mut *conn)
     .await?;
-    let payment = match sqlx::query_as::<_, PaymentCollectionRow>(
-        "SELECT * FROM payment_collections WHERE cart_id = $1",
-    )
-    .bind(id)
-    .fetch_optional(&mut *conn)
-    .await?
-    {
-        None => None,
-        Some(collection) => {
-            let sessions: Vec<PaymentSessionRow> = sqlx::query_as(
-                "SELECT * FROM payment_sessions WHERE payment_collection_id = $1 ORDER BY created_at, id",
-            )
-            .bind(&collection.id)
-            .fetch_all(&mut *conn)
-            .await?;
-            Some((collection, sessions))
-        }
-    };
+    let payment = payment_of(&mut *conn, id).await?;
     let now = Utc::now();
     let basis = item_basis_total(&lines);
     let promotions: Vec<PromotionRow> = candidates
@@ -339,6 +311,52 @@ pub async fn load(conn: &mut PgConnection, id: &str, lock: bool) -> ApiResult<Ca
         payment,
         computed,
     })
+}
+
+/// The cart's shipping method and its option (none when the option is gone).
+async fn shipping_of(
+    conn: &mut PgConnection,
+    id: &str,
+) -> ApiResult<Option<(ShippingMethodRow, ShippingOptionRow)>> {
+    Ok(match sqlx::query_as::<_, ShippingMethodRow>(
+        "SELECT id, shipping_option_id, name, data, created_at FROM cart_shipping_methods WHERE cart_id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?
+    {
+        None => None,
+        Some(method) => shipping_option(&mut *conn, &method.shipping_option_id)
+            .await?
+            .map(|option| (method, option)),
+    })
+}
+
+/// The cart's payment collection and its sessions.
+async fn payment_of(
+    conn: &mut PgConnection,
+    id: &str,
+) -> ApiResult<Option<(PaymentCollectionRow, Vec<PaymentSessionRow>)>> {
+    Ok(
+        match sqlx::query_as::<_, PaymentCollectionRow>(
+            "SELECT * FROM payment_collections WHERE cart_id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+        {
+            None => None,
+            Some(collection) => {
+                let sessions: Vec<PaymentSessionRow> = sqlx::query_as(
+                "SELECT * FROM payment_sessions WHERE payment_collection_id = $1 ORDER BY created_at, id",
+            )
+            .bind(&collection.id)
+            .fetch_all(&mut *conn)
+            .await?;
+                Some((collection, sessions))
+            }
+        },
+    )
 }
 
 /// A shipping option's price for a cart: flat, or free above its threshold.
@@ -679,29 +697,7 @@ async fn apply_update(
     input: UpdateCart,
 ) -> ApiResult<()> {
     if let Some(region_id) = &input.region_id {
-        if !is_well_formed(region_id, "reg") {
-            return Err(ApiError::invalid_data(format!(
-                "Invalid region_id {region_id:?}"
-            )));
-        }
-        let region = regions::find(&mut *conn, region_id).await?.ok_or_else(|| {
-            ApiError::not_found(format!("Region with id: {region_id} was not found"))
-        })?;
-        sqlx::query(
-            "UPDATE carts SET region_id = $2, currency_code = $3, updated_at = now() WHERE id = $1",
-        )
-        .bind(id)
-        .bind(&region.id)
-        .bind(&region.currency_code)
-        .execute(&mut *conn)
-        .await?;
-        // A new region means a new currency and tax: reprice every line, drop shipping
-        // (options are per region).
-        reprice_lines(conn, id, &region).await?;
-        sqlx::query("DELETE FROM cart_shipping_methods WHERE cart_id = $1")
-            .bind(id)
-            .execute(&mut *conn)
-            .await?;
+        change_region(&mut *conn, id, region_id).await?;
     }
     if let Some(channel) = &input.sales_channel_id {
         if !key_channels.contains(channel) {
@@ -723,34 +719,13 @@ async fn apply_update(
             .await?;
     }
     if input.shipping_address.is_some() || input.billing_address.is_some() {
-        let region_id: String = sqlx::query_scalar("SELECT region_id FROM carts WHERE id = $1")
-            .bind(id)
-            .fetch_one(&mut *conn)
-            .await?;
-        let region = regions::find(&mut *conn, &region_id)
-            .await?
-            .ok_or_else(|| ApiError::invalid_data("The cart's region no longer exists"))?;
-        let countries: Vec<String> =
-            sqlx::query_scalar("SELECT iso_2 FROM region_countries WHERE region_id = $1")
-                .bind(&region.id)
-                .fetch_all(&mut *conn)
-                .await?;
-        if let Some(address) = input.shipping_address {
-            let address = address.validate("shipping_address", &region, &countries)?;
-            sqlx::query("UPDATE carts SET shipping_address = $2, updated_at = now() WHERE id = $1")
-                .bind(id)
-                .bind(address)
-                .execute(&mut *conn)
-                .await?;
-        }
-        if let Some(address) = input.billing_address {
-            let address = address.validate("billing_address", &region, &countries)?;
-            sqlx::query("UPDATE carts SET billing_address = $2, updated_at = now() WHERE id = $1")
-                .bind(id)
-                .bind(address)
-                .execute(&mut *conn)
-                .await?;
-        }
+        set_addresses(
+            &mut *conn,
+            id,
+            input.shipping_address,
+            input.billing_address,
+        )
+        .await?;
     }
     if let Some(metadata) = input.metadata {
         sqlx::query("UPDATE carts SET metadata = $2, updated_at = now() WHERE id = $1")
@@ -766,6 +741,73 @@ async fn apply_update(
             .execute(&mut *conn)
             .await?;
         add_promotions_in(conn, id, &codes).await?;
+    }
+    Ok(())
+}
+
+/// Moves the cart to another region: its currency and tax, every line repriced, the
+/// shipping method dropped (options are per region).
+async fn change_region(conn: &mut PgConnection, id: &str, region_id: &str) -> ApiResult<()> {
+    if !is_well_formed(region_id, "reg") {
+        return Err(ApiError::invalid_data(format!(
+            "Invalid region_id {region_id:?}"
+        )));
+    }
+    let region = regions::find(&mut *conn, region_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("Region with id: {region_id} was not found")))?;
+    sqlx::query(
+        "UPDATE carts SET region_id = $2, currency_code = $3, updated_at = now() WHERE id = $1",
+    )
+    .bind(id)
+    .bind(&region.id)
+    .bind(&region.currency_code)
+    .execute(&mut *conn)
+    .await?;
+    // A new region means a new currency and tax: reprice every line, drop shipping
+    // (options are per region).
+    reprice_lines(conn, id, &region).await?;
+    sqlx::query("DELETE FROM cart_shipping_methods WHERE cart_id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Sets the addresses given, each checked against the countries of the cart's region.
+async fn set_addresses(
+    conn: &mut PgConnection,
+    id: &str,
+    shipping: Option<AddressInput>,
+    billing: Option<AddressInput>,
+) -> ApiResult<()> {
+    let region_id: String = sqlx::query_scalar("SELECT region_id FROM carts WHERE id = $1")
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await?;
+    let region = regions::find(&mut *conn, &region_id)
+        .await?
+        .ok_or_else(|| ApiError::invalid_data("The cart's region no longer exists"))?;
+    let countries: Vec<String> =
+        sqlx::query_scalar("SELECT iso_2 FROM region_countries WHERE region_id = $1")
+            .bind(&region.id)
+            .fetch_all(&mut *conn)
+            .await?;
+    if let Some(address) = shipping {
+        let address = address.validate("shipping_address", &region, &countries)?;
+        sqlx::query("UPDATE carts SET shipping_address = $2, updated_at = now() WHERE id = $1")
+            .bind(id)
+            .bind(address)
+            .execute(&mut *conn)
+            .await?;
+    }
+    if let Some(address) = billing {
+        let address = address.validate("billing_address", &region, &countries)?;
+        sqlx::query("UPDATE carts SET billing_address = $2, updated_at = now() WHERE id = $1")
+            .bind(id)
+            .bind(address)
+            .execute(&mut *conn)
+            .await?;
     }
     Ok(())
 }
@@ -1222,63 +1264,13 @@ pub fn render(cart: &Cart) -> Value {
         .lines
         .iter()
         .zip(&cart.computed.lines)
-        .map(|(l, t)| {
-            let adjustments: Vec<Value> = cart
-                .computed
-                .adjustments
-                .iter()
-                .filter(|a| a.line_id == l.id)
-                .map(|a| {
-                    json!({ "id": format!("caliadj_{}_{}", l.id, a.promotion_id), "item_id": l.id,
-                            "promotion_id": a.promotion_id, "code": a.code, "amount": money(a.amount, currency) })
-                })
-                .collect();
-            let mut item = json!({
-                "id": l.id, "cart_id": l.cart_id, "title": l.title, "subtitle": l.variant_title,
-                "thumbnail": l.thumbnail, "quantity": l.quantity, "unit_price": money(l.unit_price, currency),
-                "compare_at_unit_price": null, "is_tax_inclusive": l.is_tax_inclusive,
-                "requires_shipping": l.requires_shipping, "is_discountable": l.discountable,
-                "is_giftcard": false, "metadata": l.metadata, "product_id": l.product_id,
-                "variant_id": l.variant_id, "product_title": l.product_title,
-                "product_handle": l.product_handle, "product_subtitle": l.product_subtitle,
-                "product_description": l.product_description, "product_type": null,
-                "product_type_id": null, "product_collection": null, "variant_sku": l.variant_sku,
-                "variant_title": l.variant_title, "variant_barcode": null,
-                "created_at": timestamp(&l.created_at), "updated_at": timestamp(&l.updated_at),
-                "tax_lines": tax_lines(&l.id, &cart.region), "adjustments": adjustments,
-                "product": { "id": l.product_id, "title": l.product_title, "handle": l.product_handle,
-                             "thumbnail": l.thumbnail, "subtitle": l.product_subtitle },
-                "variant": { "id": l.variant_id, "title": l.variant_title, "sku": l.variant_sku,
-                             "product_id": l.product_id,
-                             "product": { "id": l.product_id, "title": l.product_title, "handle": l.product_handle,
-                                          "thumbnail": l.thumbnail } },
-            });
-            if let Value::Object(map) = &mut item {
-                put_line_totals(map, t, currency);
-                map.remove("line_id");
-            }
-            item
-        })
+        .map(|(l, t)| render_item(cart, l, t))
         .collect();
     let shipping_methods: Vec<Value> = cart
         .shipping
         .iter()
         .zip(&cart.computed.shipping)
-        .map(|((method, option), t)| {
-            let mut m = json!({
-                "id": method.id, "cart_id": cart.row.id, "name": method.name,
-                "shipping_option_id": method.shipping_option_id, "data": method.data,
-                "amount": money(shipping_amount(option, cart.item_basis_total()), currency),
-                "is_tax_inclusive": cart.region.is_tax_inclusive,
-                "tax_lines": tax_lines(&method.id, &cart.region), "adjustments": [],
-                "created_at": timestamp(&method.created_at),
-            });
-            if let Value::Object(map) = &mut m {
-                put_line_totals(map, t, currency);
-                map.remove("shipping_id");
-            }
-            m
-        })
+        .map(|((method, option), t)| render_shipping_method(cart, method, option, t))
         .collect();
     let payment_collection = cart
         .payment
@@ -1303,6 +1295,68 @@ pub fn render(cart: &Cart) -> Value {
         put_totals(map, &cart.computed.totals, currency);
     }
     out
+}
+
+/// A line item as Medusa's cart has it, with its totals, tax lines and adjustments.
+fn render_item(cart: &Cart, l: &LineRow, t: &totals::LineTotals) -> Value {
+    let currency = cart.row.currency_code.as_str();
+    let adjustments: Vec<Value> = cart
+        .computed
+        .adjustments
+        .iter()
+        .filter(|a| a.line_id == l.id)
+        .map(|a| {
+            json!({ "id": format!("caliadj_{}_{}", l.id, a.promotion_id), "item_id": l.id,
+                    "promotion_id": a.promotion_id, "code": a.code, "amount": money(a.amount, currency) })
+        })
+        .collect();
+    let mut item = json!({
+        "id": l.id, "cart_id": l.cart_id, "title": l.title, "subtitle": l.variant_title,
+        "thumbnail": l.thumbnail, "quantity": l.quantity, "unit_price": money(l.unit_price, currency),
+        "compare_at_unit_price": null, "is_tax_inclusive": l.is_tax_inclusive,
+        "requires_shipping": l.requires_shipping, "is_discountable": l.discountable,
+        "is_giftcard": false, "metadata": l.metadata, "product_id": l.product_id,
+        "variant_id": l.variant_id, "product_title": l.product_title,
+        "product_handle": l.product_handle, "product_subtitle": l.product_subtitle,
+        "product_description": l.product_description, "product_type": null,
+        "product_type_id": null, "product_collection": null, "variant_sku": l.variant_sku,
+        "variant_title": l.variant_title, "variant_barcode": null,
+        "created_at": timestamp(&l.created_at), "updated_at": timestamp(&l.updated_at),
+        "tax_lines": tax_lines(&l.id, &cart.region), "adjustments": adjustments,
+        "product": { "id": l.product_id, "title": l.product_title, "handle": l.product_handle,
+                     "thumbnail": l.thumbnail, "subtitle": l.product_subtitle },
+        "variant": { "id": l.variant_id, "title": l.variant_title, "sku": l.variant_sku,
+                     "product_id": l.product_id,
+                     "product": { "id": l.product_id, "title": l.product_title, "handle": l.product_handle,
+                                  "thumbnail": l.thumbnail } },
+    });
+    if let Value::Object(map) = &mut item {
+        put_line_totals(map, t, currency);
+        map.remove("line_id");
+    }
+    item
+}
+
+fn render_shipping_method(
+    cart: &Cart,
+    method: &ShippingMethodRow,
+    option: &ShippingOptionRow,
+    t: &totals::ShippingTotals,
+) -> Value {
+    let currency = cart.row.currency_code.as_str();
+    let mut m = json!({
+        "id": method.id, "cart_id": cart.row.id, "name": method.name,
+        "shipping_option_id": method.shipping_option_id, "data": method.data,
+        "amount": money(shipping_amount(option, cart.item_basis_total()), currency),
+        "is_tax_inclusive": cart.region.is_tax_inclusive,
+        "tax_lines": tax_lines(&method.id, &cart.region), "adjustments": [],
+        "created_at": timestamp(&method.created_at),
+    });
+    if let Value::Object(map) = &mut m {
+        put_line_totals(map, t, currency);
+        map.remove("shipping_id");
+    }
+    m
 }
 
 pub fn render_payment_collection(

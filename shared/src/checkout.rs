@@ -78,25 +78,7 @@ pub async fn payment_session(
         ))
     })?;
     let mut tx = pool.begin().await?;
-    let cart_id: String =
-        sqlx::query_scalar("SELECT cart_id FROM payment_collections WHERE id = $1")
-            .bind(collection_id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or_else(|| {
-                ApiError::not_found(format!(
-                    "Payment collection with id: {collection_id} was not found"
-                ))
-            })?;
-    let cart = cart::load(&mut tx, &cart_id, true).await?;
-    if cart.is_completed() {
-        return Err(completed(&cart));
-    }
-    if cart.lines.is_empty() {
-        return Err(ApiError::invalid_data(
-            "Cannot pay for a cart with no items",
-        ));
-    }
+    let cart = payable_cart(&mut tx, collection_id).await?;
     let previous: Vec<(String, String, Value)> = sqlx::query_as(
         "SELECT id, provider_id, data FROM payment_sessions WHERE payment_collection_id = $1 AND status <> 'canceled'",
     )
@@ -114,27 +96,15 @@ pub async fn payment_session(
         })
         .await
         .map_err(|e| ApiError::public(ErrorType::PaymentAuthorizationError, e.to_string()))?;
-    sqlx::query("DELETE FROM payment_sessions WHERE payment_collection_id = $1")
-        .bind(collection_id)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query(
-        "INSERT INTO payment_sessions (id, payment_collection_id, provider_id, currency_code, amount, data)
-         VALUES ($1, $2, $3, $4, $5, $6)",
+    replace_session(
+        &mut tx,
+        collection_id,
+        &session_id,
+        provider.id(),
+        &cart,
+        &data,
     )
-    .bind(&session_id)
-    .bind(collection_id)
-    .bind(provider.id())
-    .bind(&cart.row.currency_code)
-    .bind(cart.total())
-    .bind(&data)
-    .execute(&mut *tx)
     .await?;
-    sqlx::query("UPDATE payment_collections SET amount = $2, status = 'not_paid', updated_at = now() WHERE id = $1")
-        .bind(collection_id)
-        .bind(cart.total())
-        .execute(&mut *tx)
-        .await?;
     let body = render_collection(&mut tx, collection_id).await?;
     tx.commit().await?;
     for (_, provider_id, data) in previous {
@@ -145,6 +115,63 @@ pub async fn payment_session(
         }
     }
     Ok(body)
+}
+
+/// The cart a payment collection pays for, locked; it must be open and have items.
+async fn payable_cart(conn: &mut PgConnection, collection_id: &str) -> ApiResult<Cart> {
+    let cart_id: String =
+        sqlx::query_scalar("SELECT cart_id FROM payment_collections WHERE id = $1")
+            .bind(collection_id)
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or_else(|| {
+                ApiError::not_found(format!(
+                    "Payment collection with id: {collection_id} was not found"
+                ))
+            })?;
+    let cart = cart::load(conn, &cart_id, true).await?;
+    if cart.is_completed() {
+        return Err(completed(&cart));
+    }
+    if cart.lines.is_empty() {
+        return Err(ApiError::invalid_data(
+            "Cannot pay for a cart with no items",
+        ));
+    }
+    Ok(cart)
+}
+
+/// The collection's one live session becomes `session_id`, for the cart's total now.
+async fn replace_session(
+    tx: &mut PgConnection,
+    collection_id: &str,
+    session_id: &str,
+    provider_id: &str,
+    cart: &Cart,
+    data: &Value,
+) -> ApiResult<()> {
+    sqlx::query("DELETE FROM payment_sessions WHERE payment_collection_id = $1")
+        .bind(collection_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO payment_sessions (id, payment_collection_id, provider_id, currency_code, amount, data)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(session_id)
+    .bind(collection_id)
+    .bind(provider_id)
+    .bind(&cart.row.currency_code)
+    .bind(cart.total())
+    .bind(data)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("UPDATE payment_collections SET amount = $2, status = 'not_paid', updated_at = now() WHERE id = $1")
+        .bind(collection_id)
+        .bind(cart.total())
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
 }
 
 async fn render_collection(conn: &mut PgConnection, id: &str) -> ApiResult<Value> {

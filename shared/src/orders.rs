@@ -323,39 +323,7 @@ fn render(
     let currency = order.currency_code.as_str();
     let items: Vec<Value> = lines
         .iter()
-        .map(|l| {
-            let adjustments: Vec<Value> = l
-                .adjustments
-                .as_array()
-                .map(Vec::as_slice)
-                .unwrap_or(&[])
-                .iter()
-                .map(|a| {
-                    json!({ "promotion_id": a["promotion_id"], "code": a["code"],
-                            "amount": to_major(a["amount"].as_i64().unwrap_or(0), currency) })
-                })
-                .collect();
-            let mut item = json!({
-                "id": l.id, "title": l.title, "subtitle": l.variant_title, "thumbnail": l.thumbnail,
-                "variant_id": l.variant_id, "product_id": l.product_id, "product_title": l.product_title,
-                "product_handle": l.product_handle, "variant_sku": l.variant_sku, "variant_title": l.variant_title,
-                "quantity": l.quantity, "unit_price": to_major(l.unit_price, currency),
-                "is_tax_inclusive": l.is_tax_inclusive, "requires_shipping": l.requires_shipping,
-                "metadata": l.metadata, "created_at": timestamp(&l.created_at),
-                "tax_lines": tax_lines(&l.id, l.tax_rate_bps), "adjustments": adjustments,
-                "detail": { "quantity": l.quantity, "fulfilled_quantity": l.fulfilled_quantity,
-                            "shipped_quantity": l.shipped_quantity, "delivered_quantity": l.delivered_quantity },
-            });
-            let variant = variants
-                .iter()
-                .find(|v| l.variant_id.as_deref() == Some(v.variant_id.as_str()));
-            item["variant"] = variant.map(line_variant_json).unwrap_or(Value::Null);
-            item["product"] = variant.map(line_product_json).unwrap_or(Value::Null);
-            if let Value::Object(map) = &mut item {
-                map.extend(stored_totals(&l.totals, currency));
-            }
-            item
-        })
+        .map(|l| render_item(l, variants, currency))
         .collect();
     let shipping_methods: Vec<Value> = shipping
         .iter()
@@ -396,4 +364,40 @@ fn render(
         put_totals(map, &totals, currency);
     }
     out
+}
+
+/// An order line with its stored totals, adjustments, fulfilment detail, and the
+/// variant and product it was bought as.
+fn render_item(l: &OrderLineRow, variants: &[LineVariantRow], currency: &str) -> Value {
+    let adjustments: Vec<Value> = l
+        .adjustments
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or(&[])
+        .iter()
+        .map(|a| {
+            json!({ "promotion_id": a["promotion_id"], "code": a["code"],
+                    "amount": to_major(a["amount"].as_i64().unwrap_or(0), currency) })
+        })
+        .collect();
+    let mut item = json!({
+        "id": l.id, "title": l.title, "subtitle": l.variant_title, "thumbnail": l.thumbnail,
+        "variant_id": l.variant_id, "product_id": l.product_id, "product_title": l.product_title,
+        "product_handle": l.product_handle, "variant_sku": l.variant_sku, "variant_title": l.variant_title,
+        "quantity": l.quantity, "unit_price": to_major(l.unit_price, currency),
+        "is_tax_inclusive": l.is_tax_inclusive, "requires_shipping": l.requires_shipping,
+        "metadata": l.metadata, "created_at": timestamp(&l.created_at),
+        "tax_lines": tax_lines(&l.id, l.tax_rate_bps), "adjustments": adjustments,
+        "detail": { "quantity": l.quantity, "fulfilled_quantity": l.fulfilled_quantity,
+                    "shipped_quantity": l.shipped_quantity, "delivered_quantity": l.delivered_quantity },
+    });
+    let variant = variants
+        .iter()
+        .find(|v| l.variant_id.as_deref() == Some(v.variant_id.as_str()));
+    item["variant"] = variant.map(line_variant_json).unwrap_or(Value::Null);
+    item["product"] = variant.map(line_product_json).unwrap_or(Value::Null);
+    if let Value::Object(map) = &mut item {
+        map.extend(stored_totals(&l.totals, currency));
+    }
+    item
 }
