@@ -39,7 +39,6 @@ fn payment_failed(err: impl std::fmt::Display) -> ApiError {
     )
 }
 
-#[derive(sqlx::FromRow)]
 struct LockedOrder {
     id: String,
     status: String,
@@ -53,10 +52,11 @@ async fn lock_order(conn: &mut PgConnection, id: &str) -> ApiResult<LockedOrder>
             "Invalid order id {id:?}: expected an id starting with order_"
         )));
     }
-    sqlx::query_as(
+    sqlx::query_as!(
+        LockedOrder,
         "SELECT id, status, payment_status, currency_code FROM orders WHERE id = $1 FOR UPDATE",
+        id
     )
-    .bind(id)
     .fetch_optional(&mut *conn)
     .await?
     .ok_or_else(|| orders::not_found(id))
@@ -72,7 +72,6 @@ fn refuse_if_canceled(order: &LockedOrder, what: &str) -> ApiResult<()> {
     Ok(())
 }
 
-#[derive(sqlx::FromRow)]
 struct LineState {
     id: String,
     quantity: i32,
@@ -81,23 +80,25 @@ struct LineState {
 
 /// Recomputes the fulfillment status (and completion) from the lines' quantities.
 async fn update_fulfillment_status(conn: &mut PgConnection, order_id: &str) -> ApiResult<String> {
-    let (total, fulfilled, shipped, delivered): (i64, i64, i64, i64) = sqlx::query_as(
-        "SELECT coalesce(sum(quantity), 0)::bigint, coalesce(sum(fulfilled_quantity), 0)::bigint,
-                coalesce(sum(shipped_quantity), 0)::bigint, coalesce(sum(delivered_quantity), 0)::bigint
-           FROM order_line_items WHERE order_id = $1",
+    let q = sqlx::query!(
+        r#"SELECT coalesce(sum(quantity), 0)::bigint AS "total!",
+                  coalesce(sum(fulfilled_quantity), 0)::bigint AS "fulfilled!",
+                  coalesce(sum(shipped_quantity), 0)::bigint AS "shipped!",
+                  coalesce(sum(delivered_quantity), 0)::bigint AS "delivered!"
+             FROM order_line_items WHERE order_id = $1"#,
+        order_id
     )
-    .bind(order_id)
     .fetch_one(&mut *conn)
     .await?;
-    let status = fulfillment_status(total, fulfilled, shipped, delivered);
-    sqlx::query(
+    let status = fulfillment_status(q.total, q.fulfilled, q.shipped, q.delivered);
+    sqlx::query!(
         "UPDATE orders SET fulfillment_status = $2,
                 status = CASE WHEN $2 = 'delivered' THEN 'completed' ELSE status END,
                 updated_at = now()
           WHERE id = $1",
+        order_id,
+        status
     )
-    .bind(order_id)
-    .bind(status)
     .execute(&mut *conn)
     .await?;
     Ok(status.to_string())
@@ -123,12 +124,13 @@ pub fn fulfillment_status(
 /// Locks every level of each item in (item, level id) order, as checkout's reservation
 /// does, so stock changes from both sides cannot deadlock.
 async fn lock_levels(conn: &mut PgConnection, items: &[&String]) -> ApiResult<()> {
-    sqlx::query(
+    let items: Vec<String> = items.iter().map(|s| s.to_string()).collect();
+    sqlx::query!(
         "SELECT id FROM inventory_levels WHERE inventory_item_id = ANY($1)
           ORDER BY inventory_item_id, id FOR UPDATE",
+        &items
     )
-    .bind(items.iter().map(|s| s.as_str()).collect::<Vec<_>>())
-    .execute(&mut *conn)
+    .fetch_all(&mut *conn)
     .await?;
     Ok(())
 }
@@ -162,10 +164,11 @@ pub async fn create_fulfillment(
     let mut tx = state.pool.begin().await?;
     let order = lock_order(&mut tx, order_id).await?;
     refuse_if_canceled(&order, "fulfilled")?;
-    let lines: Vec<LineState> = sqlx::query_as(
+    let lines = sqlx::query_as!(
+        LineState,
         "SELECT id, quantity, fulfilled_quantity FROM order_line_items WHERE order_id = $1 ORDER BY id",
+        order.id
     )
-    .bind(&order.id)
     .fetch_all(&mut *tx)
     .await?;
     let wanted = wanted_quantities(&order.id, &lines, input.items.as_deref())?;
@@ -227,10 +230,10 @@ pub(crate) async fn inventory_updated(
     inventory_item_id: &str,
     location_id: &str,
 ) -> ApiResult<String> {
-    let variant_ids: Vec<String> = sqlx::query_scalar(
+    let variant_ids: Vec<String> = sqlx::query_scalar!(
         "SELECT variant_id FROM product_variant_inventory_items WHERE inventory_item_id = $1 ORDER BY variant_id",
+        inventory_item_id
     )
-    .bind(inventory_item_id)
     .fetch_all(&mut *conn)
     .await?;
     Ok(events::record(
@@ -264,7 +267,6 @@ pub struct CreateShipment {
     pub metadata: Option<Value>,
 }
 
-#[derive(sqlx::FromRow)]
 struct FulfillmentState {
     shipped_at: Option<DateTime<Utc>>,
     delivered_at: Option<DateTime<Utc>>,
@@ -315,11 +317,12 @@ fn wanted_quantities(
 }
 
 async fn check_location(conn: &mut PgConnection, location: &str) -> ApiResult<()> {
-    let exists: bool =
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM stock_locations WHERE id = $1)")
-            .bind(location)
-            .fetch_one(conn)
-            .await?;
+    let exists: bool = sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM stock_locations WHERE id = $1) AS "exists!""#,
+        location
+    )
+    .fetch_one(conn)
+    .await?;
     if !exists {
         return Err(ApiError::invalid_data(format!(
             "location_id: stock location {location} does not exist"
@@ -347,18 +350,25 @@ async fn take_off_the_shelf(
     lines: &[LineState],
     wanted: &BTreeMap<String, i64>,
 ) -> ApiResult<Vec<Taken>> {
-    let reservations: Vec<(String, String, String, String, i32)> = sqlx::query_as(
+    let reservations = sqlx::query!(
         "SELECT r.id, r.order_line_item_id, r.inventory_item_id, r.location_id, r.quantity
            FROM reservations r JOIN order_line_items l ON l.id = r.order_line_item_id
           WHERE l.order_id = $1 ORDER BY r.inventory_item_id, r.id",
+        order_id
     )
-    .bind(order_id)
     .fetch_all(&mut *tx)
     .await?;
-    let items: Vec<&String> = reservations.iter().map(|r| &r.2).collect();
+    let items: Vec<&String> = reservations.iter().map(|r| &r.inventory_item_id).collect();
     lock_levels(&mut *tx, &items).await?;
     let mut taken = Vec::new();
-    for (res_id, line_id, item_id, location, res_quantity) in reservations {
+    for r in reservations {
+        let (res_id, line_id, item_id, location, res_quantity) = (
+            r.id,
+            r.order_line_item_id,
+            r.inventory_item_id,
+            r.location_id,
+            r.quantity,
+        );
         let Some(quantity) = wanted.get(&line_id) else {
             continue;
         };
@@ -373,31 +383,32 @@ async fn take_off_the_shelf(
             continue;
         }
         if take >= res_quantity {
-            sqlx::query("DELETE FROM reservations WHERE id = $1")
-                .bind(&res_id)
+            sqlx::query!("DELETE FROM reservations WHERE id = $1", &res_id)
                 .execute(&mut *tx)
                 .await?;
         } else {
-            sqlx::query("UPDATE reservations SET quantity = quantity - $2 WHERE id = $1")
-                .bind(&res_id)
-                .bind(take)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query!(
+                "UPDATE reservations SET quantity = quantity - $2 WHERE id = $1",
+                &res_id,
+                take
+            )
+            .execute(&mut *tx)
+            .await?;
         }
         // A backordered reservation may exceed what is on the shelf: only what is there
         // leaves it, and that is what a cancelation puts back.
-        let shelf: Option<i32> = sqlx::query_scalar(
-            "WITH old AS (SELECT id, stocked_quantity FROM inventory_levels
+        let shelf: Option<i32> = sqlx::query_scalar!(
+            r#"WITH old AS (SELECT id, stocked_quantity FROM inventory_levels
                            WHERE inventory_item_id = $1 AND location_id = $2)
              UPDATE inventory_levels l
                 SET stocked_quantity = l.stocked_quantity - least($3, old.stocked_quantity),
                     reserved_quantity = greatest(l.reserved_quantity - $3, 0), updated_at = now()
                FROM old WHERE l.id = old.id
-             RETURNING least($3, old.stocked_quantity)",
+             RETURNING least($3, old.stocked_quantity) AS "shelf!""#,
+            &item_id,
+            &location,
+            take
         )
-        .bind(&item_id)
-        .bind(&location)
-        .bind(take)
         .fetch_optional(&mut *tx)
         .await?;
         taken.push(Taken {
@@ -421,44 +432,44 @@ async fn insert_fulfillment(
     taken: &[Taken],
     wanted: &BTreeMap<String, i64>,
 ) -> ApiResult<()> {
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO fulfillments (id, order_id, location_id, created_by) VALUES ($1, $2, $3, $4)",
+        fulfillment_id,
+        order_id,
+        location_id.as_deref(),
+        &actor.actor_id
     )
-    .bind(fulfillment_id)
-    .bind(order_id)
-    .bind(&location_id)
-    .bind(&actor.actor_id)
     .execute(&mut *tx)
     .await?;
     for t in taken {
-        sqlx::query(
+        sqlx::query!(
             "INSERT INTO fulfillment_stock (fulfillment_id, order_line_item_id, inventory_item_id, location_id,
                                             quantity, shelf_quantity)
              VALUES ($1, $2, $3, $4, $5, $6)",
+            fulfillment_id,
+            &t.line_id,
+            &t.item_id,
+            &t.location,
+            t.reserved,
+            t.shelf
         )
-        .bind(fulfillment_id)
-        .bind(&t.line_id)
-        .bind(&t.item_id)
-        .bind(&t.location)
-        .bind(t.reserved)
-        .bind(t.shelf)
         .execute(&mut *tx)
         .await?;
     }
     for (line_id, quantity) in wanted {
-        sqlx::query(
+        sqlx::query!(
             "INSERT INTO fulfillment_items (fulfillment_id, order_line_item_id, quantity) VALUES ($1, $2, $3)",
+            fulfillment_id,
+            line_id,
+            *quantity as i32
         )
-        .bind(fulfillment_id)
-        .bind(line_id)
-        .bind(*quantity as i32)
         .execute(&mut *tx)
         .await?;
-        sqlx::query(
+        sqlx::query!(
             "UPDATE order_line_items SET fulfilled_quantity = fulfilled_quantity + $2 WHERE id = $1",
+            line_id,
+            *quantity as i32
         )
-        .bind(line_id)
-        .bind(*quantity as i32)
         .execute(&mut *tx)
         .await?;
     }
@@ -475,12 +486,13 @@ async fn lock_fulfillment(
             "Invalid fulfillment id {fulfillment_id:?}: expected an id starting with ful_"
         )));
     }
-    sqlx::query_as(
+    sqlx::query_as!(
+        FulfillmentState,
         "SELECT shipped_at, delivered_at, canceled_at FROM fulfillments
           WHERE id = $1 AND order_id = $2 FOR UPDATE",
+        fulfillment_id,
+        order_id
     )
-    .bind(fulfillment_id)
-    .bind(order_id)
     .fetch_optional(&mut *conn)
     .await?
     .ok_or_else(|| {
@@ -503,51 +515,58 @@ async fn put_back_on_the_shelf(
     tx: &mut PgConnection,
     fulfillment_id: &str,
 ) -> ApiResult<BTreeSet<(String, String)>> {
-    let stock: Vec<(String, String, String, i32, i32)> = sqlx::query_as(
+    let stock = sqlx::query!(
         "SELECT order_line_item_id, inventory_item_id, location_id, quantity, shelf_quantity FROM fulfillment_stock
           WHERE fulfillment_id = $1 ORDER BY inventory_item_id, location_id",
+        fulfillment_id
     )
-    .bind(fulfillment_id)
     .fetch_all(&mut *tx)
     .await?;
-    let items: Vec<&String> = stock.iter().map(|s| &s.1).collect();
+    let items: Vec<&String> = stock.iter().map(|s| &s.inventory_item_id).collect();
     lock_levels(&mut *tx, &items).await?;
     let mut touched: BTreeSet<(String, String)> = BTreeSet::new();
-    for (line_id, item_id, location, quantity, shelf) in &stock {
-        sqlx::query(
+    for s in &stock {
+        let (line_id, item_id, location, quantity, shelf) = (
+            &s.order_line_item_id,
+            &s.inventory_item_id,
+            &s.location_id,
+            s.quantity,
+            s.shelf_quantity,
+        );
+        sqlx::query!(
             "UPDATE inventory_levels SET stocked_quantity = stocked_quantity + $4,
                     reserved_quantity = reserved_quantity + $3, updated_at = now()
               WHERE inventory_item_id = $1 AND location_id = $2",
+            item_id,
+            location,
+            quantity,
+            shelf
         )
-        .bind(item_id)
-        .bind(location)
-        .bind(quantity)
-        .bind(shelf)
         .execute(&mut *tx)
         .await?;
         // One reservation row per line, item and location, so later fulfilments take
         // their exact share.
-        let merged = sqlx::query(
+        let merged = sqlx::query!(
             "UPDATE reservations SET quantity = quantity + $4
               WHERE order_line_item_id = $1 AND inventory_item_id = $2 AND location_id = $3",
+            line_id,
+            item_id,
+            location,
+            quantity
         )
-        .bind(line_id)
-        .bind(item_id)
-        .bind(location)
-        .bind(quantity)
         .execute(&mut *tx)
         .await?
         .rows_affected();
         if merged == 0 {
-            sqlx::query(
+            sqlx::query!(
                 "INSERT INTO reservations (id, order_line_item_id, inventory_item_id, location_id, quantity)
                  VALUES ($1, $2, $3, $4, $5)",
+                new_id("resitem"),
+                line_id,
+                item_id,
+                location,
+                quantity
             )
-            .bind(new_id("resitem"))
-            .bind(line_id)
-            .bind(item_id)
-            .bind(location)
-            .bind(quantity)
             .execute(&mut *tx)
             .await?;
         }
@@ -575,18 +594,20 @@ pub async fn cancel_fulfillment(
         )));
     }
     let touched = put_back_on_the_shelf(&mut tx, fulfillment_id).await?;
-    sqlx::query(
+    sqlx::query!(
         "UPDATE order_line_items l SET fulfilled_quantity = l.fulfilled_quantity - fi.quantity
            FROM fulfillment_items fi
           WHERE fi.fulfillment_id = $1 AND fi.order_line_item_id = l.id",
+        fulfillment_id
     )
-    .bind(fulfillment_id)
     .execute(&mut *tx)
     .await?;
-    sqlx::query("UPDATE fulfillments SET canceled_at = now() WHERE id = $1")
-        .bind(fulfillment_id)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!(
+        "UPDATE fulfillments SET canceled_at = now() WHERE id = $1",
+        fulfillment_id
+    )
+    .execute(&mut *tx)
+    .await?;
     let status = update_fulfillment_status(&mut tx, &order.id).await?;
     let mut event_ids = vec![
         events::record(
@@ -650,15 +671,15 @@ async fn check_whole_shipment(
     for item in items {
         *given.entry(item.id.as_str()).or_default() += item.quantity;
     }
-    let actual: Vec<(String, i32)> = sqlx::query_as(
+    let actual = sqlx::query!(
         "SELECT order_line_item_id, quantity FROM fulfillment_items WHERE fulfillment_id = $1",
+        fulfillment_id
     )
-    .bind(fulfillment_id)
     .fetch_all(&mut *tx)
     .await?;
     let actual: BTreeMap<&str, i64> = actual
         .iter()
-        .map(|(id, q)| (id.as_str(), i64::from(*q)))
+        .map(|r| (r.order_line_item_id.as_str(), i64::from(r.quantity)))
         .collect();
     if given != actual {
         return Err(ApiError::invalid_data(
@@ -698,12 +719,12 @@ pub async fn create_shipment(
     if let Some(items) = &input.items {
         check_whole_shipment(&mut tx, fulfillment_id, items).await?;
     }
-    sqlx::query(
+    sqlx::query!(
         "UPDATE fulfillments SET shipped_at = now(), carrier = $2, tracking_number = $3 WHERE id = $1",
+        fulfillment_id,
+        carrier.as_deref(),
+        tracking_number.as_deref()
     )
-    .bind(fulfillment_id)
-    .bind(&carrier)
-    .bind(&tracking_number)
     .execute(&mut *tx)
     .await?;
     advance_lines(&mut tx, fulfillment_id, "shipped_quantity").await?;
@@ -754,10 +775,12 @@ pub async fn mark_delivered(
             "Fulfillment {fulfillment_id} is already delivered"
         )));
     }
-    sqlx::query("UPDATE fulfillments SET delivered_at = now() WHERE id = $1")
-        .bind(fulfillment_id)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!(
+        "UPDATE fulfillments SET delivered_at = now() WHERE id = $1",
+        fulfillment_id
+    )
+    .execute(&mut *tx)
+    .await?;
     advance_lines(&mut tx, fulfillment_id, "delivered_quantity").await?;
     let status = update_fulfillment_status(&mut tx, &order.id).await?;
     let event_id = events::record(
@@ -781,7 +804,6 @@ pub async fn mark_delivered(
     respond(&state.pool, &order.id).await
 }
 
-#[derive(sqlx::FromRow)]
 struct PaymentState {
     id: String,
     order_id: Option<String>,
@@ -797,23 +819,25 @@ async fn lock_payment(
     payments: &PaymentProviders,
     order_id: &str,
 ) -> ApiResult<(PaymentState, String, Value)> {
-    let payment: PaymentState = sqlx::query_as(
+    let payment = sqlx::query_as!(
+        PaymentState,
         "SELECT id, order_id, currency_code, authorized_amount, captured_amount, refunded_amount
            FROM payment_collections WHERE order_id = $1 FOR UPDATE",
+        order_id
     )
-    .bind(order_id)
     .fetch_optional(&mut *conn)
     .await?
     .ok_or_else(|| conflict(format!("Order {order_id} has no payment")))?;
-    let (session_id, provider_id, data): (String, String, Value) = sqlx::query_as(
+    let session = sqlx::query!(
         "SELECT id, provider_id, data FROM payment_sessions
           WHERE payment_collection_id = $1 AND authorized_at IS NOT NULL
           ORDER BY authorized_at DESC, id DESC LIMIT 1",
+        payment.id
     )
-    .bind(&payment.id)
     .fetch_optional(&mut *conn)
     .await?
     .ok_or_else(|| conflict(format!("Order {order_id} has no authorized payment")))?;
+    let (session_id, provider_id, data) = (session.id, session.provider_id, session.data);
     if payments.get(&provider_id).is_none() {
         return Err(conflict(format!(
             "Payment provider {provider_id} is not enabled on this server"
@@ -829,12 +853,12 @@ fn provider<'a>(payments: &'a PaymentProviders, session_provider: &str) -> &'a d
 }
 
 async fn session_provider(conn: &mut PgConnection, session_id: &str) -> ApiResult<String> {
-    Ok(
-        sqlx::query_scalar("SELECT provider_id FROM payment_sessions WHERE id = $1")
-            .bind(session_id)
-            .fetch_one(conn)
-            .await?,
+    Ok(sqlx::query_scalar!(
+        "SELECT provider_id FROM payment_sessions WHERE id = $1",
+        session_id
     )
+    .fetch_one(conn)
+    .await?)
 }
 
 /// An order can be canceled while it is open and nothing of it is fulfilled.
@@ -848,10 +872,10 @@ async fn refuse_if_not_cancelable(conn: &mut PgConnection, order: &LockedOrder) 
             order.id
         )));
     }
-    let fulfilled: i64 = sqlx::query_scalar(
-        "SELECT coalesce(sum(fulfilled_quantity), 0)::bigint FROM order_line_items WHERE order_id = $1",
+    let fulfilled: i64 = sqlx::query_scalar!(
+        r#"SELECT coalesce(sum(fulfilled_quantity), 0)::bigint AS "fulfilled!" FROM order_line_items WHERE order_id = $1"#,
+        &order.id
     )
-    .bind(&order.id)
     .fetch_one(conn)
     .await?;
     if fulfilled > 0 {
@@ -879,17 +903,17 @@ async fn settle_for_cancel(
                 .cancel(&data)
                 .await
                 .map_err(payment_failed)?;
-            sqlx::query(
+            sqlx::query!(
                 "UPDATE payment_sessions SET status = 'canceled', data = $2, updated_at = now() WHERE id = $1",
+                &session_id,
+                &data
             )
-            .bind(&session_id)
-            .bind(&data)
             .execute(&mut *tx)
             .await?;
-            sqlx::query(
+            sqlx::query!(
                 "UPDATE payment_collections SET status = 'canceled', canceled_at = now(), updated_at = now() WHERE id = $1",
+                &payment.id
             )
-            .bind(&payment.id)
             .execute(&mut *tx)
             .await?;
             Ok(("canceled".into(), 0, None))
@@ -925,34 +949,35 @@ async fn release_reservations(
     tx: &mut PgConnection,
     order_id: &str,
 ) -> ApiResult<BTreeSet<(String, String)>> {
-    let reservations: Vec<(String, String, i32)> = sqlx::query_as(
+    let reservations = sqlx::query!(
         "SELECT r.inventory_item_id, r.location_id, r.quantity
            FROM reservations r JOIN order_line_items l ON l.id = r.order_line_item_id
           WHERE l.order_id = $1 ORDER BY r.inventory_item_id, r.id",
+        order_id
     )
-    .bind(order_id)
     .fetch_all(&mut *tx)
     .await?;
-    let items: Vec<&String> = reservations.iter().map(|r| &r.0).collect();
+    let items: Vec<&String> = reservations.iter().map(|r| &r.inventory_item_id).collect();
     lock_levels(&mut *tx, &items).await?;
     let mut touched = BTreeSet::new();
-    for (item_id, location_id, quantity) in reservations {
-        sqlx::query(
+    for r in reservations {
+        let (item_id, location_id, quantity) = (r.inventory_item_id, r.location_id, r.quantity);
+        sqlx::query!(
             "UPDATE inventory_levels SET reserved_quantity = greatest(reserved_quantity - $3, 0), updated_at = now()
               WHERE inventory_item_id = $1 AND location_id = $2",
+            &item_id,
+            &location_id,
+            quantity
         )
-        .bind(&item_id)
-        .bind(&location_id)
-        .bind(quantity)
         .execute(&mut *tx)
         .await?;
         touched.insert((item_id, location_id));
     }
-    sqlx::query(
+    sqlx::query!(
         "DELETE FROM reservations r USING order_line_items l
           WHERE l.id = r.order_line_item_id AND l.order_id = $1",
+        order_id
     )
-    .bind(order_id)
     .execute(&mut *tx)
     .await?;
     Ok(touched)
@@ -976,13 +1001,13 @@ pub async fn cancel(
     let mut event_ids: Vec<String> = refund_event.into_iter().collect();
     let touched = release_reservations(&mut tx, &order.id).await?;
     let before = json!({ "status": order.status, "payment_status": order.payment_status });
-    sqlx::query(
+    sqlx::query!(
         "UPDATE orders SET status = 'canceled', fulfillment_status = 'canceled', payment_status = $2,
                 canceled_at = now(), updated_at = now()
           WHERE id = $1",
+        &order.id,
+        &new_payment_status
     )
-    .bind(&order.id)
-    .bind(&new_payment_status)
     .execute(&mut *tx)
     .await?;
     event_ids.push(
@@ -1030,29 +1055,31 @@ async fn refund_in(
         .refund(data, amount, &refund_id)
         .await
         .map_err(payment_failed)?;
-    sqlx::query("UPDATE payment_sessions SET data = $2, updated_at = now() WHERE id = $1")
-        .bind(session_id)
-        .bind(&data)
-        .execute(&mut *conn)
-        .await?;
-    let refunded: i64 = sqlx::query_scalar(
-        "UPDATE payment_collections SET refunded_amount = coalesce(refunded_amount, 0) + $2, updated_at = now()
-          WHERE id = $1 RETURNING refunded_amount",
+    sqlx::query!(
+        "UPDATE payment_sessions SET data = $2, updated_at = now() WHERE id = $1",
+        session_id,
+        &data
     )
-    .bind(&payment.id)
-    .bind(amount)
+    .execute(&mut *conn)
+    .await?;
+    let refunded: i64 = sqlx::query_scalar!(
+        r#"UPDATE payment_collections SET refunded_amount = coalesce(refunded_amount, 0) + $2, updated_at = now()
+          WHERE id = $1 RETURNING refunded_amount AS "refunded_amount!""#,
+        &payment.id,
+        amount
+    )
     .fetch_one(&mut *conn)
     .await?;
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO refunds (id, payment_collection_id, order_id, amount, note, created_by)
          VALUES ($1, $2, $3, $4, $5, $6)",
+        &refund_id,
+        &payment.id,
+        order_id,
+        amount,
+        note,
+        &actor.actor_id
     )
-    .bind(&refund_id)
-    .bind(&payment.id)
-    .bind(order_id)
-    .bind(amount)
-    .bind(note)
-    .bind(&actor.actor_id)
     .execute(&mut *conn)
     .await?;
     let payment_status = if refunded >= payment.captured_amount.unwrap_or(0) {
@@ -1060,11 +1087,13 @@ async fn refund_in(
     } else {
         "partially_refunded"
     };
-    sqlx::query("UPDATE orders SET payment_status = $2, updated_at = now() WHERE id = $1")
-        .bind(order_id)
-        .bind(payment_status)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query!(
+        "UPDATE orders SET payment_status = $2, updated_at = now() WHERE id = $1",
+        order_id,
+        payment_status
+    )
+    .execute(&mut *conn)
+    .await?;
     audit::record(
         conn,
         actor,
@@ -1095,11 +1124,12 @@ async fn order_of_payment(pool: &PgPool, payment_id: &str) -> ApiResult<String> 
             "Invalid payment id {payment_id:?}: expected an id starting with pay_col_"
         )));
     }
-    let order: Option<Option<String>> =
-        sqlx::query_scalar("SELECT order_id FROM payment_collections WHERE id = $1")
-            .bind(payment_id)
-            .fetch_optional(pool)
-            .await?;
+    let order: Option<Option<String>> = sqlx::query_scalar!(
+        "SELECT order_id FROM payment_collections WHERE id = $1",
+        payment_id
+    )
+    .fetch_optional(pool)
+    .await?;
     order
         .flatten()
         .ok_or_else(|| ApiError::not_found(format!("Payment {payment_id} not found")))
@@ -1144,23 +1174,27 @@ pub async fn capture(
         .capture(&data)
         .await
         .map_err(payment_failed)?;
-    sqlx::query("UPDATE payment_sessions SET data = $2, updated_at = now() WHERE id = $1")
-        .bind(&session_id)
-        .bind(&data)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query(
+    sqlx::query!(
+        "UPDATE payment_sessions SET data = $2, updated_at = now() WHERE id = $1",
+        &session_id,
+        &data
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!(
         "UPDATE payment_collections SET captured_amount = authorized_amount, captured_at = now(),
                 status = 'completed', updated_at = now()
           WHERE id = $1",
+        &payment.id
     )
-    .bind(&payment.id)
     .execute(&mut *tx)
     .await?;
-    sqlx::query("UPDATE orders SET payment_status = 'captured', updated_at = now() WHERE id = $1")
-        .bind(&order.id)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!(
+        "UPDATE orders SET payment_status = 'captured', updated_at = now() WHERE id = $1",
+        &order.id
+    )
+    .execute(&mut *tx)
+    .await?;
     let event_id = events::record(
         &mut tx,
         names::PAYMENT_CAPTURED,
@@ -1253,7 +1287,6 @@ pub async fn refund(
 
 /// Medusa's `{payment}` for a payment collection, with its refunds.
 async fn render_payment(pool: &PgPool, id: &str) -> ApiResult<Value> {
-    #[derive(sqlx::FromRow)]
     struct Row {
         id: String,
         order_id: Option<String>,
@@ -1267,12 +1300,13 @@ async fn render_payment(pool: &PgPool, id: &str) -> ApiResult<Value> {
         canceled_at: Option<DateTime<Utc>>,
         created_at: DateTime<Utc>,
     }
-    let p: Row = sqlx::query_as(
+    let p = sqlx::query_as!(
+        Row,
         "SELECT id, order_id, currency_code, amount, status, authorized_amount, captured_amount,
                 refunded_amount, captured_at, canceled_at, created_at
            FROM payment_collections WHERE id = $1",
+        id
     )
-    .bind(id)
     .fetch_one(pool)
     .await?;
     let refunds = refunds_of(pool, "payment_collection_id", id).await?;
@@ -1438,8 +1472,8 @@ pub async fn list(pool: &PgPool, filter: &OrderFilter) -> ApiResult<Value> {
         .q
         .as_ref()
         .and_then(|q| q.trim_start_matches('#').parse().ok());
-    let rows: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT id, count(*) OVER ()::bigint FROM orders
+    let rows = sqlx::query!(
+        r#"SELECT id, count(*) OVER ()::bigint AS "total!" FROM orders
           WHERE ($1::text[] IS NULL OR status = ANY($1))
             AND ($2::text IS NULL OR lower(email) = $2)
             AND ($3::text IS NULL OR email ILIKE $3 OR id = $11 OR display_id = $4
@@ -1449,26 +1483,26 @@ pub async fn list(pool: &PgPool, filter: &OrderFilter) -> ApiResult<Value> {
             AND ($7::timestamptz IS NULL OR created_at > $7)
             AND ($8::timestamptz IS NULL OR created_at < $8)
           ORDER BY created_at DESC, id DESC
-          LIMIT $9 OFFSET $10",
+          LIMIT $9 OFFSET $10"#,
+        filter.statuses.as_deref(),
+        filter.email.as_deref(),
+        like.as_deref(),
+        display_id,
+        filter.created_gte,
+        filter.created_lte,
+        filter.created_gt,
+        filter.created_lt,
+        filter.limit.max(1),
+        filter.offset,
+        filter.q.as_deref(),
     )
-    .bind(&filter.statuses)
-    .bind(&filter.email)
-    .bind(&like)
-    .bind(display_id)
-    .bind(filter.created_gte)
-    .bind(filter.created_lte)
-    .bind(filter.created_gt)
-    .bind(filter.created_lt)
-    .bind(filter.limit.max(1))
-    .bind(filter.offset)
-    .bind(&filter.q)
     .fetch_all(pool)
     .await?;
-    let count = rows.first().map_or(0, |r| r.1);
+    let count = rows.first().map_or(0, |r| r.total);
     let mut orders = Vec::with_capacity(rows.len());
     if filter.limit > 0 {
-        for (id, _) in &rows {
-            orders.push(retrieve(pool, id).await?);
+        for row in &rows {
+            orders.push(retrieve(pool, &row.id).await?);
         }
     }
     Ok(json!({ "orders": orders, "count": count, "offset": filter.offset, "limit": filter.limit }))
