@@ -69,6 +69,20 @@ pub async fn reserve(
     sales_channel_id: &str,
     demand: &[Demand<'_>],
 ) -> ApiResult<()> {
+    // A BTreeMap keeps the items in id order, which is the locking order.
+    let needs = item_needs(conn, demand).await?;
+    for (item, need) in needs {
+        reserve_item(conn, sales_channel_id, &item, need).await?;
+    }
+    Ok(())
+}
+
+/// What the lines need of each managed inventory item, summed over the lines that share
+/// it, so the stock check sees the whole order's demand at once.
+async fn item_needs(
+    conn: &mut PgConnection,
+    demand: &[Demand<'_>],
+) -> ApiResult<BTreeMap<String, ItemNeed>> {
     let mut needs: BTreeMap<String, ItemNeed> = BTreeMap::new();
     for d in demand {
         let items: Vec<(String, i32, bool)> = sqlx::query_as(
@@ -92,67 +106,82 @@ pub async fn reserve(
                 .push((d.order_line_item_id.to_string(), quantity));
         }
     }
-    for (
-        item,
-        ItemNeed {
-            quantity: needed,
-            backorder,
-            lines,
-        },
-    ) in needs
-    {
-        // Lock this item's levels in the channel's locations; the fullest first.
-        let levels: Vec<(String, String, i64)> = sqlx::query_as(
-            "SELECT l.id, l.location_id, (l.stocked_quantity - l.reserved_quantity)::bigint
+    Ok(needs)
+}
+
+/// Holds one item's whole need at a single location of the channel and records a
+/// reservation per order line, or fails with a 409 when no location can cover it and
+/// backorders are not allowed.
+async fn reserve_item(
+    conn: &mut PgConnection,
+    sales_channel_id: &str,
+    item: &str,
+    ItemNeed {
+        quantity: needed,
+        backorder,
+        lines,
+    }: ItemNeed,
+) -> ApiResult<()> {
+    // Lock this item's levels in the channel's locations; the fullest first.
+    let levels: Vec<(String, String, i64)> = sqlx::query_as(
+        "SELECT l.id, l.location_id, (l.stocked_quantity - l.reserved_quantity)::bigint
                FROM inventory_levels l
               WHERE l.inventory_item_id = $1
                 AND l.location_id IN (SELECT stock_location_id FROM sales_channel_stock_locations
                                        WHERE sales_channel_id = $2)
               ORDER BY l.id
               FOR UPDATE",
-        )
-        .bind(&item)
-        .bind(sales_channel_id)
-        .fetch_all(&mut *conn)
+    )
+    .bind(item)
+    .bind(sales_channel_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    if levels.is_empty() && backorder {
+        return Ok(()); // nothing stocked here and backorders allowed: nothing to hold
+    }
+    let Some((level_id, location_id, _)) = choose_level(&levels, needed, backorder) else {
+        return Err(ApiError::public(
+            ErrorType::Conflict,
+            "Some items in the cart are no longer in stock in the requested quantity",
+        ));
+    };
+    sqlx::query("UPDATE inventory_levels SET reserved_quantity = reserved_quantity + $2, updated_at = now() WHERE id = $1")
+        .bind(level_id)
+        .bind(i32::try_from(needed).map_err(|_| ApiError::invalid_data("Quantity is too large"))?)
+        .execute(&mut *conn)
         .await?;
-        if levels.is_empty() && backorder {
-            continue; // nothing stocked here and backorders allowed: nothing to hold
-        }
-        let chosen = levels
-            .iter()
-            .filter(|(_, _, available)| *available >= needed)
-            .max_by_key(|(_, _, available)| *available)
-            .or_else(|| {
-                if backorder {
-                    levels.iter().max_by_key(|(_, _, a)| *a)
-                } else {
-                    None
-                }
-            });
-        let Some((level_id, location_id, _)) = chosen else {
-            return Err(ApiError::public(
-                ErrorType::Conflict,
-                "Some items in the cart are no longer in stock in the requested quantity",
-            ));
-        };
-        sqlx::query("UPDATE inventory_levels SET reserved_quantity = reserved_quantity + $2, updated_at = now() WHERE id = $1")
-            .bind(level_id)
-            .bind(i32::try_from(needed).map_err(|_| ApiError::invalid_data("Quantity is too large"))?)
-            .execute(&mut *conn)
-            .await?;
-        for (line, quantity) in lines {
-            sqlx::query(
-                "INSERT INTO reservations (id, order_line_item_id, inventory_item_id, location_id, quantity)
+    for (line, quantity) in lines {
+        sqlx::query(
+            "INSERT INTO reservations (id, order_line_item_id, inventory_item_id, location_id, quantity)
                  VALUES ($1, $2, $3, $4, $5)",
-            )
-            .bind(new_id("resitem"))
-            .bind(line)
-            .bind(&item)
-            .bind(location_id)
-            .bind(quantity as i32)
-            .execute(&mut *conn)
-            .await?;
-        }
+        )
+        .bind(new_id("resitem"))
+        .bind(line)
+        .bind(item)
+        .bind(location_id)
+        .bind(quantity as i32)
+        .execute(&mut *conn)
+        .await?;
     }
     Ok(())
+}
+
+/// The level to hold the whole need at: the fullest one that covers it, else (when
+/// backorders are allowed) the fullest one even if it goes short; None when neither.
+fn choose_level(
+    levels: &[(String, String, i64)],
+    needed: i64,
+    backorder: bool,
+) -> Option<&(String, String, i64)> {
+    levels
+        .iter()
+        .filter(|(_, _, available)| *available >= needed)
+        .max_by_key(|(_, _, available)| *available)
+        .or_else(|| {
+            if backorder {
+                levels.iter().max_by_key(|(_, _, a)| *a)
+            } else {
+                None
+            }
+        })
 }

@@ -60,6 +60,50 @@ fn is_index(segment: &str) -> bool {
     segment.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// The key as the client wrote it, for messages: `title` inside `$or[0]` is
+/// `$or[0][title]`.
+fn full_key(prefix: &str, key: &str) -> String {
+    if prefix.is_empty() {
+        key.to_string()
+    } else {
+        let (head, tail) = key.split_at(key.find('[').unwrap_or(key.len()));
+        format!("{prefix}[{head}]{tail}")
+    }
+}
+
+/// Files `$and[i][field]...` under branch `i` of its conjunction, re-rooted to
+/// `field...`; a group key without both an index and a field is unknown.
+fn add_to_branch(
+    branches: &mut Vec<(Conjunction, String, Pairs)>,
+    name: &str,
+    rest: &[&str],
+    value: &str,
+    full: String,
+    unknown: &mut Vec<String>,
+) {
+    let conjunction = if name == "$and" {
+        Conjunction::And
+    } else {
+        Conjunction::Or
+    };
+    match rest {
+        [index, field, more @ ..] if is_index(index) && !index.is_empty() => {
+            let inner: String = std::iter::once(field.to_string())
+                .chain(more.iter().map(|s| format!("[{s}]")))
+                .collect();
+            let index = index.to_string();
+            match branches
+                .iter_mut()
+                .find(|(c, i, _)| *c == conjunction && *i == index)
+            {
+                Some((_, _, keys)) => keys.push((inner, value.to_string())),
+                None => branches.push((conjunction, index, vec![(inner, value.to_string())])),
+            }
+        }
+        _ => unknown.push(full),
+    }
+}
+
 impl StoreQuery {
     /// Parses `raw` and rejects any key not in `allowed`. `$and`/`$or` are accepted when
     /// `allowed` lists them; operator maps on the date keys when it lists the key.
@@ -92,12 +136,7 @@ impl StoreQuery {
         // Branch keys, re-rooted: `$or[0][title]` → branch ("$or", "0") gets `title`.
         let mut branches: Vec<(Conjunction, String, Pairs)> = Vec::new();
         for (key, value) in pairs {
-            let full = if prefix.is_empty() {
-                key.clone()
-            } else {
-                let (head, tail) = key.split_at(key.find('[').unwrap_or(key.len()));
-                format!("{prefix}[{head}]{tail}")
-            };
+            let full = full_key(prefix, key);
             let Some(segs) = segments(key) else {
                 unknown.push(full);
                 continue;
@@ -111,48 +150,54 @@ impl StoreQuery {
             }
             let rest = &segs[1..];
             if name == "$and" || name == "$or" {
-                let conjunction = if name == "$and" {
-                    Conjunction::And
-                } else {
-                    Conjunction::Or
-                };
-                match rest {
-                    [index, field, more @ ..] if is_index(index) && !index.is_empty() => {
-                        let inner: String = std::iter::once(field.to_string())
-                            .chain(more.iter().map(|s| format!("[{s}]")))
-                            .collect();
-                        let index = index.to_string();
-                        match branches
-                            .iter_mut()
-                            .find(|(c, i, _)| *c == conjunction && *i == index)
-                        {
-                            Some((_, _, keys)) => keys.push((inner, value.clone())),
-                            None => {
-                                branches.push((conjunction, index, vec![(inner, value.clone())]))
-                            }
-                        }
-                    }
-                    _ => unknown.push(full),
-                }
+                add_to_branch(&mut branches, name, rest, value, full, unknown);
                 continue;
             }
-            match rest {
-                [] => query.pairs.push((name.to_string(), value.clone())),
-                [index] if is_index(index) => query.pairs.push((name.to_string(), value.clone())),
-                [op] if op.starts_with('$') && OPERATOR_KEYS.contains(&name) => {
-                    if !DATE_OPERATORS.contains(op) {
-                        return Err(ApiError::invalid_data(format!(
-                            "Invalid request: '{full}' uses an operator this route does not support; use one of {}",
-                            DATE_OPERATORS.join(", ")
-                        )));
-                    }
-                    query
-                        .operators
-                        .push((name.to_string(), op.to_string(), value.clone()));
-                }
-                _ => unknown.push(full),
-            }
+            query.add_filter(name, rest, value, full, unknown)?;
         }
+        query.add_groups(branches, allowed, prefix, unknown)?;
+        Ok(query)
+    }
+
+    /// Records a plain key (`id`, `id[0]`) or a date operator (`created_at[$gte]`);
+    /// any other shape is unknown. An unsupported operator is a 400 of its own so the
+    /// client learns which ones exist.
+    fn add_filter(
+        &mut self,
+        name: &str,
+        rest: &[&str],
+        value: &str,
+        full: String,
+        unknown: &mut Vec<String>,
+    ) -> ApiResult<()> {
+        match rest {
+            [] => self.pairs.push((name.to_string(), value.to_string())),
+            [index] if is_index(index) => self.pairs.push((name.to_string(), value.to_string())),
+            [op] if op.starts_with('$') && OPERATOR_KEYS.contains(&name) => {
+                if !DATE_OPERATORS.contains(op) {
+                    return Err(ApiError::invalid_data(format!(
+                        "Invalid request: '{full}' uses an operator this route does not support; use one of {}",
+                        DATE_OPERATORS.join(", ")
+                    )));
+                }
+                self.operators
+                    .push((name.to_string(), op.to_string(), value.to_string()));
+            }
+            _ => unknown.push(full),
+        }
+        Ok(())
+    }
+
+    /// Builds each `$and`/`$or` branch as a query of its own, with the find keys
+    /// (`fields`, `limit`, ...) not allowed inside, and groups them by conjunction in
+    /// the order they first appeared.
+    fn add_groups(
+        &mut self,
+        branches: Vec<(Conjunction, String, Pairs)>,
+        allowed: &[&str],
+        prefix: &str,
+        unknown: &mut Vec<String>,
+    ) -> ApiResult<()> {
         let inner_allowed: Vec<&str> = allowed
             .iter()
             .copied()
@@ -170,12 +215,12 @@ impl StoreQuery {
                 format!("{prefix}[{label}][{index}]")
             };
             let branch = Self::build(&keys, &inner_allowed, &prefix, unknown)?;
-            match query.groups.iter_mut().find(|(c, _)| *c == conjunction) {
+            match self.groups.iter_mut().find(|(c, _)| *c == conjunction) {
                 Some((_, list)) => list.push(branch),
-                None => query.groups.push((conjunction, vec![branch])),
+                None => self.groups.push((conjunction, vec![branch])),
             }
         }
-        Ok(query)
+        Ok(())
     }
 
     /// The canonical form of the query, used as a cache key: pairs in a stable order.

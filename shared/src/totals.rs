@@ -183,7 +183,26 @@ pub fn compute(
     promotions: &[PromotionInput],
 ) -> Computed {
     let bases: Vec<i64> = lines.iter().map(line_basis).collect();
-    let mut remaining = bases.clone();
+    let (discounts, adjustments) = apply_promotions(lines, &bases, promotions);
+    let line_totals = line_totals(lines, &bases, &discounts);
+    let shipping_totals = shipping_totals(shipping);
+    let totals = cart_totals(&line_totals, &shipping_totals);
+    Computed {
+        totals,
+        lines: line_totals,
+        shipping: shipping_totals,
+        adjustments,
+    }
+}
+
+/// Applies the promotions in order, each on what the earlier ones left of a line, and
+/// returns the discount taken off each line with the non-zero adjustments behind it.
+fn apply_promotions(
+    lines: &[LineInput],
+    bases: &[i64],
+    promotions: &[PromotionInput],
+) -> (Vec<i64>, Vec<Adjustment>) {
+    let mut remaining = bases.to_vec();
     let mut discounts = vec![0i64; lines.len()];
     let mut adjustments = Vec::new();
 
@@ -191,27 +210,7 @@ pub fn compute(
         let eligible: Vec<usize> = (0..lines.len())
             .filter(|&i| lines[i].discountable && targets(&promotion.target, &lines[i]))
             .collect();
-        let amounts: Vec<i64> = match (&promotion.method, &promotion.target) {
-            (DiscountMethod::Percentage { bps }, _) => eligible
-                .iter()
-                .map(|&i| {
-                    money::div_round_half_away(i128::from(remaining[i]) * i128::from(*bps), 10_000)
-                })
-                .collect(),
-            (DiscountMethod::Fixed { amount }, DiscountTarget::Items { per_unit: true, .. }) => {
-                eligible
-                    .iter()
-                    .map(|&i| {
-                        let wanted = i128::from(*amount) * i128::from(lines[i].quantity);
-                        to_i64(wanted.min(i128::from(remaining[i])))
-                    })
-                    .collect()
-            }
-            (DiscountMethod::Fixed { amount }, _) => {
-                let weights: Vec<i64> = eligible.iter().map(|&i| remaining[i]).collect();
-                split_largest_remainder(*amount, &weights)
-            }
-        };
+        let amounts = promotion_amounts(promotion, lines, &eligible, &remaining);
         for (&i, amount) in eligible.iter().zip(amounts) {
             let amount = amount.clamp(0, remaining[i]);
             if amount == 0 {
@@ -227,10 +226,45 @@ pub fn compute(
             });
         }
     }
+    (discounts, adjustments)
+}
 
-    let line_totals: Vec<LineTotals> = lines
+/// What one promotion wants off each eligible line (in `eligible` order), before it is
+/// capped at what is left of the line.
+fn promotion_amounts(
+    promotion: &PromotionInput,
+    lines: &[LineInput],
+    eligible: &[usize],
+    remaining: &[i64],
+) -> Vec<i64> {
+    match (&promotion.method, &promotion.target) {
+        (DiscountMethod::Percentage { bps }, _) => eligible
+            .iter()
+            .map(|&i| {
+                money::div_round_half_away(i128::from(remaining[i]) * i128::from(*bps), 10_000)
+            })
+            .collect(),
+        (DiscountMethod::Fixed { amount }, DiscountTarget::Items { per_unit: true, .. }) => {
+            eligible
+                .iter()
+                .map(|&i| {
+                    let wanted = i128::from(*amount) * i128::from(lines[i].quantity);
+                    to_i64(wanted.min(i128::from(remaining[i])))
+                })
+                .collect()
+        }
+        (DiscountMethod::Fixed { amount }, _) => {
+            let weights: Vec<i64> = eligible.iter().map(|&i| remaining[i]).collect();
+            split_largest_remainder(*amount, &weights)
+        }
+    }
+}
+
+/// The totals of each line from its price basis and the discount the promotions took.
+fn line_totals(lines: &[LineInput], bases: &[i64], discounts: &[i64]) -> Vec<LineTotals> {
+    lines
         .iter()
-        .zip(bases.iter().zip(&discounts))
+        .zip(bases.iter().zip(discounts))
         .map(|(line, (&basis, &discount))| {
             let f = figures(basis, discount, line.tax_rate_bps, line.is_tax_inclusive);
             LineTotals {
@@ -246,9 +280,12 @@ pub fn compute(
                 original_tax_total: f.original_tax_total,
             }
         })
-        .collect();
+        .collect()
+}
 
-    let shipping_totals: Vec<ShippingTotals> = shipping
+/// The totals of each shipping method; shipping is never discounted for now.
+fn shipping_totals(shipping: &[ShippingInput]) -> Vec<ShippingTotals> {
+    shipping
         .iter()
         .map(|method| {
             let f = figures(
@@ -270,8 +307,12 @@ pub fn compute(
                 original_tax_total: f.original_tax_total,
             }
         })
-        .collect();
+        .collect()
+}
 
+/// The cart's totals: plain sums of the line and shipping figures, never recomputed
+/// from a rate, so they always add up to what each line shows.
+fn cart_totals(line_totals: &[LineTotals], shipping_totals: &[ShippingTotals]) -> Totals {
     let li = |f: fn(&LineTotals) -> i64| sum(line_totals.iter().map(f));
     let sh = |f: fn(&ShippingTotals) -> i64| sum(shipping_totals.iter().map(f));
     let item_subtotal = li(|l| l.subtotal);
@@ -290,7 +331,7 @@ pub fn compute(
     let original_shipping_total = sh(|s| s.original_total);
     let add = |a: i64, b: i64| sum([a, b].into_iter());
 
-    let totals = Totals {
+    Totals {
         item_subtotal,
         item_tax_total,
         item_total,
@@ -316,13 +357,6 @@ pub fn compute(
         credit_line_subtotal: 0,
         credit_line_tax_total: 0,
         credit_line_total: 0,
-    };
-
-    Computed {
-        totals,
-        lines: line_totals,
-        shipping: shipping_totals,
-        adjustments,
     }
 }
 

@@ -101,85 +101,62 @@ impl ContentConfig {
     }
 
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Option<Self>, ConfigError> {
-        let non_empty = |name: &str| get(name).filter(|v| !v.trim().is_empty());
-        let Some(strapi_url) = non_empty("STRAPI_URL") else {
+        let env = Env(get);
+        let Some(strapi_url) = env.non_empty("STRAPI_URL") else {
             return Ok(None);
         };
         let strapi_url = strapi_url.trim().trim_end_matches('/').to_string();
         if url::Url::parse(&strapi_url).is_err() {
             return Err(invalid("STRAPI_URL", "not an absolute URL"));
         }
-        let number = |name: &'static str, default: u64| -> Result<u64, ConfigError> {
-            match non_empty(name) {
-                None => Ok(default),
-                Some(raw) => raw
-                    .trim()
-                    .parse()
-                    .map_err(|_| invalid(name, "expected a whole number")),
-            }
-        };
-        let strapi_version = match number("STRAPI_API_VERSION", 5)? {
+        let strapi_version = match env.number("STRAPI_API_VERSION", 5)? {
             4 => 4,
             5 => 5,
             _ => return Err(invalid("STRAPI_API_VERSION", "expected 4 or 5")),
         };
-        let types = parse_types(&non_empty("CONTENT_TYPES").unwrap_or_default())?;
-        let query_keys = match non_empty("CONTENT_QUERY_KEYS") {
-            None => KNOWN_QUERY_KEYS.iter().map(|k| k.to_string()).collect(),
-            Some(raw) => {
-                let keys: Vec<String> = raw
-                    .split(',')
-                    .map(|k| k.trim().to_string())
-                    .filter(|k| !k.is_empty())
-                    .collect();
-                if let Some(bad) = keys
-                    .iter()
-                    .find(|k| !KNOWN_QUERY_KEYS.contains(&k.as_str()))
-                {
-                    return Err(invalid(
-                        "CONTENT_QUERY_KEYS",
-                        &format!("{bad:?} is not one of {}", KNOWN_QUERY_KEYS.join(", ")),
-                    ));
-                }
-                keys
-            }
-        };
-        let max_page_size = number("CONTENT_MAX_PAGE_SIZE", 100)?;
+        let types = parse_types(&env.non_empty("CONTENT_TYPES").unwrap_or_default())?;
+        let query_keys = parse_query_keys(env.non_empty("CONTENT_QUERY_KEYS"))?;
+        let max_page_size = env.number("CONTENT_MAX_PAGE_SIZE", 100)?;
         if !(1..=1000).contains(&max_page_size) {
             return Err(invalid("CONTENT_MAX_PAGE_SIZE", "expected 1 to 1000"));
         }
-        let secret = |name: &str| non_empty(name).map(|v| Secret::new(v.trim()));
-        let locale = non_empty("CONTENT_DEFAULT_LOCALE").map(|l| l.trim().to_string());
+        let locale = env
+            .non_empty("CONTENT_DEFAULT_LOCALE")
+            .map(|l| l.trim().to_string());
         if let Some(locale) = &locale {
             if !valid_locale(locale) {
                 return Err(invalid("CONTENT_DEFAULT_LOCALE", "not a locale code"));
             }
         }
         Ok(Some(ContentConfig {
-            media_base_url: non_empty("CONTENT_MEDIA_BASE_URL")
+            media_base_url: env
+                .non_empty("CONTENT_MEDIA_BASE_URL")
                 .map(|u| u.trim().trim_end_matches('/').to_string())
                 .unwrap_or_else(|| strapi_url.clone()),
             strapi_url,
-            strapi_token: secret("STRAPI_TOKEN"),
+            strapi_token: env.secret("STRAPI_TOKEN"),
             strapi_version,
-            timeout: Duration::from_millis(number("STRAPI_TIMEOUT_MS", 5000)?.max(1)),
+            timeout: Duration::from_millis(env.number("STRAPI_TIMEOUT_MS", 5000)?.max(1)),
             types,
             query_keys,
-            max_populate_depth: number("CONTENT_MAX_POPULATE_DEPTH", 2)? as usize,
+            max_populate_depth: env.number("CONTENT_MAX_POPULATE_DEPTH", 2)? as usize,
             max_page_size: max_page_size as u32,
             default_locale: locale,
-            webhook_header: non_empty("STRAPI_WEBHOOK_HEADER")
+            webhook_header: env
+                .non_empty("STRAPI_WEBHOOK_HEADER")
                 .map(|h| h.trim().to_ascii_lowercase())
                 .unwrap_or_else(|| "x-webhook-secret".to_string()),
-            webhook_secret: secret("STRAPI_WEBHOOK_SECRET"),
-            preview_secret: secret("CONTENT_PREVIEW_SECRET"),
-            ttl: Duration::from_secs(number("CONTENT_CACHE_TTL_SECONDS", 60)?.max(1)),
-            stale_while_revalidate: Duration::from_secs(number(
-                "CONTENT_STALE_WHILE_REVALIDATE_SECONDS",
-                300,
-            )?),
-            stale_if_error: Duration::from_secs(number("CONTENT_STALE_IF_ERROR_SECONDS", 86_400)?),
-            product_type: non_empty("CONTENT_PRODUCT_TYPE")
+            webhook_secret: env.secret("STRAPI_WEBHOOK_SECRET"),
+            preview_secret: env.secret("CONTENT_PREVIEW_SECRET"),
+            ttl: Duration::from_secs(env.number("CONTENT_CACHE_TTL_SECONDS", 60)?.max(1)),
+            stale_while_revalidate: Duration::from_secs(
+                env.number("CONTENT_STALE_WHILE_REVALIDATE_SECONDS", 300)?,
+            ),
+            stale_if_error: Duration::from_secs(
+                env.number("CONTENT_STALE_IF_ERROR_SECONDS", 86_400)?,
+            ),
+            product_type: env
+                .non_empty("CONTENT_PRODUCT_TYPE")
                 .map(|t| t.trim().to_string())
                 .unwrap_or_else(|| "product-contents".to_string()),
         }))
@@ -198,6 +175,54 @@ impl ContentConfig {
             .iter()
             .find(|t| Some(t.model.as_str()) == model || Some(t.model.as_str()) == from_uid)
     }
+}
+
+/// The variables as [`ContentConfig::from_lookup`] reads them: a blank value counts as
+/// unset, so it falls back to the default like a missing one.
+struct Env<F>(F);
+
+impl<F: Fn(&str) -> Option<String>> Env<F> {
+    fn non_empty(&self, name: &str) -> Option<String> {
+        (self.0)(name).filter(|v| !v.trim().is_empty())
+    }
+
+    /// A whole number, or `default` when unset.
+    fn number(&self, name: &'static str, default: u64) -> Result<u64, ConfigError> {
+        match self.non_empty(name) {
+            None => Ok(default),
+            Some(raw) => raw
+                .trim()
+                .parse()
+                .map_err(|_| invalid(name, "expected a whole number")),
+        }
+    }
+
+    fn secret(&self, name: &str) -> Option<Secret> {
+        self.non_empty(name).map(|v| Secret::new(v.trim()))
+    }
+}
+
+/// `filters,sort`: the query keys forwarded to Strapi, every known one when unset. An
+/// unknown key is an error rather than ignored, so a typo shows at start-up.
+fn parse_query_keys(raw: Option<String>) -> Result<Vec<String>, ConfigError> {
+    let Some(raw) = raw else {
+        return Ok(KNOWN_QUERY_KEYS.iter().map(|k| k.to_string()).collect());
+    };
+    let keys: Vec<String> = raw
+        .split(',')
+        .map(|k| k.trim().to_string())
+        .filter(|k| !k.is_empty())
+        .collect();
+    if let Some(bad) = keys
+        .iter()
+        .find(|k| !KNOWN_QUERY_KEYS.contains(&k.as_str()))
+    {
+        return Err(invalid(
+            "CONTENT_QUERY_KEYS",
+            &format!("{bad:?} is not one of {}", KNOWN_QUERY_KEYS.join(", ")),
+        ));
+    }
+    Ok(keys)
 }
 
 /// `product-content:product-contents,page:pages,homepage`: collection types as
