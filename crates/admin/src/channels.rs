@@ -247,30 +247,31 @@ pub async fn change_key_channels(
     .await?
     .ok_or_else(|| ApiError::not_found(format!("Publishable API key {id} not found")))?;
     for channel in &input.add {
-        let exists: bool =
-            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM sales_channels WHERE id = $1)")
-                .bind(channel)
-                .fetch_one(&mut *tx)
-                .await?;
+        let exists: bool = sqlx::query_scalar!(
+            r#"SELECT EXISTS (SELECT 1 FROM sales_channels WHERE id = $1) AS "exists!""#,
+            channel
+        )
+        .fetch_one(&mut *tx)
+        .await?;
         if !exists {
             return Err(ApiError::invalid_data(format!(
                 "add: sales channel {channel} does not exist"
             )));
         }
-        sqlx::query(
+        sqlx::query!(
             "INSERT INTO publishable_api_key_sales_channels (publishable_key_id, sales_channel_id)
              VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            id,
+            channel
         )
-        .bind(id)
-        .bind(channel)
         .execute(&mut *tx)
         .await?;
     }
-    sqlx::query(
+    sqlx::query!(
         "DELETE FROM publishable_api_key_sales_channels WHERE publishable_key_id = $1 AND sales_channel_id = ANY($2)",
+        id,
+        &input.remove
     )
-    .bind(id)
-    .bind(&input.remove)
     .execute(&mut *tx)
     .await?;
     audit::record(

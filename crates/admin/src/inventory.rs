@@ -200,13 +200,13 @@ async fn create_level(
             "Stock location {location_id} not found"
         )));
     }
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO inventory_levels (id, inventory_item_id, location_id) VALUES ($1, $2, $3)
          ON CONFLICT (inventory_item_id, location_id) DO NOTHING",
+        new_id("ilev"),
+        item_id,
+        location_id
     )
-    .bind(new_id("ilev"))
-    .bind(item_id)
-    .bind(location_id)
     .execute(conn)
     .await?;
     Ok(())

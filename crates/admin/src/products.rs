@@ -180,24 +180,24 @@ async fn write_prices(
     variant_id: &str,
     prices: &BTreeMap<String, i64>,
 ) -> ApiResult<()> {
-    let currencies: Vec<&String> = prices.keys().collect();
-    sqlx::query(
+    let currencies: Vec<String> = prices.keys().cloned().collect();
+    sqlx::query!(
         "DELETE FROM prices WHERE variant_id = $1 AND price_list_id IS NULL AND NOT (currency_code = ANY($2))",
+        variant_id,
+        &currencies
     )
-    .bind(variant_id)
-    .bind(currencies.iter().map(|c| c.as_str()).collect::<Vec<_>>())
     .execute(&mut *conn)
     .await?;
     for (currency, amount) in prices {
-        sqlx::query(
+        sqlx::query!(
             "INSERT INTO prices (id, variant_id, currency_code, amount) VALUES ($1, $2, $3, $4)
              ON CONFLICT (variant_id, currency_code) WHERE price_list_id IS NULL
              DO UPDATE SET amount = EXCLUDED.amount, updated_at = now()",
+            new_id("price"),
+            variant_id,
+            currency,
+            amount
         )
-        .bind(new_id("price"))
-        .bind(variant_id)
-        .bind(currency)
-        .bind(amount)
         .execute(&mut *conn)
         .await?;
     }
@@ -253,46 +253,48 @@ async fn insert_variant(
     }
     let variant_id = new_id("variant");
     let manage = v.manage_inventory.unwrap_or(true);
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO product_variants (id, product_id, title, sku, barcode, manage_inventory, allow_backorder,
                                        variant_rank, metadata)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        &variant_id,
+        product_id,
+        &title,
+        v.sku.as_deref().map(str::trim).filter(|s| !s.is_empty()),
+        v.barcode.as_deref(),
+        manage,
+        v.allow_backorder.unwrap_or(false),
+        v.variant_rank.unwrap_or(index as i32),
+        v.metadata.as_ref()
     )
-    .bind(&variant_id)
-    .bind(product_id)
-    .bind(&title)
-    .bind(v.sku.as_deref().map(str::trim).filter(|s| !s.is_empty()))
-    .bind(&v.barcode)
-    .bind(manage)
-    .bind(v.allow_backorder.unwrap_or(false))
-    .bind(v.variant_rank.unwrap_or(index as i32))
-    .bind(&v.metadata)
     .execute(&mut *conn)
     .await
     .map_err(|e| unique(e, &format!("{field}.sku: a variant with this SKU")))?;
     for value_id in &value_ids {
-        sqlx::query(
+        sqlx::query!(
             "INSERT INTO product_variant_option_values (variant_id, option_value_id) VALUES ($1, $2)",
+            &variant_id,
+            value_id
         )
-        .bind(&variant_id)
-        .bind(value_id)
         .execute(&mut *conn)
         .await?;
     }
     write_prices(conn, &variant_id, &prices).await?;
     if manage {
         let item_id = new_id("iitem");
-        sqlx::query("INSERT INTO inventory_items (id, sku) VALUES ($1, $2)")
-            .bind(&item_id)
-            .bind(v.sku.as_deref().map(str::trim).filter(|s| !s.is_empty()))
-            .execute(&mut *conn)
-            .await
-            .map_err(|e| unique(e, &format!("{field}.sku: an inventory item with this SKU")))?;
-        sqlx::query(
-            "INSERT INTO product_variant_inventory_items (variant_id, inventory_item_id) VALUES ($1, $2)",
+        sqlx::query!(
+            "INSERT INTO inventory_items (id, sku) VALUES ($1, $2)",
+            &item_id,
+            v.sku.as_deref().map(str::trim).filter(|s| !s.is_empty())
         )
-        .bind(&variant_id)
-        .bind(&item_id)
+        .execute(&mut *conn)
+        .await
+        .map_err(|e| unique(e, &format!("{field}.sku: an inventory item with this SKU")))?;
+        sqlx::query!(
+            "INSERT INTO product_variant_inventory_items (variant_id, inventory_item_id) VALUES ($1, $2)",
+            &variant_id,
+            &item_id
+        )
         .execute(&mut *conn)
         .await?;
     }
@@ -309,7 +311,7 @@ async fn check_references(
     let channels: Vec<String> = match &input.sales_channels {
         Some(list) => list.iter().map(|r| r.id.clone()).collect(),
         None => {
-            sqlx::query_scalar("SELECT id FROM sales_channels ORDER BY created_at, id LIMIT 1")
+            sqlx::query_scalar!("SELECT id FROM sales_channels ORDER BY created_at, id LIMIT 1")
                 .fetch_all(&mut *tx)
                 .await?
         }
@@ -359,24 +361,26 @@ async fn insert_options(
             )));
         }
         let option_id = new_id("opt");
-        sqlx::query("INSERT INTO product_options (id, product_id, title) VALUES ($1, $2, $3)")
-            .bind(&option_id)
-            .bind(product_id)
-            .bind(&title)
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| unique(e, &format!("options[{i}].title: an option {title:?}")))?;
+        sqlx::query!(
+            "INSERT INTO product_options (id, product_id, title) VALUES ($1, $2, $3)",
+            &option_id,
+            product_id,
+            &title
+        )
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| unique(e, &format!("options[{i}].title: an option {title:?}")))?;
         let values = option_values.entry(title.clone()).or_default();
         for (rank, value) in option.values.iter().enumerate() {
             let value = text(&format!("options[{i}].values[{rank}]"), value, 200)?;
             let value_id = new_id("optval");
-            sqlx::query(
+            sqlx::query!(
                 "INSERT INTO product_option_values (id, option_id, value, rank) VALUES ($1, $2, $3, $4)",
+                &value_id,
+                &option_id,
+                &value,
+                rank as i32
             )
-            .bind(&value_id)
-            .bind(&option_id)
-            .bind(&value)
-            .bind(rank as i32)
             .execute(&mut *tx)
             .await
             .map_err(|e| unique(e, &format!("options[{i}].values: the value {value:?}")))?;
@@ -401,25 +405,25 @@ pub async fn create(
         .thumbnail
         .clone()
         .or_else(|| input.images.first().map(|i| i.url.clone()));
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO products (id, handle, status, title, subtitle, description, thumbnail, is_giftcard,
                                discountable, collection_id, type_id, material, weight, metadata)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+        &product_id,
+        &handle,
+        &status,
+        &title,
+        input.subtitle.as_deref(),
+        input.description.as_deref(),
+        thumbnail.as_deref(),
+        input.is_giftcard.unwrap_or(false),
+        input.discountable.unwrap_or(true),
+        input.collection_id.as_deref(),
+        input.type_id.as_deref(),
+        input.material.as_deref(),
+        input.weight,
+        input.metadata.as_ref()
     )
-    .bind(&product_id)
-    .bind(&handle)
-    .bind(&status)
-    .bind(&title)
-    .bind(&input.subtitle)
-    .bind(&input.description)
-    .bind(&thumbnail)
-    .bind(input.is_giftcard.unwrap_or(false))
-    .bind(input.discountable.unwrap_or(true))
-    .bind(&input.collection_id)
-    .bind(&input.type_id)
-    .bind(&input.material)
-    .bind(input.weight)
-    .bind(&input.metadata)
     .execute(&mut *tx)
     .await
     .map_err(|e| unique(e, &format!("handle: a product with handle {handle:?}")))?;
@@ -466,20 +470,22 @@ async fn write_images(
     product_id: &str,
     images: &[ImageInput],
 ) -> ApiResult<()> {
-    sqlx::query("DELETE FROM product_images WHERE product_id = $1")
-        .bind(product_id)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query!(
+        "DELETE FROM product_images WHERE product_id = $1",
+        product_id
+    )
+    .execute(&mut *conn)
+    .await?;
     for (rank, image) in images.iter().enumerate() {
         let url = text(&format!("images[{rank}].url"), &image.url, 2000)?;
-        sqlx::query(
+        sqlx::query!(
             "INSERT INTO product_images (id, product_id, url, rank) VALUES ($1, $2, $3, $4)
              ON CONFLICT (product_id, url) DO NOTHING",
+            new_id("img"),
+            product_id,
+            url,
+            rank as i32
         )
-        .bind(new_id("img"))
-        .bind(product_id)
-        .bind(url)
-        .bind(rank as i32)
         .execute(&mut *conn)
         .await?;
     }
@@ -542,16 +548,18 @@ async fn replace_links(tx: &mut PgConnection, id: &str, input: &UpdateProduct) -
     if let Some(channels) = &input.sales_channels {
         let ids: Vec<String> = channels.iter().map(|r| r.id.clone()).collect();
         check_exists(&mut *tx, "sales_channels", "sales_channels", &ids).await?;
-        sqlx::query("DELETE FROM product_sales_channels WHERE product_id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query!(
+            "DELETE FROM product_sales_channels WHERE product_id = $1",
+            id
+        )
+        .execute(&mut *tx)
+        .await?;
         for channel in &ids {
-            sqlx::query(
+            sqlx::query!(
                 "INSERT INTO product_sales_channels (product_id, sales_channel_id) VALUES ($1, $2)",
+                id,
+                channel
             )
-            .bind(id)
-            .bind(channel)
             .execute(&mut *tx)
             .await?;
         }
@@ -700,11 +708,11 @@ pub async fn update_variant(
         .transpose()?;
     let mut tx = state.pool.begin().await?;
     let product = lock_product(&mut tx, product_id).await?;
-    let found: bool = sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM product_variants WHERE id = $1 AND product_id = $2 AND deleted_at IS NULL)",
+    let found: bool = sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM product_variants WHERE id = $1 AND product_id = $2 AND deleted_at IS NULL) AS "exists!""#,
+        variant_id,
+        product_id
     )
-    .bind(variant_id)
-    .bind(product_id)
     .fetch_one(&mut *tx)
     .await?;
     if !found {
@@ -713,15 +721,15 @@ pub async fn update_variant(
         )));
     }
     let before = current_prices(&mut tx, variant_id).await?;
-    sqlx::query(
+    sqlx::query!(
         "UPDATE product_variants SET title = coalesce($2, title), allow_backorder = coalesce($3, allow_backorder),
                 metadata = coalesce($4, metadata), updated_at = now()
           WHERE id = $1",
+        variant_id,
+        title.as_deref(),
+        input.allow_backorder,
+        input.metadata.as_ref()
     )
-    .bind(variant_id)
-    .bind(&title)
-    .bind(input.allow_backorder)
-    .bind(&input.metadata)
     .execute(&mut *tx)
     .await?;
     if let Some(prices) = &prices {
@@ -756,18 +764,18 @@ pub async fn update_variant(
 pub async fn delete(state: &AppState, actor: &AdminContext, id: &str) -> ApiResult<Value> {
     let mut tx = state.pool.begin().await?;
     let product = lock_product(&mut tx, id).await?;
-    sqlx::query(
+    sqlx::query!(
         "UPDATE products SET deleted_at = now(), updated_at = now(), handle = handle || '--deleted-' || id
           WHERE id = $1",
+        id
     )
-    .bind(id)
     .execute(&mut *tx)
     .await?;
-    sqlx::query(
+    sqlx::query!(
         "UPDATE product_variants SET deleted_at = now(), updated_at = now(), sku = NULL
           WHERE product_id = $1 AND deleted_at IS NULL",
+        id
     )
-    .bind(id)
     .execute(&mut *tx)
     .await?;
     let event_id = events::record(

@@ -382,10 +382,10 @@ pub async fn list(pool: &PgPool, q: Option<&str>, limit: i64, offset: i64) -> Ap
     .bind(offset)
     .fetch_all(pool)
     .await?;
-    let count: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM promotions WHERE ($1::text IS NULL OR code ILIKE $1)",
+    let count: i64 = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "count!" FROM promotions WHERE ($1::text IS NULL OR code ILIKE $1)"#,
+        like.as_deref()
     )
-    .bind(&like)
     .fetch_one(pool)
     .await?;
     Ok(store::wire::list(

@@ -48,10 +48,10 @@ async fn set_countries(
 ) -> ApiResult<()> {
     let codes: Vec<String> = countries.iter().map(|c| c.trim().to_lowercase()).collect();
     for code in &codes {
-        let owner: Option<Option<String>> = sqlx::query_scalar(
+        let owner: Option<Option<String>> = sqlx::query_scalar!(
             "SELECT region_id FROM region_countries WHERE iso_2 = $1 FOR UPDATE",
+            code
         )
-        .bind(code)
         .fetch_optional(&mut *conn)
         .await?;
         match owner {
@@ -68,19 +68,19 @@ async fn set_countries(
             _ => {}
         }
     }
-    sqlx::query(
+    sqlx::query!(
         "UPDATE region_countries SET region_id = NULL, updated_at = now()
           WHERE region_id = $1 AND NOT (iso_2 = ANY($2))",
+        region_id,
+        &codes
     )
-    .bind(region_id)
-    .bind(&codes)
     .execute(&mut *conn)
     .await?;
-    sqlx::query(
+    sqlx::query!(
         "UPDATE region_countries SET region_id = $1, updated_at = now() WHERE iso_2 = ANY($2)",
+        region_id,
+        &codes
     )
-    .bind(region_id)
-    .bind(&codes)
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -118,17 +118,17 @@ pub async fn create_region(
     let bps = tax_bps(input.tax_rate.as_ref())?.unwrap_or(0);
     let id = new_id("reg");
     let mut tx = state.pool.begin().await?;
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO regions (id, name, currency_code, automatic_taxes, is_tax_inclusive, tax_rate_bps, metadata)
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        &id,
+        name,
+        &currency,
+        input.automatic_taxes.unwrap_or(true),
+        input.is_tax_inclusive.unwrap_or(false),
+        bps,
+        input.metadata.as_ref()
     )
-    .bind(&id)
-    .bind(name)
-    .bind(&currency)
-    .bind(input.automatic_taxes.unwrap_or(true))
-    .bind(input.is_tax_inclusive.unwrap_or(false))
-    .bind(bps)
-    .bind(&input.metadata)
     .execute(&mut *tx)
     .await
     .map_err(|e| input::duplicate(e, format!("name: a region named {name:?} already exists")))?;
@@ -173,10 +173,10 @@ pub async fn update_region(
     }
     let bps = tax_bps(input.tax_rate.as_ref())?;
     let mut tx = state.pool.begin().await?;
-    let exists: bool = sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM regions WHERE id = $1 AND deleted_at IS NULL)",
+    let exists: bool = sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM regions WHERE id = $1 AND deleted_at IS NULL) AS "exists!""#,
+        id
     )
-    .bind(id)
     .fetch_one(&mut *tx)
     .await?;
     if !exists {
@@ -185,18 +185,18 @@ pub async fn update_region(
         )));
     }
     let before = snapshot(&mut tx, id).await?;
-    sqlx::query(
+    sqlx::query!(
         "UPDATE regions SET name = coalesce($2, name), automatic_taxes = coalesce($3, automatic_taxes),
                 is_tax_inclusive = coalesce($4, is_tax_inclusive), tax_rate_bps = coalesce($5, tax_rate_bps),
                 metadata = coalesce($6, metadata), updated_at = now()
           WHERE id = $1",
+        id,
+        name,
+        input.automatic_taxes,
+        input.is_tax_inclusive,
+        bps,
+        input.metadata.as_ref()
     )
-    .bind(id)
-    .bind(name)
-    .bind(input.automatic_taxes)
-    .bind(input.is_tax_inclusive)
-    .bind(bps)
-    .bind(&input.metadata)
     .execute(&mut *tx)
     .await
     .map_err(|e| input::duplicate(e, "name: a region with this name already exists"))?;
@@ -264,10 +264,12 @@ struct OptionRow {
 }
 
 async fn render_option(conn: &mut PgConnection, o: &OptionRow) -> ApiResult<Value> {
-    let currency: String = sqlx::query_scalar("SELECT currency_code FROM regions WHERE id = $1")
-        .bind(&o.region_id)
-        .fetch_one(conn)
-        .await?;
+    let currency: String = sqlx::query_scalar!(
+        "SELECT currency_code FROM regions WHERE id = $1",
+        &o.region_id
+    )
+    .fetch_one(conn)
+    .await?;
     Ok(json!({
         "id": o.id, "name": o.name, "region_id": o.region_id, "price_type": "flat",
         "amount": to_major(o.amount, &currency), "currency_code": currency,
@@ -312,13 +314,13 @@ fn option_amount(
 }
 
 async fn region_currency(conn: &mut PgConnection, region_id: &str) -> ApiResult<String> {
-    sqlx::query_scalar("SELECT currency_code FROM regions WHERE id = $1 AND deleted_at IS NULL")
-        .bind(region_id)
-        .fetch_optional(conn)
-        .await?
-        .ok_or_else(|| {
-            ApiError::invalid_data(format!("region_id: region {region_id} does not exist"))
-        })
+    sqlx::query_scalar!(
+        "SELECT currency_code FROM regions WHERE id = $1 AND deleted_at IS NULL",
+        region_id
+    )
+    .fetch_optional(conn)
+    .await?
+    .ok_or_else(|| ApiError::invalid_data(format!("region_id: region {region_id} does not exist")))
 }
 
 const OPTION_COLUMNS: &str =

@@ -64,13 +64,13 @@ pub struct CategoryInput {
 }
 
 async fn category_json(conn: &mut PgConnection, id: &str) -> ApiResult<Value> {
-    let row: Option<Value> = sqlx::query_scalar(
-        "SELECT jsonb_build_object('id', id, 'name', name, 'handle', handle, 'description', description,
+    let row: Option<Value> = sqlx::query_scalar!(
+        r#"SELECT jsonb_build_object('id', id, 'name', name, 'handle', handle, 'description', description,
                 'parent_category_id', parent_category_id, 'is_active', is_active, 'is_internal', is_internal,
-                'rank', rank, 'metadata', metadata)
-           FROM product_categories WHERE id = $1",
+                'rank', rank, 'metadata', metadata) AS "row!"
+           FROM product_categories WHERE id = $1"#,
+        id
     )
-    .bind(id)
     .fetch_optional(conn)
     .await?;
     row.ok_or_else(|| ApiError::not_found(format!("Product category with id: {id} was not found")))
@@ -78,24 +78,25 @@ async fn category_json(conn: &mut PgConnection, id: &str) -> ApiResult<Value> {
 
 /// A parent must exist and must not be the category itself or one of its descendants.
 async fn check_parent(conn: &mut PgConnection, id: Option<&str>, parent: &str) -> ApiResult<()> {
-    let exists: bool =
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM product_categories WHERE id = $1)")
-            .bind(parent)
-            .fetch_one(&mut *conn)
-            .await?;
+    let exists: bool = sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM product_categories WHERE id = $1) AS "exists!""#,
+        parent
+    )
+    .fetch_one(&mut *conn)
+    .await?;
     if !exists {
         return Err(ApiError::invalid_data(format!(
             "parent_category_id: category {parent} does not exist"
         )));
     }
     if let Some(id) = id {
-        let cycle: bool = sqlx::query_scalar(
-            "WITH RECURSIVE below(id) AS (
+        let cycle: bool = sqlx::query_scalar!(
+            r#"WITH RECURSIVE below(id) AS (
                  SELECT $1::text UNION SELECT c.id FROM product_categories c JOIN below b ON c.parent_category_id = b.id)
-             SELECT EXISTS (SELECT 1 FROM below WHERE id = $2)",
+             SELECT EXISTS (SELECT 1 FROM below WHERE id = $2) AS "cycle!""#,
+            id,
+            parent
         )
-        .bind(id)
-        .bind(parent)
         .fetch_one(&mut *conn)
         .await?;
         if cycle {
@@ -119,19 +120,19 @@ pub async fn create_category(
         check_parent(&mut tx, None, parent).await?;
     }
     let id = new_id("pcat");
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO product_categories (id, name, handle, description, parent_category_id, is_active, is_internal, rank, metadata)
          VALUES ($1, $2, $3, coalesce($4, ''), $5, $6, $7, $8, $9)",
+        &id,
+        &name,
+        &handle,
+        input.description.as_deref(),
+        input.parent_category_id.as_deref(),
+        input.is_active.unwrap_or(true),
+        input.is_internal.unwrap_or(false),
+        input.rank.unwrap_or(0),
+        input.metadata.as_ref()
     )
-    .bind(&id)
-    .bind(&name)
-    .bind(&handle)
-    .bind(&input.description)
-    .bind(&input.parent_category_id)
-    .bind(input.is_active.unwrap_or(true))
-    .bind(input.is_internal.unwrap_or(false))
-    .bind(input.rank.unwrap_or(0))
-    .bind(&input.metadata)
     .execute(&mut *tx)
     .await
     .map_err(|e| input::duplicate(e, format!("handle: a category with handle {handle:?} already exists")))?;
@@ -165,22 +166,22 @@ pub async fn update_category(
     if let Some(parent) = &input.parent_category_id {
         check_parent(&mut tx, Some(id), parent).await?;
     }
-    sqlx::query(
+    sqlx::query!(
         "UPDATE product_categories SET name = coalesce($2, name), handle = coalesce($3, handle),
                 description = coalesce($4, description), parent_category_id = coalesce($5, parent_category_id),
                 is_active = coalesce($6, is_active), is_internal = coalesce($7, is_internal),
                 rank = coalesce($8, rank), metadata = coalesce($9, metadata), updated_at = now()
           WHERE id = $1",
+        id,
+        name.as_deref(),
+        handle.as_deref(),
+        input.description.as_deref(),
+        input.parent_category_id.as_deref(),
+        input.is_active,
+        input.is_internal,
+        input.rank,
+        input.metadata.as_ref()
     )
-    .bind(id)
-    .bind(&name)
-    .bind(&handle)
-    .bind(&input.description)
-    .bind(&input.parent_category_id)
-    .bind(input.is_active)
-    .bind(input.is_internal)
-    .bind(input.rank)
-    .bind(&input.metadata)
     .execute(&mut *tx)
     .await
     .map_err(|e| input::duplicate(e, "handle: a category with this handle already exists"))?;
@@ -201,10 +202,10 @@ pub async fn update_category(
 pub async fn delete_category(state: &AppState, actor: &AdminContext, id: &str) -> ApiResult<Value> {
     let mut tx = state.pool.begin().await?;
     let before = category_json(&mut tx, id).await?;
-    let children: bool = sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM product_categories WHERE parent_category_id = $1)",
+    let children: bool = sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM product_categories WHERE parent_category_id = $1) AS "exists!""#,
+        id
     )
-    .bind(id)
     .fetch_one(&mut *tx)
     .await?;
     if children {
@@ -213,8 +214,7 @@ pub async fn delete_category(state: &AppState, actor: &AdminContext, id: &str) -
             format!("Category {id} has subcategories; delete or move them first"),
         ));
     }
-    sqlx::query("DELETE FROM product_categories WHERE id = $1")
-        .bind(id)
+    sqlx::query!("DELETE FROM product_categories WHERE id = $1", id)
         .execute(&mut *tx)
         .await?;
     audit::record(
@@ -240,11 +240,11 @@ pub struct CollectionInput {
 }
 
 async fn collection_json(conn: &mut PgConnection, id: &str) -> ApiResult<Value> {
-    let row: Option<Value> = sqlx::query_scalar(
-        "SELECT jsonb_build_object('id', id, 'title', title, 'handle', handle, 'metadata', metadata)
-           FROM product_collections WHERE id = $1",
+    let row: Option<Value> = sqlx::query_scalar!(
+        r#"SELECT jsonb_build_object('id', id, 'title', title, 'handle', handle, 'metadata', metadata) AS "row!"
+           FROM product_collections WHERE id = $1"#,
+        id
     )
-    .bind(id)
     .fetch_optional(conn)
     .await?;
     row.ok_or_else(|| ApiError::not_found(format!("Collection with id: {id} was not found")))
@@ -259,13 +259,13 @@ pub async fn create_collection(
     let handle = input::handle("handle", input.handle.as_deref().unwrap_or(&title))?;
     let id = new_id("pcol");
     let mut tx = state.pool.begin().await?;
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO product_collections (id, title, handle, metadata) VALUES ($1, $2, $3, $4)",
+        &id,
+        &title,
+        &handle,
+        input.metadata.as_ref()
     )
-    .bind(&id)
-    .bind(&title)
-    .bind(&handle)
-    .bind(&input.metadata)
     .execute(&mut *tx)
     .await
     .map_err(|e| {
@@ -292,14 +292,14 @@ pub async fn update_collection(
         .transpose()?;
     let mut tx = state.pool.begin().await?;
     let before = collection_json(&mut tx, id).await?;
-    sqlx::query(
+    sqlx::query!(
         "UPDATE product_collections SET title = coalesce($2, title), handle = coalesce($3, handle),
                 metadata = coalesce($4, metadata), updated_at = now() WHERE id = $1",
+        id,
+        title.as_deref(),
+        handle.as_deref(),
+        input.metadata.as_ref()
     )
-    .bind(id)
-    .bind(&title)
-    .bind(&handle)
-    .bind(&input.metadata)
     .execute(&mut *tx)
     .await
     .map_err(|e| input::duplicate(e, "handle: a collection with this handle already exists"))?;
@@ -324,8 +324,7 @@ pub async fn delete_collection(
 ) -> ApiResult<Value> {
     let mut tx = state.pool.begin().await?;
     let before = collection_json(&mut tx, id).await?;
-    sqlx::query("DELETE FROM product_collections WHERE id = $1")
-        .bind(id)
+    sqlx::query!("DELETE FROM product_collections WHERE id = $1", id)
         .execute(&mut *tx)
         .await?;
     audit::record(
@@ -350,10 +349,10 @@ pub struct TagInput {
 }
 
 async fn tag_json(conn: &mut PgConnection, id: &str) -> ApiResult<Value> {
-    let row: Option<Value> = sqlx::query_scalar(
-        "SELECT jsonb_build_object('id', id, 'value', value, 'metadata', metadata) FROM product_tags WHERE id = $1",
+    let row: Option<Value> = sqlx::query_scalar!(
+        r#"SELECT jsonb_build_object('id', id, 'value', value, 'metadata', metadata) AS "row!" FROM product_tags WHERE id = $1"#,
+        id
     )
-    .bind(id)
     .fetch_optional(conn)
     .await?;
     row.ok_or_else(|| ApiError::not_found(format!("Product tag with id: {id} was not found")))
@@ -367,13 +366,15 @@ pub async fn create_tag(
     let value = required("value", input.value.as_deref())?;
     let id = new_id("ptag");
     let mut tx = state.pool.begin().await?;
-    sqlx::query("INSERT INTO product_tags (id, value, metadata) VALUES ($1, $2, $3)")
-        .bind(&id)
-        .bind(&value)
-        .bind(&input.metadata)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| input::duplicate(e, format!("value: a tag {value:?} already exists")))?;
+    sqlx::query!(
+        "INSERT INTO product_tags (id, value, metadata) VALUES ($1, $2, $3)",
+        &id,
+        &value,
+        input.metadata.as_ref()
+    )
+    .execute(&mut *tx)
+    .await
+    .map_err(|e| input::duplicate(e, format!("value: a tag {value:?} already exists")))?;
     let body = tag_json(&mut tx, &id).await?;
     audited(state, tx, actor, "product_tag.created", &id, None, body).await
 }
@@ -387,13 +388,13 @@ pub async fn update_tag(
     let value = optional("value", input.value.as_deref())?;
     let mut tx = state.pool.begin().await?;
     let before = tag_json(&mut tx, id).await?;
-    sqlx::query(
+    sqlx::query!(
         "UPDATE product_tags SET value = coalesce($2, value), metadata = coalesce($3, metadata), updated_at = now()
           WHERE id = $1",
+        id,
+        value.as_deref(),
+        input.metadata.as_ref()
     )
-    .bind(id)
-    .bind(&value)
-    .bind(&input.metadata)
     .execute(&mut *tx)
     .await
     .map_err(|e| input::duplicate(e, "value: a tag with this value already exists"))?;
@@ -413,8 +414,7 @@ pub async fn update_tag(
 pub async fn delete_tag(state: &AppState, actor: &AdminContext, id: &str) -> ApiResult<Value> {
     let mut tx = state.pool.begin().await?;
     let before = tag_json(&mut tx, id).await?;
-    sqlx::query("DELETE FROM product_tags WHERE id = $1")
-        .bind(id)
+    sqlx::query!("DELETE FROM product_tags WHERE id = $1", id)
         .execute(&mut *tx)
         .await?;
     audit::record(
