@@ -208,7 +208,20 @@ pub async fn discover(
         stock: StockPool::new(Vec::new(), 0),
         next_product: AtomicUsize::new(0),
     };
-    let regions = get_json(client, &target, "/store/regions?limit=50").await?;
+    (target.region_id, target.country_code) = discover_region(client, &target).await?;
+    let (product_ids, available) = discover_products(client, &target).await?;
+    target.product_ids = product_ids;
+    if target.product_ids.is_empty() {
+        bail!("{} lists no products for this key", target.base);
+    }
+    target.stock = StockPool::new(available, keep_stock);
+    Ok(target)
+}
+
+/// The region to shop in (EUR with Denmark if there is one, else the first with a
+/// country) and its country code (`dk` if it has it).
+async fn discover_region(client: &Client, target: &Target) -> anyhow::Result<(String, String)> {
+    let regions = get_json(client, target, "/store/regions?limit=50").await?;
     let regions = regions["regions"].as_array().cloned().unwrap_or_default();
     let countries = |r: &Value| -> Vec<String> {
         r["countries"]
@@ -225,23 +238,32 @@ pub async fn discover(
         .find(|r| r["currency_code"] == "eur" && countries(r).iter().any(|c| c == "dk"))
         .or_else(|| regions.iter().find(|r| !countries(r).is_empty()))
         .context("the store has no region with a country")?;
-    target.region_id = region["id"]
+    let region_id = region["id"]
         .as_str()
         .context("region without id")?
         .to_string();
     let countries = countries(region);
-    target.country_code = if countries.iter().any(|c| c == "dk") {
+    let country_code = if countries.iter().any(|c| c == "dk") {
         "dk".to_string()
     } else {
         countries[0].clone()
     };
+    Ok((region_id, country_code))
+}
 
+/// Product ids (up to about 1000) and the stock of every variant without backorder,
+/// page by page.
+async fn discover_products(
+    client: &Client,
+    target: &Target,
+) -> anyhow::Result<(Vec<String>, Vec<(String, i64)>)> {
+    let mut product_ids = Vec::new();
     let mut available = Vec::new();
     let mut offset = 0;
     loop {
         let page = get_json(
             client,
-            &target,
+            target,
             &format!(
                 "/store/products?limit=100&offset={offset}&fields=%2Bvariants.inventory_quantity"
             ),
@@ -250,7 +272,7 @@ pub async fn discover(
         let products = page["products"].as_array().cloned().unwrap_or_default();
         for product in &products {
             if let Some(id) = product["id"].as_str() {
-                target.product_ids.push(id.to_string());
+                product_ids.push(id.to_string());
             }
             for variant in product["variants"].as_array().into_iter().flatten() {
                 let (Some(id), Some(n)) = (
@@ -270,11 +292,7 @@ pub async fn discover(
             break;
         }
     }
-    if target.product_ids.is_empty() {
-        bail!("{} lists no products for this key", target.base);
-    }
-    target.stock = StockPool::new(available, keep_stock);
-    Ok(target)
+    Ok((product_ids, available))
 }
 
 /// What one worker (and then one run) measured.
@@ -521,18 +539,36 @@ impl Flow<'_> {
     }
 
     async fn run(&mut self, variant: &str, worker: usize, n: u64) -> Result<(), Failure> {
-        let target = self.target;
+        let cart_id = self.create_cart().await?;
+        self.fill_cart(&cart_id, variant, worker, n).await?;
+        self.choose_shipping(&cart_id).await?;
+        self.pay(&cart_id).await?;
+        self.complete(&cart_id).await
+    }
+
+    /// Creates a cart in the target's region; returns its id.
+    async fn create_cart(&mut self) -> Result<String, Failure> {
         let cart = self
             .step(
                 Method::POST,
                 "/store/carts",
-                Some(json!({ "region_id": target.region_id })),
+                Some(json!({ "region_id": self.target.region_id })),
             )
             .await?;
-        let cart_id = cart["cart"]["id"]
+        Ok(cart["cart"]["id"]
             .as_str()
             .ok_or_else(|| self.missing("cart.id"))?
-            .to_string();
+            .to_string())
+    }
+
+    /// Adds one unit of `variant`, then the email and shipping address.
+    async fn fill_cart(
+        &mut self,
+        cart_id: &str,
+        variant: &str,
+        worker: usize,
+        n: u64,
+    ) -> Result<(), Failure> {
         self.step(
             Method::POST,
             &format!("/store/carts/{cart_id}/line-items"),
@@ -549,12 +585,17 @@ impl Flow<'_> {
                     "last_name": "Lovelace",
                     "address_1": "Main Street 1",
                     "city": "Copenhagen",
-                    "country_code": target.country_code,
+                    "country_code": self.target.country_code,
                     "postal_code": "2200",
                 },
             })),
         )
         .await?;
+        Ok(())
+    }
+
+    /// Lists the shipping options and adds the first as the shipping method.
+    async fn choose_shipping(&mut self, cart_id: &str) -> Result<(), Failure> {
         let options = self
             .step(
                 Method::GET,
@@ -572,6 +613,11 @@ impl Flow<'_> {
             Some(json!({ "option_id": option_id })),
         )
         .await?;
+        Ok(())
+    }
+
+    /// Creates the payment collection and a session with the system provider.
+    async fn pay(&mut self, cart_id: &str) -> Result<(), Failure> {
         let collection = self
             .step(
                 Method::POST,
@@ -589,6 +635,11 @@ impl Flow<'_> {
             Some(json!({ "provider_id": "pp_system_default" })),
         )
         .await?;
+        Ok(())
+    }
+
+    /// Completes the cart; anything but an order fails the checkout.
+    async fn complete(&mut self, cart_id: &str) -> Result<(), Failure> {
         let completion = self
             .step(
                 Method::POST,

@@ -277,6 +277,9 @@ fn defaults(args: &Args) -> (Option<String>, Option<String>) {
     (get("MEDUSA_BACKEND_URL"), get("MEDUSA_PUBLISHABLE_KEY"))
 }
 
+/// A target before discovery: its label, URL, key and CPU sources.
+type SideSpec = (String, String, String, Vec<cpu::Source>);
+
 struct Side {
     target: Arc<Target>,
     cpu: Vec<cpu::Source>,
@@ -301,16 +304,48 @@ async fn run(args: &Args, plan: &Plan, in_process_url: Option<String>) -> anyhow
         .timeout(Duration::from_secs(120))
         .build()?;
 
+    let sides = side_specs(args, url, key, in_process_url.is_some());
+    let ready = prepare_sides(&client, sides, args, plan).await?;
+
+    let mut report = Report::new(
+        ready
+            .iter()
+            .map(|s| (s.target.label.clone(), s.target.base.clone()))
+            .collect(),
+        in_process_url.is_some(),
+        plan.duration,
+        plan.rounds,
+    );
+    for &workload in &plan.workloads {
+        for &connections in &plan.connections {
+            let mut merged: Vec<Option<RunResult>> = ready.iter().map(|_| None).collect();
+            for round in 0..plan.rounds {
+                for (i, side) in ready.iter().enumerate() {
+                    let result = measure(&client, side, workload, connections, plan, round).await;
+                    merged[i] = Some(match merged[i].take() {
+                        None => result,
+                        Some(earlier) => earlier.merge(result),
+                    });
+                }
+            }
+            report.results.extend(merged.into_iter().flatten());
+        }
+    }
+    Ok(report)
+}
+
+/// Label, URL, key and CPU sources of each target: the first, and the --compare one.
+fn side_specs(args: &Args, url: String, key: String, in_process: bool) -> Vec<SideSpec> {
     let mut sides = Vec::new();
     let label = args.label.clone().unwrap_or_else(|| {
-        if in_process_url.is_some() {
+        if in_process {
             "in-process".to_string()
         } else {
             url.clone()
         }
     });
     let mut cpu_a: Vec<cpu::Source> = Vec::new();
-    if in_process_url.is_some() {
+    if in_process {
         cpu_a.push(cpu::Source::ServerThreads);
     }
     cpu_a.extend(args.pids.iter().map(|&p| cpu::Source::tree(p)));
@@ -329,6 +364,16 @@ async fn run(args: &Args, plan: &Plan, in_process_url: Option<String>) -> anyhow
             .unwrap_or_else(|| compare[0].clone());
         sides.push((label, compare[0].clone(), compare[1].clone(), cpu_b));
     }
+    sides
+}
+
+/// Checks that each side's CPU sources can be read and discovers its catalog.
+async fn prepare_sides(
+    client: &reqwest::Client,
+    sides: Vec<SideSpec>,
+    args: &Args,
+    plan: &Plan,
+) -> anyhow::Result<Vec<Side>> {
     let mut ready = Vec::new();
     for (label, url, key, cpu) in sides {
         for source in &cpu {
@@ -337,7 +382,7 @@ async fn run(args: &Args, plan: &Plan, in_process_url: Option<String>) -> anyhow
             }
         }
         eprintln!("bench: {label}: reading regions, products and stock from {url}");
-        let target = discover_with_retry(&client, label, &url, &key, args, plan).await?;
+        let target = discover_with_retry(client, label, &url, &key, args, plan).await?;
         eprintln!(
             "bench: {}: region {} ({}), {} products, {} variants with stock to buy ({} units budget)",
             target.label,
@@ -352,53 +397,40 @@ async fn run(args: &Args, plan: &Plan, in_process_url: Option<String>) -> anyhow
             cpu,
         });
     }
+    Ok(ready)
+}
 
-    let mut report = Report::new(
-        ready
-            .iter()
-            .map(|s| (s.target.label.clone(), s.target.base.clone()))
-            .collect(),
-        in_process_url.is_some(),
-        plan.duration,
-        plan.rounds,
-    );
-    for &workload in &plan.workloads {
-        for &connections in &plan.connections {
-            let mut merged: Vec<Option<RunResult>> = ready.iter().map(|_| None).collect();
-            for round in 0..plan.rounds {
-                for (i, side) in ready.iter().enumerate() {
-                    if round == 0 && !plan.warmup.is_zero() {
-                        eprintln!(
-                            "bench: {}: {} at {connections} connections: warm-up {:?}",
-                            side.target.label,
-                            workload.title(),
-                            plan.warmup
-                        );
-                        load::run(&client, &side.target, workload, connections, plan.warmup).await;
-                    }
-                    let before: Vec<cpu::Sample> = side.cpu.iter().map(|c| c.sample()).collect();
-                    let (stats, elapsed) =
-                        load::run(&client, &side.target, workload, connections, plan.duration)
-                            .await;
-                    let cpu: Vec<(String, cpu::Sample, cpu::Sample)> = side
-                        .cpu
-                        .iter()
-                        .zip(before)
-                        .map(|(c, b)| (c.label(), b, c.sample()))
-                        .collect();
-                    let result =
-                        RunResult::new(&side.target, workload, connections, stats, elapsed, &cpu);
-                    eprintln!("bench: {}", result.one_line());
-                    merged[i] = Some(match merged[i].take() {
-                        None => result,
-                        Some(earlier) => earlier.merge(result),
-                    });
-                }
-            }
-            report.results.extend(merged.into_iter().flatten());
-        }
+/// One round of `workload` at `connections` against one side (after a warm-up in the
+/// first round), with the CPU time its sources used meanwhile.
+async fn measure(
+    client: &reqwest::Client,
+    side: &Side,
+    workload: Workload,
+    connections: usize,
+    plan: &Plan,
+    round: u32,
+) -> RunResult {
+    if round == 0 && !plan.warmup.is_zero() {
+        eprintln!(
+            "bench: {}: {} at {connections} connections: warm-up {:?}",
+            side.target.label,
+            workload.title(),
+            plan.warmup
+        );
+        load::run(client, &side.target, workload, connections, plan.warmup).await;
     }
-    Ok(report)
+    let before: Vec<cpu::Sample> = side.cpu.iter().map(|c| c.sample()).collect();
+    let (stats, elapsed) =
+        load::run(client, &side.target, workload, connections, plan.duration).await;
+    let cpu: Vec<(String, cpu::Sample, cpu::Sample)> = side
+        .cpu
+        .iter()
+        .zip(before)
+        .map(|(c, b)| (c.label(), b, c.sample()))
+        .collect();
+    let result = RunResult::new(&side.target, workload, connections, stats, elapsed, &cpu);
+    eprintln!("bench: {}", result.one_line());
+    result
 }
 
 /// The first request to a function under `cargo lambda watch` may compile it, and an

@@ -278,6 +278,17 @@ impl Report {
 
     pub fn markdown(&self) -> String {
         let mut out = String::new();
+        self.write_header(&mut out);
+        self.write_results_table(&mut out);
+        self.write_checkout_steps(&mut out);
+        self.write_cpu_by_process(&mut out);
+        self.write_side_by_side(&mut out);
+        self.write_errors(&mut out);
+        out
+    }
+
+    /// The title, the machine and run settings, and the targets.
+    fn write_header(&self, out: &mut String) {
         let _ = writeln!(out, "## Store API benchmark\n");
         let _ = writeln!(
             out,
@@ -306,7 +317,10 @@ impl Report {
             }
         }
         let _ = writeln!(out);
+    }
 
+    /// CPU source labels over all results, in order of first appearance.
+    fn cpu_labels(&self) -> Vec<String> {
         let mut cpu_labels: Vec<String> = Vec::new();
         for r in &self.results {
             for (label, _, _) in &r.cpu {
@@ -315,6 +329,12 @@ impl Report {
                 }
             }
         }
+        cpu_labels
+    }
+
+    /// The main table: one row per result, one CPU column per source.
+    fn write_results_table(&self, out: &mut String) {
+        let cpu_labels = self.cpu_labels();
         let _ = write!(
             out,
             "| target | workload | conns | throughput | p50 ms | p90 ms | p99 ms | errors | bytes/resp |"
@@ -328,84 +348,54 @@ impl Report {
         }
         let _ = writeln!(out);
         for r in &self.results {
-            let l = latency(&r.stats.total);
-            let _ = write!(
-                out,
-                "| {} | {} | {} | {} | {:.2} | {:.2} | {:.2} | {} | {:.0} |",
-                r.target,
-                r.workload.title(),
-                r.connections,
-                r.throughput(),
-                l.p50,
-                l.p90,
-                l.p99,
-                r.errors(),
-                r.bytes_per_response()
-            );
-            let per_unit = r.cpu_per_unit();
-            for label in &cpu_labels {
-                match per_unit.iter().find(|(l, _)| l == label) {
-                    Some((_, ms)) if r.is_checkout() => {
-                        let _ = write!(out, " {ms:.2} per checkout |");
-                    }
-                    Some((_, ms)) => {
-                        let _ = write!(out, " {ms:.3} |");
-                    }
-                    None => {
-                        let _ = write!(out, " – |");
-                    }
-                }
-            }
-            let _ = writeln!(out);
+            write_result_row(out, r, &cpu_labels);
         }
+    }
 
+    /// Per-step latencies of the checkout runs, one column per run (if any).
+    fn write_checkout_steps(&self, out: &mut String) {
         let checkouts: Vec<&RunResult> = self.results.iter().filter(|r| r.is_checkout()).collect();
-        if !checkouts.is_empty() {
-            let _ = writeln!(
-                out,
-                "\nCheckout steps, p50 / p90 / p99 ms (errors where any):\n"
-            );
-            let _ = write!(out, "| step |");
+        if checkouts.is_empty() {
+            return;
+        }
+        let _ = writeln!(
+            out,
+            "\nCheckout steps, p50 / p90 / p99 ms (errors where any):\n"
+        );
+        let _ = write!(out, "| step |");
+        for r in &checkouts {
+            let _ = write!(out, " {}, {} conns |", r.target, r.connections);
+        }
+        let _ = write!(out, "\n|---|");
+        for _ in &checkouts {
+            let _ = write!(out, "--:|");
+        }
+        let _ = writeln!(out);
+        for (i, name) in STEPS.iter().enumerate() {
+            let _ = write!(out, "| {name} |");
             for r in &checkouts {
-                let _ = write!(out, " {}, {} conns |", r.target, r.connections);
-            }
-            let _ = write!(out, "\n|---|");
-            for _ in &checkouts {
-                let _ = write!(out, "--:|");
-            }
-            let _ = writeln!(out);
-            let cell = |h: &Histogram<u64>, errors: u64| {
-                let l = latency(h);
-                let e = if errors > 0 {
-                    format!(" ({errors} errors)")
-                } else {
-                    String::new()
-                };
-                format!("{:.2} / {:.2} / {:.2}{e}", l.p50, l.p90, l.p99)
-            };
-            for (i, name) in STEPS.iter().enumerate() {
-                let _ = write!(out, "| {name} |");
-                for r in &checkouts {
-                    let s = &r.stats.steps[i];
-                    let _ = write!(out, " {} |", cell(&s.latency, s.errors));
-                }
-                let _ = writeln!(out);
-            }
-            let _ = write!(out, "| **total** |");
-            for r in &checkouts {
-                let _ = write!(out, " **{}** |", cell(&r.stats.total, 0));
-            }
-            let _ = write!(out, "\n| total without listing shipping options |");
-            for r in &checkouts {
-                let _ = write!(out, " {} |", cell(&r.stats.total_without_options, 0));
-            }
-            let _ = write!(out, "\n| checkouts completed / failed |");
-            for r in &checkouts {
-                let _ = write!(out, " {} / {} |", r.stats.units_ok, r.stats.units_failed);
+                let s = &r.stats.steps[i];
+                let _ = write!(out, " {} |", step_cell(&s.latency, s.errors));
             }
             let _ = writeln!(out);
         }
+        let _ = write!(out, "| **total** |");
+        for r in &checkouts {
+            let _ = write!(out, " **{}** |", step_cell(&r.stats.total, 0));
+        }
+        let _ = write!(out, "\n| total without listing shipping options |");
+        for r in &checkouts {
+            let _ = write!(out, " {} |", step_cell(&r.stats.total_without_options, 0));
+        }
+        let _ = write!(out, "\n| checkouts completed / failed |");
+        for r in &checkouts {
+            let _ = write!(out, " {} / {} |", r.stats.units_ok, r.stats.units_failed);
+        }
+        let _ = writeln!(out);
+    }
 
+    /// CPU per unit by process name, for sources that saw more than one process.
+    fn write_cpu_by_process(&self, out: &mut String) {
         let breakdowns: Vec<String> = self
             .results
             .iter()
@@ -436,66 +426,122 @@ impl Report {
                 let _ = writeln!(out, "{line}");
             }
         }
+    }
 
-        if self.targets.len() == 2 {
-            let (a, b) = (&self.targets[0].0, &self.targets[1].0);
-            let _ = writeln!(
-                out,
-                "\nSide by side (A = {a}, B = {b}; ×: how many times A is better):\n"
-            );
-            let _ = writeln!(out, "| workload | conns | A per s | B per s | × | A p50 ms | B p50 ms | × | A server CPU ms | B server CPU ms | × |");
-            let _ = writeln!(out, "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
-            for ra in self.results.iter().filter(|r| &r.target == a) {
-                let Some(rb) = self.results.iter().find(|r| {
-                    &r.target == b && r.workload == ra.workload && r.connections == ra.connections
-                }) else {
-                    continue;
-                };
-                let (ta, tb) = (ra.per_second(ra.units()), rb.per_second(rb.units()));
-                let (pa, pb) = (latency(&ra.stats.total).p50, latency(&rb.stats.total).p50);
-                let ratio = |x: f64, y: f64| {
-                    if y > 0.0 && x > 0.0 {
-                        format!("{:.1}", x / y)
-                    } else {
-                        "–".to_string()
-                    }
-                };
-                let fmt_cpu = |c: Option<f64>| c.map_or("–".to_string(), |c| format!("{c:.2}"));
-                let (ca, cb) = (ra.server_cpu_per_unit(), rb.server_cpu_per_unit());
+    /// With two targets: each run of the first next to the same run of the second.
+    fn write_side_by_side(&self, out: &mut String) {
+        if self.targets.len() != 2 {
+            return;
+        }
+        let (a, b) = (&self.targets[0].0, &self.targets[1].0);
+        let _ = writeln!(
+            out,
+            "\nSide by side (A = {a}, B = {b}; ×: how many times A is better):\n"
+        );
+        let _ = writeln!(out, "| workload | conns | A per s | B per s | × | A p50 ms | B p50 ms | × | A server CPU ms | B server CPU ms | × |");
+        let _ = writeln!(out, "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+        for ra in self.results.iter().filter(|r| &r.target == a) {
+            let Some(rb) = self.results.iter().find(|r| {
+                &r.target == b && r.workload == ra.workload && r.connections == ra.connections
+            }) else {
+                continue;
+            };
+            write_comparison_row(out, ra, rb);
+        }
+    }
+
+    /// The error messages of every run that had errors.
+    fn write_errors(&self, out: &mut String) {
+        let failing: Vec<&RunResult> = self.results.iter().filter(|r| r.errors() > 0).collect();
+        if failing.is_empty() {
+            return;
+        }
+        let _ = writeln!(out, "\nErrors:\n");
+        for r in failing {
+            for (message, n) in &r.stats.errors {
                 let _ = writeln!(
                     out,
-                    "| {} | {} | {ta:.1} | {tb:.1} | {} | {pa:.2} | {pb:.2} | {} | {} | {} | {} |",
-                    ra.workload.title(),
-                    ra.connections,
-                    ratio(ta, tb),
-                    ratio(pb, pa),
-                    fmt_cpu(ca),
-                    fmt_cpu(cb),
-                    match (ca, cb) {
-                        (Some(ca), Some(cb)) => ratio(cb, ca),
-                        _ => "–".to_string(),
-                    }
+                    "- {}, {}, {} conns: {n} × {message}",
+                    r.target,
+                    r.workload.title(),
+                    r.connections
                 );
             }
         }
+    }
+}
 
-        let failing: Vec<&RunResult> = self.results.iter().filter(|r| r.errors() > 0).collect();
-        if !failing.is_empty() {
-            let _ = writeln!(out, "\nErrors:\n");
-            for r in failing {
-                for (message, n) in &r.stats.errors {
-                    let _ = writeln!(
-                        out,
-                        "- {}, {}, {} conns: {n} × {message}",
-                        r.target,
-                        r.workload.title(),
-                        r.connections
-                    );
-                }
+/// One row of the main table, with a CPU cell per label in `cpu_labels`.
+fn write_result_row(out: &mut String, r: &RunResult, cpu_labels: &[String]) {
+    let l = latency(&r.stats.total);
+    let _ = write!(
+        out,
+        "| {} | {} | {} | {} | {:.2} | {:.2} | {:.2} | {} | {:.0} |",
+        r.target,
+        r.workload.title(),
+        r.connections,
+        r.throughput(),
+        l.p50,
+        l.p90,
+        l.p99,
+        r.errors(),
+        r.bytes_per_response()
+    );
+    let per_unit = r.cpu_per_unit();
+    for label in cpu_labels {
+        match per_unit.iter().find(|(l, _)| l == label) {
+            Some((_, ms)) if r.is_checkout() => {
+                let _ = write!(out, " {ms:.2} per checkout |");
+            }
+            Some((_, ms)) => {
+                let _ = write!(out, " {ms:.3} |");
+            }
+            None => {
+                let _ = write!(out, " – |");
             }
         }
-        out
     }
+    let _ = writeln!(out);
+}
+
+/// `p50 / p90 / p99` in ms, with the error count when there are any.
+fn step_cell(h: &Histogram<u64>, errors: u64) -> String {
+    let l = latency(h);
+    let e = if errors > 0 {
+        format!(" ({errors} errors)")
+    } else {
+        String::new()
+    };
+    format!("{:.2} / {:.2} / {:.2}{e}", l.p50, l.p90, l.p99)
+}
+
+/// One row of the side-by-side table: run `ra` of target A against `rb` of B.
+fn write_comparison_row(out: &mut String, ra: &RunResult, rb: &RunResult) {
+    let (ta, tb) = (ra.per_second(ra.units()), rb.per_second(rb.units()));
+    let (pa, pb) = (latency(&ra.stats.total).p50, latency(&rb.stats.total).p50);
+    let ratio = |x: f64, y: f64| {
+        if y > 0.0 && x > 0.0 {
+            format!("{:.1}", x / y)
+        } else {
+            "–".to_string()
+        }
+    };
+    let fmt_cpu = |c: Option<f64>| c.map_or("–".to_string(), |c| format!("{c:.2}"));
+    let (ca, cb) = (ra.server_cpu_per_unit(), rb.server_cpu_per_unit());
+    let _ = writeln!(
+        out,
+        "| {} | {} | {ta:.1} | {tb:.1} | {} | {pa:.2} | {pb:.2} | {} | {} | {} | {} |",
+        ra.workload.title(),
+        ra.connections,
+        ratio(ta, tb),
+        ratio(pb, pa),
+        fmt_cpu(ca),
+        fmt_cpu(cb),
+        match (ca, cb) {
+            (Some(ca), Some(cb)) => ratio(cb, ca),
+            _ => "–".to_string(),
+        }
+    );
 }
 
 /// `YYYY-MM-DD HH:MM UTC`.

@@ -118,6 +118,9 @@ async fn document(
 
 const PRICING_KEYS: [&str; 3] = ["region_id", "country_code", "currency_code"];
 
+/// The values of [`PRICING_KEYS`], in that order.
+type Pricing = [Option<String>; 3];
+
 /// The commerce product as `/store/products` renders it, with `content`: its Strapi
 /// product entry (by handle) or null.
 async fn product_with_content(
@@ -132,35 +135,17 @@ async fn product_with_content(
         Ok(content) => content,
         Err(refusal) => return refusal.into_response(),
     };
-    if handle.is_empty()
-        || handle.len() > 200
-        || !handle
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
-    {
+    if !valid_handle(&handle) {
         return error(
             StatusCode::BAD_REQUEST,
             "invalid_data",
             "Malformed product handle",
         );
     }
-    let pairs: Vec<(String, String)> =
-        url::form_urlencoded::parse(raw.as_deref().unwrap_or("").as_bytes())
-            .filter(|(k, _)| !k.is_empty())
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect();
-    let mut pricing: [Option<String>; 3] = Default::default();
-    for (key, value) in &pairs {
-        if let Some(i) = PRICING_KEYS.iter().position(|k| k == key) {
-            if pricing[i].replace(value.clone()).is_some() {
-                return error(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_data",
-                    &format!("Invalid request: '{key}' must be given once"),
-                );
-            }
-        }
-    }
+    let (pairs, pricing) = match query_pairs(raw.as_deref()) {
+        Ok(parsed) => parsed,
+        Err(refusal) => return refusal.into_response(),
+    };
     let query = match ContentQuery::check(pairs, &content.config, Shape::Document, &PRICING_KEYS) {
         Ok(query) => query.with("filters[handle][$eq]", &handle),
         Err(err) => return no_store(err.into_response()),
@@ -184,26 +169,63 @@ async fn product_with_content(
         Ok(served) => served,
         Err(failure) => return failure_response(failure),
     };
+    let served = with_product(served, product, state.config.cache_ttl);
+    let mut response = respond(content, &served, &headers);
+    response
+        .headers_mut()
+        .insert(VARY, HeaderValue::from_static("x-publishable-api-key"));
+    response
+}
+
+/// A product handle: 1 to 200 letters, digits, '-', '_' and '.'.
+fn valid_handle(handle: &str) -> bool {
+    !handle.is_empty()
+        && handle.len() <= 200
+        && handle
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+}
+
+/// The query's pairs (empty keys dropped) and its pricing parameters, in the order of
+/// [`PRICING_KEYS`]; each of those may be given once.
+fn query_pairs(raw: Option<&str>) -> Result<(Vec<(String, String)>, Pricing), Refusal> {
+    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(raw.unwrap_or("").as_bytes())
+        .filter(|(k, _)| !k.is_empty())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let mut pricing: Pricing = Default::default();
+    for (key, value) in &pairs {
+        if let Some(i) = PRICING_KEYS.iter().position(|k| k == key) {
+            if pricing[i].replace(value.clone()).is_some() {
+                return Err(Refusal(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_data",
+                    format!("Invalid request: '{key}' must be given once"),
+                ));
+            }
+        }
+    }
+    Ok((pairs, pricing))
+}
+
+/// The served Strapi list replaced by `{ product, content }` (its first entry or null),
+/// with a new ETag and fresh for no longer than the catalog cache.
+fn with_product(served: Served, product: Value, cache_ttl: Duration) -> Served {
     let entry: Value = serde_json::from_slice(&served.entry.body).unwrap_or(Value::Null);
     let body = json!({
         "product": product,
         "content": entry["data"].get(0).cloned().unwrap_or(Value::Null),
     });
     let bytes = serde_json::to_vec(&body).unwrap_or_default();
-    let served = Served {
+    Served {
         entry: store::content::Entry {
             etag: store::content::etag(&bytes),
             body: bytes.into(),
             ..served.entry
         },
-        fresh_for: served.fresh_for.min(state.config.cache_ttl),
+        fresh_for: served.fresh_for.min(cache_ttl),
         ..served
-    };
-    let mut response = respond(content, &served, &headers);
-    response
-        .headers_mut()
-        .insert(VARY, HeaderValue::from_static("x-publishable-api-key"));
-    response
+    }
 }
 
 /// The product by handle, cached with the catalog (a catalog write purges it).
