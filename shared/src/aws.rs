@@ -80,3 +80,65 @@ impl AwsSettings {
         builder.build()
     }
 }
+
+/// Where an AWS client sends (a queue URL, a sender address), with the client built on
+/// first use so a cold start makes no call to AWS; disabled when nothing is configured.
+/// Cheap to clone.
+pub struct Destination<C> {
+    inner: Option<std::sync::Arc<(String, tokio::sync::OnceCell<C>)>>,
+}
+
+impl<C> Clone for Destination<C> {
+    fn clone(&self) -> Self {
+        Destination {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+impl<C> Default for Destination<C> {
+    fn default() -> Self {
+        Destination { inner: None }
+    }
+}
+
+impl<C> Destination<C> {
+    /// Sends to `address` with a client built on first use.
+    pub fn new(address: impl Into<String>) -> Self {
+        Self::with_cell(address, tokio::sync::OnceCell::new())
+    }
+
+    /// Sends to `address` with a client built by the caller.
+    pub fn with_client(address: impl Into<String>, client: C) -> Self {
+        Self::with_cell(address, tokio::sync::OnceCell::new_with(Some(client)))
+    }
+
+    fn with_cell(address: impl Into<String>, cell: tokio::sync::OnceCell<C>) -> Self {
+        Destination {
+            inner: Some(std::sync::Arc::new((address.into(), cell))),
+        }
+    }
+
+    /// From the environment variable `name`; disabled when it is unset or empty.
+    pub fn from_env(name: &str) -> Self {
+        match std::env::var(name) {
+            Ok(value) if !value.trim().is_empty() => Self::new(value.trim()),
+            _ => Self::default(),
+        }
+    }
+
+    pub fn address(&self) -> Option<&str> {
+        self.inner.as_deref().map(|(address, _)| address.as_str())
+    }
+
+    /// The address and the client (built with `build` the first time), or None when
+    /// disabled.
+    pub async fn client<F, Fut>(&self, build: F) -> Option<(&str, &C)>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = C>,
+    {
+        let (address, cell) = self.inner.as_deref()?;
+        Some((address.as_str(), cell.get_or_init(build).await))
+    }
+}

@@ -18,6 +18,7 @@ pub mod money;
 pub mod orders;
 pub mod payments;
 pub mod query;
+pub mod signing;
 pub mod totals;
 pub mod web;
 pub mod wire;

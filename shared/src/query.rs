@@ -104,9 +104,18 @@ fn add_to_branch(
     }
 }
 
+/// The keys every list route takes besides its filters.
+pub const LIST_KEYS: [&str; 4] = ["fields", "offset", "limit", "order"];
+
 impl StoreQuery {
     /// Parses `raw` and rejects any key not in `allowed`. `$and`/`$or` are accepted when
     /// `allowed` lists them; operator maps on the date keys when it lists the key.
+    /// [`parse`](Self::parse) for a list route: its filter keys and [`LIST_KEYS`].
+    pub fn parse_list(raw: Option<&str>, filters: &[&str]) -> ApiResult<Self> {
+        let allowed: Vec<&str> = LIST_KEYS.iter().chain(filters).copied().collect();
+        Self::parse(raw, &allowed)
+    }
+
     pub fn parse(raw: Option<&str>, allowed: &[&str]) -> ApiResult<Self> {
         let pairs: Vec<(String, String)> =
             url::form_urlencoded::parse(raw.unwrap_or("").as_bytes())

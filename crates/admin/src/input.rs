@@ -23,6 +23,14 @@ pub(crate) fn handle(field: &str, raw: &str) -> ApiResult<String> {
     Ok(handle)
 }
 
+/// A required `name`: trimmed, 1 to 200 characters.
+pub(crate) fn name(value: Option<&str>) -> ApiResult<&str> {
+    value
+        .map(str::trim)
+        .filter(|n| !n.is_empty() && n.len() <= 200)
+        .ok_or_else(|| ApiError::invalid_data("name: required, at most 200 characters"))
+}
+
 /// A unique-key violation is the caller's duplicate (`what` says which); any other
 /// database error stays internal.
 #[track_caller]

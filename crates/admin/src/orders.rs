@@ -502,6 +502,26 @@ async fn lock_fulfillment(
     })
 }
 
+/// Opens the transaction of a change to a fulfilment (`what` it would do, for the
+/// refusal): the order and the fulfilment locked, neither canceled.
+async fn lock_open_fulfillment<'s>(
+    state: &'s AppState,
+    order_id: &str,
+    fulfillment_id: &str,
+    what: &str,
+) -> ApiResult<(
+    sqlx::Transaction<'s, sqlx::Postgres>,
+    LockedOrder,
+    FulfillmentState,
+)> {
+    let mut tx = state.pool.begin().await?;
+    let order = lock_order(&mut tx, order_id).await?;
+    refuse_if_canceled(&order, what)?;
+    let fulfillment = lock_fulfillment(&mut tx, &order.id, fulfillment_id).await?;
+    refuse_canceled_fulfillment(&fulfillment, fulfillment_id)?;
+    Ok((tx, order, fulfillment))
+}
+
 fn refuse_canceled_fulfillment(f: &FulfillmentState, id: &str) -> ApiResult<()> {
     if f.canceled_at.is_some() {
         return Err(conflict(format!("Fulfillment {id} is canceled")));
@@ -583,11 +603,8 @@ pub async fn cancel_fulfillment(
     order_id: &str,
     fulfillment_id: &str,
 ) -> ApiResult<Value> {
-    let mut tx = state.pool.begin().await?;
-    let order = lock_order(&mut tx, order_id).await?;
-    refuse_if_canceled(&order, "changed")?;
-    let fulfillment = lock_fulfillment(&mut tx, &order.id, fulfillment_id).await?;
-    refuse_canceled_fulfillment(&fulfillment, fulfillment_id)?;
+    let (mut tx, order, fulfillment) =
+        lock_open_fulfillment(state, order_id, fulfillment_id, "changed").await?;
     if fulfillment.shipped_at.is_some() {
         return Err(conflict(format!(
             "Fulfillment {fulfillment_id} has shipped; it cannot be canceled"
@@ -706,11 +723,8 @@ pub async fn create_shipment(
         "tracking_number",
         input.tracking_number.as_deref().or(label_number),
     )?;
-    let mut tx = state.pool.begin().await?;
-    let order = lock_order(&mut tx, order_id).await?;
-    refuse_if_canceled(&order, "shipped")?;
-    let fulfillment = lock_fulfillment(&mut tx, &order.id, fulfillment_id).await?;
-    refuse_canceled_fulfillment(&fulfillment, fulfillment_id)?;
+    let (mut tx, order, fulfillment) =
+        lock_open_fulfillment(state, order_id, fulfillment_id, "shipped").await?;
     if fulfillment.shipped_at.is_some() {
         return Err(conflict(format!(
             "Fulfillment {fulfillment_id} is already shipped"
@@ -760,11 +774,8 @@ pub async fn mark_delivered(
     order_id: &str,
     fulfillment_id: &str,
 ) -> ApiResult<Value> {
-    let mut tx = state.pool.begin().await?;
-    let order = lock_order(&mut tx, order_id).await?;
-    refuse_if_canceled(&order, "delivered")?;
-    let fulfillment = lock_fulfillment(&mut tx, &order.id, fulfillment_id).await?;
-    refuse_canceled_fulfillment(&fulfillment, fulfillment_id)?;
+    let (mut tx, order, fulfillment) =
+        lock_open_fulfillment(state, order_id, fulfillment_id, "delivered").await?;
     if fulfillment.shipped_at.is_none() {
         return Err(conflict(format!(
             "Fulfillment {fulfillment_id} has not been shipped; ship it before marking it delivered"

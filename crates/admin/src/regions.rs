@@ -103,12 +103,7 @@ pub async fn create_region(
     actor: &AdminContext,
     input: &RegionInput,
 ) -> ApiResult<Value> {
-    let name = input
-        .name
-        .as_deref()
-        .map(str::trim)
-        .filter(|n| !n.is_empty() && n.len() <= 200)
-        .ok_or_else(|| ApiError::invalid_data("name: required, at most 200 characters"))?;
+    let name = input::name(input.name.as_deref())?;
     let currency = input
         .currency_code
         .as_deref()
@@ -331,12 +326,7 @@ pub async fn create_shipping_option(
     actor: &AdminContext,
     input: &ShippingOptionInput,
 ) -> ApiResult<Value> {
-    let name = input
-        .name
-        .as_deref()
-        .map(str::trim)
-        .filter(|n| !n.is_empty() && n.len() <= 200)
-        .ok_or_else(|| ApiError::invalid_data("name: required, at most 200 characters"))?;
+    let name = input::name(input.name.as_deref())?;
     if input.price_type.as_deref().is_some_and(|t| t != "flat") {
         return Err(ApiError::invalid_data(
             "price_type: only flat prices are supported",

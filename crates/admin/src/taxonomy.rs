@@ -50,6 +50,22 @@ async fn audited(
     Ok(json!({ kind: after }))
 }
 
+/// Audits a deletion of a `kind` (`product_category`, `collection`, `product_tag`),
+/// commits it, and answers Medusa's `{id, object, deleted: true}`.
+async fn audited_delete(
+    state: &AppState,
+    mut tx: sqlx::Transaction<'_, sqlx::Postgres>,
+    actor: &AdminContext,
+    kind: &str,
+    id: &str,
+    before: Value,
+) -> ApiResult<Value> {
+    let action = format!("{kind}.deleted");
+    audit::record(&mut tx, actor, &action, kind, id, Some(before), None).await?;
+    state.commit(tx, &[], Stale::Catalog).await?;
+    Ok(json!({ "id": id, "object": kind, "deleted": true }))
+}
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CategoryInput {
@@ -217,18 +233,7 @@ pub async fn delete_category(state: &AppState, actor: &AdminContext, id: &str) -
     sqlx::query!("DELETE FROM product_categories WHERE id = $1", id)
         .execute(&mut *tx)
         .await?;
-    audit::record(
-        &mut tx,
-        actor,
-        "product_category.deleted",
-        "product_category",
-        id,
-        Some(before),
-        None,
-    )
-    .await?;
-    state.commit(tx, &[], Stale::Catalog).await?;
-    Ok(json!({ "id": id, "object": "product_category", "deleted": true }))
+    audited_delete(state, tx, actor, "product_category", id, before).await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -327,18 +332,7 @@ pub async fn delete_collection(
     sqlx::query!("DELETE FROM product_collections WHERE id = $1", id)
         .execute(&mut *tx)
         .await?;
-    audit::record(
-        &mut tx,
-        actor,
-        "collection.deleted",
-        "collection",
-        id,
-        Some(before),
-        None,
-    )
-    .await?;
-    state.commit(tx, &[], Stale::Catalog).await?;
-    Ok(json!({ "id": id, "object": "collection", "deleted": true }))
+    audited_delete(state, tx, actor, "collection", id, before).await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -417,18 +411,7 @@ pub async fn delete_tag(state: &AppState, actor: &AdminContext, id: &str) -> Api
     sqlx::query!("DELETE FROM product_tags WHERE id = $1", id)
         .execute(&mut *tx)
         .await?;
-    audit::record(
-        &mut tx,
-        actor,
-        "product_tag.deleted",
-        "product_tag",
-        id,
-        Some(before),
-        None,
-    )
-    .await?;
-    state.commit(tx, &[], Stale::Catalog).await?;
-    Ok(json!({ "id": id, "object": "product_tag", "deleted": true }))
+    audited_delete(state, tx, actor, "product_tag", id, before).await
 }
 
 /// What the admin lists of categories, collections and tags need: the table, the JSON

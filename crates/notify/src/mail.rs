@@ -4,10 +4,8 @@
 //! Locally the AWS SDK talks to moto (`AWS_ENDPOINT_URL`), which keeps what was sent:
 //! `curl -s http://127.0.0.1:4566/moto-api/data.json | jq '.ses.Message'`.
 
-use std::sync::Arc;
-
-use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
-use tokio::sync::OnceCell;
+use aws_sdk_sesv2::types::{Body, Content, Destination as Recipients, EmailContent, Message};
+use store::aws::Destination;
 
 pub use store::money::format_money;
 
@@ -31,65 +29,53 @@ pub enum MailError {
 /// Sends email from one address. Cheap to clone; the SES client is built on first use.
 #[derive(Clone, Default)]
 pub struct Mailer {
-    inner: Option<Arc<Inner>>,
-}
-
-struct Inner {
-    from: String,
-    client: OnceCell<aws_sdk_sesv2::Client>,
+    sender: Destination<aws_sdk_sesv2::Client>,
 }
 
 impl Mailer {
     pub fn disabled() -> Self {
-        Mailer { inner: None }
+        Mailer::default()
     }
 
     /// Sends from `from` with the AWS SDK's default configuration.
     pub fn new(from: impl Into<String>) -> Self {
         Mailer {
-            inner: Some(Arc::new(Inner {
-                from: from.into(),
-                client: OnceCell::new(),
-            })),
+            sender: Destination::new(from),
         }
     }
 
     pub fn with_client(from: impl Into<String>, client: aws_sdk_sesv2::Client) -> Self {
         Mailer {
-            inner: Some(Arc::new(Inner {
-                from: from.into(),
-                client: OnceCell::new_with(Some(client)),
-            })),
+            sender: Destination::with_client(from, client),
         }
     }
 
     /// From `MAIL_FROM`; disabled when it is unset or empty.
     pub fn from_env() -> Self {
-        match std::env::var("MAIL_FROM") {
-            Ok(from) if !from.trim().is_empty() => Mailer::new(from.trim()),
-            _ => Mailer::disabled(),
+        Mailer {
+            sender: Destination::from_env("MAIL_FROM"),
         }
     }
 
     pub fn is_enabled(&self) -> bool {
-        self.inner.is_some()
+        self.sender.address().is_some()
     }
 
     pub fn from_address(&self) -> Option<&str> {
-        self.inner.as_deref().map(|inner| inner.from.as_str())
+        self.sender.address()
     }
 
     /// Sends `email`; returns SES's message id.
     pub async fn send(&self, email: &Email) -> Result<String, MailError> {
-        let inner = self.inner.as_deref().ok_or(MailError::NotConfigured)?;
-        let client = inner
-            .client
-            .get_or_init(|| async {
+        let (from, client) = self
+            .sender
+            .client(|| async {
                 let config = store::aws::AwsSettings::from_env("SESV2")
                     .sdk_config(std::time::Duration::from_secs(10));
                 aws_sdk_sesv2::Client::new(&config)
             })
-            .await;
+            .await
+            .ok_or(MailError::NotConfigured)?;
         let content = |data: &str| {
             Content::builder()
                 .data(data)
@@ -108,8 +94,8 @@ impl Mailer {
             .build();
         let out = client
             .send_email()
-            .from_email_address(&inner.from)
-            .destination(Destination::builder().to_addresses(&email.to).build())
+            .from_email_address(from)
+            .destination(Recipients::builder().to_addresses(&email.to).build())
             .content(EmailContent::builder().simple(message).build())
             .send()
             .await

@@ -19,15 +19,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use hmac::{Hmac, Mac};
 use reqwest::{RequestBuilder, StatusCode};
 use serde::Deserialize;
 use serde_json::{Map, Value};
-use sha2::Sha256;
 
 use store::payments::{
     Authorization, InitiateRequest, PaymentError, PaymentProvider, PaymentProviders,
 };
+use store::signing::{timestamped_mac, Mac};
 
 pub const STRIPE_PROVIDER_ID: &str = "pp_stripe_stripe";
 
@@ -451,19 +450,14 @@ pub enum WebhookError {
     InvalidPayload,
 }
 
-fn mac(secret: &str, timestamp: i64, payload: &[u8]) -> Hmac<Sha256> {
-    let mut mac =
-        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");
-    mac.update(timestamp.to_string().as_bytes());
-    mac.update(b".");
-    mac.update(payload);
-    mac
-}
-
 /// The `v1` signature Stripe sends for `payload` at `timestamp`: hex HMAC-SHA256 of
 /// `"{timestamp}.{payload}"` keyed with the endpoint secret.
 pub fn webhook_signature(payload: &[u8], secret: &str, timestamp: i64) -> String {
-    hex::encode(mac(secret, timestamp, payload).finalize().into_bytes())
+    hex::encode(
+        timestamped_mac(secret, timestamp, payload)
+            .finalize()
+            .into_bytes(),
+    )
 }
 
 /// A whole `Stripe-Signature` header value (`t=...,v1=...`), as Stripe would send it.
@@ -504,7 +498,7 @@ pub fn verify_webhook(
     if signatures.is_empty() {
         return Err(WebhookError::MissingSignature);
     }
-    let expected = mac(secret, timestamp, payload);
+    let expected = timestamped_mac(secret, timestamp, payload);
     let matches = signatures.iter().any(|signature| {
         hex::decode(signature)
             .map(|bytes| expected.clone().verify_slice(&bytes).is_ok())

@@ -5,26 +5,18 @@
 //! secret over `<timestamp>.<raw body>`. A receiver recomputes it, compares in constant
 //! time and refuses timestamps older than a few minutes (replays).
 
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
+use store::signing::{timestamped_mac, Mac};
 
 pub const TIMESTAMP_HEADER: &str = "x-store-timestamp";
 pub const SIGNATURE_HEADER: &str = "x-store-signature";
 pub const EVENT_HEADER: &str = "x-store-event";
 pub const EVENT_ID_HEADER: &str = "x-store-event-id";
 
-fn mac(secret: &str, timestamp: i64, body: &[u8]) -> Hmac<Sha256> {
-    let mut mac =
-        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
-    mac.update(timestamp.to_string().as_bytes());
-    mac.update(b".");
-    mac.update(body);
-    mac
-}
-
 /// `v1=<hex>` for `body` sent at `timestamp`.
 pub fn sign(secret: &str, timestamp: i64, body: &[u8]) -> String {
-    let digest = mac(secret, timestamp, body).finalize().into_bytes();
+    let digest = timestamped_mac(secret, timestamp, body)
+        .finalize()
+        .into_bytes();
     format!("v1={}", hex::encode(digest))
 }
 
@@ -33,7 +25,9 @@ pub fn verify(secret: &str, timestamp: i64, body: &[u8], header: &str) -> bool {
     let Some(given) = header.strip_prefix("v1=").and_then(|h| hex::decode(h).ok()) else {
         return false;
     };
-    mac(secret, timestamp, body).verify_slice(&given).is_ok()
+    timestamped_mac(secret, timestamp, body)
+        .verify_slice(&given)
+        .is_ok()
 }
 
 #[cfg(test)]

@@ -54,7 +54,7 @@ async fn list_regions(
     _store: StoreContext,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Response> {
-    let query = StoreQuery::parse(raw.as_deref(), &REGION_LIST_KEYS)?;
+    let query = StoreQuery::parse_list(raw.as_deref(), &REGION_LIST_KEYS)?;
     let key = query.cache_key();
     cached_json(&state, Namespace::Regions, key, || async {
         let filter = RegionFilter {
@@ -94,7 +94,7 @@ async fn list_products(
     store: StoreContext,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Response> {
-    let query = StoreQuery::parse(raw.as_deref(), &PRODUCT_LIST_KEYS)?;
+    let query = StoreQuery::parse_list(raw.as_deref(), &PRODUCT_LIST_KEYS)?;
     let channels = store.narrow(query.ids("sales_channel_id", "sc")?)?;
     let key = format!("{}|{}", channels.join(","), query.cache_key());
     cached_json(&state, Namespace::Products, key, || async {
@@ -179,7 +179,7 @@ async fn list_categories(
     store: StoreContext,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Response> {
-    let query = StoreQuery::parse(raw.as_deref(), &CATEGORY_LIST_KEYS)?;
+    let query = StoreQuery::parse_list(raw.as_deref(), &CATEGORY_LIST_KEYS)?;
     let key = format!(
         "{}|{}",
         store.sales_channel_ids.join(","),
@@ -266,7 +266,7 @@ async fn list_collections(
     store: StoreContext,
     RawQuery(raw): RawQuery,
 ) -> ApiResult<Response> {
-    let query = StoreQuery::parse(raw.as_deref(), &COLLECTION_LIST_KEYS)?;
+    let query = StoreQuery::parse_list(raw.as_deref(), &COLLECTION_LIST_KEYS)?;
     let key = format!(
         "{}|{}",
         store.sales_channel_ids.join(","),

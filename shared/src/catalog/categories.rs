@@ -60,12 +60,8 @@ pub struct CategoryFilter {
     pub include_descendants_tree: bool,
 }
 
-/// The keys of `GET /store/product-categories`.
-pub const CATEGORY_LIST_KEYS: [&str; 16] = [
-    "fields",
-    "offset",
-    "limit",
-    "order",
+/// The filter keys of `GET /store/product-categories` (besides `query::LIST_KEYS`).
+pub const CATEGORY_LIST_KEYS: [&str; 12] = [
     "q",
     "id",
     "handle",

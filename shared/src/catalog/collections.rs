@@ -46,12 +46,8 @@ pub struct CollectionFilter {
     pub groups: Vec<(Conjunction, Vec<CollectionFilter>)>,
 }
 
-/// The keys of `GET /store/collections`.
-pub const COLLECTION_LIST_KEYS: [&str; 12] = [
-    "fields",
-    "offset",
-    "limit",
-    "order",
+/// The filter keys of `GET /store/collections` (besides `query::LIST_KEYS`).
+pub const COLLECTION_LIST_KEYS: [&str; 8] = [
     "q",
     "id",
     "handle",

@@ -51,13 +51,9 @@ pub const PRODUCT_FIELDS: [&str; 32] = [
     "sales_channels",
 ];
 
-/// Query keys of `GET /store/products`: Medusa's, with their meaning (`tags` is read as
+/// Filter keys of `GET /store/products` (besides `query::LIST_KEYS`): Medusa's (`tags` is read as
 /// `tag_id`, as Medusa maps it).
-pub const PRODUCT_LIST_KEYS: [&str; 25] = [
-    "fields",
-    "offset",
-    "limit",
-    "order",
+pub const PRODUCT_LIST_KEYS: [&str; 21] = [
     "q",
     "id",
     "handle",

@@ -52,19 +52,8 @@ pub struct RegionConditions {
     pub groups: Vec<(Conjunction, Vec<RegionConditions>)>,
 }
 
-/// The keys of `GET /store/regions`.
-pub const REGION_LIST_KEYS: [&str; 10] = [
-    "fields",
-    "offset",
-    "limit",
-    "order",
-    "q",
-    "id",
-    "currency_code",
-    "name",
-    "$and",
-    "$or",
-];
+/// The filter keys of `GET /store/regions` (besides `query::LIST_KEYS`).
+pub const REGION_LIST_KEYS: [&str; 6] = ["q", "id", "currency_code", "name", "$and", "$or"];
 
 impl RegionConditions {
     /// The conditions a list request asks for; `$and`/`$or` branches take the same keys.

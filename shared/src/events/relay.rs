@@ -6,16 +6,14 @@
 //! keeps `published_at` empty, counts the attempt and the error, and waits for the sweep.
 //! (SQS delivers at least once anyway; the consumer is idempotent per event id.)
 
-use std::sync::Arc;
 use std::time::Duration;
 
+use super::{Envelope, ENVELOPE_VERSION};
+use crate::aws::Destination;
 use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sqlx::{PgConnection, PgPool, Row};
-use tokio::sync::OnceCell;
-
-use super::{Envelope, ENVELOPE_VERSION};
 
 /// SQS takes at most ten messages per `SendMessageBatch`.
 const BATCH: usize = 10;
@@ -26,12 +24,13 @@ const SWEEP_CLAIM: usize = 100;
 /// first use, so a cold start does not wait for it.
 #[derive(Clone, Default)]
 pub struct Relay {
-    target: Option<Arc<Target>>,
+    queue: Destination<aws_sdk_sqs::Client>,
 }
 
-struct Target {
-    queue_url: String,
-    client: OnceCell<aws_sdk_sqs::Client>,
+/// The queue and its client, for one publish or sweep.
+struct Target<'a> {
+    queue_url: &'a str,
+    client: &'a aws_sdk_sqs::Client,
 }
 
 /// What a sweep did.
@@ -44,7 +43,7 @@ pub struct SweepReport {
 impl Relay {
     /// A relay that sends nothing: events stay in the outbox (no queue configured).
     pub fn disabled() -> Self {
-        Relay { target: None }
+        Relay::default()
     }
 
     /// Sends to `queue_url` with the AWS SDK's default configuration (region, credentials
@@ -52,43 +51,52 @@ impl Relay {
     /// point it at a local server).
     pub fn new(queue_url: impl Into<String>) -> Self {
         Relay {
-            target: Some(Arc::new(Target {
-                queue_url: queue_url.into(),
-                client: OnceCell::new(),
-            })),
+            queue: Destination::new(queue_url),
         }
     }
 
     /// Like [`Relay::new`] with a client built by the caller.
     pub fn with_client(queue_url: impl Into<String>, client: aws_sdk_sqs::Client) -> Self {
         Relay {
-            target: Some(Arc::new(Target {
-                queue_url: queue_url.into(),
-                client: OnceCell::new_with(Some(client)),
-            })),
+            queue: Destination::with_client(queue_url, client),
         }
     }
 
     /// From `EVENTS_QUEUE_URL`; disabled when it is unset or empty.
     pub fn from_env() -> Self {
-        match std::env::var("EVENTS_QUEUE_URL") {
-            Ok(url) if !url.trim().is_empty() => Relay::new(url.trim()),
-            _ => Relay::disabled(),
+        Relay {
+            queue: Destination::from_env("EVENTS_QUEUE_URL"),
         }
     }
 
     pub fn is_enabled(&self) -> bool {
-        self.target.is_some()
+        self.queue.address().is_some()
+    }
+
+    /// The queue and its client (built the first time), or None without a queue.
+    async fn target(&self) -> Option<Target<'_>> {
+        let (queue_url, client) = self
+            .queue
+            .client(|| async {
+                // A checkout waits for its relay: bound that wait (the sweep sends later).
+                let config =
+                    crate::aws::AwsSettings::from_env("SQS").sdk_config(Duration::from_secs(3));
+                aws_sdk_sqs::Client::new(&config)
+            })
+            .await?;
+        Some(Target { queue_url, client })
     }
 
     /// Sends the events with these ids, right after the transaction that wrote them
     /// committed. Never fails the caller: what is not sent stays in the outbox for the
     /// sweep, and the failure is logged.
     pub async fn publish(&self, pool: &PgPool, ids: &[String]) {
-        let Some(target) = &self.target else { return };
         if ids.is_empty() {
             return;
         }
+        let Some(target) = self.target().await else {
+            return;
+        };
         let result = async {
             let mut tx = pool.begin().await?;
             let rows = claim(
@@ -126,7 +134,7 @@ impl Relay {
         grace: Duration,
         limit: usize,
     ) -> Result<SweepReport, sqlx::Error> {
-        let Some(target) = &self.target else {
+        let Some(target) = self.target().await else {
             return Ok(SweepReport::default());
         };
         let mut total = SweepReport::default();
@@ -187,18 +195,7 @@ async fn claim(
         .collect()
 }
 
-impl Target {
-    async fn client(&self) -> &aws_sdk_sqs::Client {
-        self.client
-            .get_or_init(|| async {
-                // A checkout waits for its relay: bound that wait (the sweep sends later).
-                let config =
-                    crate::aws::AwsSettings::from_env("SQS").sdk_config(Duration::from_secs(3));
-                aws_sdk_sqs::Client::new(&config)
-            })
-            .await
-    }
-
+impl Target<'_> {
     /// Sends one batch of at most ten; returns the ids SQS took and the ones it did not,
     /// with the reason.
     async fn send_batch(&self, chunk: &[Envelope]) -> (Vec<String>, Vec<(String, String)>) {
@@ -214,10 +211,9 @@ impl Target {
             })
             .collect();
         let result = self
-            .client()
-            .await
+            .client
             .send_message_batch()
-            .queue_url(&self.queue_url)
+            .queue_url(self.queue_url)
             .set_entries(Some(entries))
             .send()
             .await;
