@@ -14,6 +14,7 @@ pub mod error;
 pub mod events;
 pub mod id;
 pub mod inventory;
+pub mod logging;
 pub mod money;
 pub mod orders;
 pub mod payments;

@@ -16,7 +16,7 @@ const USAGE: &str =
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    lambda_runtime::tracing::init_default_subscriber();
+    store::logging::init();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let consumer = events::Consumer::from_env()?;
     match args

@@ -2,7 +2,7 @@ use lambda_http::lambda_runtime::{self, service_fn, Error, LambdaEvent};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    lambda_http::tracing::init_default_subscriber();
+    store::logging::init();
     let client = migrate::response_client()?;
     let database_url = std::env::var("DATABASE_URL").ok().filter(|v| !v.is_empty());
     lambda_runtime::run(service_fn(

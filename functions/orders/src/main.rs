@@ -1,5 +1,5 @@
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    lambda_http::tracing::init_default_subscriber();
+    store::logging::init();
     lambda_http::run(orders::from_env()?).await
 }
