@@ -334,7 +334,13 @@ pub fn not_found(parts: &Parts) -> Response {
         return ApiError::public(ErrorType::Unauthorized, "Invalid email or password")
             .into_response();
     }
-    ApiError::not_found(format!("Route {} {path} does not exist", parts.method)).into_response()
+    no_such_route(parts)
+}
+
+/// The 404 for a path no route serves, naming it.
+pub fn no_such_route(parts: &Parts) -> Response {
+    let message = format!("Route {} {} does not exist", parts.method, parts.uri.path());
+    ApiError::not_found(message).into_response()
 }
 
 /// Whether `path` is under `/admin`.

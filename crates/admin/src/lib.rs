@@ -70,8 +70,7 @@ where
         if let Err(rejection) = AdminContext::from_request_parts(&mut parts, &state).await {
             return rejection;
         }
-        let message = format!("Route {} {} does not exist", parts.method, parts.uri.path());
-        return axum::response::IntoResponse::into_response(store::ApiError::not_found(message));
+        return web::no_such_route(&parts);
     }
     web::not_found(&parts)
 }
