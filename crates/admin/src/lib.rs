@@ -50,7 +50,7 @@ impl AdminState {
 
 /// [`web::finish_router`] for a function with admin routes: an unknown `/admin` path is
 /// a 401 without valid credentials and a 404 with them, as in Medusa.
-pub fn finish_router<S>(routes: Router<S>, state: S) -> Router
+pub fn finish_router<S>(routes: web::Routes<S>, state: S) -> Router
 where
     S: Clone + Send + Sync + 'static,
     AppState: FromRef<S>,

@@ -10,7 +10,7 @@ use store::cart::{
     self, AddShippingMethod, CreateCart, LineInputBody, PromoCodes, UpdateCart, UpdateLine,
 };
 use store::query::{Fields, StoreQuery};
-use store::web::{JsonBody, StoreContext};
+use store::web::{JsonBody, Routes, StoreContext};
 use store::{ApiResult, AppState};
 use store_admin::{promotions, regions, AdminContext, AdminState};
 
@@ -20,7 +20,12 @@ pub fn from_env() -> Result<Router, Box<dyn std::error::Error + Send + Sync>> {
 }
 
 pub fn router(state: AdminState) -> Router {
-    let routes = Router::new()
+    store_admin::finish_router(routes(), state)
+}
+
+/// The routes this function serves (checked against the route table in Cargo.toml).
+pub fn routes() -> Routes<AdminState> {
+    Routes::new()
         .route("/store/carts", post(create_cart))
         .route("/store/carts/{id}", get(get_cart).post(update_cart))
         .route("/store/carts/{id}/line-items", post(add_line))
@@ -49,8 +54,7 @@ pub fn router(state: AdminState) -> Router {
             "/admin/shipping-options",
             get(admin_shipping_options).post(create_shipping_option),
         )
-        .route("/admin/shipping-options/{id}", post(update_shipping_option));
-    store_admin::finish_router(routes, state)
+        .route("/admin/shipping-options/{id}", post(update_shipping_option))
 }
 
 fn cart_body(cart: &cart::Cart, fields: &Fields) -> Json<Value> {

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use store::checkout::{self, CreatePaymentCollection, CreatePaymentSession};
 use store::payments::PaymentProviders;
 use store::query::StoreQuery;
-use store::web::{finish_router, JsonBody, StoreContext};
+use store::web::{finish_router, JsonBody, Routes, StoreContext};
 use store::{ApiError, ApiResult, AppState};
 use store_stripe::verify_webhook_now;
 
@@ -36,7 +36,12 @@ pub fn from_env() -> Result<Router, Box<dyn std::error::Error + Send + Sync>> {
 }
 
 pub fn router(state: CheckoutState) -> Router {
-    let routes = Router::new()
+    finish_router(routes(), state)
+}
+
+/// The routes this function serves (checked against the route table in Cargo.toml).
+pub fn routes() -> Routes<CheckoutState> {
+    Routes::new()
         .route("/store/payment-providers", get(list_providers))
         .route("/store/payment-collections", post(create_collection))
         .route(
@@ -44,8 +49,7 @@ pub fn router(state: CheckoutState) -> Router {
             post(create_session),
         )
         .route("/store/carts/{id}/complete", post(complete_cart))
-        .route("/hooks/payment/stripe_stripe", post(stripe_webhook));
-    finish_router(routes, state)
+        .route("/hooks/payment/stripe_stripe", post(stripe_webhook))
 }
 
 async fn list_providers(

@@ -20,19 +20,23 @@ use store::content::config::{TypeKind, PREVIEW_HEADER};
 use store::content::{
     Content, ContentQuery, ContentService, Failure, Fetch, Freshness, Served, Shape,
 };
-use store::web::{finish_router, StoreContext, CACHE_STATUS_HEADER};
+use store::web::{finish_router, Routes, StoreContext, CACHE_STATUS_HEADER};
 use store::AppState;
 
 pub const LOCALE_FALLBACK_HEADER: &str = "x-content-locale-fallback";
 
 pub fn router(state: AppState, service: ContentService) -> Router {
-    let routes = Router::new()
+    let routes = routes().map_router(|routes| routes.layer(Extension(service)));
+    finish_router(routes, state)
+}
+
+/// The routes this function serves (checked against the route table in Cargo.toml).
+pub fn routes() -> Routes<AppState> {
+    Routes::new()
         .route("/content/webhooks/strapi", post(webhook))
         .route("/content/products/{handle}", get(product_with_content))
         .route("/content/{content_type}", get(list_or_single))
         .route("/content/{content_type}/{document_id}", get(document))
-        .layer(Extension(service));
-    finish_router(routes, state)
 }
 
 async fn list_or_single(

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use store::payments::PaymentProviders;
 use store::query::StoreQuery;
-use store::web::{JsonBody, StoreContext};
+use store::web::{JsonBody, Routes, StoreContext};
 use store::{ApiError, ApiResult, AppState};
 use store_admin::{
     audit, auth, channels, orders as lifecycle, users, AdminAuth, AdminContext, AdminState,
@@ -42,7 +42,12 @@ pub fn from_env() -> Result<Router, Box<dyn std::error::Error + Send + Sync>> {
 }
 
 pub fn router(state: OrdersState) -> Router {
-    let routes = Router::new()
+    store_admin::finish_router(routes(), state)
+}
+
+/// The routes this function serves (checked against the route table in Cargo.toml).
+pub fn routes() -> Routes<OrdersState> {
+    Routes::new()
         .route("/store/orders/{id}", get(get_order))
         .route("/auth/user/emailpass", post(login))
         .route("/auth/token/refresh", post(refresh))
@@ -71,8 +76,7 @@ pub fn router(state: OrdersState) -> Router {
             post(change_key_channels),
         )
         .route("/admin/audit-log", get(audit_log))
-        .route("/admin/users/me", get(me));
-    store_admin::finish_router(routes, state)
+        .route("/admin/users/me", get(me))
 }
 
 /// No login needed: as in Medusa, the order id is the secret.

@@ -3,16 +3,16 @@
 
 use axum::extract::{Path, RawQuery, State};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use serde_json::Value;
 
 use store::query::StoreQuery;
-use store::web::JsonBody;
+use store::web::{JsonBody, Routes};
 use store::{ApiResult, AppState};
 use store_admin::{channels, inventory, products, regions, taxonomy, AdminContext, AdminState};
 
-pub fn routes() -> Router<AdminState> {
-    Router::new()
+pub fn routes() -> Routes<AdminState> {
+    Routes::new()
         .route("/admin/products", get(list_products).post(create_product))
         .route(
             "/admin/products/{id}",

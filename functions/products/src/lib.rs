@@ -25,7 +25,7 @@ use store::catalog::regions::{
     self, RegionConditions, RegionFilter, REGION_FIELDS, REGION_LIST_KEYS, REGION_ORDER_COLUMNS,
 };
 use store::query::{Fields, StoreQuery};
-use store::web::{cached_json, StoreContext};
+use store::web::{cached_json, Routes, StoreContext};
 use store::wire::list;
 use store::{ApiError, ApiResult, AppState};
 use store_admin::AdminState;
@@ -36,7 +36,12 @@ pub fn from_env() -> Result<Router, Box<dyn std::error::Error + Send + Sync>> {
 }
 
 pub fn router(state: AdminState) -> Router {
-    let routes = Router::new()
+    store_admin::finish_router(routes(), state)
+}
+
+/// The routes this function serves (checked against the route table in Cargo.toml).
+pub fn routes() -> Routes<AdminState> {
+    Routes::new()
         .route("/store/regions", get(list_regions))
         .route("/store/regions/{id}", get(get_region))
         .route("/store/products", get(list_products))
@@ -45,8 +50,7 @@ pub fn router(state: AdminState) -> Router {
         .route("/store/product-categories/{id}", get(get_category))
         .route("/store/collections", get(list_collections))
         .route("/store/collections/{id}", get(get_collection))
-        .merge(admin::routes());
-    store_admin::finish_router(routes, state)
+        .merge(admin::routes())
 }
 
 async fn list_regions(

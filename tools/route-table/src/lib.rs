@@ -12,7 +12,7 @@ const WORKSPACE_MANIFEST: &str = include_str!("../../../Cargo.toml");
 #[derive(Debug)]
 pub struct RouteTable {
     router: matchit::Router<String>,
-    len: usize,
+    entries: Vec<(String, String)>,
 }
 
 impl RouteTable {
@@ -35,6 +35,7 @@ impl RouteTable {
             })
             .ok_or("no [workspace.metadata.lambda.watch.router] table")?;
         let mut router = matchit::Router::new();
+        let mut entries = Vec::with_capacity(routes.len());
         for (path, function) in routes {
             let function = function
                 .as_str()
@@ -42,11 +43,9 @@ impl RouteTable {
             router
                 .insert(path.as_str(), function.to_string())
                 .map_err(|e| format!("{path}: {e}"))?;
+            entries.push((path.clone(), function.to_string()));
         }
-        Ok(RouteTable {
-            router,
-            len: routes.len(),
-        })
+        Ok(RouteTable { router, entries })
     }
 
     /// The function that serves `path`, if any.
@@ -54,12 +53,17 @@ impl RouteTable {
         self.router.at(path).ok().map(|m| m.value.as_str())
     }
 
+    /// Every path of the table with the function that serves it.
+    pub fn entries(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.entries.iter().map(|(p, f)| (p.as_str(), f.as_str()))
+    }
+
     pub fn len(&self) -> usize {
-        self.len
+        self.entries.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.entries.is_empty()
     }
 }
 
