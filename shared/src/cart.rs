@@ -2,13 +2,16 @@
 //! is one transaction that locks the cart row, so concurrent edits and a concurrent
 //! completion never interleave.
 
+mod wire;
+pub use wire::{CartBody, PaymentCollection, Promotion};
+
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use sqlx::{PgConnection, PgPool};
 
 use crate::catalog::regions::{self, Region};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, Context};
 use crate::id::{is_well_formed, new_id};
 use crate::inventory;
 use crate::money::to_major;
@@ -16,7 +19,6 @@ use crate::totals::{
     self, Computed, DiscountMethod, DiscountTarget, LineInput, PromotionInput, PromotionRules,
     ShippingInput,
 };
-use crate::wire::{optional_timestamp, timestamp};
 
 /// The largest quantity one line may hold.
 pub const MAX_QUANTITY: i64 = 10_000;
@@ -139,22 +141,6 @@ impl PromotionRow {
             method,
             target,
         }
-    }
-
-    /// Medusa's `application_method` for a promotion.
-    pub fn render(&self) -> Value {
-        let value = if self.method == "percentage" {
-            Value::from(self.value as f64 / 100.0)
-        } else {
-            to_major(self.value, self.currency_code.as_deref().unwrap_or("eur"))
-        };
-        json!({
-            "id": self.id, "code": self.code, "is_automatic": self.is_automatic,
-            "application_method": {
-                "type": self.method, "value": value, "currency_code": self.currency_code,
-                "target_type": self.target, "allocation": if self.per_unit { "each" } else { "across" },
-            },
-        })
     }
 }
 
@@ -1123,6 +1109,7 @@ pub async fn remove_promotions(pool: &PgPool, id: &str, codes: &[String]) -> Api
 }
 
 /// The shipping options a cart can use, priced for it.
+/// The shipping options offered to a cart, priced for it, in Medusa's shape.
 pub async fn shipping_options(pool: &PgPool, cart_id: &str) -> ApiResult<Vec<Value>> {
     let mut conn = pool.acquire().await?;
     let cart = load(&mut conn, cart_id, false).await?;
@@ -1134,55 +1121,13 @@ pub async fn shipping_options(pool: &PgPool, cart_id: &str) -> ApiResult<Vec<Val
     .fetch_all(&mut *conn)
     .await?;
     let basis = cart.item_basis_total();
-    Ok(options
+    options
         .iter()
-        .map(|o| render_shipping_option(o, shipping_amount(o, basis), &cart))
-        .collect())
-}
-
-fn render_shipping_option(o: &ShippingOptionRow, amount: i64, cart: &Cart) -> Value {
-    let currency = cart.row.currency_code.as_str();
-    json!({
-        "id": o.id, "name": o.name, "price_type": o.price_type, "provider_id": "manual_manual",
-        "data": null, "service_zone_id": null, "shipping_profile_id": null,
-        "type": { "id": format!("sotype_{}", o.type_code), "label": o.type_label, "code": o.type_code, "description": o.type_label },
-        "provider": { "id": "manual_manual", "is_enabled": true },
-        "amount": to_major(amount, currency),
-        "is_tax_inclusive": cart.region.is_tax_inclusive,
-        "insufficient_inventory": false,
-        "calculated_price": {
-            "id": o.id, "calculated_amount": to_major(amount, currency),
-            "original_amount": to_major(o.amount, currency), "currency_code": currency,
-            "is_calculated_price_tax_inclusive": cart.region.is_tax_inclusive,
-            "is_calculated_price_price_list": false,
-        },
-        "prices": shipping_prices(o, currency),
-    })
-}
-
-/// `shipping_options[].prices` as Medusa models them: the flat price, and for free
-/// shipping from a threshold a price of 0 with an `item_total >= threshold` rule (which
-/// storefronts read to show "add X more for free shipping").
-fn shipping_prices(o: &ShippingOptionRow, currency: &str) -> Value {
-    let price = |suffix: &str, amount: i64, rules: Value| {
-        let rules_count = rules.as_array().map_or(0, Vec::len);
-        json!({
-            "id": format!("price_{}_{suffix}", o.id.trim_start_matches("so_")),
-            "title": null, "currency_code": currency, "amount": to_major(amount, currency),
-            "min_quantity": null, "max_quantity": null, "price_list_id": null,
-            "price_list": null, "rules_count": rules_count, "price_rules": rules,
+        .map(|o| {
+            let option = wire::ShippingOption::new(o, shipping_amount(o, basis), &cart);
+            serde_json::to_value(option).context("serializing a shipping option")
         })
-    };
-    let mut prices = vec![price("flat", o.amount, json!([]))];
-    if let Some(threshold) = o.free_over_amount {
-        let value = to_major(threshold, currency).to_string();
-        prices.push(price(
-            "free",
-            0,
-            json!([{ "attribute": "item_total", "operator": "gte", "value": value }]),
-        ));
-    }
-    Value::Array(prices)
+        .collect()
 }
 
 pub async fn set_shipping_method(
@@ -1224,8 +1169,9 @@ pub async fn set_shipping_method(
 
 // ----------------------------------------------------------- rendering ---
 
-fn money(amount: i64, currency: &str) -> Value {
-    to_major(amount, currency)
+/// The cart in Medusa's shape ([`wire::CartBody`]), as JSON for `fields` to narrow.
+pub fn render(cart: &Cart) -> ApiResult<Value> {
+    serde_json::to_value(wire::CartBody::new(cart)).context("serializing the cart")
 }
 
 /// Every total of `totals::Totals` as major units, into `out`.
@@ -1233,151 +1179,17 @@ pub fn put_totals(out: &mut Map<String, Value>, totals: &totals::Totals, currenc
     if let Ok(Value::Object(fields)) = serde_json::to_value(totals) {
         for (name, value) in fields {
             let amount = value.as_i64().unwrap_or(0);
-            out.insert(name, money(amount, currency));
+            out.insert(name, to_major(amount, currency));
         }
     }
-}
-
-fn put_line_totals<T: serde::Serialize>(out: &mut Map<String, Value>, totals: &T, currency: &str) {
-    if let Ok(Value::Object(fields)) = serde_json::to_value(totals) {
-        for (name, value) in fields {
-            if let Some(amount) = value.as_i64() {
-                out.insert(name, money(amount, currency));
-            }
-        }
-    }
-}
-
-fn tax_lines(id: &str, region: &Region) -> Value {
-    if region.tax_rate_bps == 0 {
-        return json!([]);
-    }
-    json!([{
-        "id": format!("taxline_{id}"), "code": "default", "description": region.name,
-        "rate": region.tax_rate_bps as f64 / 100.0, "provider_id": "system",
-    }])
-}
-
-pub fn render(cart: &Cart) -> Value {
-    let currency = cart.row.currency_code.as_str();
-    let items: Vec<Value> = cart
-        .lines
-        .iter()
-        .zip(&cart.computed.lines)
-        .map(|(l, t)| render_item(cart, l, t))
-        .collect();
-    let shipping_methods: Vec<Value> = cart
-        .shipping
-        .iter()
-        .zip(&cart.computed.shipping)
-        .map(|((method, option), t)| render_shipping_method(cart, method, option, t))
-        .collect();
-    let payment_collection = cart
-        .payment
-        .as_ref()
-        .map(|(c, sessions)| render_payment_collection(c, sessions))
-        .unwrap_or(Value::Null);
-    let mut out = json!({
-        "id": cart.row.id, "region_id": cart.row.region_id, "currency_code": currency,
-        "email": cart.row.email, "sales_channel_id": cart.row.sales_channel_id,
-        "customer_id": cart.row.customer_id, "locale": null,
-        "completed_at": optional_timestamp(&cart.row.completed_at),
-        "created_at": timestamp(&cart.row.created_at), "updated_at": timestamp(&cart.row.updated_at),
-        "metadata": cart.row.metadata,
-        "shipping_address": cart.row.shipping_address, "billing_address": cart.row.billing_address,
-        "items": items, "shipping_methods": shipping_methods,
-        "promotions": cart.promotions.iter().map(PromotionRow::render).collect::<Vec<_>>(),
-        "credit_lines": [],
-        "region": regions::render(&cart.region, &cart.countries),
-        "payment_collection": payment_collection,
-    });
-    if let Value::Object(map) = &mut out {
-        put_totals(map, &cart.computed.totals, currency);
-    }
-    out
-}
-
-/// A line item as Medusa's cart has it, with its totals, tax lines and adjustments.
-fn render_item(cart: &Cart, l: &LineRow, t: &totals::LineTotals) -> Value {
-    let currency = cart.row.currency_code.as_str();
-    let adjustments: Vec<Value> = cart
-        .computed
-        .adjustments
-        .iter()
-        .filter(|a| a.line_id == l.id)
-        .map(|a| {
-            json!({ "id": format!("caliadj_{}_{}", l.id, a.promotion_id), "item_id": l.id,
-                    "promotion_id": a.promotion_id, "code": a.code, "amount": money(a.amount, currency) })
-        })
-        .collect();
-    let mut item = json!({
-        "id": l.id, "cart_id": l.cart_id, "title": l.title, "subtitle": l.variant_title,
-        "thumbnail": l.thumbnail, "quantity": l.quantity, "unit_price": money(l.unit_price, currency),
-        "compare_at_unit_price": null, "is_tax_inclusive": l.is_tax_inclusive,
-        "requires_shipping": l.requires_shipping, "is_discountable": l.discountable,
-        "is_giftcard": false, "metadata": l.metadata, "product_id": l.product_id,
-        "variant_id": l.variant_id, "product_title": l.product_title,
-        "product_handle": l.product_handle, "product_subtitle": l.product_subtitle,
-        "product_description": l.product_description, "product_type": null,
-        "product_type_id": null, "product_collection": null, "variant_sku": l.variant_sku,
-        "variant_title": l.variant_title, "variant_barcode": null,
-        "created_at": timestamp(&l.created_at), "updated_at": timestamp(&l.updated_at),
-        "tax_lines": tax_lines(&l.id, &cart.region), "adjustments": adjustments,
-        "product": { "id": l.product_id, "title": l.product_title, "handle": l.product_handle,
-                     "thumbnail": l.thumbnail, "subtitle": l.product_subtitle },
-        "variant": { "id": l.variant_id, "title": l.variant_title, "sku": l.variant_sku,
-                     "product_id": l.product_id,
-                     "product": { "id": l.product_id, "title": l.product_title, "handle": l.product_handle,
-                                  "thumbnail": l.thumbnail } },
-    });
-    if let Value::Object(map) = &mut item {
-        put_line_totals(map, t, currency);
-        map.remove("line_id");
-    }
-    item
-}
-
-fn render_shipping_method(
-    cart: &Cart,
-    method: &ShippingMethodRow,
-    option: &ShippingOptionRow,
-    t: &totals::ShippingTotals,
-) -> Value {
-    let currency = cart.row.currency_code.as_str();
-    let mut m = json!({
-        "id": method.id, "cart_id": cart.row.id, "name": method.name,
-        "shipping_option_id": method.shipping_option_id, "data": method.data,
-        "amount": money(shipping_amount(option, cart.item_basis_total()), currency),
-        "is_tax_inclusive": cart.region.is_tax_inclusive,
-        "tax_lines": tax_lines(&method.id, &cart.region), "adjustments": [],
-        "created_at": timestamp(&method.created_at),
-    });
-    if let Value::Object(map) = &mut m {
-        put_line_totals(map, t, currency);
-        map.remove("shipping_id");
-    }
-    m
 }
 
 pub fn render_payment_collection(
     c: &PaymentCollectionRow,
     sessions: &[PaymentSessionRow],
-) -> Value {
-    let currency = c.currency_code.as_str();
-    let optional = |amount: Option<i64>| amount.map(|a| money(a, currency)).unwrap_or(Value::Null);
-    json!({
-        "id": c.id, "currency_code": currency, "amount": money(c.amount, currency), "status": c.status,
-        "authorized_amount": optional(c.authorized_amount), "captured_amount": optional(c.captured_amount),
-        "refunded_amount": optional(c.refunded_amount), "completed_at": optional_timestamp(&c.completed_at),
-        "created_at": timestamp(&c.created_at), "updated_at": timestamp(&c.updated_at), "metadata": null,
-        "payment_sessions": sessions.iter().map(|s| json!({
-            "id": s.id, "payment_collection_id": s.payment_collection_id, "provider_id": s.provider_id,
-            "currency_code": s.currency_code, "amount": money(s.amount, &s.currency_code),
-            "data": s.data, "status": s.status, "authorized_at": optional_timestamp(&s.authorized_at),
-            "context": {}, "metadata": {}, "payment": null,
-            "created_at": timestamp(&s.created_at), "updated_at": timestamp(&s.updated_at),
-        })).collect::<Vec<_>>(),
-    })
+) -> ApiResult<Value> {
+    serde_json::to_value(wire::PaymentCollection::new(c, sessions))
+        .context("serializing the payment collection")
 }
 
 #[cfg(test)]

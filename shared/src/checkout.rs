@@ -186,7 +186,7 @@ async fn render_collection(conn: &mut PgConnection, id: &str) -> ApiResult<Value
     .bind(id)
     .fetch_all(&mut *conn)
     .await?;
-    Ok(cart::render_payment_collection(&collection, &sessions))
+    cart::render_payment_collection(&collection, &sessions)
 }
 
 fn completed(cart: &Cart) -> ApiError {
@@ -254,7 +254,7 @@ pub async fn complete(
             let mut conn = pool.acquire().await?;
             let cart = cart::load(&mut conn, cart_id, false).await?;
             return Ok(Completion::PaymentFailed {
-                cart: cart::render(&cart),
+                cart: cart::render(&cart)?,
                 message,
             });
         }
@@ -411,11 +411,8 @@ async fn insert_order(
     order_id: &str,
     email: &str,
 ) -> ApiResult<i64> {
-    let promotions: Vec<Value> = cart
-        .promotions
-        .iter()
-        .map(cart::PromotionRow::render)
-        .collect();
+    let promotions: Vec<cart::Promotion> =
+        cart.promotions.iter().map(cart::Promotion::new).collect();
     let display_id: i64 = sqlx::query_scalar(
         "INSERT INTO orders (id, cart_id, region_id, sales_channel_id, currency_code, email, shipping_address,
                              billing_address, totals, promotions, metadata)
@@ -431,7 +428,7 @@ async fn insert_order(
     .bind(&cart.row.shipping_address)
     .bind(&cart.row.billing_address)
     .bind(serde_json::to_value(&cart.computed.totals).context("serializing the cart totals")?)
-    .bind(Value::Array(promotions))
+    .bind(serde_json::to_value(promotions).context("serializing the cart's promotions")?)
     .bind(&cart.row.metadata)
     .fetch_one(&mut *conn)
     .await?;

@@ -97,6 +97,57 @@ pub fn with_and_without_tax(amount: i64, rate_bps: i32, tax_inclusive: bool) -> 
     }
 }
 
+/// An amount of minor units that serializes as [`to_major`] of its currency: the money
+/// fields of a typed response.
+#[derive(Debug, Clone, Copy)]
+pub struct Money<'a> {
+    pub amount: i64,
+    pub currency: &'a str,
+}
+
+impl<'a> Money<'a> {
+    pub fn new(amount: i64, currency: &'a str) -> Self {
+        Money { amount, currency }
+    }
+}
+
+impl serde::Serialize for Money<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        to_major(self.amount, self.currency).serialize(s)
+    }
+}
+
+/// The integer fields of a totals struct (`totals::Totals`, `LineTotals`, …) as money in
+/// one currency, for `#[serde(flatten)]` into a typed response; its other fields (the
+/// line or shipping id the totals belong to) are left out.
+pub struct TotalsIn<'a, T> {
+    pub totals: &'a T,
+    pub currency: &'a str,
+}
+
+impl<'a, T> TotalsIn<'a, T> {
+    pub fn new(totals: &'a T, currency: &'a str) -> Self {
+        TotalsIn { totals, currency }
+    }
+}
+
+impl<T: serde::Serialize> serde::Serialize for TotalsIn<'_, T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error, SerializeMap};
+        let Value::Object(fields) = serde_json::to_value(self.totals).map_err(S::Error::custom)?
+        else {
+            return Err(S::Error::custom("totals must serialize as a map"));
+        };
+        let mut map = s.serialize_map(None)?;
+        for (name, value) in fields {
+            if let Some(amount) = value.as_i64() {
+                map.serialize_entry(&name, &Money::new(amount, self.currency))?;
+            }
+        }
+        map.end()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

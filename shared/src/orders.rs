@@ -140,7 +140,7 @@ pub async fn retrieve(conn: &mut PgConnection, id: &str) -> ApiResult<Value> {
                     .bind(&c.id)
                     .fetch_all(&mut *conn)
                     .await?;
-            let mut collection = cart::render_payment_collection(&c, &sessions);
+            let mut collection = cart::render_payment_collection(&c, &sessions)?;
             collection["payments"] = json!([render_payment(&c, &sessions)]);
             vec![collection]
         }

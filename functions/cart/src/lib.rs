@@ -57,14 +57,14 @@ pub fn routes() -> Routes<AdminState> {
         .route("/admin/shipping-options/{id}", post(update_shipping_option))
 }
 
-fn cart_body(cart: &cart::Cart, fields: &Fields) -> Json<Value> {
-    Json(json!({ "cart": render_cart(cart, fields) }))
+fn cart_body(cart: &cart::Cart, fields: &Fields) -> ApiResult<Json<Value>> {
+    Ok(Json(json!({ "cart": render_cart(cart, fields)? })))
 }
 
-fn render_cart(cart: &cart::Cart, fields: &Fields) -> Value {
-    let mut body = cart::render(cart);
+fn render_cart(cart: &cart::Cart, fields: &Fields) -> ApiResult<Value> {
+    let mut body = cart::render(cart)?;
     fields.project(&mut body);
-    body
+    Ok(body)
 }
 
 /// Carts answer with Medusa's default fields (relations included); `fields` narrows,
@@ -81,10 +81,10 @@ async fn create_cart(
     JsonBody(input): JsonBody<CreateCart>,
 ) -> ApiResult<Json<Value>> {
     let fields = cart_query(raw.as_deref())?;
-    Ok(cart_body(
+    cart_body(
         &cart::create(&state.pool, &store.sales_channel_ids, input).await?,
         &fields,
-    ))
+    )
 }
 
 async fn get_cart(
@@ -95,10 +95,7 @@ async fn get_cart(
 ) -> ApiResult<Json<Value>> {
     let fields = cart_query(raw.as_deref())?;
     let mut conn = state.pool.acquire().await?;
-    Ok(cart_body(
-        &cart::load(&mut conn, &id, false).await?,
-        &fields,
-    ))
+    cart_body(&cart::load(&mut conn, &id, false).await?, &fields)
 }
 
 async fn update_cart(
@@ -109,10 +106,10 @@ async fn update_cart(
     JsonBody(input): JsonBody<UpdateCart>,
 ) -> ApiResult<Json<Value>> {
     let fields = cart_query(raw.as_deref())?;
-    Ok(cart_body(
+    cart_body(
         &cart::update(&state.pool, &id, &store.sales_channel_ids, input).await?,
         &fields,
-    ))
+    )
 }
 
 async fn add_line(
@@ -123,10 +120,7 @@ async fn add_line(
     JsonBody(input): JsonBody<LineInputBody>,
 ) -> ApiResult<Json<Value>> {
     let fields = cart_query(raw.as_deref())?;
-    Ok(cart_body(
-        &cart::add_line(&state.pool, &id, input).await?,
-        &fields,
-    ))
+    cart_body(&cart::add_line(&state.pool, &id, input).await?, &fields)
 }
 
 async fn update_line(
@@ -137,10 +131,10 @@ async fn update_line(
     JsonBody(input): JsonBody<UpdateLine>,
 ) -> ApiResult<Json<Value>> {
     let fields = cart_query(raw.as_deref())?;
-    Ok(cart_body(
+    cart_body(
         &cart::update_line(&state.pool, &id, &line_id, input).await?,
         &fields,
-    ))
+    )
 }
 
 async fn delete_line(
@@ -152,7 +146,7 @@ async fn delete_line(
     let fields = cart_query(raw.as_deref())?;
     let cart = cart::delete_line(&state.pool, &id, &line_id).await?;
     Ok(Json(json!({
-        "id": line_id, "object": "line-item", "deleted": true, "parent": render_cart(&cart, &fields),
+        "id": line_id, "object": "line-item", "deleted": true, "parent": render_cart(&cart, &fields)?,
     })))
 }
 
@@ -164,10 +158,10 @@ async fn add_promotions(
     JsonBody(input): JsonBody<PromoCodes>,
 ) -> ApiResult<Json<Value>> {
     let fields = cart_query(raw.as_deref())?;
-    Ok(cart_body(
+    cart_body(
         &cart::add_promotions(&state.pool, &id, &input.promo_codes).await?,
         &fields,
-    ))
+    )
 }
 
 async fn remove_promotions(
@@ -178,10 +172,10 @@ async fn remove_promotions(
     JsonBody(input): JsonBody<PromoCodes>,
 ) -> ApiResult<Json<Value>> {
     let fields = cart_query(raw.as_deref())?;
-    Ok(cart_body(
+    cart_body(
         &cart::remove_promotions(&state.pool, &id, &input.promo_codes).await?,
         &fields,
-    ))
+    )
 }
 
 async fn add_shipping_method(
@@ -192,10 +186,10 @@ async fn add_shipping_method(
     JsonBody(input): JsonBody<AddShippingMethod>,
 ) -> ApiResult<Json<Value>> {
     let fields = cart_query(raw.as_deref())?;
-    Ok(cart_body(
+    cart_body(
         &cart::set_shipping_method(&state.pool, &id, input).await?,
         &fields,
-    ))
+    )
 }
 
 async fn list_shipping_options(

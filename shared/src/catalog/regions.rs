@@ -1,12 +1,12 @@
 //! Regions: a currency, the countries it serves and how they are taxed.
 
 use chrono::{DateTime, Utc};
-use serde_json::{json, Value};
+use serde_json::Value;
 use sqlx::{PgPool, Postgres, QueryBuilder};
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, Context};
 use crate::query::{Conjunction, StoreQuery};
-use crate::wire::{optional_timestamp, timestamp};
+use crate::wire::{ser_optional_timestamp, ser_timestamp};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Region {
@@ -120,7 +120,10 @@ pub async fn list(pool: &PgPool, filter: &RegionFilter) -> ApiResult<(Vec<Value>
     let ids: Vec<String> = regions.iter().map(|r| r.id.clone()).collect();
     let countries = countries_of(pool, &ids).await?;
     Ok((
-        regions.iter().map(|r| render(r, &countries)).collect(),
+        regions
+            .iter()
+            .map(|r| render(r, &countries))
+            .collect::<ApiResult<_>>()?,
         count,
     ))
 }
@@ -179,7 +182,7 @@ pub async fn retrieve(pool: &PgPool, id: &str) -> ApiResult<Value> {
         .await?
         .ok_or_else(|| ApiError::not_found(format!("Region with id: {id} was not found")))?;
     let countries = countries_of(pool, std::slice::from_ref(&region.id)).await?;
-    Ok(render(&region, &countries))
+    render(&region, &countries)
 }
 
 pub async fn countries_of<'e>(
@@ -196,31 +199,75 @@ pub async fn countries_of<'e>(
 }
 
 /// A region with the countries it serves (those of `countries` whose region it is).
-pub fn render(region: &Region, countries: &[Country]) -> Value {
-    let countries: Vec<Value> = countries
-        .iter()
-        .filter(|c| c.region_id.as_deref() == Some(region.id.as_str()))
-        .map(|c| {
-            json!({
-                "iso_2": c.iso_2, "iso_3": c.iso_3, "num_code": c.num_code,
-                "name": c.name, "display_name": c.display_name, "region_id": c.region_id,
-                "metadata": null, "created_at": timestamp(&c.created_at),
-                "updated_at": timestamp(&c.updated_at), "deleted_at": null,
-            })
-        })
-        .collect();
-    json!({
-        "id": region.id,
-        "name": region.name,
-        "currency_code": region.currency_code,
-        "automatic_taxes": region.automatic_taxes,
-        "is_tax_inclusive": region.is_tax_inclusive,
-        "created_at": timestamp(&region.created_at),
-        "updated_at": timestamp(&region.updated_at),
-        "deleted_at": optional_timestamp(&region.deleted_at),
-        "metadata": region.metadata,
-        "countries": countries,
-    })
+/// A region as the Store API answers it, with the countries it serves.
+#[derive(serde::Serialize)]
+pub struct RegionBody<'a> {
+    id: &'a str,
+    name: &'a str,
+    currency_code: &'a str,
+    automatic_taxes: bool,
+    is_tax_inclusive: bool,
+    #[serde(serialize_with = "ser_timestamp")]
+    created_at: DateTime<Utc>,
+    #[serde(serialize_with = "ser_timestamp")]
+    updated_at: DateTime<Utc>,
+    #[serde(serialize_with = "ser_optional_timestamp")]
+    deleted_at: Option<DateTime<Utc>>,
+    metadata: &'a Option<Value>,
+    countries: Vec<CountryBody<'a>>,
+}
+
+#[derive(serde::Serialize)]
+struct CountryBody<'a> {
+    iso_2: &'a str,
+    iso_3: &'a str,
+    num_code: &'a str,
+    name: &'a str,
+    display_name: &'a str,
+    region_id: Option<&'a str>,
+    metadata: Option<()>,
+    #[serde(serialize_with = "ser_timestamp")]
+    created_at: DateTime<Utc>,
+    #[serde(serialize_with = "ser_timestamp")]
+    updated_at: DateTime<Utc>,
+    deleted_at: Option<()>,
+}
+
+impl<'a> RegionBody<'a> {
+    /// `countries` may hold those of other regions too; only the region's own are kept.
+    pub fn new(region: &'a Region, countries: &'a [Country]) -> Self {
+        RegionBody {
+            id: &region.id,
+            name: &region.name,
+            currency_code: &region.currency_code,
+            automatic_taxes: region.automatic_taxes,
+            is_tax_inclusive: region.is_tax_inclusive,
+            created_at: region.created_at,
+            updated_at: region.updated_at,
+            deleted_at: region.deleted_at,
+            metadata: &region.metadata,
+            countries: countries
+                .iter()
+                .filter(|c| c.region_id.as_deref() == Some(region.id.as_str()))
+                .map(|c| CountryBody {
+                    iso_2: &c.iso_2,
+                    iso_3: &c.iso_3,
+                    num_code: &c.num_code,
+                    name: &c.name,
+                    display_name: &c.display_name,
+                    region_id: c.region_id.as_deref(),
+                    metadata: None,
+                    created_at: c.created_at,
+                    updated_at: c.updated_at,
+                    deleted_at: None,
+                })
+                .collect(),
+        }
+    }
+}
+
+pub fn render(region: &Region, countries: &[Country]) -> ApiResult<Value> {
+    serde_json::to_value(RegionBody::new(region, countries)).context("serializing a region")
 }
 
 /// Escapes `%`, `_` and `\` so a search text matches literally inside ILIKE.
