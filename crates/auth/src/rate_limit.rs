@@ -78,7 +78,7 @@ async fn redis_hit(redis: &RedisLink, key: &str, window: Duration) -> Option<u64
 }
 
 /// Counts a login attempt for `email` from `ip`; false when either is over its limit.
-pub(crate) async fn allow_login(
+pub async fn allow_login(
     redis: &RedisLink,
     local: &LocalLimiter,
     prefix: &str,
