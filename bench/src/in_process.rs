@@ -23,6 +23,7 @@ struct Functions {
     cart: Router,
     checkout: Router,
     orders: Router,
+    accounts: Router,
 }
 
 impl Functions {
@@ -36,6 +37,7 @@ impl Functions {
             cart: built("cart", cart::from_env())?,
             checkout: built("checkout", checkout::from_env())?,
             orders: built("orders", orders::from_env())?,
+            accounts: built("accounts", accounts::from_env())?,
         })
     }
 
@@ -46,6 +48,7 @@ impl Functions {
             Some("checkout") => &self.checkout,
             Some("cart") => &self.cart,
             Some("orders") => &self.orders,
+            Some("accounts") => &self.accounts,
             _ => &self.products,
         }
     }

@@ -517,6 +517,16 @@ pub struct CreateCart {
     pub metadata: Option<Map<String, Value>>,
     pub customer_id: Option<Value>,
     pub locale: Option<Value>,
+    /// The logged-in customer creating the cart (never read from the body).
+    #[serde(skip)]
+    pub owner: Option<Owner>,
+}
+
+/// The customer a cart belongs to: its id, and its email, which the cart takes.
+#[derive(Debug, Clone)]
+pub struct Owner {
+    pub customer_id: String,
+    pub email: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -591,17 +601,19 @@ pub async fn create(pool: &PgPool, key_channels: &[String], input: CreateCart) -
     };
     let id = new_id("cart");
     sqlx::query(
-        "INSERT INTO carts (id, region_id, currency_code, sales_channel_id, metadata) VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO carts (id, region_id, currency_code, sales_channel_id, metadata, customer_id)
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(&id)
     .bind(&region.id)
     .bind(&region.currency_code)
     .bind(&sales_channel_id)
     .bind(input.metadata.map(Value::Object))
+    .bind(input.owner.as_ref().map(|o| &o.customer_id))
     .execute(&mut *tx)
     .await?;
     let update = UpdateCart {
-        email: input.email,
+        email: input.email.or(input.owner.map(|o| o.email)),
         shipping_address: input.shipping_address,
         billing_address: input.billing_address,
         promo_codes: input.promo_codes,
@@ -616,6 +628,30 @@ pub async fn create(pool: &PgPool, key_channels: &[String], input: CreateCart) -
     let cart = load(&mut tx, &id, false).await?;
     tx.commit().await?;
     Ok(cart)
+}
+
+/// `POST /store/carts/:id/customer`: a guest cart becomes the customer's and takes its
+/// email. Another customer's cart is not found, as an unknown one.
+pub async fn transfer(pool: &PgPool, id: &str, owner: &Owner) -> ApiResult<Cart> {
+    change(pool, id, async |tx, cart| {
+        if cart
+            .customer_id
+            .as_ref()
+            .is_some_and(|c| *c != owner.customer_id)
+        {
+            return Err(not_found(id));
+        }
+        sqlx::query(
+            "UPDATE carts SET customer_id = $2, email = $3, updated_at = now() WHERE id = $1",
+        )
+        .bind(id)
+        .bind(&owner.customer_id)
+        .bind(&owner.email)
+        .execute(&mut *tx)
+        .await?;
+        Ok(())
+    })
+    .await
 }
 
 async fn default_region(conn: &mut PgConnection, currency: Option<&str>) -> ApiResult<Region> {

@@ -373,7 +373,7 @@ async fn place_order(
         &order_id,
         json!({
             "id": order_id, "display_id": display_id, "email": email, "currency_code": cart.row.currency_code,
-            "total": cart.total(), "placed_at": Utc::now(),
+            "total": cart.total(), "placed_at": Utc::now(), "customer_id": cart.row.customer_id,
         }),
     )
     .await?;
@@ -415,8 +415,8 @@ async fn insert_order(
         cart.promotions.iter().map(cart::Promotion::new).collect();
     let display_id: i64 = sqlx::query_scalar(
         "INSERT INTO orders (id, cart_id, region_id, sales_channel_id, currency_code, email, shipping_address,
-                             billing_address, totals, promotions, metadata)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                             billing_address, totals, promotions, metadata, customer_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
          RETURNING display_id",
     )
     .bind(order_id)
@@ -430,6 +430,7 @@ async fn insert_order(
     .bind(serde_json::to_value(&cart.computed.totals).context("serializing the cart totals")?)
     .bind(serde_json::to_value(promotions).context("serializing the cart's promotions")?)
     .bind(&cart.row.metadata)
+    .bind(&cart.row.customer_id)
     .fetch_one(&mut *conn)
     .await?;
 

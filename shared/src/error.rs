@@ -74,6 +74,14 @@ impl ApiError {
         }
     }
 
+    /// Adds Medusa's `code` (`invalid_request_error`, …) to a public error.
+    pub fn with_code(mut self, new_code: &'static str) -> Self {
+        if let ApiError::Public { code, .. } = &mut self {
+            *code = Some(new_code);
+        }
+        self
+    }
+
     pub fn kind(&self) -> ErrorType {
         match self {
             ApiError::Public { kind, .. } => *kind,

@@ -20,6 +20,7 @@ struct OrderRow {
     sales_channel_id: String,
     currency_code: String,
     email: String,
+    customer_id: Option<String>,
     shipping_address: Option<Value>,
     billing_address: Option<Value>,
     status: String,
@@ -344,7 +345,7 @@ fn render(
     let mut out = json!({
         "id": order.id, "display_id": order.display_id, "cart_id": order.cart_id, "status": order.status,
         "email": order.email, "currency_code": currency, "region_id": order.region_id,
-        "sales_channel_id": order.sales_channel_id, "customer_id": null,
+        "sales_channel_id": order.sales_channel_id, "customer_id": order.customer_id,
         "payment_status": order.payment_status, "fulfillment_status": order.fulfillment_status,
         "shipping_address": order.shipping_address, "billing_address": order.billing_address,
         "items": items, "shipping_methods": shipping_methods, "payment_collections": payment_collections,
@@ -400,4 +401,41 @@ fn render_item(l: &OrderLineRow, variants: &[LineVariantRow], currency: &str) ->
         map.extend(stored_totals(&l.totals, currency));
     }
     item
+}
+
+/// Orders of a customer (`GET /store/orders`): newest first unless `oldest_first`, in
+/// the shape of [`retrieve`]; with their total count.
+pub async fn list_of_customer(
+    conn: &mut PgConnection,
+    customer_id: &str,
+    limit: i64,
+    offset: i64,
+    oldest_first: bool,
+) -> ApiResult<(Vec<Value>, i64)> {
+    let ids: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT id, count(*) OVER () FROM orders WHERE customer_id = $1
+          ORDER BY CASE WHEN $4 THEN created_at END ASC, CASE WHEN NOT $4 THEN created_at END DESC, id
+          LIMIT $2 OFFSET $3",
+    )
+    .bind(customer_id)
+    .bind(limit)
+    .bind(offset)
+    .bind(oldest_first)
+    .fetch_all(&mut *conn)
+    .await?;
+    let count = match ids.first() {
+        Some((_, total)) => *total,
+        None if offset > 0 => {
+            sqlx::query_scalar("SELECT count(*) FROM orders WHERE customer_id = $1")
+                .bind(customer_id)
+                .fetch_one(&mut *conn)
+                .await?
+        }
+        None => 0,
+    };
+    let mut orders = Vec::with_capacity(ids.len());
+    for (id, _) in ids {
+        orders.push(retrieve(&mut *conn, &id).await?);
+    }
+    Ok((orders, count))
 }

@@ -49,6 +49,7 @@ pub struct Functions {
     checkout: Router,
     orders: Router,
     content: Router,
+    accounts: Router,
 }
 
 impl Functions {
@@ -59,6 +60,7 @@ impl Functions {
         };
         Functions {
             products: products::router(with_admin.clone()),
+            accounts: accounts::router(with_admin.clone()),
             cart: cart::router(with_admin),
             checkout: checkout::router(checkout::CheckoutState {
                 app: state.clone(),
@@ -82,6 +84,7 @@ impl Functions {
             Some("checkout") => &self.checkout,
             Some("orders") => &self.orders,
             Some("content") => &self.content,
+            Some("accounts") => &self.accounts,
             other => panic!("the route table sends {path} to {other:?}, which the harness lacks"),
         }
     }

@@ -13,6 +13,7 @@ fn declared() -> Vec<(&'static str, Vec<&'static str>)> {
         ("cart", cart::routes().paths().to_vec()),
         ("checkout", checkout::routes().paths().to_vec()),
         ("orders", orders::routes().paths().to_vec()),
+        ("accounts", accounts::routes().paths().to_vec()),
         ("content", content::routes::routes().paths().to_vec()),
     ]
 }

@@ -13,6 +13,7 @@ use store::query::{Fields, StoreQuery};
 use store::web::{JsonBody, Routes, StoreContext};
 use store::{ApiResult, AppState};
 use store_admin::{promotions, regions, AdminContext, AdminState};
+use store_customers::{CustomerContext, OptionalCustomer};
 
 /// The function's router, with its state built from the environment as at cold start.
 pub fn from_env() -> Result<Router, Box<dyn std::error::Error + Send + Sync>> {
@@ -29,6 +30,7 @@ pub fn routes() -> Routes<AdminState> {
         .route("/store/carts", post(create_cart))
         .route("/store/carts/{id}", get(get_cart).post(update_cart))
         .route("/store/carts/{id}/line-items", post(add_line))
+        .route("/store/carts/{id}/customer", post(transfer_cart))
         .route(
             "/store/carts/{id}/line-items/{line_id}",
             post(update_line).delete(delete_line),
@@ -74,15 +76,40 @@ fn cart_query(raw: Option<&str>) -> ApiResult<Fields> {
     StoreQuery::parse(raw, &["fields"])?.any_fields()
 }
 
+/// A logged-in customer's new cart is theirs and takes their email.
 async fn create_cart(
     State(state): State<AppState>,
     store: StoreContext,
+    OptionalCustomer(customer): OptionalCustomer,
     RawQuery(raw): RawQuery,
-    JsonBody(input): JsonBody<CreateCart>,
+    JsonBody(mut input): JsonBody<CreateCart>,
+) -> ApiResult<Json<Value>> {
+    let fields = cart_query(raw.as_deref())?;
+    input.owner = customer.map(owner);
+    cart_body(
+        &cart::create(&state.pool, &store.sales_channel_ids, input).await?,
+        &fields,
+    )
+}
+
+fn owner(customer: CustomerContext) -> cart::Owner {
+    cart::Owner {
+        customer_id: customer.customer_id,
+        email: customer.email,
+    }
+}
+
+/// `POST /store/carts/:id/customer`: the guest cart becomes the logged-in customer's.
+async fn transfer_cart(
+    State(state): State<AppState>,
+    _store: StoreContext,
+    customer: CustomerContext,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
 ) -> ApiResult<Json<Value>> {
     let fields = cart_query(raw.as_deref())?;
     cart_body(
-        &cart::create(&state.pool, &store.sales_channel_ids, input).await?,
+        &cart::transfer(&state.pool, &id, &owner(customer)).await?,
         &fields,
     )
 }

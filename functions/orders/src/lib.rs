@@ -2,8 +2,6 @@
 //! payments, admin login, secret keys and audit log.
 
 use axum::extract::{FromRef, Path, Query, RawQuery, State};
-use axum::http::request::Parts;
-use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
@@ -11,10 +9,12 @@ use serde_json::{json, Value};
 use store::payments::PaymentProviders;
 use store::query::StoreQuery;
 use store::web::{JsonBody, Routes, StoreContext};
+use store::wire::list;
 use store::{ApiError, ApiResult, AppState};
 use store_admin::{
-    audit, auth, channels, orders as lifecycle, users, AdminAuth, AdminContext, AdminState,
+    audit, channels, orders as lifecycle, users, AdminAuth, AdminContext, AdminState,
 };
+use store_customers::CustomerContext;
 
 /// The orders function's state: the store's, the admin login and token checks, and the
 /// payment providers (for captures and refunds).
@@ -48,9 +48,8 @@ pub fn router(state: OrdersState) -> Router {
 /// The routes this function serves (checked against the route table in Cargo.toml).
 pub fn routes() -> Routes<OrdersState> {
     Routes::new()
+        .route("/store/orders", get(list_customer_orders))
         .route("/store/orders/{id}", get(get_order))
-        .route("/auth/user/emailpass", post(login))
-        .route("/auth/token/refresh", post(refresh))
         .route("/admin/orders", get(list_orders))
         .route("/admin/orders/{id}", get(admin_get_order))
         .route("/admin/orders/{id}/fulfillments", post(create_fulfillment))
@@ -93,18 +92,29 @@ async fn get_order(
     Ok(Json(json!({ "order": order })))
 }
 
-/// `POST /auth/user/emailpass` → `{token}`.
-async fn login(
+/// `GET /store/orders`: the logged-in customer's orders (401 without a login), newest
+/// first unless `order=created_at`; `limit`, `offset` and `fields` as for one order.
+async fn list_customer_orders(
     State(state): State<AppState>,
-    State(admin): State<AdminAuth>,
-    parts: Parts,
-    JsonBody(input): JsonBody<auth::EmailPass>,
-) -> Response {
-    let ip = auth::source_ip(&parts);
-    match auth::login(&state, &admin, ip.as_deref(), input).await {
-        Ok(body) => Json(body).into_response(),
-        Err(response) => response,
-    }
+    _store: StoreContext,
+    customer: CustomerContext,
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Json<Value>> {
+    let query = StoreQuery::parse_list(raw.as_deref(), &[])?;
+    let (limit, offset) = (query.limit(50)?, query.offset()?);
+    let (_, descending) = query.order(&["created_at"], "-created_at")?;
+    let fields = query.any_fields()?;
+    let mut conn = state.pool.acquire().await?;
+    let (mut orders, count) = store::orders::list_of_customer(
+        &mut conn,
+        &customer.customer_id,
+        limit,
+        offset,
+        !descending,
+    )
+    .await?;
+    orders.iter_mut().for_each(|o| fields.project(o));
+    Ok(Json(list("orders", orders, count, offset, limit)))
 }
 
 async fn list_orders(
@@ -255,9 +265,4 @@ async fn cancel_fulfillment(
     Ok(Json(
         lifecycle::cancel_fulfillment(&state, &admin, &id, &fid).await?,
     ))
-}
-
-/// `POST /auth/token/refresh` with a valid token → `{token}` with a new expiry.
-async fn refresh(State(auth): State<AdminAuth>, admin: AdminContext) -> Response {
-    auth::refresh(&auth, &admin)
 }

@@ -1,0 +1,5 @@
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    store::logging::init();
+    lambda_http::run(accounts::from_env()?).await
+}
