@@ -1063,3 +1063,68 @@ async fn an_order_taken_through_the_admin_api_drives_the_fulfilment_automations(
     assert_eq!(reviews, 1);
     shop.store.drop_database().await;
 }
+
+#[tokio::test]
+async fn a_password_reset_request_emails_the_customer_a_working_link_once() {
+    use store_tests::customers::As;
+    let shop = shop(&[("STORE_URL", "https://shop.example")], 3).await;
+    shop.store.register_customer(&shop.shopper, "Ada").await;
+    let request = axum::http::Request::post("/auth/customer/emailpass/reset-password")
+        .header("content-type", "application/json")
+        .body(axum::body::Body::from(
+            json!({ "identifier": shop.shopper }).to_string(),
+        ))
+        .unwrap();
+    assert_eq!(shop.store.send_raw(request).await.0, 201);
+    assert_eq!(shop.unpublished().await, 0, "relayed after commit");
+    assert_eq!(shop.drain().await, 1);
+
+    let emails = shop.moto.emails_to(&shop.shopper).await;
+    assert_eq!(emails.len(), 1, "{emails:?}");
+    assert!(
+        emails[0].subject.contains("reset your password"),
+        "{}",
+        emails[0].subject
+    );
+    let body = &emails[0].body;
+    let start = body
+        .find("https://shop.example/account/reset-password?token=")
+        .unwrap_or_else(|| panic!("no link: {body}"));
+    let token: String = body[start..]
+        .split("token=")
+        .nth(1)
+        .unwrap()
+        .chars()
+        .take_while(char::is_ascii_hexdigit)
+        .collect();
+    assert_eq!(token.len(), 64, "{body}");
+    let reply = shop
+        .store
+        .customer_post(
+            "/auth/customer/emailpass/update",
+            As::Bearer(&token),
+            json!({ "password": "a brand new password" }),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+
+    // Handled again after the token was used (as if the first handling had not been
+    // recorded): skipped, no second email.
+    let id: String = shop
+        .store
+        .scalar("SELECT id FROM outbox_events WHERE name = 'auth.password_reset'")
+        .await;
+    sqlx::query("DELETE FROM event_handlings WHERE event_id = $1")
+        .bind(&id)
+        .execute(&shop.store.pool)
+        .await
+        .unwrap();
+    let body = serde_json::to_string(&shop.envelope(&id).await).unwrap();
+    let outcomes = shop.consumer.handle_body(&body).await.unwrap();
+    assert!(
+        matches!(&outcomes[..], [(_, Outcome::Skipped(why))] if why.contains("used or expired")),
+        "{outcomes:?}"
+    );
+    assert_eq!(shop.moto.emails_to(&shop.shopper).await.len(), 1);
+    shop.store.drop_database().await;
+}

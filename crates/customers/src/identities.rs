@@ -19,8 +19,6 @@ use store_auth::{rate_limit, Auth, AuthInner};
 
 /// How long a password reset token is good for.
 pub const RESET_TOKEN_TTL_MINUTES: i64 = 15;
-/// The event the consumer turns into the reset email, as Medusa names it.
-pub const PASSWORD_RESET_EVENT: &str = "auth.password_reset";
 
 /// The body of register and login. Fields are optional so a missing one is answered
 /// with Medusa's message rather than a parse error.
@@ -219,7 +217,7 @@ pub async fn request_reset(state: &AppState, input: ResetRequest) -> ApiResult<O
     .await?;
     let event = events::record(
         &mut tx,
-        PASSWORD_RESET_EVENT,
+        events::names::AUTH_PASSWORD_RESET,
         &identity_id,
         json!({
             "entity_id": email, "actor_type": "customer", "token": token,

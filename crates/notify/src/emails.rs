@@ -218,6 +218,52 @@ pub fn review_request(store: &str, order: &OrderSummary, store_url: Option<&str>
     }
 }
 
+/// The password reset email: the link to the storefront's reset page (with `STORE_URL`)
+/// and the token itself, for storefronts that ask for it.
+pub fn password_reset(
+    store: &str,
+    to: &str,
+    token: &str,
+    expires_at: chrono::DateTime<chrono::Utc>,
+    store_url: Option<&str>,
+) -> Email {
+    let link = store_url
+        .map(|url| {
+            format!(
+                "{}/account/reset-password?token={token}&email={}",
+                url.trim_end_matches('/'),
+                url::form_urlencoded::byte_serialize(to.as_bytes()).collect::<String>()
+            )
+        })
+        .unwrap_or_default();
+    let until = expires_at.format("%Y-%m-%d %H:%M UTC");
+    let mut text = format!(
+        "Someone asked to reset the password of your {store} account. If it was you, set a new one \
+         before {until}"
+    );
+    let mut html = format!(
+        "<p>Someone asked to reset the password of your account. If it was you, set a new one before {until}"
+    );
+    if link.is_empty() {
+        text.push_str(&format!(" with this code: {token}\n"));
+        html.push_str(&format!(" with this code:</p><p><code>{token}</code></p>"));
+    } else {
+        text.push_str(&format!(":\n{link}\n"));
+        html.push_str(&format!(
+            ":</p><p><a href=\"{0}\">Set a new password</a></p>",
+            escape_html(&link)
+        ));
+    }
+    text.push_str("If it was not you, ignore this email: your password stays as it is.\n");
+    html.push_str("<p>If it was not you, ignore this email: your password stays as it is.</p>");
+    Email {
+        to: to.to_string(),
+        subject: format!("{store}: reset your password"),
+        text,
+        html: wrap_html(store, &html),
+    }
+}
+
 /// A cart as its reminder shows it.
 #[derive(Debug, Clone)]
 pub struct CartSummary {

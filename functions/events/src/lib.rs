@@ -222,6 +222,7 @@ impl Consumer {
             Automation::ShippingEmail => self.shipping_email(event, conn).await,
             Automation::AbandonedCart => self.abandoned_cart(event, conn).await,
             Automation::ReviewRequest => self.review_request(event, conn).await,
+            Automation::PasswordResetEmail => self.password_reset_email(event, conn).await,
         }
     }
 
@@ -399,6 +400,43 @@ impl Consumer {
         self.send(email, Automation::ReviewRequest).await
     }
 
+    /// Emails a customer the reset token, while it is still unused and unexpired.
+    async fn password_reset_email(
+        &self,
+        event: &Envelope,
+        conn: &mut PgConnection,
+    ) -> Result<Outcome, HandlerError> {
+        let (Some(to), Some(token)) =
+            (payload_str(event, "entity_id"), payload_str(event, "token"))
+        else {
+            return Err(HandlerError::Malformed(
+                "auth.password_reset needs entity_id and token".into(),
+            ));
+        };
+        let usable = sqlx::query_scalar!(
+            r#"SELECT expires_at AS "expires_at!" FROM password_reset_tokens
+                WHERE token_hash = encode(sha256(convert_to($1, 'UTF8')), 'hex')
+                  AND used_at IS NULL AND expires_at > now()"#,
+            token,
+        )
+        .fetch_optional(&mut *conn)
+        .await?;
+        let Some(expires_at) = usable else {
+            return Ok(Outcome::Skipped(
+                "the reset token is used or expired".into(),
+            ));
+        };
+        let s = &self.settings;
+        let email = store_notify::password_reset(
+            &s.store_name,
+            to,
+            token,
+            expires_at,
+            s.store_url.as_deref(),
+        );
+        self.send(email, Automation::PasswordResetEmail).await
+    }
+
     async fn send(
         &self,
         email: store_notify::mail::Email,
@@ -429,6 +467,7 @@ pub fn subscribers(event_name: &str) -> &'static [Automation] {
         names::SHIPMENT_CREATED => &[Automation::ShippingEmail],
         names::CART_ABANDONED => &[Automation::AbandonedCart],
         names::ORDER_REVIEW_REQUESTED => &[Automation::ReviewRequest],
+        names::AUTH_PASSWORD_RESET => &[Automation::PasswordResetEmail],
         _ => &[],
     }
 }

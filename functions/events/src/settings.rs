@@ -22,10 +22,12 @@ pub enum Automation {
     AbandonedCart,
     /// Scheduled: one review request per delivered order (`order.review_requested`).
     ReviewRequest,
+    /// `auth.password_reset` → the reset link to the customer.
+    PasswordResetEmail,
 }
 
 impl Automation {
-    pub const ALL: [Automation; 8] = [
+    pub const ALL: [Automation; 9] = [
         Automation::OrderConfirmation,
         Automation::LowStockAlert,
         Automation::ProductCachePurge,
@@ -34,6 +36,7 @@ impl Automation {
         Automation::ShippingEmail,
         Automation::AbandonedCart,
         Automation::ReviewRequest,
+        Automation::PasswordResetEmail,
     ];
 
     /// The name used in `AUTOMATIONS` and as the handler name in idempotency records.
@@ -47,6 +50,7 @@ impl Automation {
             Automation::ShippingEmail => "shipping-email",
             Automation::AbandonedCart => "abandoned-cart",
             Automation::ReviewRequest => "review-request",
+            Automation::PasswordResetEmail => "password-reset-email",
         }
     }
 

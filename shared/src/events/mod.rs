@@ -33,6 +33,7 @@ pub mod names {
     pub const ORDER_FULFILLMENT_CANCELED: &str = "order.fulfillment_canceled";
     pub const PROMOTION_CREATED: &str = "promotion.created";
     pub const PROMOTION_UPDATED: &str = "promotion.updated";
+    pub const AUTH_PASSWORD_RESET: &str = "auth.password_reset";
 }
 
 /// The version of [`Envelope`] this code writes and reads.
