@@ -83,6 +83,7 @@ EVENTS = {
     "cart": http_event("GET", "/store/carts/cart_01COLDSTART"),
     "checkout": http_event("GET", "/store/payment-providers"),
     "orders": http_event("GET", "/store/orders/order_01COLDSTART"),
+    "accounts": http_event("GET", "/store/customers/me"),
     "content": http_event("GET", "/content/pages"),
     "migrate": {"RequestType": "Delete", "ResponseURL": f"http://127.0.0.1:{port}/cfn", "StackId": "s",
                 "RequestId": "r", "LogicalResourceId": "DatabaseMigrations", "ResourceProperties": {}},

@@ -624,7 +624,7 @@ env_file_get() {
 warm_functions() {
   local base=$1 key=$2 timeout=$3 path status start
   for path in /store/regions /store/carts/cart_warmup /store/payment-providers \
-    /store/orders/order_warmup /content/health; do
+    /store/orders/order_warmup /store/customers/me /content/health; do
     start=$SECONDS
     while :; do
       status="$(HTTP_TIMEOUT=60 http_status "$base$path" -H "x-publishable-api-key: $key")"
