@@ -61,8 +61,17 @@ fn invalid_login() -> ApiError {
     unauthorized("Invalid email or password")
 }
 
-fn enabled(auth: &Auth) -> Result<&AuthInner, Response> {
-    auth.inner().ok_or_else(store_auth::disabled_response)
+fn enabled(auth: &Auth) -> Result<&AuthInner, NotConfigured> {
+    auth.inner().ok_or(NotConfigured)
+}
+
+/// Logins without `JWT_SECRET`: answered with [`store_auth::disabled_response`].
+struct NotConfigured;
+
+impl From<NotConfigured> for Response {
+    fn from(_: NotConfigured) -> Response {
+        store_auth::disabled_response()
+    }
 }
 
 /// A token for the identity, valid for the customer token lifetime from now.

@@ -54,17 +54,31 @@ fn session_cookie(parts: &Parts) -> Option<String> {
         .filter(|v| !v.is_empty() && v.len() <= 4096)
 }
 
+/// Why a request has no valid customer token.
+enum Refusal {
+    /// Logins are not configured (no `JWT_SECRET`).
+    Disabled,
+    Unauthorized,
+}
+
+impl From<Refusal> for Response {
+    fn from(refusal: Refusal) -> Response {
+        match refusal {
+            Refusal::Disabled => store_auth::disabled_response(),
+            Refusal::Unauthorized => unauthorized(),
+        }
+    }
+}
+
 /// The verified claims of the request's customer token.
-fn claims<S>(parts: &Parts, state: &S) -> Result<Claims, Response>
+fn claims<S>(parts: &Parts, state: &S) -> Result<Claims, Refusal>
 where
     Auth: FromRef<S>,
 {
     let auth = Auth::from_ref(state);
-    let Some(inner) = auth.inner() else {
-        return Err(store_auth::disabled_response());
-    };
-    let token = token_of(parts).ok_or_else(unauthorized)?;
-    token::verify(&inner.secret, &token, "customer").ok_or_else(unauthorized)
+    let inner = auth.inner().ok_or(Refusal::Disabled)?;
+    let token = token_of(parts).ok_or(Refusal::Unauthorized)?;
+    token::verify(&inner.secret, &token, "customer").ok_or(Refusal::Unauthorized)
 }
 
 fn unauthorized() -> Response {
@@ -99,7 +113,7 @@ where
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
-        let claims = claims(parts, state)?;
+        let claims = claims(parts, state).map_err(Response::from)?;
         customer_of(&AppState::from_ref(state), claims).await
     }
 }
@@ -135,7 +149,9 @@ where
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
-        claims(parts, state).map(IdentityToken)
+        claims(parts, state)
+            .map(IdentityToken)
+            .map_err(Response::from)
     }
 }
 
