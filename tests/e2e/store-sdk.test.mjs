@@ -1,6 +1,6 @@
 // End-to-end: the real @medusajs/js-sdk against a running store.
 //
-// scripts/test runs this against `cargo lambda watch` on 127.0.0.1:9100 with
+// scripts/test runs this against `cargo lambda watch` on 127.0.0.1:9300 with
 // MEDUSA_BACKEND_URL and MEDUSA_PUBLISHABLE_KEY set. To run it by hand against
 // the dev store (scripts/up), from the repository root:
 //   node --test tests/e2e/*.test.mjs
