@@ -774,11 +774,47 @@ async fn switched_off_automations_and_unknown_envelopes() {
 /// A Strapi 5 stand-in for the product sync's writes: one collection in memory, the
 /// REST shapes of `/api/product-contents` (list envelope, `documentId`, error bodies as
 /// in the captured responses), a required write token, and a switch that makes it fail.
+/// It models Draft & Publish as Strapi 5 does: each document has a draft version
+/// (`docs`) and maybe a published one (`published`); `GET` reads the published versions
+/// unless `status=draft`, and `POST`/`PUT` write the draft and publish it too unless the
+/// query string says `status=draft`.
 #[derive(Clone, Default)]
 struct StrapiWrites {
     docs: Arc<Mutex<Vec<Value>>>,
+    published: Arc<Mutex<Vec<Value>>>,
     writes: Arc<Mutex<Vec<String>>>,
     down: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl StrapiWrites {
+    /// Records the write (`POST`, or `POST published` when it also publishes).
+    fn write_is_draft(
+        &self,
+        method: &str,
+        query: &std::collections::HashMap<String, String>,
+    ) -> bool {
+        let draft = query.get("status").map(String::as_str) == Some("draft");
+        let name = if draft {
+            method.to_string()
+        } else {
+            format!("{method} published")
+        };
+        self.writes.lock().unwrap().push(name);
+        draft
+    }
+
+    /// What an editor's "Publish" does: the draft becomes the published version.
+    fn publish(&self, draft: &Value) {
+        let mut version = draft.clone();
+        version["publishedAt"] = json!("2026-12-03T10:00:00.000Z");
+        let mut published = self.published.lock().unwrap();
+        published.retain(|d| d["documentId"] != draft["documentId"]);
+        published.push(version);
+    }
+
+    fn published_version(&self) -> Option<Value> {
+        self.published.lock().unwrap().first().cloned()
+    }
 }
 
 async fn strapi_writes(token: &'static str) -> (StrapiWrites, String) {
@@ -816,7 +852,11 @@ async fn strapi_writes(token: &'static str) -> (StrapiWrites, String) {
                 let filter = q.iter().find_map(|(k, v)| {
                     k.strip_prefix("filters[").and_then(|r| r.strip_suffix("][$eq]")).map(|f| (f.to_string(), v.clone()))
                 });
-                let docs = s.docs.lock().unwrap();
+                let docs = if q.get("status").map(String::as_str) == Some("draft") {
+                    s.docs.lock().unwrap()
+                } else {
+                    s.published.lock().unwrap()
+                };
                 let data: Vec<Value> = docs
                     .iter()
                     .filter(|d| filter.as_ref().is_none_or(|(f, v)| d[f.as_str()] == json!(v)))
@@ -825,7 +865,7 @@ async fn strapi_writes(token: &'static str) -> (StrapiWrites, String) {
                 let total = data.len();
                 (StatusCode::OK, axum::Json(json!({"data": data, "meta": {"pagination": {"page": 1, "pageSize": 25, "pageCount": 1, "total": total}}})))
             })
-            .post(move |State(s): State<StrapiWrites>, headers: HeaderMap, axum::Json(body): axum::Json<Value>| async move {
+            .post(move |State(s): State<StrapiWrites>, headers: HeaderMap, Query(q): Query<HashMap<String, String>>, axum::Json(body): axum::Json<Value>| async move {
                 if let Some(refused) = guard(&s, &headers, token) {
                     return refused;
                 }
@@ -833,14 +873,17 @@ async fn strapi_writes(token: &'static str) -> (StrapiWrites, String) {
                 let mut doc = body["data"].clone();
                 doc["id"] = json!(docs.len() + 1);
                 doc["documentId"] = json!(format!("doc{}", docs.len() + 1));
+                doc["publishedAt"] = Value::Null;
                 docs.push(doc.clone());
-                s.writes.lock().unwrap().push("POST".into());
+                if !s.write_is_draft("POST", &q) {
+                    s.publish(&doc);
+                }
                 (StatusCode::CREATED, axum::Json(json!({"data": doc, "meta": {}})))
             }),
         )
         .route(
             "/api/product-contents/{document_id}",
-            put(move |State(s): State<StrapiWrites>, headers: HeaderMap, Path(id): Path<String>, axum::Json(body): axum::Json<Value>| async move {
+            put(move |State(s): State<StrapiWrites>, headers: HeaderMap, Path(id): Path<String>, Query(q): Query<HashMap<String, String>>, axum::Json(body): axum::Json<Value>| async move {
                 if let Some(refused) = guard(&s, &headers, token) {
                     return refused;
                 }
@@ -851,14 +894,18 @@ async fn strapi_writes(token: &'static str) -> (StrapiWrites, String) {
                 for (k, v) in body["data"].as_object().unwrap() {
                     doc[k.as_str()] = v.clone();
                 }
-                s.writes.lock().unwrap().push("PUT".into());
-                (StatusCode::OK, axum::Json(json!({"data": doc.clone(), "meta": {}})))
+                let doc = doc.clone();
+                if !s.write_is_draft("PUT", &q) {
+                    s.publish(&doc);
+                }
+                (StatusCode::OK, axum::Json(json!({"data": doc, "meta": {}})))
             })
             .delete(move |State(s): State<StrapiWrites>, headers: HeaderMap, Path(id): Path<String>| async move {
                 if let Some(refused) = guard(&s, &headers, token) {
                     return refused;
                 }
                 s.docs.lock().unwrap().retain(|d| d["documentId"] != json!(id));
+                s.published.lock().unwrap().retain(|d| d["documentId"] != json!(id));
                 s.writes.lock().unwrap().push("DELETE".into());
                 (StatusCode::NO_CONTENT, axum::Json(Value::Null))
             }),
@@ -928,8 +975,15 @@ async fn product_events_create_update_and_delete_the_strapi_entry_without_echoes
             Some(title.as_str())
         )
     );
-    // An editor writes the editorial fields; the sync leaves them alone.
+    // The new entry is a draft: nothing reaches the storefront until an editor publishes.
+    assert_eq!(strapi.published_version(), None);
+    assert_eq!(docs[0]["publishedAt"], Value::Null);
+    // An editor writes the editorial fields and publishes, then starts a new draft that
+    // is not for publication; the sync leaves both alone.
     strapi.docs.lock().unwrap()[0]["editorial_title"] = json!("Written by an editor");
+    let reviewed = strapi.docs.lock().unwrap()[0].clone();
+    strapi.publish(&reviewed);
+    strapi.docs.lock().unwrap()[0]["editorial_title"] = json!("EDITOR WIP - NOT FOR PUBLICATION");
 
     // Nothing changed: no write, so Strapi fires no webhook that could echo back.
     handle_event(names::PRODUCT_UPDATED).await.unwrap();
@@ -946,7 +1000,14 @@ async fn product_events_create_update_and_delete_the_strapi_entry_without_echoes
         (doc["handle"].as_str(), doc["title"].as_str()),
         (Some("renamed-product"), Some("Renamed"))
     );
-    assert_eq!(doc["editorial_title"], "Written by an editor");
+    assert_eq!(doc["editorial_title"], "EDITOR WIP - NOT FOR PUBLICATION");
+    // The commerce change went to the draft only: the published version is the one the
+    // editor published, without their unfinished draft.
+    let live = strapi.published_version().unwrap();
+    assert_eq!(
+        (live["editorial_title"].as_str(), live["handle"].as_str()),
+        (Some("Written by an editor"), Some(handle.as_str()))
+    );
 
     // Strapi down: the handler fails, so the message is retried (and in the end dead-lettered).
     strapi.down.store(true, std::sync::atomic::Ordering::SeqCst);

@@ -3,8 +3,9 @@
 //!
 //! Only the fields commerce owns are written: the handle, and when the collection has
 //! fields for them (`STRAPI_SYNC_ID_FIELD`, `STRAPI_SYNC_TITLE_FIELD`), the product id
-//! and title. Editorial fields are never touched. New entries are drafts (editors
-//! publish them); updates change the draft.
+//! and title. Editorial fields are never touched. Every write goes to the draft
+//! version (`?status=draft`): new entries are drafts, and an update changes the draft
+//! only, so neither publishes anything; editors publish.
 //!
 //! No loop: Strapi's webhooks only purge the content cache here and never write to
 //! commerce, and an update that would not change anything is not sent (so a repeated
@@ -112,6 +113,11 @@ impl SyncedProduct {
     }
 }
 
+/// Strapi 5 publishes on every REST `POST` and `PUT` unless the query string says
+/// `status=draft` (a `publishedAt: null` in the body, Strapi 4's way, is ignored), and a
+/// `PUT` without it would publish whatever draft an editor left: every write carries it.
+const DRAFT: &[(&str, &str)] = &[("status", "draft")];
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SyncOutcome {
     Created,
@@ -201,6 +207,7 @@ impl ProductSync {
                 let response = self
                     .http
                     .put(self.url(&format!("/{document_id}")))
+                    .query(DRAFT)
                     .json(&json!({ "data": wanted }))
                     .send()
                     .await
@@ -212,6 +219,7 @@ impl ProductSync {
                 let response = self
                     .http
                     .post(self.url(""))
+                    .query(DRAFT)
                     .json(&json!({ "data": wanted }))
                     .send()
                     .await
