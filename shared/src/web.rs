@@ -263,6 +263,13 @@ pub fn cors_layer(origins: &[String]) -> CorsLayer {
             // @medusajs/js-sdk sends it on every request, so browsers ask for it.
             HeaderName::from_static("x-medusa-locale"),
         ])
+        // Without this a page's script cannot read them, however the request went.
+        .expose_headers([
+            HeaderName::from_static("x-cache"),
+            axum::http::header::ETAG,
+            HeaderName::from_static("x-content-locale-fallback"),
+            axum::http::header::WARNING,
+        ])
         .max_age(std::time::Duration::from_secs(600));
     if origins.iter().any(|o| o == "*") {
         return layer.allow_origin(tower_http::cors::Any);

@@ -310,6 +310,14 @@ async fn browsers_on_configured_origins_pass_the_cors_preflight() {
         Some("http://localhost:8000")
     );
     assert_eq!(actual.status, 200);
+    // A page's script may read the cache and validator headers.
+    let exposed = actual
+        .header("access-control-expose-headers")
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    for name in ["x-cache", "etag", "x-content-locale-fallback"] {
+        assert!(exposed.contains(name), "{name} not in {exposed:?}");
+    }
 }
 
 fn titles(body: &Value) -> Vec<String> {

@@ -1,7 +1,7 @@
 //! The content proxy in front of Strapi, against a stand-in that answers with captured
 //! Strapi 5 responses and replays captured webhook bodies.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
@@ -244,6 +244,62 @@ async fn when_strapi_is_down_the_last_good_copy_is_served_and_said_so() {
     let answer = gone.get("/content/banners").await;
     assert_eq!(answer.status, 502);
     assert_eq!(answer.json()["type"], "unexpected_state");
+}
+
+#[tokio::test]
+async fn after_strapi_hung_once_requests_are_answered_at_once_until_the_breaker_closes() {
+    let proxy = Proxy::with(|c| {
+        c.ttl = Duration::from_millis(200);
+        c.stale_while_revalidate = Duration::ZERO;
+        c.timeout = Duration::from_millis(400);
+        c.breaker = Duration::from_millis(1500);
+    })
+    .await;
+    let cached = "/content/banners";
+    let uncached = "/content/pages?pagination[page]=1&pagination[pageSize]=2";
+    let good = proxy.get(cached).await;
+    assert_eq!(good.status, 200);
+    proxy.expire_freshness(Duration::from_millis(250)).await;
+    proxy.fake.set_delay(Some(Duration::from_secs(30)));
+
+    // The first request after Strapi hung waits the timeout, then serves the stale copy.
+    let started = Instant::now();
+    let first = proxy.get(cached).await;
+    assert!(started.elapsed() >= Duration::from_millis(400));
+    assert_eq!(first.cache(), "stale-if-error");
+    let asked = proxy.fake.count("/api/banners");
+
+    // While the breaker is open, nobody waits: stale copies and 502s come at once, and
+    // Strapi is not asked.
+    for _ in 0..5 {
+        let started = Instant::now();
+        let stale = proxy.get(cached).await;
+        let nothing = proxy.get(uncached).await;
+        assert!(
+            started.elapsed() < Duration::from_millis(200),
+            "{:?}",
+            started.elapsed()
+        );
+        assert_eq!(
+            (stale.status.as_u16(), stale.cache()),
+            (200, "stale-if-error")
+        );
+        assert_eq!(stale.text, good.text);
+        assert_eq!(nothing.status, 502, "{}", nothing.text);
+    }
+    assert_eq!(proxy.fake.count("/api/banners"), asked);
+    assert_eq!(proxy.fake.count("/api/pages"), 0);
+
+    // Strapi is back; once the breaker closes the next request asks it again.
+    proxy.fake.set_delay(None);
+    tokio::time::sleep(Duration::from_millis(1600)).await;
+    let fresh = proxy.get(uncached).await;
+    assert_eq!(
+        (fresh.status.as_u16(), fresh.cache()),
+        (200, "miss"),
+        "{}",
+        fresh.text
+    );
 }
 
 #[tokio::test]

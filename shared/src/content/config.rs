@@ -62,6 +62,9 @@ pub struct ContentConfig {
     pub strapi_version: u8,
     /// `STRAPI_TIMEOUT_MS`: the whole Strapi call, connection included.
     pub timeout: Duration,
+    /// `STRAPI_BREAKER_SECONDS`: after Strapi failed (timed out, refused the connection,
+    /// answered 5xx), how long it is not asked again; zero asks every time.
+    pub breaker: Duration,
     /// `CONTENT_TYPES`.
     pub types: Vec<ContentType>,
     /// `CONTENT_QUERY_KEYS`: a subset of [`KNOWN_QUERY_KEYS`].
@@ -137,6 +140,7 @@ impl ContentConfig {
             strapi_token: env.secret("STRAPI_TOKEN"),
             strapi_version,
             timeout: Duration::from_millis(env.number("STRAPI_TIMEOUT_MS", 5000)?.max(1)),
+            breaker: Duration::from_secs(env.number("STRAPI_BREAKER_SECONDS", 5)?),
             types,
             query_keys,
             max_populate_depth: env.number("CONTENT_MAX_POPULATE_DEPTH", 2)? as usize,

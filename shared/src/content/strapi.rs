@@ -1,7 +1,14 @@
 //! The Strapi REST client. The API token is added here and nowhere else; errors carry
 //! Strapi's status and message, never the token or our request headers.
+//!
+//! A circuit breaker keeps a hung or dead Strapi from costing every request the whole
+//! timeout: after a failure, Strapi is not asked again for `STRAPI_BREAKER_SECONDS`, so
+//! the proxy serves stale content (or its 502) at once; the first request after that
+//! asks again.
 
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION};
 use serde_json::Value;
@@ -12,6 +19,42 @@ use super::config::ContentConfig;
 pub struct StrapiClient {
     http: reqwest::Client,
     base: String,
+    breaker: Arc<Breaker>,
+}
+
+/// Open (Strapi not asked) until a moment, kept as milliseconds since the breaker was made.
+struct Breaker {
+    epoch: Instant,
+    open_until_ms: AtomicU64,
+    pause: Duration,
+}
+
+impl Breaker {
+    fn new(pause: Duration) -> Self {
+        Breaker {
+            epoch: Instant::now(),
+            open_until_ms: AtomicU64::new(0),
+            pause,
+        }
+    }
+
+    fn now_ms(&self) -> u64 {
+        self.epoch.elapsed().as_millis() as u64
+    }
+
+    /// How long Strapi is still not to be asked, if at all.
+    fn open_for(&self) -> Option<Duration> {
+        let until = self.open_until_ms.load(Ordering::Relaxed);
+        let now = self.now_ms();
+        (until > now).then(|| Duration::from_millis(until - now))
+    }
+
+    fn trip(&self) {
+        if !self.pause.is_zero() {
+            let until = self.now_ms() + self.pause.as_millis() as u64;
+            self.open_until_ms.fetch_max(until, Ordering::Relaxed);
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -43,11 +86,27 @@ impl StrapiClient {
         Ok(StrapiClient {
             http,
             base: config.strapi_url.clone(),
+            breaker: Arc::new(Breaker::new(config.breaker)),
         })
     }
 
-    /// GETs `/api/...?<query>` and returns the JSON body of a 2xx answer.
+    /// GETs `/api/...?<query>` and returns the JSON body of a 2xx answer; at once
+    /// [`StrapiError::Unavailable`] while the breaker is open.
     pub async fn get(&self, path: &str, query: &str) -> Result<Value, StrapiError> {
+        if let Some(left) = self.breaker.open_for() {
+            return Err(StrapiError::Unavailable(format!(
+                "it failed moments ago; asking again in {} ms",
+                left.as_millis()
+            )));
+        }
+        let result = self.ask(path, query).await;
+        if let Err(StrapiError::Unavailable(_)) = &result {
+            self.breaker.trip();
+        }
+        result
+    }
+
+    async fn ask(&self, path: &str, query: &str) -> Result<Value, StrapiError> {
         let url = if query.is_empty() {
             format!("{}{path}", self.base)
         } else {
