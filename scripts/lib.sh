@@ -373,6 +373,23 @@ write_function_env() {
   } >"$file"
 }
 
+# merge_env_file TARGET SOURCE: every NAME=VALUE line of SOURCE (comments and blank
+# lines skipped) replaces TARGET's line of that NAME, or is added. A line that is not
+# NAME=VALUE stops with its line number.
+merge_env_file() {
+  local target=$1 source=$2 line name n=0
+  [[ -f $source ]] || return 0
+  while IFS= read -r line || [[ -n $line ]]; do
+    n=$((n + 1))
+    [[ $line =~ ^[[:space:]]*(#|$) ]] && continue
+    [[ $line =~ ^([A-Za-z_][A-Za-z0-9_]*)= ]] ||
+      die "${source#"$ROOT/"}:$n: expected NAME=VALUE, got: $line"
+    name=${BASH_REMATCH[1]}
+    sed -i "/^$name=/d" "$target"
+    printf '%s\n' "$line" >>"$target"
+  done <"$source"
+}
+
 # The environment that points the AWS SDK at moto on 127.0.0.1:$1 and names the
 # events queue and the mail addresses (NAME=VALUE lines for write_function_env).
 local_aws_env() {

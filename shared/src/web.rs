@@ -50,7 +50,14 @@ impl AppState {
 
     /// The state a function builds at cold start, from the environment.
     pub fn from_env() -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
-        Ok(Self::new(Config::from_env()?)?.with_events(Relay::from_env()))
+        let state = Self::new(Config::from_env()?)?.with_events(Relay::from_env());
+        tracing::info!(
+            redis = if state.config.redis_url.is_some() { "on" } else { "off (REDIS_URL unset): in-process cache" },
+            events = if state.events.is_enabled() { "on" } else { "off (EVENTS_QUEUE_URL unset): events stay in the outbox" },
+            cors = %state.config.store_cors.join(","),
+            "store configured"
+        );
+        Ok(state)
     }
 
     pub fn with_events(mut self, events: Relay) -> Self {

@@ -75,8 +75,21 @@ pub fn providers_from_lookup(get: impl Fn(&str) -> Option<String>) -> PaymentPro
 pub fn providers(stripe: Option<StripeConfig>) -> PaymentProviders {
     let system = PaymentProviders::system();
     let Some(config) = stripe else {
+        tracing::info!(
+            providers = "pp_system_default",
+            "payments configured (Stripe off: STRIPE_API_KEY unset)"
+        );
         return system;
     };
+    tracing::info!(
+        providers = "pp_system_default,pp_stripe_stripe",
+        webhook = if config.webhook_secret.is_some() {
+            "on"
+        } else {
+            "off (STRIPE_WEBHOOK_SECRET unset)"
+        },
+        "payments configured"
+    );
     let secret = config.webhook_secret.clone();
     match StripeProvider::new(config) {
         Ok(provider) => system

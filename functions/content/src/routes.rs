@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 use store::cache::Namespace;
 use store::catalog::pricing::PricingContext;
 use store::catalog::products::{self, Extras, Page, ProductFilter};
-use store::content::config::{TypeKind, PREVIEW_HEADER};
+use store::content::config::{ContentConfig, TypeKind, PREVIEW_HEADER};
 use store::content::{
     Content, ContentQuery, ContentService, Failure, Fetch, Freshness, Served, Shape,
 };
@@ -51,7 +51,7 @@ async fn list_or_single(
         Err(refusal) => return refusal.into_response(),
     };
     let Some(kind) = content.config.content_type(&content_type).map(|t| t.kind) else {
-        return unknown_type(&content_type);
+        return unknown_type(&content_type, &content.config);
     };
     let (shape, tag) = match kind {
         TypeKind::Collection => (Shape::List, format!("type:{content_type}")),
@@ -82,7 +82,7 @@ async fn document(
         Err(refusal) => return refusal.into_response(),
     };
     match content.config.content_type(&content_type).map(|t| t.kind) {
-        None => return unknown_type(&content_type),
+        None => return unknown_type(&content_type, &content.config),
         Some(TypeKind::Single) => {
             return error(
                 StatusCode::NOT_FOUND,
@@ -480,12 +480,18 @@ fn failure_response(failure: Failure) -> Response {
     }
 }
 
-fn unknown_type(content_type: &str) -> Response {
+fn unknown_type(content_type: &str, config: &ContentConfig) -> Response {
     let shown: String = content_type.chars().take(60).collect();
+    let allowed: Vec<&str> = config.types.iter().map(|t| t.api_id.as_str()).collect();
+    let hint = if allowed.is_empty() {
+        "CONTENT_TYPES allows none: list the types to serve in it".to_string()
+    } else {
+        format!("CONTENT_TYPES allows: {}", allowed.join(", "))
+    };
     error(
         StatusCode::BAD_REQUEST,
         "invalid_data",
-        &format!("Content type '{shown}' is not allowed"),
+        &format!("Content type '{shown}' is not allowed ({hint})"),
     )
 }
 

@@ -97,6 +97,11 @@ pub struct ContentConfig {
 
 pub const PREVIEW_HEADER: &str = "x-preview-secret";
 
+/// `CONTENT_TYPES` when unset: the content types of the CMS app (`cms/`) and of
+/// Strapi's captured responses.
+pub const DEFAULT_TYPES: &str =
+    "product-content:product-contents,page:pages,banner:banners,homepage";
+
 impl ContentConfig {
     /// `Ok(None)` when `STRAPI_URL` is unset: the proxy is off.
     pub fn from_env() -> Result<Option<Self>, ConfigError> {
@@ -117,7 +122,10 @@ impl ContentConfig {
             5 => 5,
             _ => return Err(invalid("STRAPI_API_VERSION", "expected 4 or 5")),
         };
-        let types = parse_types(&env.non_empty("CONTENT_TYPES").unwrap_or_default())?;
+        let types = parse_types(
+            &env.non_empty("CONTENT_TYPES")
+                .unwrap_or_else(|| DEFAULT_TYPES.to_string()),
+        )?;
         let query_keys = parse_query_keys(env.non_empty("CONTENT_QUERY_KEYS"))?;
         let max_page_size = env.number("CONTENT_MAX_PAGE_SIZE", 100)?;
         if !(1..=1000).contains(&max_page_size) {
@@ -314,6 +322,16 @@ mod tests {
         );
         assert_eq!(c.query_keys.len(), 6);
         assert!(!format!("{c:?}").contains("very-secret-token"));
+    }
+
+    #[test]
+    fn without_content_types_the_cms_apps_types_are_served() {
+        let c = config(&[("STRAPI_URL", "http://strapi:1337")])
+            .unwrap()
+            .unwrap();
+        let served: Vec<&str> = c.types.iter().map(|t| t.api_id.as_str()).collect();
+        assert_eq!(served, ["product-contents", "pages", "banners", "homepage"]);
+        assert_eq!(c.breaker, Duration::from_secs(5));
     }
 
     #[test]

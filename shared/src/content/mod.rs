@@ -50,6 +50,15 @@ impl ContentService {
                         config.ttl + config.stale_while_revalidate.max(config.stale_if_error);
                     let cache =
                         ContentCache::new(app.cache.redis(), &app.config.cache_prefix, lifetime);
+                    let on_off = |set: bool| if set { "on" } else { "off" };
+                    tracing::info!(
+                        strapi = %config.strapi_url,
+                        types = %config.types.iter().map(|t| t.api_id.as_str()).collect::<Vec<_>>().join(","),
+                        token = on_off(config.strapi_token.is_some()),
+                        webhook_purge = on_off(config.webhook_secret.is_some()),
+                        preview = on_off(config.preview_secret.is_some()),
+                        "content proxy on"
+                    );
                     Ok(Arc::new(Content {
                         config,
                         strapi,
@@ -61,7 +70,10 @@ impl ContentService {
                     Err("The content proxy could not build its Strapi client".into())
                 }
             },
-            Ok(None) => Err("The content proxy is not configured: STRAPI_URL is not set".into()),
+            Ok(None) => {
+                tracing::warn!("content proxy off: STRAPI_URL is not set (README: Content)");
+                Err("The content proxy is not configured: STRAPI_URL is not set".into())
+            }
             Err(err) => {
                 tracing::error!(error = %err, "content proxy configuration");
                 Err(format!("The content proxy is misconfigured: {err}").into())
