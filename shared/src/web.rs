@@ -374,7 +374,46 @@ where
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
         .layer(CatchPanicLayer::custom(panic_response))
+        .layer(axum::middleware::from_fn(security_headers))
         .layer(cors)
+}
+
+/// Paths whose answers belong to one shopper, customer or merchant: never kept by a
+/// browser or a CDN (`Cache-Control: no-store`, unless the handler said otherwise).
+fn is_private_path(path: &str) -> bool {
+    const PRIVATE: [&str; 7] = [
+        "/store/carts",
+        "/store/orders",
+        "/store/customers",
+        "/store/payment-collections",
+        "/admin",
+        "/auth",
+        "/hooks",
+    ];
+    PRIVATE.iter().any(|p| {
+        path == *p
+            || path
+                .strip_prefix(p)
+                .is_some_and(|rest| rest.starts_with('/'))
+    })
+}
+
+/// `X-Content-Type-Options: nosniff` on every answer, and `no-store` on private ones.
+async fn security_headers(request: Request, next: Next) -> Response {
+    let private = is_private_path(request.uri().path());
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(
+        axum::http::header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    if private && !headers.contains_key(axum::http::header::CACHE_CONTROL) {
+        headers.insert(
+            axum::http::header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        );
+    }
+    response
 }
 
 /// Runs a handler in a `route` span naming the method and the route (`/store/carts/{id}`),
@@ -429,6 +468,34 @@ async fn method_not_allowed(method: Method, uri: axum::http::Uri) -> Response {
 fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     tracing::error!("handler panicked");
     ApiError::Internal("handler panicked".into()).into_response()
+}
+
+#[cfg(test)]
+mod private_path_tests {
+    use super::is_private_path;
+
+    #[test]
+    fn carts_orders_customers_payments_admin_and_auth_are_private_and_the_catalog_is_not() {
+        for path in [
+            "/store/carts",
+            "/store/carts/cart_1/line-items",
+            "/store/orders/order_1",
+            "/store/customers/me",
+            "/store/payment-collections/pay_1/payment-sessions",
+            "/admin/products",
+            "/auth/customer/emailpass",
+        ] {
+            assert!(is_private_path(path), "{path}");
+        }
+        for path in [
+            "/store/products",
+            "/store/regions",
+            "/store/cartsx",
+            "/content/pages",
+        ] {
+            assert!(!is_private_path(path), "{path}");
+        }
+    }
 }
 
 #[cfg(test)]

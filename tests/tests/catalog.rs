@@ -1,7 +1,7 @@
 //! Regions, categories, collections, the publishable key, and bad input.
 
 use axum::http::Method;
-use serde_json::Value;
+use serde_json::{json, Value};
 use store_tests::TestStore;
 
 #[tokio::test]
@@ -318,6 +318,44 @@ async fn browsers_on_configured_origins_pass_the_cors_preflight() {
     for name in ["x-cache", "etag", "x-content-locale-fallback"] {
         assert!(exposed.contains(name), "{name} not in {exposed:?}");
     }
+}
+
+#[tokio::test]
+async fn private_answers_are_not_stored_and_no_answer_is_sniffed() {
+    let store = TestStore::new().await;
+    let region = store.get("/store/regions").await.body["regions"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let created = store
+        .post("/store/carts", json!({ "region_id": region }))
+        .await;
+    assert_eq!(created.status, 200, "{}", created.body);
+    let cart = store
+        .get(&format!(
+            "/store/carts/{}",
+            created.body["cart"]["id"].as_str().unwrap()
+        ))
+        .await;
+    let unknown_order = store.get("/store/orders/order_unknown").await;
+    let admin = store.get("/admin/products").await;
+    for (what, reply) in [
+        ("new cart", &created),
+        ("cart", &cart),
+        ("order 404", &unknown_order),
+        ("admin 401", &admin),
+    ] {
+        assert_eq!(reply.header("cache-control"), Some("no-store"), "{what}");
+        assert_eq!(
+            reply.header("x-content-type-options"),
+            Some("nosniff"),
+            "{what}"
+        );
+    }
+    let products = store.get("/store/products?limit=1").await;
+    assert_eq!(products.status, 200);
+    assert_eq!(products.header("x-content-type-options"), Some("nosniff"));
+    assert_ne!(products.header("cache-control"), Some("no-store"));
 }
 
 fn titles(body: &Value) -> Vec<String> {
