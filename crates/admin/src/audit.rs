@@ -2,13 +2,13 @@
 //! transaction.
 
 use chrono::{DateTime, Utc};
-use serde_json::{json, Value};
+use serde_json::Value;
 use sqlx::{PgConnection, PgPool};
 
+use super::wire::{AuditEntry, AuditPage};
 use super::AdminContext;
 use store::error::ApiResult;
 use store::id::new_id;
-use store::wire::timestamp;
 
 pub async fn record(
     conn: &mut PgConnection,
@@ -58,7 +58,7 @@ struct AuditRow {
 }
 
 /// `{audit_log, count, offset, limit}`, newest first.
-pub async fn list(pool: &PgPool, filter: &AuditFilter) -> ApiResult<Value> {
+pub async fn list(pool: &PgPool, filter: &AuditFilter) -> ApiResult<AuditPage> {
     let limit = filter.limit.unwrap_or(50).clamp(0, 500);
     let offset = filter.offset.unwrap_or(0).max(0);
     let rows = sqlx::query_as!(
@@ -79,12 +79,23 @@ pub async fn list(pool: &PgPool, filter: &AuditFilter) -> ApiResult<Value> {
     .fetch_all(pool)
     .await?;
     let count = rows.first().map_or(0, |r| r.total);
-    let entries: Vec<Value> = rows
-        .iter()
-        .map(|r| {
-            json!({ "id": r.id, "actor_id": r.actor_id, "action": r.action, "resource_type": r.resource_type,
-                    "resource_id": r.resource_id, "before": r.before, "after": r.after, "created_at": timestamp(&r.at) })
+    let audit_log = rows
+        .into_iter()
+        .map(|r| AuditEntry {
+            id: r.id,
+            actor_id: r.actor_id,
+            action: r.action,
+            resource_type: r.resource_type,
+            resource_id: r.resource_id,
+            before: r.before,
+            after: r.after,
+            created_at: r.at,
         })
         .collect();
-    Ok(json!({ "audit_log": entries, "count": count, "offset": offset, "limit": limit }))
+    Ok(AuditPage {
+        audit_log,
+        count,
+        offset,
+        limit,
+    })
 }

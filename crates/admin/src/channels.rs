@@ -6,26 +6,11 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use sqlx::{PgConnection, PgPool};
 
+use crate::wire::{to_value, ChannelRef, PublishableKey, SalesChannel};
 use crate::{audit, input, AdminContext};
 use store::error::{ApiError, ApiResult};
 use store::id::new_id;
 use store::web::{AppState, Stale};
-use store::wire::{optional_timestamp, timestamp};
-
-#[derive(sqlx::FromRow)]
-struct ChannelRow {
-    id: String,
-    name: String,
-    description: Option<String>,
-    is_disabled: bool,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-}
-
-fn render_channel(c: &ChannelRow) -> Value {
-    json!({ "id": c.id, "name": c.name, "description": c.description, "is_disabled": c.is_disabled,
-            "created_at": timestamp(&c.created_at), "updated_at": timestamp(&c.updated_at) })
-}
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -54,17 +39,23 @@ pub async fn create_channel(
     let name =
         name_of(input.name.as_deref())?.ok_or_else(|| ApiError::invalid_data("name: required"))?;
     let mut tx = state.pool.begin().await?;
-    let row: ChannelRow = sqlx::query_as(
-        "INSERT INTO sales_channels (id, name, description, is_disabled) VALUES ($1, $2, $3, $4) RETURNING *",
+    let row = sqlx::query_as!(
+        SalesChannel,
+        "INSERT INTO sales_channels (id, name, description, is_disabled) VALUES ($1, $2, $3, $4)
+         RETURNING id, name, description, is_disabled, created_at, updated_at",
+        new_id("sc"),
+        name,
+        input.description,
+        input.is_disabled.unwrap_or(false),
     )
-    .bind(new_id("sc"))
-    .bind(&name)
-    .bind(&input.description)
-    .bind(input.is_disabled.unwrap_or(false))
     .fetch_one(&mut *tx)
     .await
-    .map_err(|e| input::duplicate(e, format!("name: a sales channel named {name:?} already exists")))?;
-    let after = render_channel(&row);
+    .map_err(|e| {
+        input::duplicate(
+            e,
+            format!("name: a sales channel named {name:?} already exists"),
+        )
+    })?;
     audit::record(
         &mut tx,
         actor,
@@ -72,11 +63,11 @@ pub async fn create_channel(
         "sales_channel",
         &row.id,
         None,
-        Some(after.clone()),
+        Some(to_value(&row)?),
     )
     .await?;
     tx.commit().await?;
-    Ok(json!({ "sales_channel": after }))
+    Ok(json!({ "sales_channel": row }))
 }
 
 pub async fn update_channel(
@@ -87,55 +78,55 @@ pub async fn update_channel(
 ) -> ApiResult<Value> {
     let name = name_of(input.name.as_deref())?;
     let mut tx = state.pool.begin().await?;
-    let before: ChannelRow =
-        sqlx::query_as("SELECT * FROM sales_channels WHERE id = $1 FOR UPDATE")
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or_else(|| ApiError::not_found(format!("Sales channel {id} not found")))?;
-    let row: ChannelRow = sqlx::query_as(
+    let before = sqlx::query_as!(
+        SalesChannel,
+        "SELECT id, name, description, is_disabled, created_at, updated_at
+           FROM sales_channels WHERE id = $1 FOR UPDATE",
+        id
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(|| ApiError::not_found(format!("Sales channel {id} not found")))?;
+    let row = sqlx::query_as!(
+        SalesChannel,
         "UPDATE sales_channels SET name = coalesce($2, name), description = coalesce($3, description),
                 is_disabled = coalesce($4, is_disabled), updated_at = now()
-          WHERE id = $1 RETURNING *",
+          WHERE id = $1 RETURNING id, name, description, is_disabled, created_at, updated_at",
+        id,
+        name,
+        input.description,
+        input.is_disabled,
     )
-    .bind(id)
-    .bind(&name)
-    .bind(&input.description)
-    .bind(input.is_disabled)
     .fetch_one(&mut *tx)
     .await
     .map_err(|e| input::duplicate(e, "name: a sales channel with this name already exists"))?;
-    let after = render_channel(&row);
     audit::record(
         &mut tx,
         actor,
         "sales_channel.updated",
         "sales_channel",
         id,
-        Some(render_channel(&before)),
-        Some(after.clone()),
+        Some(to_value(&before)?),
+        Some(to_value(&row)?),
     )
     .await?;
     state.commit(tx, &[], Stale::CatalogAndKeys).await?;
-    Ok(json!({ "sales_channel": after }))
+    Ok(json!({ "sales_channel": row }))
 }
 
 pub async fn list_channels(pool: &PgPool) -> ApiResult<Value> {
-    let rows: Vec<ChannelRow> =
-        sqlx::query_as("SELECT * FROM sales_channels ORDER BY created_at, id")
-            .fetch_all(pool)
-            .await?;
+    let rows = sqlx::query_as!(
+        SalesChannel,
+        "SELECT id, name, description, is_disabled, created_at, updated_at
+           FROM sales_channels ORDER BY created_at, id"
+    )
+    .fetch_all(pool)
+    .await?;
     let count = rows.len() as i64;
-    Ok(store::wire::list(
-        "sales_channels",
-        rows.iter().map(render_channel).collect(),
-        count,
-        0,
-        count,
-    ))
+    let items = rows.iter().map(to_value).collect::<ApiResult<_>>()?;
+    Ok(store::wire::list("sales_channels", items, count, 0, count))
 }
 
-#[derive(sqlx::FromRow)]
 struct KeyRow {
     id: String,
     token: String,
@@ -144,38 +135,43 @@ struct KeyRow {
     created_at: DateTime<Utc>,
 }
 
-async fn render_key(conn: &mut PgConnection, k: &KeyRow) -> ApiResult<Value> {
-    let channels: Vec<(String, String)> = sqlx::query_as(
+async fn render_key(conn: &mut PgConnection, k: KeyRow) -> ApiResult<PublishableKey> {
+    let sales_channels = sqlx::query_as!(
+        ChannelRef,
         "SELECT c.id, c.name FROM publishable_api_key_sales_channels l
            JOIN sales_channels c ON c.id = l.sales_channel_id
           WHERE l.publishable_key_id = $1 ORDER BY c.name",
+        k.id
     )
-    .bind(&k.id)
     .fetch_all(conn)
     .await?;
-    Ok(json!({
-        "id": k.id, "title": k.title, "type": "publishable",
-        // Publishable keys are public; Medusa shows them in full.
-        "token": k.token, "redacted": format!("{}***", &k.token[..k.token.len().min(9)]),
-        "revoked_at": optional_timestamp(&k.revoked_at), "created_at": timestamp(&k.created_at),
-        "sales_channels": channels.iter().map(|(id, name)| json!({ "id": id, "name": name })).collect::<Vec<_>>(),
-    }))
+    Ok(PublishableKey {
+        redacted: format!("{}***", &k.token[..k.token.len().min(9)]),
+        id: k.id,
+        title: k.title,
+        kind: "publishable",
+        token: k.token,
+        revoked_at: k.revoked_at,
+        created_at: k.created_at,
+        sales_channels,
+    })
 }
 
 pub async fn create_publishable_key(
     state: &AppState,
     actor: &AdminContext,
     title: &str,
-) -> ApiResult<Value> {
+) -> ApiResult<PublishableKey> {
     let token = format!("pk_{}", hex::encode(rand::random::<[u8; 32]>()));
     let mut tx = state.pool.begin().await?;
-    let row: KeyRow = sqlx::query_as(
+    let row = sqlx::query_as!(
+        KeyRow,
         "INSERT INTO publishable_api_keys (id, token, title) VALUES ($1, $2, $3)
          RETURNING id, token, title, revoked_at, created_at",
+        new_id("apk"),
+        token,
+        title,
     )
-    .bind(new_id("apk"))
-    .bind(&token)
-    .bind(title)
     .fetch_one(&mut *tx)
     .await
     .map_err(|e| {
@@ -194,7 +190,7 @@ pub async fn create_publishable_key(
         Some(json!({ "title": title, "type": "publishable" })),
     )
     .await?;
-    let body = render_key(&mut tx, &row).await?;
+    let body = render_key(&mut tx, row).await?;
     tx.commit().await?;
     Ok(body)
 }
@@ -204,20 +200,21 @@ pub async fn revoke_publishable_key(
     state: &AppState,
     actor: &AdminContext,
     id: &str,
-) -> ApiResult<Option<Value>> {
+) -> ApiResult<Option<PublishableKey>> {
     let mut tx = state.pool.begin().await?;
-    let row: Option<KeyRow> = sqlx::query_as(
+    let row = sqlx::query_as!(
+        KeyRow,
         "UPDATE publishable_api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1
          RETURNING id, token, title, revoked_at, created_at",
+        id
     )
-    .bind(id)
     .fetch_optional(&mut *tx)
     .await?;
     let Some(row) = row else {
         return Ok(None);
     };
     audit::record(&mut tx, actor, "api_key.revoked", "api_key", id, None, None).await?;
-    let body = render_key(&mut tx, &row).await?;
+    let body = render_key(&mut tx, row).await?;
     state.commit(tx, &[], Stale::CatalogAndKeys).await?;
     Ok(Some(body))
 }
@@ -239,10 +236,11 @@ pub async fn change_key_channels(
     input: &KeyChannels,
 ) -> ApiResult<Value> {
     let mut tx = state.pool.begin().await?;
-    let row: KeyRow = sqlx::query_as(
+    let row = sqlx::query_as!(
+        KeyRow,
         "SELECT id, token, title, revoked_at, created_at FROM publishable_api_keys WHERE id = $1 FOR UPDATE",
+        id
     )
-    .bind(id)
     .fetch_optional(&mut *tx)
     .await?
     .ok_or_else(|| ApiError::not_found(format!("Publishable API key {id} not found")))?;
@@ -284,20 +282,21 @@ pub async fn change_key_channels(
         Some(json!({ "add": input.add, "remove": input.remove })),
     )
     .await?;
-    let body = render_key(&mut tx, &row).await?;
+    let body = render_key(&mut tx, row).await?;
     state.commit(tx, &[], Stale::CatalogAndKeys).await?;
     Ok(json!({ "api_key": body }))
 }
 
-pub async fn list_publishable_keys(pool: &PgPool) -> ApiResult<Vec<Value>> {
-    let rows: Vec<KeyRow> = sqlx::query_as(
-        "SELECT id, token, title, revoked_at, created_at FROM publishable_api_keys ORDER BY created_at DESC, id DESC",
+pub async fn list_publishable_keys(pool: &PgPool) -> ApiResult<Vec<PublishableKey>> {
+    let rows = sqlx::query_as!(
+        KeyRow,
+        "SELECT id, token, title, revoked_at, created_at FROM publishable_api_keys ORDER BY created_at DESC, id DESC"
     )
     .fetch_all(pool)
     .await?;
     let mut conn = pool.acquire().await?;
     let mut out = Vec::with_capacity(rows.len());
-    for row in &rows {
+    for row in rows {
         out.push(render_key(&mut conn, row).await?);
     }
     Ok(out)

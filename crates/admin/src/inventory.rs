@@ -8,11 +8,11 @@ use serde_json::{json, Value};
 use sqlx::{PgConnection, PgPool};
 
 use super::orders::inventory_updated;
+use super::wire::{InventoryItem, InventoryLevel};
 use super::{audit, AdminContext};
 use store::error::{ApiError, ApiResult, ErrorType};
 use store::id::new_id;
 use store::web::{AppState, Stale};
-use store::wire::timestamp;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -25,7 +25,6 @@ pub struct UpdateLevel {
     pub incoming_quantity: Option<i64>,
 }
 
-#[derive(sqlx::FromRow)]
 struct LevelRow {
     id: String,
     inventory_item_id: String,
@@ -36,13 +35,18 @@ struct LevelRow {
     updated_at: DateTime<Utc>,
 }
 
-fn render_level(l: &LevelRow) -> Value {
-    json!({
-        "id": l.id, "inventory_item_id": l.inventory_item_id, "location_id": l.location_id,
-        "stocked_quantity": l.stocked_quantity, "reserved_quantity": l.reserved_quantity,
-        "available_quantity": l.stocked_quantity - l.reserved_quantity, "incoming_quantity": 0,
-        "created_at": timestamp(&l.created_at), "updated_at": timestamp(&l.updated_at),
-    })
+fn render_level(l: LevelRow) -> InventoryLevel {
+    InventoryLevel {
+        available_quantity: l.stocked_quantity - l.reserved_quantity,
+        incoming_quantity: 0,
+        id: l.id,
+        inventory_item_id: l.inventory_item_id,
+        location_id: l.location_id,
+        stocked_quantity: l.stocked_quantity,
+        reserved_quantity: l.reserved_quantity,
+        created_at: l.created_at,
+        updated_at: l.updated_at,
+    }
 }
 
 fn check_ids(item_id: &str, location_id: &str) -> ApiResult<()> {
@@ -85,14 +89,15 @@ async fn write_level(
                 // A first level at this location, when both exist.
                 create_level(&mut *tx, item_id, location_id).await?;
             }
-            sqlx::query_as(
+            sqlx::query_as!(
+                LevelRow,
                 "UPDATE inventory_levels SET stocked_quantity = $3, updated_at = now()
                   WHERE inventory_item_id = $1 AND location_id = $2 AND $3 >= reserved_quantity
-                  RETURNING *",
+                  RETURNING id, inventory_item_id, location_id, stocked_quantity, reserved_quantity, created_at, updated_at",
+                item_id,
+                location_id,
+                quantity as i32,
             )
-            .bind(item_id)
-            .bind(location_id)
-            .bind(quantity as i32)
             .fetch_optional(&mut *tx)
             .await?
         }
@@ -107,16 +112,17 @@ async fn write_level(
             }
             // Re-checked on the row as it is when the lock is granted, so concurrent
             // adjustments each see the others' effect.
-            sqlx::query_as(
-                "UPDATE inventory_levels SET stocked_quantity = stocked_quantity + $3, updated_at = now()
+            sqlx::query_as!(
+                LevelRow,
+                "UPDATE inventory_levels SET stocked_quantity = stocked_quantity + $3::bigint::int, updated_at = now()
                   WHERE inventory_item_id = $1 AND location_id = $2
-                    AND stocked_quantity::bigint + $3 BETWEEN 0 AND 2147483647
-                    AND ($3 >= 0 OR stocked_quantity::bigint + $3 >= reserved_quantity)
-                  RETURNING *",
+                    AND stocked_quantity::bigint + $3::bigint BETWEEN 0 AND 2147483647
+                    AND ($3::bigint >= 0 OR stocked_quantity::bigint + $3::bigint >= reserved_quantity)
+                  RETURNING id, inventory_item_id, location_id, stocked_quantity, reserved_quantity, created_at, updated_at",
+                item_id,
+                location_id,
+                delta,
             )
-            .bind(item_id)
-            .bind(location_id)
-            .bind(delta)
             .fetch_optional(&mut *tx)
             .await?
         }
@@ -133,24 +139,26 @@ pub async fn update_level(
 ) -> ApiResult<Value> {
     check_ids(item_id, location_id)?;
     let mut tx = state.pool.begin().await?;
-    let before: Option<(i32, i32)> = sqlx::query_as(
+    let before = sqlx::query!(
         "SELECT stocked_quantity, reserved_quantity FROM inventory_levels
           WHERE inventory_item_id = $1 AND location_id = $2",
+        item_id,
+        location_id,
     )
-    .bind(item_id)
-    .bind(location_id)
     .fetch_optional(&mut *tx)
-    .await?;
+    .await?
+    .map(|r| (r.stocked_quantity, r.reserved_quantity));
     let updated = write_level(&mut tx, item_id, location_id, input, before.is_some()).await?;
     let Some(level) = updated else {
-        let (stocked, reserved): (i32, i32) = sqlx::query_as(
+        let now = sqlx::query!(
             "SELECT stocked_quantity, reserved_quantity FROM inventory_levels
               WHERE inventory_item_id = $1 AND location_id = $2",
+            item_id,
+            location_id,
         )
-        .bind(item_id)
-        .bind(location_id)
         .fetch_one(&mut *tx)
         .await?;
+        let (stocked, reserved) = (now.stocked_quantity, now.reserved_quantity);
         return Err(ApiError::public(
             ErrorType::Conflict,
             format!(
@@ -182,14 +190,15 @@ async fn create_level(
     item_id: &str,
     location_id: &str,
 ) -> ApiResult<()> {
-    let (item, location): (bool, bool) = sqlx::query_as(
-        "SELECT EXISTS (SELECT 1 FROM inventory_items WHERE id = $1),
-                EXISTS (SELECT 1 FROM stock_locations WHERE id = $2)",
+    let found = sqlx::query!(
+        r#"SELECT EXISTS (SELECT 1 FROM inventory_items WHERE id = $1) AS "item!",
+                  EXISTS (SELECT 1 FROM stock_locations WHERE id = $2) AS "location!""#,
+        item_id,
+        location_id,
     )
-    .bind(item_id)
-    .bind(location_id)
     .fetch_one(&mut *conn)
     .await?;
+    let (item, location) = (found.item, found.location);
     if !item {
         return Err(ApiError::not_found(format!(
             "Inventory item {item_id} not found"
@@ -214,24 +223,29 @@ async fn create_level(
 
 /// `{inventory_item}` with every level.
 pub async fn retrieve_item(pool: &PgPool, item_id: &str) -> ApiResult<Value> {
-    let item: Option<(String, Option<String>, DateTime<Utc>)> =
-        sqlx::query_as("SELECT id, sku, created_at FROM inventory_items WHERE id = $1")
-            .bind(item_id)
-            .fetch_optional(pool)
-            .await?;
-    let (id, sku, created_at) =
-        item.ok_or_else(|| ApiError::not_found(format!("Inventory item {item_id} not found")))?;
-    let levels: Vec<LevelRow> = sqlx::query_as(
-        "SELECT * FROM inventory_levels WHERE inventory_item_id = $1 ORDER BY location_id",
+    let item = sqlx::query!(
+        "SELECT id, sku, created_at FROM inventory_items WHERE id = $1",
+        item_id
     )
-    .bind(item_id)
+    .fetch_optional(pool)
+    .await?
+    .ok_or_else(|| ApiError::not_found(format!("Inventory item {item_id} not found")))?;
+    let levels = sqlx::query_as!(
+        LevelRow,
+        "SELECT id, inventory_item_id, location_id, stocked_quantity, reserved_quantity, created_at, updated_at FROM inventory_levels WHERE inventory_item_id = $1 ORDER BY location_id",
+        item_id
+    )
     .fetch_all(pool)
     .await?;
     let stocked: i64 = levels.iter().map(|l| i64::from(l.stocked_quantity)).sum();
     let reserved: i64 = levels.iter().map(|l| i64::from(l.reserved_quantity)).sum();
-    Ok(json!({ "inventory_item": {
-        "id": id, "sku": sku, "created_at": timestamp(&created_at),
-        "stocked_quantity": stocked, "reserved_quantity": reserved,
-        "location_levels": levels.iter().map(render_level).collect::<Vec<_>>(),
-    }}))
+    let inventory_item = InventoryItem {
+        id: item.id,
+        sku: item.sku,
+        created_at: item.created_at,
+        stocked_quantity: stocked,
+        reserved_quantity: reserved,
+        location_levels: levels.into_iter().map(render_level).collect(),
+    };
+    Ok(json!({ "inventory_item": inventory_item }))
 }

@@ -17,6 +17,7 @@ pub mod promotions;
 pub mod regions;
 pub mod taxonomy;
 pub mod users;
+pub mod wire;
 
 use axum::extract::{FromRef, FromRequestParts, Request, State};
 use axum::response::Response;

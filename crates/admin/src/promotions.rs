@@ -5,13 +5,13 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use sqlx::{PgConnection, PgPool};
 
+use crate::wire::{self, Promotion};
 use crate::{audit, input, AdminContext};
 use store::error::{ApiError, ApiResult, ErrorType};
 use store::events::{self, names};
 use store::id::{is_well_formed, new_id};
 use store::money::{from_major, to_major};
 use store::web::{AppState, Stale};
-use store::wire::{optional_timestamp, timestamp};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -56,7 +56,6 @@ pub struct UpdatePromotion {
     pub usage_limit: Option<i64>,
 }
 
-#[derive(sqlx::FromRow)]
 struct PromotionRow {
     id: String,
     code: String,
@@ -75,23 +74,33 @@ struct PromotionRow {
     updated_at: DateTime<Utc>,
 }
 
-fn render(p: &PromotionRow) -> Value {
+fn render(p: &PromotionRow) -> Promotion {
+    // A percentage is kept in basis points: two "minor digits", like euros and cents.
     let value = if p.method == "percentage" {
         to_major(p.value, "eur")
     } else {
         to_major(p.value, p.currency_code.as_deref().unwrap_or("eur"))
     };
-    json!({
-        "id": p.id, "code": p.code, "type": "standard", "is_automatic": p.is_automatic,
-        "status": if p.is_active { "active" } else { "inactive" },
-        "application_method": {
-            "type": p.method, "value": value, "currency_code": p.currency_code,
-            "target_type": p.target, "allocation": if p.per_unit { "each" } else { "across" },
+    Promotion {
+        id: p.id.clone(),
+        code: p.code.clone(),
+        kind: "standard",
+        is_automatic: p.is_automatic,
+        status: if p.is_active { "active" } else { "inactive" },
+        application_method: wire::ApplicationMethod {
+            kind: p.method.clone(),
+            value,
+            currency_code: p.currency_code.clone(),
+            target_type: p.target.clone(),
+            allocation: if p.per_unit { "each" } else { "across" },
         },
-        "starts_at": optional_timestamp(&p.starts_at), "ends_at": optional_timestamp(&p.ends_at),
-        "usage_limit": p.usage_limit, "usage_count": p.usage_count,
-        "created_at": timestamp(&p.created_at), "updated_at": timestamp(&p.updated_at),
-    })
+        starts_at: p.starts_at,
+        ends_at: p.ends_at,
+        usage_limit: p.usage_limit,
+        usage_count: p.usage_count,
+        created_at: p.created_at,
+        updated_at: p.updated_at,
+    }
 }
 
 fn active(field: &str, status: Option<&str>) -> ApiResult<Option<bool>> {
@@ -232,25 +241,26 @@ pub async fn create(
         ),
     };
     let mut tx = state.pool.begin().await?;
-    let row: PromotionRow = sqlx::query_as(
+    let row = sqlx::query_as!(
+        PromotionRow,
         "INSERT INTO promotions (id, code, is_automatic, is_active, method, value, currency_code, target,
                                  per_unit, starts_at, ends_at, usage_limit, min_item_subtotal)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-         RETURNING *",
+         RETURNING id, code, is_automatic, is_active, method, value, currency_code, target, per_unit, starts_at, ends_at, usage_limit, usage_count, created_at, updated_at",
+        new_id("promo"),
+        code,
+        input.is_automatic.unwrap_or(false),
+        is_active,
+        m.kind,
+        value,
+        currency,
+        target,
+        per_unit,
+        input.starts_at,
+        input.ends_at,
+        input.usage_limit,
+        min_subtotal,
     )
-    .bind(new_id("promo"))
-    .bind(code)
-    .bind(input.is_automatic.unwrap_or(false))
-    .bind(is_active)
-    .bind(&m.kind)
-    .bind(value)
-    .bind(&currency)
-    .bind(target)
-    .bind(per_unit)
-    .bind(input.starts_at)
-    .bind(input.ends_at)
-    .bind(input.usage_limit)
-    .bind(min_subtotal)
     .fetch_one(&mut *tx)
     .await
     .map_err(|e| input::duplicate(e, format!("code: a promotion with code {code} already exists")))?;
@@ -282,7 +292,7 @@ async fn written(
         "promotion",
         &row.id,
         before,
-        Some(render(row)),
+        Some(wire::to_value(&render(row))?),
     )
     .await?;
     Ok(events::record(
@@ -314,11 +324,14 @@ pub async fn update(
     let is_active = active("status", input.status.as_deref())?;
     check_limit(input.usage_limit)?;
     let mut tx = state.pool.begin().await?;
-    let before: PromotionRow = sqlx::query_as("SELECT * FROM promotions WHERE id = $1 FOR UPDATE")
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("Promotion {id} not found")))?;
+    let before = sqlx::query_as!(
+        PromotionRow,
+        "SELECT id, code, is_automatic, is_active, method, value, currency_code, target, per_unit, starts_at, ends_at, usage_limit, usage_count, created_at, updated_at FROM promotions WHERE id = $1 FOR UPDATE",
+        id
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(|| ApiError::not_found(format!("Promotion {id} not found")))?;
     check_window(
         input.starts_at.or(before.starts_at),
         input.ends_at.or(before.ends_at),
@@ -334,18 +347,19 @@ pub async fn update(
             ));
         }
     }
-    let row: PromotionRow = sqlx::query_as(
+    let row = sqlx::query_as!(
+        PromotionRow,
         "UPDATE promotions SET is_active = coalesce($2, is_active), is_automatic = coalesce($3, is_automatic),
                 starts_at = coalesce($4, starts_at), ends_at = coalesce($5, ends_at),
                 usage_limit = coalesce($6, usage_limit), updated_at = now()
-          WHERE id = $1 RETURNING *",
+          WHERE id = $1 RETURNING id, code, is_automatic, is_active, method, value, currency_code, target, per_unit, starts_at, ends_at, usage_limit, usage_count, created_at, updated_at",
+        id,
+        is_active,
+        input.is_automatic,
+        input.starts_at,
+        input.ends_at,
+        input.usage_limit,
     )
-    .bind(id)
-    .bind(is_active)
-    .bind(input.is_automatic)
-    .bind(input.starts_at)
-    .bind(input.ends_at)
-    .bind(input.usage_limit)
     .fetch_one(&mut *tx)
     .await?;
     let event_id = written(
@@ -353,7 +367,7 @@ pub async fn update(
         actor,
         &row,
         "promotion.updated",
-        Some(render(&before)),
+        Some(wire::to_value(&render(&before))?),
         names::PROMOTION_UPDATED,
     )
     .await?;
@@ -363,23 +377,28 @@ pub async fn update(
 
 pub async fn retrieve(pool: &PgPool, id: &str) -> ApiResult<Value> {
     check_id(id)?;
-    let row: PromotionRow = sqlx::query_as("SELECT * FROM promotions WHERE id = $1")
-        .bind(id)
-        .fetch_optional(pool)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("Promotion {id} not found")))?;
+    let row = sqlx::query_as!(
+        PromotionRow,
+        "SELECT id, code, is_automatic, is_active, method, value, currency_code, target, per_unit, starts_at, ends_at, usage_limit, usage_count, created_at, updated_at FROM promotions WHERE id = $1",
+        id
+    )
+    .fetch_optional(pool)
+    .await?
+    .ok_or_else(|| ApiError::not_found(format!("Promotion {id} not found")))?;
     Ok(json!({ "promotion": render(&row) }))
 }
 
 /// `{promotions, count, offset, limit}`, by code; `q` matches codes.
 pub async fn list(pool: &PgPool, q: Option<&str>, limit: i64, offset: i64) -> ApiResult<Value> {
     let like = q.map(|q| format!("%{}%", store::catalog::regions::escape_like(q)));
-    let rows: Vec<PromotionRow> = sqlx::query_as(
-        "SELECT * FROM promotions WHERE ($1::text IS NULL OR code ILIKE $1) ORDER BY code LIMIT $2 OFFSET $3",
+    let rows = sqlx::query_as!(
+        PromotionRow,
+        "SELECT id, code, is_automatic, is_active, method, value, currency_code, target, per_unit, starts_at, ends_at, usage_limit, usage_count, created_at, updated_at FROM promotions
+          WHERE ($1::text IS NULL OR code ILIKE $1) ORDER BY code LIMIT $2 OFFSET $3",
+        like.as_deref(),
+        limit,
+        offset,
     )
-    .bind(&like)
-    .bind(limit)
-    .bind(offset)
     .fetch_all(pool)
     .await?;
     let count: i64 = sqlx::query_scalar!(
@@ -388,11 +407,9 @@ pub async fn list(pool: &PgPool, q: Option<&str>, limit: i64, offset: i64) -> Ap
     )
     .fetch_one(pool)
     .await?;
-    Ok(store::wire::list(
-        "promotions",
-        rows.iter().map(render).collect(),
-        count,
-        offset,
-        limit,
-    ))
+    let items = rows
+        .iter()
+        .map(|row| wire::to_value(&render(row)))
+        .collect::<ApiResult<_>>()?;
+    Ok(store::wire::list("promotions", items, count, offset, limit))
 }

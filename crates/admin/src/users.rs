@@ -6,11 +6,11 @@ use serde_json::{json, Value};
 use sqlx::PgPool;
 
 use super::auth::{hash_password, key_hash, new_secret_key};
+use super::wire::{ApiKey, SecretKey, User};
 use super::{audit, AdminContext};
 use store::error::{ApiError, ApiResult, ErrorType};
 use store::id::{is_well_formed, new_id};
 use store::web::AppState;
-use store::wire::{optional_timestamp, timestamp};
 
 pub const MIN_PASSWORD_LEN: usize = 12;
 
@@ -62,7 +62,6 @@ pub async fn user_exists(pool: &PgPool, email: &str) -> ApiResult<bool> {
     .await?)
 }
 
-#[derive(sqlx::FromRow)]
 struct KeyRow {
     id: String,
     title: String,
@@ -74,19 +73,21 @@ struct KeyRow {
     last_used_at: Option<DateTime<Utc>>,
 }
 
-fn render_key(k: &KeyRow, token: Option<&str>) -> Value {
-    json!({
-        "id": k.id, "title": k.title, "type": "secret", "redacted": k.redacted,
+fn render_key(k: KeyRow, token: Option<&str>) -> ApiKey {
+    ApiKey::Secret(SecretKey {
+        id: k.id,
+        title: k.title,
+        kind: "secret",
+        redacted: k.redacted,
         // The key itself is shown once, when it is created.
-        "token": token.unwrap_or(""),
-        "created_by": k.created_by, "created_at": timestamp(&k.created_at),
-        "revoked_at": optional_timestamp(&k.revoked_at), "revoked_by": k.revoked_by,
-        "last_used_at": optional_timestamp(&k.last_used_at),
+        token: token.unwrap_or("").to_string(),
+        created_by: k.created_by,
+        created_at: k.created_at,
+        revoked_at: k.revoked_at,
+        revoked_by: k.revoked_by,
+        last_used_at: k.last_used_at,
     })
 }
-
-const KEY_COLUMNS: &str =
-    "id, title, redacted, created_by, created_at, revoked_at, revoked_by, last_used_at";
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -102,7 +103,7 @@ pub async fn create_api_key(
     state: &AppState,
     actor: &AdminContext,
     input: &CreateApiKey,
-) -> ApiResult<Value> {
+) -> ApiResult<ApiKey> {
     let title = input.title.trim();
     if title.is_empty() || title.len() > 200 {
         return Err(ApiError::invalid_data(
@@ -112,7 +113,9 @@ pub async fn create_api_key(
     match input.kind.as_deref() {
         None | Some("secret") => {}
         Some("publishable") => {
-            return super::channels::create_publishable_key(state, actor, title).await
+            return super::channels::create_publishable_key(state, actor, title)
+                .await
+                .map(ApiKey::Publishable)
         }
         Some(other) => {
             return Err(ApiError::invalid_data(format!(
@@ -123,15 +126,17 @@ pub async fn create_api_key(
     let pool = &state.pool;
     let token = new_secret_key();
     let mut tx = pool.begin().await?;
-    let row: KeyRow = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let row = sqlx::query_as!(
+        KeyRow,
         "INSERT INTO admin_api_keys (id, title, token_hash, redacted, created_by)
-         VALUES ($1, $2, $3, $4, $5) RETURNING {KEY_COLUMNS}"
-    )))
-    .bind(new_id("apk"))
-    .bind(title)
-    .bind(key_hash(&token))
-    .bind(format!("{}***", &token[..9]))
-    .bind(&actor.actor_id)
+         VALUES ($1, $2, $3, $4, $5)
+         RETURNING id, title, redacted, created_by, created_at, revoked_at, revoked_by, last_used_at",
+        new_id("apk"),
+        title,
+        key_hash(&token),
+        format!("{}***", &token[..9]),
+        actor.actor_id,
+    )
     .fetch_one(&mut *tx)
     .await?;
     audit::record(
@@ -145,45 +150,54 @@ pub async fn create_api_key(
     )
     .await?;
     tx.commit().await?;
-    Ok(render_key(&row, Some(&token)))
+    Ok(render_key(row, Some(&token)))
 }
 
-pub async fn revoke_api_key(state: &AppState, actor: &AdminContext, id: &str) -> ApiResult<Value> {
+pub async fn revoke_api_key(state: &AppState, actor: &AdminContext, id: &str) -> ApiResult<ApiKey> {
     if !is_well_formed(id, "apk") {
         return Err(ApiError::invalid_data(format!("Invalid API key id {id:?}")));
     }
     if let Some(key) = super::channels::revoke_publishable_key(state, actor, id).await? {
-        return Ok(key);
+        return Ok(ApiKey::Publishable(key));
     }
     let mut tx = state.pool.begin().await?;
-    let row: Option<KeyRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let row = sqlx::query_as!(
+        KeyRow,
         "UPDATE admin_api_keys SET revoked_at = coalesce(revoked_at, now()),
                 revoked_by = coalesce(revoked_by, $2)
-          WHERE id = $1 RETURNING {KEY_COLUMNS}"
-    )))
-    .bind(id)
-    .bind(&actor.actor_id)
+          WHERE id = $1
+          RETURNING id, title, redacted, created_by, created_at, revoked_at, revoked_by, last_used_at",
+        id,
+        actor.actor_id,
+    )
     .fetch_optional(&mut *tx)
     .await?;
     let row = row.ok_or_else(|| ApiError::not_found(format!("API key {id} not found")))?;
     audit::record(&mut tx, actor, "api_key.revoked", "api_key", id, None, None).await?;
     tx.commit().await?;
-    Ok(render_key(&row, None))
+    Ok(render_key(row, None))
 }
 
 /// Secret and publishable keys; `kind` narrows to one type.
 pub async fn list_api_keys(pool: &PgPool, kind: Option<&str>) -> ApiResult<Value> {
-    let mut keys: Vec<Value> = Vec::new();
+    let mut keys: Vec<ApiKey> = Vec::new();
     if matches!(kind, None | Some("secret")) {
-        let rows: Vec<KeyRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {KEY_COLUMNS} FROM admin_api_keys ORDER BY created_at DESC, id DESC"
-        )))
+        let rows = sqlx::query_as!(
+            KeyRow,
+            "SELECT id, title, redacted, created_by, created_at, revoked_at, revoked_by, last_used_at
+               FROM admin_api_keys ORDER BY created_at DESC, id DESC"
+        )
         .fetch_all(pool)
         .await?;
-        keys.extend(rows.iter().map(|k| render_key(k, None)));
+        keys.extend(rows.into_iter().map(|k| render_key(k, None)));
     }
     if matches!(kind, None | Some("publishable")) {
-        keys.extend(super::channels::list_publishable_keys(pool).await?);
+        keys.extend(
+            super::channels::list_publishable_keys(pool)
+                .await?
+                .into_iter()
+                .map(ApiKey::Publishable),
+        );
     }
     if let Some(other) = kind.filter(|k| !matches!(*k, "secret" | "publishable")) {
         return Err(ApiError::invalid_data(format!(
@@ -207,9 +221,15 @@ pub async fn me(pool: &PgPool, actor: &AdminContext) -> ApiResult<Value> {
     )
     .fetch_one(pool)
     .await?;
-    Ok(json!({ "user": {
-        "id": user.id, "email": user.email, "first_name": null, "last_name": null,
-        "avatar_url": null, "metadata": null, "created_at": timestamp(&user.created_at),
-        "updated_at": timestamp(&user.updated_at),
-    }}))
+    let user = User {
+        id: user.id,
+        email: user.email,
+        first_name: None,
+        last_name: None,
+        avatar_url: None,
+        metadata: None,
+        created_at: user.created_at,
+        updated_at: user.updated_at,
+    };
+    Ok(json!({ "user": user }))
 }

@@ -247,7 +247,7 @@ async fn audit_log(
     State(state): State<AppState>,
     _admin: AdminContext,
     query: Result<Query<audit::AuditFilter>, axum::extract::rejection::QueryRejection>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<store_admin::wire::AuditPage>> {
     let Query(filter) =
         query.map_err(|e| ApiError::invalid_data(format!("Invalid request: {e}")))?;
     Ok(Json(audit::list(&state.pool, &filter).await?))
