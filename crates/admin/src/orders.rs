@@ -658,6 +658,7 @@ async fn advance_lines(
     fulfillment_id: &str,
     column: &'static str,
 ) -> ApiResult<()> {
+    // dynamic: the quantity column (fulfilled, shipped, delivered) is the step's.
     sqlx::query(sqlx::AssertSqlSafe(format!(
         "UPDATE order_line_items l SET {column} = l.{column} + fi.quantity
            FROM fulfillment_items fi
@@ -1344,6 +1345,7 @@ struct RefundRow {
 }
 
 async fn refunds_of(pool: &PgPool, column: &'static str, id: &str) -> ApiResult<Vec<Value>> {
+    // dynamic: refunds by order or by payment collection, one column or the other.
     let rows: Vec<RefundRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT r.id, r.amount, r.note, r.created_by, r.created_at, p.currency_code
            FROM refunds r JOIN payment_collections p ON p.id = r.payment_collection_id

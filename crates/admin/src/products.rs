@@ -8,6 +8,7 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use sqlx::{PgConnection, PgPool};
 
+use crate::wire::{to_value, ChannelRef, VariantInventoryItem, VariantPrice};
 use crate::{audit, input, AdminContext};
 use store::catalog::products::{self, Extras, Page, ProductFilter};
 use store::error::{ApiError, ApiResult, ErrorType};
@@ -160,6 +161,7 @@ async fn check_exists(
     ids: &[String],
 ) -> ApiResult<()> {
     for id in ids {
+        // dynamic: one check for every table a product refers to.
         let found: bool = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
             "SELECT EXISTS (SELECT 1 FROM {table} WHERE id = $1)"
         )))
@@ -205,16 +207,16 @@ async fn write_prices(
 }
 
 async fn current_prices(conn: &mut PgConnection, variant_id: &str) -> ApiResult<Value> {
-    let rows: Vec<(String, i64)> = sqlx::query_as(
+    let rows = sqlx::query!(
         "SELECT currency_code, amount FROM prices WHERE variant_id = $1 AND price_list_id IS NULL
           ORDER BY currency_code",
+        variant_id
     )
-    .bind(variant_id)
     .fetch_all(conn)
     .await?;
     Ok(Value::Object(
         rows.into_iter()
-            .map(|(c, a)| (c, Value::from(a)))
+            .map(|r| (r.currency_code, Value::from(r.amount)))
             .collect::<Map<_, _>>(),
     ))
 }
@@ -304,10 +306,7 @@ async fn insert_variant(
 /// Checks that the sales channels (the first channel when none are given), tags,
 /// categories, collection and type a new product names exist; returns its links, each
 /// with the statement that writes one.
-async fn check_references(
-    tx: &mut PgConnection,
-    input: &CreateProduct,
-) -> ApiResult<[(&'static str, Vec<String>); 3]> {
+async fn check_references(tx: &mut PgConnection, input: &CreateProduct) -> ApiResult<Links> {
     let channels: Vec<String> = match &input.sales_channels {
         Some(list) => list.iter().map(|r| r.id.clone()).collect(),
         None => {
@@ -339,11 +338,46 @@ async fn check_references(
         )
         .await?;
     }
-    Ok([
-        ("INSERT INTO product_sales_channels (product_id, sales_channel_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", channels),
-        ("INSERT INTO product_tag_links (product_id, tag_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", tags),
-        ("INSERT INTO product_category_links (product_id, category_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", categories),
-    ])
+    Ok(Links {
+        channels,
+        tags,
+        categories,
+    })
+}
+
+/// What a new product is filed under (each id checked to exist).
+struct Links {
+    channels: Vec<String>,
+    tags: Vec<String>,
+    categories: Vec<String>,
+}
+
+async fn insert_links(tx: &mut PgConnection, product_id: &str, links: &Links) -> ApiResult<()> {
+    sqlx::query!(
+        "INSERT INTO product_sales_channels (product_id, sales_channel_id)
+         SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING",
+        product_id,
+        &links.channels
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!(
+        "INSERT INTO product_tag_links (product_id, tag_id)
+         SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING",
+        product_id,
+        &links.tags
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!(
+        "INSERT INTO product_category_links (product_id, category_id)
+         SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING",
+        product_id,
+        &links.categories
+    )
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
 }
 
 /// A new product's options and their values; returns option title → value → value id.
@@ -428,15 +462,7 @@ pub async fn create(
     .await
     .map_err(|e| unique(e, &format!("handle: a product with handle {handle:?}")))?;
     write_images(&mut tx, &product_id, &input.images).await?;
-    for (sql, ids) in links {
-        for id in ids {
-            sqlx::query(sql)
-                .bind(&product_id)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-        }
-    }
+    insert_links(&mut tx, &product_id, &links).await?;
     let option_values = insert_options(&mut tx, &product_id, &input.options).await?;
     let mut audit_prices = Map::new();
     for (i, v) in input.variants.iter().enumerate() {
@@ -515,7 +541,6 @@ pub struct UpdateProduct {
     pub metadata: Option<Value>,
 }
 
-#[derive(sqlx::FromRow)]
 struct ProductState {
     handle: String,
     status: String,
@@ -533,10 +558,11 @@ fn check_product_id(id: &str) -> ApiResult<()> {
 
 async fn lock_product(conn: &mut PgConnection, id: &str) -> ApiResult<ProductState> {
     check_product_id(id)?;
-    sqlx::query_as(
+    sqlx::query_as!(
+        ProductState,
         "SELECT handle, status, title FROM products WHERE id = $1 AND deleted_at IS NULL FOR UPDATE",
+        id
     )
-    .bind(id)
     .fetch_optional(conn)
     .await?
     .ok_or_else(|| ApiError::not_found(format!("Product with id: {id} was not found")))
@@ -583,6 +609,7 @@ async fn replace_links(tx: &mut PgConnection, id: &str, input: &UpdateProduct) -
         let Some(links) = links else { continue };
         let ids: Vec<String> = links.iter().map(|r| r.id.clone()).collect();
         check_exists(&mut *tx, table, field, &ids).await?;
+        // dynamic: the link table of channels, categories or tags.
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "DELETE FROM {link_table} WHERE product_id = $1"
         )))
@@ -630,25 +657,26 @@ pub async fn update(
         )
         .await?;
     }
-    let after: ProductState = sqlx::query_as(
+    let after = sqlx::query_as!(
+        ProductState,
         "UPDATE products SET title = coalesce($2, title), handle = coalesce($3, handle),
                 subtitle = coalesce($4, subtitle), description = coalesce($5, description),
                 status = coalesce($6, status), thumbnail = coalesce($7, thumbnail),
                 discountable = coalesce($8, discountable), collection_id = coalesce($9, collection_id),
                 material = coalesce($10, material), metadata = coalesce($11, metadata), updated_at = now()
           WHERE id = $1 RETURNING handle, status, title",
+        id,
+        title,
+        handle,
+        input.subtitle,
+        input.description,
+        new_status,
+        input.thumbnail,
+        input.discountable,
+        input.collection_id,
+        input.material,
+        input.metadata,
     )
-    .bind(id)
-    .bind(&title)
-    .bind(&handle)
-    .bind(&input.subtitle)
-    .bind(&input.description)
-    .bind(&new_status)
-    .bind(&input.thumbnail)
-    .bind(input.discountable)
-    .bind(&input.collection_id)
-    .bind(&input.material)
-    .bind(&input.metadata)
     .fetch_one(&mut *tx)
     .await
     .map_err(|e| unique(e, "handle: a product with this handle"))?;
@@ -805,49 +833,62 @@ async fn admin_extras(pool: &PgPool, products: &mut [Value]) -> ApiResult<()> {
         .iter()
         .filter_map(|p| p["id"].as_str().map(str::to_string))
         .collect();
-    let prices: Vec<(String, String, String, i64)> = sqlx::query_as(
+    let prices = sqlx::query!(
         "SELECT pr.id, pr.variant_id, pr.currency_code, pr.amount
            FROM prices pr JOIN product_variants v ON v.id = pr.variant_id
           WHERE v.product_id = ANY($1) AND pr.price_list_id IS NULL ORDER BY pr.currency_code",
+        &ids
     )
-    .bind(&ids)
     .fetch_all(pool)
     .await?;
-    let channels: Vec<(String, String, String)> = sqlx::query_as(
+    let channels = sqlx::query!(
         "SELECT l.product_id, c.id, c.name FROM product_sales_channels l
            JOIN sales_channels c ON c.id = l.sales_channel_id
           WHERE l.product_id = ANY($1) ORDER BY c.name",
+        &ids
     )
-    .bind(&ids)
     .fetch_all(pool)
     .await?;
-    let items: Vec<(String, String)> = sqlx::query_as(
+    let items = sqlx::query!(
         "SELECT vi.variant_id, vi.inventory_item_id FROM product_variant_inventory_items vi
            JOIN product_variants v ON v.id = vi.variant_id WHERE v.product_id = ANY($1)",
+        &ids
     )
-    .bind(&ids)
     .fetch_all(pool)
     .await?;
     for product in products.iter_mut() {
         let pid = product["id"].as_str().unwrap_or_default().to_string();
-        product["sales_channels"] = channels
+        let product_channels: Vec<ChannelRef> = channels
             .iter()
-            .filter(|(p, _, _)| *p == pid)
-            .map(|(_, id, name)| json!({ "id": id, "name": name }))
+            .filter(|c| c.product_id == pid)
+            .map(|c| ChannelRef {
+                id: c.id.clone(),
+                name: c.name.clone(),
+            })
             .collect();
+        product["sales_channels"] = to_value(&product_channels)?;
         if let Some(variants) = product["variants"].as_array_mut() {
             for variant in variants {
                 let vid = variant["id"].as_str().unwrap_or_default().to_string();
-                variant["prices"] = prices
+                let variant_prices: Vec<VariantPrice> = prices
                     .iter()
-                    .filter(|(_, v, _, _)| *v == vid)
-                    .map(|(id, _, c, a)| json!({ "id": id, "currency_code": c, "amount": to_major(*a, c) }))
+                    .filter(|p| p.variant_id == vid)
+                    .map(|p| VariantPrice {
+                        id: p.id.clone(),
+                        amount: to_major(p.amount, &p.currency_code),
+                        currency_code: p.currency_code.clone(),
+                    })
                     .collect();
-                variant["inventory_items"] = items
+                let variant_items: Vec<VariantInventoryItem> = items
                     .iter()
-                    .filter(|(v, _)| *v == vid)
-                    .map(|(_, item)| json!({ "inventory_item_id": item, "required_quantity": 1 }))
+                    .filter(|i| i.variant_id == vid)
+                    .map(|i| VariantInventoryItem {
+                        inventory_item_id: i.inventory_item_id.clone(),
+                        required_quantity: 1,
+                    })
                     .collect();
+                variant["prices"] = to_value(&variant_prices)?;
+                variant["inventory_items"] = to_value(&variant_items)?;
             }
         }
     }

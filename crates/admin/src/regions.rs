@@ -4,6 +4,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use sqlx::PgConnection;
 
+use crate::wire::{to_value, AdminShippingOption, OptionPriceBody, OptionTypeBody, RegionSnapshot};
 use crate::{audit, input, AdminContext};
 use store::catalog::regions;
 use store::error::{ApiError, ApiResult};
@@ -87,15 +88,14 @@ async fn set_countries(
 }
 
 async fn snapshot(conn: &mut PgConnection, id: &str) -> ApiResult<Value> {
-    let (name, currency, bps, inclusive): (String, String, i32, bool) = sqlx::query_as(
+    let snapshot = sqlx::query_as!(
+        RegionSnapshot,
         "SELECT name, currency_code, tax_rate_bps, is_tax_inclusive FROM regions WHERE id = $1",
+        id
     )
-    .bind(id)
     .fetch_one(conn)
     .await?;
-    Ok(
-        json!({ "name": name, "currency_code": currency, "tax_rate_bps": bps, "is_tax_inclusive": inclusive }),
-    )
+    to_value(&snapshot)
 }
 
 pub async fn create_region(
@@ -246,7 +246,6 @@ pub struct ShippingOptionInput {
     pub is_active: Option<bool>,
 }
 
-#[derive(sqlx::FromRow)]
 struct OptionRow {
     id: String,
     name: String,
@@ -258,21 +257,31 @@ struct OptionRow {
     is_active: bool,
 }
 
-async fn render_option(conn: &mut PgConnection, o: &OptionRow) -> ApiResult<Value> {
+async fn render_option(conn: &mut PgConnection, o: &OptionRow) -> ApiResult<AdminShippingOption> {
     let currency: String = sqlx::query_scalar!(
         "SELECT currency_code FROM regions WHERE id = $1",
         &o.region_id
     )
     .fetch_one(conn)
     .await?;
-    Ok(json!({
-        "id": o.id, "name": o.name, "region_id": o.region_id, "price_type": "flat",
-        "amount": to_major(o.amount, &currency), "currency_code": currency,
-        "free_over_amount": o.free_over_amount.map(|a| to_major(a, &currency)),
-        "is_active": o.is_active,
-        "type": { "code": o.type_code, "label": o.type_label },
-        "prices": [{ "currency_code": currency, "amount": to_major(o.amount, &currency) }],
-    }))
+    Ok(AdminShippingOption {
+        id: o.id.clone(),
+        name: o.name.clone(),
+        region_id: o.region_id.clone(),
+        price_type: "flat",
+        amount: to_major(o.amount, &currency),
+        free_over_amount: o.free_over_amount.map(|a| to_major(a, &currency)),
+        is_active: o.is_active,
+        option_type: OptionTypeBody {
+            code: o.type_code.clone(),
+            label: o.type_label.clone(),
+        },
+        prices: vec![OptionPriceBody {
+            currency_code: currency.clone(),
+            amount: to_major(o.amount, &currency),
+        }],
+        currency_code: currency,
+    })
 }
 
 /// The amount in minor units of `currency`, from `amount` or the matching `prices` entry.
@@ -318,9 +327,6 @@ async fn region_currency(conn: &mut PgConnection, region_id: &str) -> ApiResult<
     .ok_or_else(|| ApiError::invalid_data(format!("region_id: region {region_id} does not exist")))
 }
 
-const OPTION_COLUMNS: &str =
-    "id, name, region_id, amount, free_over_amount, type_code, type_label, is_active";
-
 pub async fn create_shipping_option(
     state: &AppState,
     actor: &AdminContext,
@@ -355,18 +361,19 @@ pub async fn create_shipping_option(
         .map_or(("standard", "Standard"), |t| {
             (t.code.as_str(), t.label.as_str())
         });
-    let row: OptionRow = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let row = sqlx::query_as!(
+        OptionRow,
         "INSERT INTO shipping_options (id, name, region_id, amount, free_over_amount, type_code, type_label, is_active)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {OPTION_COLUMNS}"
-    )))
-    .bind(new_id("so"))
-    .bind(name)
-    .bind(region_id)
-    .bind(amount)
-    .bind(free_over)
-    .bind(code)
-    .bind(label)
-    .bind(input.is_active.unwrap_or(true))
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id, name, region_id, amount, free_over_amount, type_code, type_label, is_active",
+        new_id("so"),
+        name,
+        region_id,
+        amount,
+        free_over,
+        code,
+        label,
+        input.is_active.unwrap_or(true),
+    )
     .fetch_one(&mut *tx)
     .await
     .map_err(|e| input::duplicate(e, format!("name: the region already has a shipping option {name:?}")))?;
@@ -378,7 +385,7 @@ pub async fn create_shipping_option(
         "shipping_option",
         &row.id,
         None,
-        Some(body.clone()),
+        Some(to_value(&body)?),
     )
     .await?;
     tx.commit().await?;
@@ -398,10 +405,11 @@ pub async fn update_shipping_option(
         ));
     }
     let mut tx = state.pool.begin().await?;
-    let before: OptionRow = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {OPTION_COLUMNS} FROM shipping_options WHERE id = $1 FOR UPDATE"
-    )))
-    .bind(id)
+    let before = sqlx::query_as!(
+        OptionRow,
+        "SELECT id, name, region_id, amount, free_over_amount, type_code, type_label, is_active FROM shipping_options WHERE id = $1 FOR UPDATE",
+        id
+    )
     .fetch_optional(&mut *tx)
     .await?
     .ok_or_else(|| ApiError::not_found(format!("Shipping option {id} not found")))?;
@@ -413,15 +421,16 @@ pub async fn update_shipping_option(
             "name: at most 200 characters, not empty",
         ));
     }
-    let row: OptionRow = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let row = sqlx::query_as!(
+        OptionRow,
         "UPDATE shipping_options SET name = coalesce($2, name), amount = coalesce($3, amount),
                 is_active = coalesce($4, is_active), updated_at = now()
-          WHERE id = $1 RETURNING {OPTION_COLUMNS}"
-    )))
-    .bind(id)
-    .bind(name)
-    .bind(amount)
-    .bind(input.is_active)
+          WHERE id = $1 RETURNING id, name, region_id, amount, free_over_amount, type_code, type_label, is_active",
+        id,
+        name,
+        amount,
+        input.is_active,
+    )
     .fetch_one(&mut *tx)
     .await
     .map_err(|e| {
@@ -438,8 +447,8 @@ pub async fn update_shipping_option(
         "shipping_option.updated",
         "shipping_option",
         id,
-        Some(before_body),
-        Some(body.clone()),
+        Some(to_value(&before_body)?),
+        Some(to_value(&body)?),
     )
     .await?;
     tx.commit().await?;
@@ -448,16 +457,17 @@ pub async fn update_shipping_option(
 
 pub async fn list_shipping_options(state: &AppState, region_id: Option<&str>) -> ApiResult<Value> {
     let mut conn = state.pool.acquire().await?;
-    let rows: Vec<OptionRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {OPTION_COLUMNS} FROM shipping_options WHERE ($1::text IS NULL OR region_id = $1)
-          ORDER BY region_id, amount, name"
-    )))
-    .bind(region_id)
+    let rows = sqlx::query_as!(
+        OptionRow,
+        "SELECT id, name, region_id, amount, free_over_amount, type_code, type_label, is_active FROM shipping_options WHERE ($1::text IS NULL OR region_id = $1)
+          ORDER BY region_id, amount, name",
+        region_id
+    )
     .fetch_all(&mut *conn)
     .await?;
     let mut out = Vec::with_capacity(rows.len());
     for row in &rows {
-        out.push(render_option(&mut conn, row).await?);
+        out.push(to_value(&render_option(&mut conn, row).await?)?);
     }
     let count = out.len() as i64;
     Ok(store::wire::list("shipping_options", out, count, 0, count))

@@ -466,6 +466,7 @@ pub async fn list(
 ) -> ApiResult<Value> {
     let like = q.map(|q| format!("%{}%", store::catalog::regions::escape_like(q)));
     // Every interpolated part is a constant of this module, never request text.
+    // dynamic: one listing for categories, collections and tags (table, JSON, search).
     let rows: Vec<(Value, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {json}, count(*) OVER () FROM {table}
           WHERE ($1::text IS NULL OR {search} ILIKE $1)
@@ -496,6 +497,7 @@ pub async fn list(
 }
 
 pub async fn retrieve(pool: &sqlx::PgPool, listing: &Listing, id: &str) -> ApiResult<Value> {
+    // dynamic: the same three resources' table and JSON.
     let row: Option<Value> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
         "SELECT {json} FROM {table} WHERE id = $1",
         json = listing.json,

@@ -89,6 +89,59 @@ pub struct User {
     pub updated_at: DateTime<Utc>,
 }
 
+/// A variant's base price as the admin sees it (beside the store's `calculated_price`).
+#[derive(Debug, Serialize)]
+pub struct VariantPrice {
+    pub id: String,
+    pub currency_code: String,
+    pub amount: Value,
+}
+
+/// The inventory item a variant draws its stock from.
+#[derive(Debug, Serialize)]
+pub struct VariantInventoryItem {
+    pub inventory_item_id: String,
+    pub required_quantity: i32,
+}
+
+/// A shipping option as the admin manages it: a flat price in the region's currency.
+#[derive(Debug, Serialize)]
+pub struct AdminShippingOption {
+    pub id: String,
+    pub name: String,
+    pub region_id: String,
+    /// Always `flat`.
+    pub price_type: &'static str,
+    pub amount: Value,
+    pub currency_code: String,
+    pub free_over_amount: Option<Value>,
+    pub is_active: bool,
+    #[serde(rename = "type")]
+    pub option_type: OptionTypeBody,
+    pub prices: Vec<OptionPriceBody>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct OptionTypeBody {
+    pub code: String,
+    pub label: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct OptionPriceBody {
+    pub currency_code: String,
+    pub amount: Value,
+}
+
+/// What the audit log keeps of a region's own fields.
+#[derive(Debug, Serialize)]
+pub struct RegionSnapshot {
+    pub name: String,
+    pub currency_code: String,
+    pub tax_rate_bps: i32,
+    pub is_tax_inclusive: bool,
+}
+
 /// A promotion code and how it discounts.
 #[derive(Debug, Serialize)]
 pub struct Promotion {
