@@ -18,7 +18,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use sqlx::{PgConnection, PgPool};
 
-use super::{audit, AdminContext};
+use super::{audit, wire, AdminContext};
 use store::error::{ApiError, ApiResult, ErrorType};
 use store::events::{self, names};
 use store::id::{is_well_formed, new_id};
@@ -26,7 +26,6 @@ use store::money::{from_major, to_major};
 use store::orders;
 use store::payments::{PaymentProvider, PaymentProviders};
 use store::web::{AppState, Stale};
-use store::wire::timestamp;
 
 fn conflict(message: impl Into<String>) -> ApiError {
     ApiError::public(ErrorType::Conflict, message)
@@ -1324,14 +1323,21 @@ async fn render_payment(pool: &PgPool, id: &str) -> ApiResult<Value> {
     let refunds = refunds_of(pool, "payment_collection_id", id).await?;
     let c = p.currency_code.as_str();
     let money = |a: Option<i64>| to_major(a.unwrap_or(0), c);
-    Ok(json!({ "payment": {
-        "id": p.id, "order_id": p.order_id, "currency_code": c, "amount": to_major(p.amount, c),
-        "status": p.status, "authorized_amount": money(p.authorized_amount),
-        "captured_amount": money(p.captured_amount), "refunded_amount": money(p.refunded_amount),
-        "captured_at": store::wire::optional_timestamp(&p.captured_at),
-        "canceled_at": store::wire::optional_timestamp(&p.canceled_at),
-        "created_at": timestamp(&p.created_at), "refunds": refunds,
-    }}))
+    let payment = wire::Payment {
+        amount: to_major(p.amount, c),
+        authorized_amount: money(p.authorized_amount),
+        captured_amount: money(p.captured_amount),
+        refunded_amount: money(p.refunded_amount),
+        id: p.id,
+        order_id: p.order_id,
+        currency_code: p.currency_code.clone(),
+        status: p.status,
+        captured_at: p.captured_at,
+        canceled_at: p.canceled_at,
+        created_at: p.created_at,
+        refunds,
+    };
+    Ok(json!({ "payment": payment }))
 }
 
 #[derive(sqlx::FromRow)]
@@ -1344,7 +1350,7 @@ struct RefundRow {
     currency_code: String,
 }
 
-async fn refunds_of(pool: &PgPool, column: &'static str, id: &str) -> ApiResult<Vec<Value>> {
+async fn refunds_of(pool: &PgPool, column: &'static str, id: &str) -> ApiResult<Vec<wire::Refund>> {
     // dynamic: refunds by order or by payment collection, one column or the other.
     let rows: Vec<RefundRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT r.id, r.amount, r.note, r.created_by, r.created_at, p.currency_code
@@ -1355,10 +1361,13 @@ async fn refunds_of(pool: &PgPool, column: &'static str, id: &str) -> ApiResult<
     .fetch_all(pool)
     .await?;
     Ok(rows
-        .iter()
-        .map(|r| {
-            json!({ "id": r.id, "amount": to_major(r.amount, &r.currency_code), "note": r.note,
-                    "created_by": r.created_by, "created_at": timestamp(&r.created_at) })
+        .into_iter()
+        .map(|r| wire::Refund {
+            amount: to_major(r.amount, &r.currency_code),
+            id: r.id,
+            note: r.note,
+            created_by: r.created_by,
+            created_at: r.created_at,
         })
         .collect())
 }
@@ -1373,20 +1382,20 @@ pub async fn retrieve(pool: &PgPool, order_id: &str) -> ApiResult<Value> {
     let mut conn = pool.acquire().await?;
     let mut order = orders::retrieve(&mut conn, order_id).await?;
     drop(conn);
-    let refunds = refunds_of(pool, "order_id", order_id).await?;
+    let refunds = wire::to_value(&refunds_of(pool, "order_id", order_id).await?)?;
     // Medusa's admin finds the payment to capture or refund in
     // `payment_collections[].payments[]` (rendered by the store's order) carries its refunds.
     if let Some(collections) = order["payment_collections"].as_array_mut() {
         for collection in collections {
             if let Some(payments) = collection["payments"].as_array_mut() {
                 for payment in payments {
-                    payment["refunds"] = Value::Array(refunds.clone());
+                    payment["refunds"] = refunds.clone();
                 }
             }
         }
     }
     if let Value::Object(map) = &mut order {
-        map.insert("refunds".into(), Value::Array(refunds));
+        map.insert("refunds".into(), refunds);
     }
     Ok(order)
 }

@@ -89,6 +89,37 @@ pub struct User {
     pub updated_at: DateTime<Utc>,
 }
 
+/// A payment collection as the admin captures and refunds it (`{payment}`).
+#[derive(Debug, Serialize)]
+pub struct Payment {
+    pub id: String,
+    pub order_id: Option<String>,
+    pub currency_code: String,
+    pub amount: Value,
+    pub status: String,
+    pub authorized_amount: Value,
+    pub captured_amount: Value,
+    pub refunded_amount: Value,
+    #[serde(serialize_with = "ser_optional_timestamp")]
+    pub captured_at: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "ser_optional_timestamp")]
+    pub canceled_at: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "ser_timestamp")]
+    pub created_at: DateTime<Utc>,
+    pub refunds: Vec<Refund>,
+}
+
+/// Money given back on an order.
+#[derive(Debug, Clone, Serialize)]
+pub struct Refund {
+    pub id: String,
+    pub amount: Value,
+    pub note: Option<String>,
+    pub created_by: String,
+    #[serde(serialize_with = "ser_timestamp")]
+    pub created_at: DateTime<Utc>,
+}
+
 /// A variant's base price as the admin sees it (beside the store's `calculated_price`).
 #[derive(Debug, Serialize)]
 pub struct VariantPrice {
