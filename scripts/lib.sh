@@ -519,20 +519,29 @@ wait_for_email() {
   ok "moto holds: $(moto_email_subjects "$port" | grep -F "$text" | head -1)"
 }
 
-# start_watch PROFILE PORT ENV_FILE LOG: runs `cargo lambda watch` in the
-# background in a session of its own, so that it and every process it spawns
-# (cargo, the function binaries) can be found and stopped together.
-# Sets WATCH_PID.
+# start_watch PROFILE PORT ENV_FILE LOG: serves the store at PORT in the background:
+# `cargo lambda watch` on PORT+1 behind the front door (tools/front-door) on PORT, which
+# keeps a burst of requests from hanging the emulator and answers in the store's JSON
+# error shape what the emulator loses. Both run in a session of their own, so that they
+# and every process watch spawns (cargo, the function binaries) can be found and stopped
+# together; both log to LOG. FRONT_DOOR_TIMEOUT (seconds, 300) is how long a request may
+# wait for its answer. Sets WATCH_PID (the watch process).
 start_watch() {
-  local profile=$1 port=$2 env_file=$3 logf=$4
-  if port_in_use "$port"; then
-    die "port $port is already in use; stop whatever serves it first"
-  fi
-  log "starting cargo lambda watch on http://127.0.0.1:$port (log: ${logf#"$ROOT/"})"
+  local profile=$1 port=$2 env_file=$3 logf=$4 inner=$(($2 + 1)) p
+  for p in "$port" "$inner"; do
+    if port_in_use "$p"; then
+      die "port $p is already in use; stop whatever serves it first"
+    fi
+  done
+  (cd "$ROOT" && cargo build -q -p front-door) || die "cargo build -p front-door failed"
+  log "starting cargo lambda watch on 127.0.0.1:$inner behind the front door on http://127.0.0.1:$port (log: ${logf#"$ROOT/"})"
   (
     cd "$ROOT"
-    exec setsid cargo lambda watch -A 127.0.0.1 -P "$port" --disable-cors \
-      --env-file "$env_file" </dev/null >"$logf" 2>&1
+    # shellcheck disable=SC2016
+    exec setsid bash -c '"$1" --listen "127.0.0.1:$2" --upstream "http://127.0.0.1:$3" --timeout "$4" &
+      exec cargo lambda watch -A 127.0.0.1 -P "$3" --disable-cors --env-file "$5"' \
+      front-door "$ROOT/target/debug/front-door" "$port" "$inner" "${FRONT_DOOR_TIMEOUT:-300}" \
+      "$env_file" </dev/null >"$logf" 2>&1
   ) &
   WATCH_PID=$!
   echo "$WATCH_PID" >"$DATA_ROOT/$profile/watch.pid"
@@ -570,8 +579,8 @@ stop_watch() {
   [[ -n $pid ]] || return 0
   if [[ -z "$(session_pids "$pid")" ]]; then return 0; fi
   log "stopping cargo lambda watch ($profile, session $pid)"
-  # SIGINT first: watch stops its functions itself on Ctrl-C.
-  kill -INT "$pid" 2>/dev/null || true
+  # SIGINT first, to the whole group as Ctrl-C would: watch stops its functions itself.
+  kill -INT -- "-$pid" 2>/dev/null || kill -INT "$pid" 2>/dev/null || true
   for _ in $(seq 1 50); do
     [[ -z "$(session_pids "$pid")" ]] && break
     sleep 0.2
