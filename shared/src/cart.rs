@@ -23,7 +23,7 @@ use crate::totals::{
 /// The largest quantity one line may hold.
 pub const MAX_QUANTITY: i64 = 10_000;
 /// The most lines a cart may hold.
-pub const MAX_LINES: usize = 200;
+pub const MAX_LINES: usize = 100;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct CartRow {

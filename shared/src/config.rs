@@ -7,8 +7,15 @@ pub struct Config {
     pub database_url: String,
     /// Unset means: no Redis, an in-process cache stands in.
     pub redis_url: Option<String>,
-    /// Origins a browser storefront may call from (`STORE_CORS`, comma-separated, `*` for any).
+    /// Origins a browser storefront may call `/store`, `/content` and `/hooks` from
+    /// (`STORE_CORS`, comma-separated, `*` for any, without credentials).
     pub store_cors: Vec<String>,
+    /// Origins an admin dashboard may call `/admin` from (`ADMIN_CORS`; unset: the local
+    /// dashboard ports, set empty: none).
+    pub admin_cors: Vec<String>,
+    /// Origins that may call `/auth` (`AUTH_CORS`; unset or empty: the store's and the
+    /// admin's origins together).
+    pub auth_cors: Vec<String>,
     /// Prefix of every Redis key (`CACHE_PREFIX`), for several stores on one Redis.
     pub cache_prefix: String,
     /// How long store responses stay cached (`CACHE_TTL_SECONDS`).
@@ -27,6 +34,17 @@ pub enum ConfigError {
 
 pub const DEFAULT_STORE_CORS: &str =
     "http://localhost:8000,http://127.0.0.1:8000,http://localhost:3000,http://localhost:5173";
+/// Where Medusa's admin dashboard runs locally (its dev server, or served beside the API).
+pub const DEFAULT_ADMIN_CORS: &str =
+    "http://localhost:5173,http://localhost:7001,http://localhost:9000,http://127.0.0.1:9000";
+
+/// A comma-separated origin list: trimmed, without trailing slashes or empty entries.
+fn origins(list: &str) -> Vec<String> {
+    list.split(',')
+        .map(|origin| origin.trim().trim_end_matches('/').to_string())
+        .filter(|origin| !origin.is_empty())
+        .collect()
+}
 
 impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
@@ -41,12 +59,23 @@ impl Config {
         if let Some(host) = non_empty("DATABASE_HOST") {
             database_url = with_host(&database_url, host.trim())?;
         }
-        let store_cors = non_empty("STORE_CORS")
-            .unwrap_or_else(|| DEFAULT_STORE_CORS.to_string())
-            .split(',')
-            .map(|origin| origin.trim().trim_end_matches('/').to_string())
-            .filter(|origin| !origin.is_empty())
-            .collect();
+        let store_cors: Vec<String> =
+            origins(&non_empty("STORE_CORS").unwrap_or_else(|| DEFAULT_STORE_CORS.to_string()));
+        let admin_cors: Vec<String> =
+            origins(&get("ADMIN_CORS").unwrap_or_else(|| DEFAULT_ADMIN_CORS.to_string()));
+        let auth_cors = match non_empty("AUTH_CORS") {
+            Some(list) => origins(&list),
+            None => {
+                let mut both = store_cors.clone();
+                both.extend(
+                    admin_cors
+                        .iter()
+                        .filter(|o| !store_cors.contains(o))
+                        .cloned(),
+                );
+                both
+            }
+        };
         let cache_ttl = parse_number(non_empty("CACHE_TTL_SECONDS"), "CACHE_TTL_SECONDS", 30)?;
         let database_max_connections = parse_number(
             non_empty("DATABASE_MAX_CONNECTIONS"),
@@ -58,6 +87,8 @@ impl Config {
             redis_url: non_empty("REDIS_URL"),
             cache_prefix: non_empty("CACHE_PREFIX").unwrap_or_else(|| "store".to_string()),
             store_cors,
+            admin_cors,
+            auth_cors,
             cache_ttl: Duration::from_secs(cache_ttl),
             database_max_connections: u32::try_from(database_max_connections.max(1)).map_err(
                 |_| ConfigError::Invalid {
@@ -149,5 +180,32 @@ mod tests {
         assert_eq!(c.store_cors, vec!["https://shop.example".to_string()]);
         let err = config(&[("DATABASE_URL", "x"), ("CACHE_TTL_SECONDS", "soon")]).unwrap_err();
         assert!(err.to_string().contains("CACHE_TTL_SECONDS"));
+    }
+
+    #[test]
+    fn admin_and_auth_origins_are_kept_apart_from_the_storefronts() {
+        let c = config(&[
+            ("DATABASE_URL", "x"),
+            ("STORE_CORS", "https://shop.example"),
+        ])
+        .unwrap();
+        assert!(c.admin_cors.contains(&"http://localhost:5173".to_string()));
+        assert!(!c.admin_cors.contains(&"https://shop.example".to_string()));
+        // Unset AUTH_CORS: storefronts log customers in, dashboards log admins in.
+        assert!(c.auth_cors.contains(&"https://shop.example".to_string()));
+        assert!(c.auth_cors.contains(&"http://localhost:5173".to_string()));
+
+        let c = config(&[
+            ("DATABASE_URL", "x"),
+            ("STORE_CORS", "https://shop.example"),
+            ("ADMIN_CORS", ""),
+            ("AUTH_CORS", "https://shop.example, https://admin.example/"),
+        ])
+        .unwrap();
+        assert!(c.admin_cors.is_empty(), "set empty: no admin origin");
+        assert_eq!(
+            c.auth_cors,
+            vec!["https://shop.example", "https://admin.example"]
+        );
     }
 }

@@ -12,6 +12,7 @@ pub mod content;
 pub mod db;
 pub mod error;
 pub mod events;
+pub mod gate;
 pub mod id;
 pub mod inventory;
 pub mod logging;

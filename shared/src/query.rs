@@ -17,6 +17,8 @@ pub const MAX_LIMIT: i64 = 1000;
 const OPERATOR_KEYS: [&str; 3] = ["created_at", "updated_at", "deleted_at"];
 /// Operators accepted on the date keys.
 const DATE_OPERATORS: [&str; 6] = ["$eq", "$ne", "$gt", "$gte", "$lt", "$lte"];
+/// Keys that take one value: `limit[]=1` or `limit=1&limit=2` is a 400.
+const SCALAR_KEYS: [&str; 5] = ["fields", "limit", "offset", "order", "q"];
 /// Keys that select or page rather than filter; not allowed inside `$and`/`$or`.
 const FIND_KEYS: [&str; 4] = ["fields", "limit", "offset", "order"];
 
@@ -181,6 +183,11 @@ impl StoreQuery {
     ) -> ApiResult<()> {
         match rest {
             [] => self.pairs.push((name.to_string(), value.to_string())),
+            [_] if SCALAR_KEYS.contains(&name) => {
+                return Err(ApiError::invalid_data(format!(
+                    "Invalid request: '{full}': '{name}' takes one value, not a list"
+                )));
+            }
             [index] if is_index(index) => self.pairs.push((name.to_string(), value.to_string())),
             [op] if op.starts_with('$') && OPERATOR_KEYS.contains(&name) => {
                 if !DATE_OPERATORS.contains(op) {

@@ -15,7 +15,7 @@ use axum::Router;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::PgPool;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::cors::{AllowCredentials, AllowOrigin, CorsLayer};
 use tracing::Instrument;
 
 use crate::cache::{Cache, Namespace, RedisLink};
@@ -55,6 +55,7 @@ impl AppState {
             redis = if state.config.redis_url.is_some() { "on" } else { "off (REDIS_URL unset): in-process cache" },
             events = if state.events.is_enabled() { "on" } else { "off (EVENTS_QUEUE_URL unset): events stay in the outbox" },
             cors = %state.config.store_cors.join(","),
+            admin_cors = %state.config.admin_cors.join(","),
             "store configured"
         );
         Ok(state)
@@ -258,10 +259,42 @@ where
     Ok(json_bytes(bytes, "miss"))
 }
 
-/// CORS for browser storefronts on other origins; `*` allows any origin (without
-/// credentials, as browsers require).
-pub fn cors_layer(origins: &[String]) -> CorsLayer {
-    let layer = CorsLayer::new()
+/// Which origin list applies to a path, as Medusa keeps `STORE_CORS`, `ADMIN_CORS` and
+/// `AUTH_CORS` apart: a storefront's origin may not call `/admin` with credentials.
+fn origins_for<'a>(config: &'a Config, path: &str) -> &'a [String] {
+    if is_admin_path(path) {
+        &config.admin_cors
+    } else if path == "/auth" || path.starts_with("/auth/") {
+        &config.auth_cors
+    } else {
+        &config.store_cors
+    }
+}
+
+/// CORS for browser storefronts and dashboards on other origins, with the origin list of
+/// the path ([`origins_for`]). A listed origin is allowed with credentials; `*` in a list
+/// allows any origin, without credentials (as browsers require).
+pub fn cors_layer(config: &Config) -> CorsLayer {
+    let config = Arc::new(config.clone());
+    let listed = {
+        let config = config.clone();
+        move |origin: &HeaderValue, parts: &Parts| {
+            origins_for(&config, parts.uri.path())
+                .iter()
+                .any(|o| o.as_bytes() == origin.as_bytes())
+        }
+    };
+    let allowed = {
+        let config = config.clone();
+        let listed = listed.clone();
+        move |origin: &HeaderValue, parts: &Parts| {
+            listed(origin, parts)
+                || origins_for(&config, parts.uri.path())
+                    .iter()
+                    .any(|o| o == "*")
+        }
+    };
+    CorsLayer::new()
         .allow_methods([Method::GET, Method::POST, Method::DELETE, Method::OPTIONS])
         .allow_headers([
             CONTENT_TYPE,
@@ -277,17 +310,9 @@ pub fn cors_layer(origins: &[String]) -> CorsLayer {
             HeaderName::from_static("x-content-locale-fallback"),
             axum::http::header::WARNING,
         ])
-        .max_age(std::time::Duration::from_secs(600));
-    if origins.iter().any(|o| o == "*") {
-        return layer.allow_origin(tower_http::cors::Any);
-    }
-    let origins: Vec<HeaderValue> = origins
-        .iter()
-        .filter_map(|o| HeaderValue::from_str(o).ok())
-        .collect();
-    layer
-        .allow_origin(AllowOrigin::list(origins))
-        .allow_credentials(true)
+        .max_age(std::time::Duration::from_secs(600))
+        .allow_origin(AllowOrigin::predicate(allowed))
+        .allow_credentials(AllowCredentials::predicate(listed))
 }
 
 /// A function's routes: its axum router and the paths it declares. The paths are what
@@ -345,7 +370,7 @@ where
 }
 
 /// Wraps a function's routes with what every function needs: JSON 404/405, a JSON 500
-/// for panics, and CORS. A path no route serves gets [`not_found`].
+/// for panics, the input gate ([`crate::gate`]), security headers and CORS. A path no route serves gets [`not_found`].
 pub fn finish_router<S>(routes: Routes<S>, state: S) -> Router
 where
     S: Clone + Send + Sync + 'static,
@@ -366,7 +391,7 @@ where
     H: axum::handler::Handler<T, S>,
     T: 'static,
 {
-    let cors = cors_layer(&AppState::from_ref(&state).config.store_cors);
+    let cors = cors_layer(&AppState::from_ref(&state).config);
     routes
         .router
         .route_layer(axum::middleware::from_fn(in_route_span))
@@ -374,6 +399,9 @@ where
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
         .layer(CatchPanicLayer::custom(panic_response))
+        // The gate reads bodies with its own limit per route, answered as JSON.
+        .layer(axum::extract::DefaultBodyLimit::disable())
+        .layer(axum::middleware::from_fn(crate::gate::input_gate))
         .layer(axum::middleware::from_fn(security_headers))
         .layer(cors)
 }
@@ -538,6 +566,8 @@ mod tests {
             database_url: "postgres://nobody@127.0.0.1:1/none".into(),
             redis_url: None,
             store_cors: vec![],
+            admin_cors: vec![],
+            auth_cors: vec![],
             cache_prefix: "test".into(),
             cache_ttl: std::time::Duration::from_secs(1),
             database_max_connections: 1,

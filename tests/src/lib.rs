@@ -151,6 +151,11 @@ impl TestStore {
             redis_url,
             cache_prefix: prefix,
             store_cors: vec!["http://localhost:8000".into()],
+            admin_cors: vec!["http://localhost:7001".into()],
+            auth_cors: vec![
+                "http://localhost:8000".into(),
+                "http://localhost:7001".into(),
+            ],
             cache_ttl: Duration::from_secs(30),
             database_max_connections: 5,
         };

@@ -321,6 +321,62 @@ async fn browsers_on_configured_origins_pass_the_cors_preflight() {
 }
 
 #[tokio::test]
+async fn storefront_admin_and_auth_origins_are_kept_apart() {
+    // The harness: STORE_CORS localhost:8000, ADMIN_CORS localhost:7001, AUTH_CORS both.
+    let store = TestStore::new().await;
+    let preflight = |path: &'static str, origin: &'static str| {
+        let store = &store;
+        async move {
+            let reply = store
+                .request(
+                    Method::OPTIONS,
+                    path,
+                    &[
+                        ("origin", origin),
+                        ("access-control-request-method", "POST"),
+                        ("access-control-request-headers", "content-type"),
+                    ],
+                )
+                .await;
+            (
+                reply
+                    .header("access-control-allow-origin")
+                    .map(str::to_string),
+                reply
+                    .header("access-control-allow-credentials")
+                    .map(str::to_string),
+            )
+        }
+    };
+    let shop = "http://localhost:8000";
+    let dashboard = "http://localhost:7001";
+    // A storefront's origin may not call the admin API from a browser.
+    assert_eq!(preflight("/admin/products", shop).await.0, None);
+    assert_eq!(
+        preflight("/admin/products", dashboard).await,
+        (Some(dashboard.into()), Some("true".into()))
+    );
+    // Nor may the dashboard's origin call the Store API.
+    assert_eq!(preflight("/store/carts", dashboard).await.0, None);
+    assert_eq!(preflight("/store/carts", shop).await.0, Some(shop.into()));
+    // Both log in.
+    assert_eq!(
+        preflight("/auth/customer/emailpass", shop).await.0,
+        Some(shop.into())
+    );
+    assert_eq!(
+        preflight("/auth/user/emailpass", dashboard).await.0,
+        Some(dashboard.into())
+    );
+    assert_eq!(
+        preflight("/auth/user/emailpass", "http://evil.test")
+            .await
+            .0,
+        None
+    );
+}
+
+#[tokio::test]
 async fn private_answers_are_not_stored_and_no_answer_is_sniffed() {
     let store = TestStore::new().await;
     let region = store.get("/store/regions").await.body["regions"][0]["id"]

@@ -470,6 +470,7 @@ async fn a_webhook_with_a_wrong_or_missing_secret_is_refused_and_purges_nothing(
     let answer = bearer
         .send(
             Request::post("/content/webhooks/strapi")
+                .header("content-type", "application/json")
                 .header("authorization", format!("Bearer {WEBHOOK_SECRET}"))
                 .body(Body::from(body.to_string()))
                 .unwrap(),
@@ -561,12 +562,19 @@ async fn the_whole_captured_editing_session_is_accepted_in_any_order_and_with_en
     assert_eq!(answer.status, 200, "{}", answer.text);
     assert_eq!(proxy.get(demo).await.cache(), "miss");
     assert_eq!(proxy.get("/content/banners").await.cache(), "hit");
-    // Not JSON: a 400; an event the proxy does not know: accepted and ignored.
+    // Said to be JSON but not: a 400; not said to be JSON: a 415; an event the proxy
+    // does not know: accepted and ignored.
     let request = Request::post("/content/webhooks/strapi")
         .header(WEBHOOK_HEADER, WEBHOOK_SECRET)
+        .header("content-type", "application/json")
         .body(Body::from("not json"))
         .unwrap();
     assert_eq!(proxy.send(request).await.status, 400);
+    let request = Request::post("/content/webhooks/strapi")
+        .header(WEBHOOK_HEADER, WEBHOOK_SECRET)
+        .body(Body::from("{}"))
+        .unwrap();
+    assert_eq!(proxy.send(request).await.status, 415);
     let other = proxy
         .webhook(&json!({"event": "releases.publish"}), Some(WEBHOOK_SECRET))
         .await;
@@ -804,6 +812,7 @@ async fn without_strapi_configured_every_content_route_says_so() {
             .body(Body::empty())
             .unwrap(),
         Request::post("/content/webhooks/strapi")
+            .header("content-type", "application/json")
             .body(Body::from("{}"))
             .unwrap(),
     ] {

@@ -90,11 +90,22 @@ pub async fn allow_login(
     if let Some(ip) = ip {
         keys.push((format!("{prefix}:login:ip:{ip}"), limits.per_ip));
     }
+    allow(redis, local, limits.window, &keys).await
+}
+
+/// Counts one request against each `(counter key, most allowed in the window)`; false
+/// when any count is over its most. A most of 0 means no limit (and is not counted).
+pub async fn allow(
+    redis: &RedisLink,
+    local: &LocalLimiter,
+    window: Duration,
+    limits: &[(String, u64)],
+) -> bool {
     let mut allowed = true;
-    for (key, limit) in keys {
-        let local_count = local.hit(&key).await;
-        let shared_count = redis_hit(redis, &key, limits.window).await.unwrap_or(0);
-        if local_count.max(shared_count) > limit {
+    for (key, limit) in limits.iter().filter(|(_, limit)| *limit > 0) {
+        let local_count = local.hit(key).await;
+        let shared_count = redis_hit(redis, key, window).await.unwrap_or(0);
+        if local_count.max(shared_count) > *limit {
             allowed = false;
         }
     }

@@ -1,7 +1,7 @@
 //! The cart function: carts, line items, promotions and shipping of Medusa's Store API,
 //! and the Admin API's promotions and shipping options.
 
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{FromRef, Path, RawQuery, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
@@ -15,13 +15,28 @@ use store::{ApiResult, AppState};
 use store_admin::{promotions, regions, AdminContext, AdminState};
 use store_customers::{CustomerContext, OptionalCustomer};
 
+pub mod limits;
+
 /// The function's router, with its state built from the environment as at cold start.
 pub fn from_env() -> Result<Router, Box<dyn std::error::Error + Send + Sync>> {
-    Ok(router(AdminState::from_env()?))
+    let limits = limits::CartLimits::from_env()?;
+    Ok(router_with(AdminState::from_env()?, limits))
 }
 
+/// The router with the default cart rate limits.
 pub fn router(state: AdminState) -> Router {
-    store_admin::finish_router(routes(), state)
+    router_with(state, limits::CartLimits::default())
+}
+
+pub fn router_with(state: AdminState, cart_limits: limits::CartLimits) -> Router {
+    let limiter = limits::Limiter::new(AppState::from_ref(&state), cart_limits);
+    let routes = routes().map_router(|router| {
+        router.route_layer(axum::middleware::from_fn_with_state(
+            limiter,
+            limits::limit_cart_writes,
+        ))
+    });
+    store_admin::finish_router(routes, state)
 }
 
 /// The routes this function serves (checked against the route table in Cargo.toml).

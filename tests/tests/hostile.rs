@@ -1,0 +1,281 @@
+//! Hostile input through the functions' routers: NUL bytes, broken paths, bodies that
+//! are too large or not JSON, oversized metadata, list-shaped scalars and overfull carts
+//! are 4xx in the JSON error shape that name what was wrong, and write nothing.
+
+use axum::body::Body;
+use axum::http::Request;
+use serde_json::{json, Value};
+use store_tests::{Reply, TestStore};
+
+/// A 4xx in the JSON error shape whose message contains `needle`.
+#[track_caller]
+fn refused(reply: &Reply, status: u16, needle: &str) {
+    assert_eq!(reply.status, status, "{:?}", reply.body);
+    assert!(reply.body["type"].is_string(), "{:?}", reply.body);
+    let message = reply.body["message"].as_str().unwrap_or_default();
+    assert!(message.contains(needle), "'{needle}' not in: {message}");
+}
+
+async fn new_cart(store: &TestStore) -> String {
+    let region = store.region_id("eur").await;
+    let reply = store
+        .post("/store/carts", json!({ "region_id": region }))
+        .await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    reply.body["cart"]["id"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn a_nul_anywhere_is_a_400_that_names_the_field_and_writes_nothing() {
+    let store = TestStore::new().await;
+    let cart = new_cart(&store).await;
+    let uri = format!("/store/carts/{cart}");
+
+    let email = store
+        .post(&uri, json!({ "email": "a\u{0}@example.com" }))
+        .await;
+    refused(&email, 400, "'email'");
+    let value = store
+        .post(&uri, json!({ "metadata": { "note": "x\u{0}" } }))
+        .await;
+    refused(&value, 400, "'metadata.note'");
+    let key = store
+        .post(&uri, json!({ "metadata": { "k\u{0}": "x" } }))
+        .await;
+    refused(&key, 400, "a key of 'metadata'");
+    let address =
+        json!({ "shipping_address": { "city": "Copen\u{0}hagen", "country_code": "dk" } });
+    refused(
+        &store.post(&uri, address).await,
+        400,
+        "'shipping_address.city'",
+    );
+    let promo = store
+        .post(
+            &format!("{uri}/promotions"),
+            json!({ "promo_codes": ["WELCOME\u{0}"] }),
+        )
+        .await;
+    refused(&promo, 400, "'promo_codes[0]'");
+
+    let after = store.get(&uri).await;
+    assert_eq!(
+        after.body["cart"]["email"],
+        Value::Null,
+        "nothing was written"
+    );
+    assert_eq!(after.body["cart"]["shipping_address"], Value::Null);
+
+    refused(
+        &store.get("/store/products?handle=abc%00").await,
+        400,
+        "'handle'",
+    );
+    refused(
+        &store.get("/store/regions?currency_code=e%00ur").await,
+        400,
+        "'currency_code'",
+    );
+    refused(
+        &store.get("/store/products/prod%00x").await,
+        400,
+        "'prod%00x'",
+    );
+}
+
+#[tokio::test]
+async fn a_path_that_is_not_utf8_is_a_json_400() {
+    let store = TestStore::new().await;
+    refused(
+        &store.get("/store/products/%ff").await,
+        400,
+        "not valid UTF-8",
+    );
+    refused(
+        &store.get("/store/carts/%ff%fe").await,
+        400,
+        "not valid UTF-8",
+    );
+}
+
+#[tokio::test]
+async fn a_body_that_is_not_json_is_a_415_and_one_too_large_a_413() {
+    let store = TestStore::new().await;
+    let login = Request::post("/auth/user/emailpass")
+        .header("content-type", "text/plain")
+        .body(Body::from(
+            r#"{"email":"admin@example.com","password":"x"}"#,
+        ))
+        .unwrap();
+    refused(&store.send(login).await, 415, "application/json");
+
+    let cart = new_cart(&store).await;
+    let big = json!({ "metadata": { "blob": "x".repeat(100 * 1024) } });
+    refused(
+        &store.post(&format!("/store/carts/{cart}"), big).await,
+        413,
+        "too large",
+    );
+
+    let webhook = Request::post("/content/webhooks/strapi")
+        .header("content-type", "application/json")
+        .body(Body::from(vec![b' '; 5 * 1024 * 1024]))
+        .unwrap();
+    refused(&store.send(webhook).await, 413, "too large");
+
+    // A body the client says is JSON but is not stays the handler's to describe.
+    let broken = Request::post(format!("/store/carts/{cart}"))
+        .header("x-publishable-api-key", &store.publishable_key)
+        .header("content-type", "application/json")
+        .body(Body::from("{\"email\": "))
+        .unwrap();
+    refused(&store.send(broken).await, 400, "Invalid request");
+}
+
+#[tokio::test]
+async fn metadata_is_limited_in_keys_size_and_string_length() {
+    let store = TestStore::new().await;
+    let cart = new_cart(&store).await;
+    let uri = format!("/store/carts/{cart}");
+    let many: serde_json::Map<String, Value> =
+        (0..51).map(|i| (format!("k{i}"), json!(i))).collect();
+    refused(
+        &store.post(&uri, json!({ "metadata": many })).await,
+        400,
+        "at most 50",
+    );
+    let long = json!({ "metadata": { "note": "y".repeat(2049) } });
+    refused(&store.post(&uri, long).await, 400, "'metadata.note'");
+    let fifty: serde_json::Map<String, Value> =
+        (0..50).map(|i| (format!("k{i}"), json!(i))).collect();
+    let fine = store.post(&uri, json!({ "metadata": fifty })).await;
+    assert_eq!(fine.status, 200, "{:?}", fine.body);
+}
+
+#[tokio::test]
+async fn paging_keys_take_one_value() {
+    let store = TestStore::new().await;
+    refused(
+        &store.get("/store/products?limit[]=1").await,
+        400,
+        "one value",
+    );
+    refused(
+        &store.get("/store/products?offset[]=5").await,
+        400,
+        "one value",
+    );
+    refused(
+        &store.get("/store/products?limit=1&limit=2").await,
+        400,
+        "once",
+    );
+    assert_eq!(store.get("/store/products?limit=1").await.status, 200);
+}
+
+#[tokio::test]
+async fn a_cart_holds_at_most_100_lines() {
+    let store = TestStore::new().await;
+    let cart = new_cart(&store).await;
+    let variant: String = store
+        .scalar(
+            "SELECT v.id FROM product_variants v \
+             JOIN product_variant_inventory_items pi ON pi.variant_id = v.id \
+             JOIN inventory_levels l ON l.inventory_item_id = pi.inventory_item_id \
+             WHERE l.stocked_quantity - l.reserved_quantity > 0 ORDER BY v.id LIMIT 1",
+        )
+        .await;
+    let uri = format!("/store/carts/{cart}/line-items");
+    for n in 0..100 {
+        let line = json!({ "variant_id": variant, "quantity": 1, "metadata": { "n": n } });
+        let reply = store.post(&uri, line).await;
+        assert_eq!(reply.status, 200, "line {n}: {:?}", reply.body);
+    }
+    let extra = json!({ "variant_id": variant, "quantity": 1, "metadata": { "n": 100 } });
+    refused(&store.post(&uri, extra).await, 400, "at most 100 lines");
+    let lines: i64 = store.scalar("SELECT count(*) FROM cart_line_items").await;
+    assert_eq!(lines, 100);
+}
+
+/// POST /store/carts (or a cart write) through a cart router with `limits`, from `ip`.
+async fn cart_post(
+    router: &axum::Router,
+    store: &TestStore,
+    uri: &str,
+    ip: &str,
+    key: &str,
+) -> (u16, Option<String>, Value) {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let region = store.region_id("eur").await;
+    let request = Request::post(uri)
+        .header("x-publishable-api-key", key)
+        .header("x-forwarded-for", ip)
+        .header("content-type", "application/json")
+        .body(Body::from(json!({ "region_id": region }).to_string()))
+        .unwrap();
+    let response = router.clone().oneshot(request).await.unwrap();
+    let status = response.status().as_u16();
+    let retry = response
+        .headers()
+        .get("retry-after")
+        .map(|v| v.to_str().unwrap().to_string());
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (
+        status,
+        retry,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+#[tokio::test]
+async fn cart_creation_and_writes_are_limited_per_address_and_per_key() {
+    let store = TestStore::new().await;
+    let limits = cart::limits::CartLimits {
+        creates_per_ip: 3,
+        writes_per_ip: 2,
+        creates_per_key: 5,
+        writes_per_key: 0,
+    };
+    let state = store_admin::AdminState {
+        app: store.state.clone(),
+        auth: store.admin.clone(),
+    };
+    let router = cart::router_with(state, limits);
+    let key = store.publishable_key.clone();
+    let mut carts = Vec::new();
+    for _ in 0..3 {
+        let (status, _, body) =
+            cart_post(&router, &store, "/store/carts", "203.0.113.7", &key).await;
+        assert_eq!(status, 200, "{body:?}");
+        carts.push(body["cart"]["id"].as_str().unwrap().to_string());
+    }
+    let (status, retry, body) =
+        cart_post(&router, &store, "/store/carts", "203.0.113.7", &key).await;
+    assert_eq!(status, 429, "{body:?}");
+    assert_eq!(retry.as_deref(), Some("60"));
+    assert_eq!(body["type"], "not_allowed");
+    let made: i64 = store.scalar("SELECT count(*) FROM carts").await;
+    assert_eq!(made, 3, "the refused request wrote nothing");
+
+    // Another address may still create, until the key's own limit (5) is reached.
+    for _ in 0..2 {
+        let (status, _, _) = cart_post(&router, &store, "/store/carts", "198.51.100.4", &key).await;
+        assert_eq!(status, 200);
+    }
+    let (status, _, _) = cart_post(&router, &store, "/store/carts", "198.51.100.5", &key).await;
+    assert_eq!(status, 429, "the key's limit holds across addresses");
+
+    // Writes to a cart are counted apart from creations.
+    let uri = format!("/store/carts/{}", carts[0]);
+    for _ in 0..2 {
+        let (status, _, body) = cart_post(&router, &store, &uri, "203.0.113.7", &key).await;
+        assert_eq!(status, 200, "{body:?}");
+    }
+    let (status, _, _) = cart_post(&router, &store, &uri, "203.0.113.7", &key).await;
+    assert_eq!(status, 429);
+    // Reads are never limited; loopback (local development) is not counted per address.
+    assert_eq!(store.get(&uri).await.status, 200);
+    let (status, _, _) = cart_post(&router, &store, &uri, "127.0.0.1", &key).await;
+    assert_eq!(status, 200);
+}
