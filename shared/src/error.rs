@@ -184,6 +184,12 @@ impl IntoResponse for ApiError {
             )
                 .into_response(),
             ApiError::Internal(cause) => {
+                if crate::db_breaker::is_unreachable(
+                    cause.as_ref() as &(dyn std::error::Error + 'static)
+                ) {
+                    tracing::warn!(error = %ErrorChain(cause.as_ref()), "database unreachable");
+                    return crate::db_breaker::unavailable();
+                }
                 tracing::error!(error = %ErrorChain(cause.as_ref()), "internal error");
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,

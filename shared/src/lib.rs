@@ -10,6 +10,7 @@ pub mod checkout;
 pub mod config;
 pub mod content;
 pub mod db;
+pub mod db_breaker;
 pub mod error;
 pub mod events;
 pub mod gate;

@@ -1,0 +1,35 @@
+//! Faults of the backends: with PostgreSQL unreachable, requests that need it are
+//! answered `503` with `Retry-After` in the JSON error shape, the first after the pool's
+//! acquire timeout and the rest at once (the breaker in `store::db_breaker`).
+
+use std::time::{Duration, Instant};
+
+use store::AppState;
+use store_tests::TestStore;
+
+#[tokio::test]
+async fn with_postgresql_unreachable_every_request_gets_a_503_and_all_but_the_first_at_once() {
+    let store = TestStore::new().await;
+    let mut config = (*store.state.config).clone();
+    // A closed port: the connection is refused, as when PostgreSQL is stopped.
+    config.database_url = "postgres://postgres@127.0.0.1:1/store".into();
+    let store = store.with_state(AppState::new(config).expect("state"));
+    let cart = "/store/carts/cart_01JUNREACHABLE0000000000000";
+
+    let first = store.get(cart).await;
+    assert_eq!(first.status, 503, "{:?}", first.body);
+    assert_eq!(first.header("retry-after"), Some("1"));
+    assert_eq!(first.body["type"], "unknown_error");
+    assert!(first.body["message"].as_str().unwrap().contains("database"));
+
+    let mut slowest = Duration::ZERO;
+    for _ in 0..20 {
+        let started = Instant::now();
+        let reply = store.get(cart).await;
+        slowest = slowest.max(started.elapsed());
+        assert_eq!(reply.status, 503, "{:?}", reply.body);
+        assert_eq!(reply.header("retry-after"), Some("1"));
+    }
+    println!("20 requests with PostgreSQL unreachable: all 503, slowest {slowest:?}");
+    assert!(slowest < Duration::from_millis(50), "slowest {slowest:?}");
+}
