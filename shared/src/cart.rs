@@ -3,7 +3,7 @@
 //! completion never interleave.
 
 mod wire;
-pub use wire::{CartBody, PaymentCollection, Promotion};
+pub use wire::{CartBody, Empty, PaymentCollection, Promotion};
 
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -14,7 +14,7 @@ use crate::catalog::regions::{self, Region};
 use crate::error::{ApiError, ApiResult, Context};
 use crate::id::{is_well_formed, new_id};
 use crate::inventory;
-use crate::money::to_major;
+
 use crate::totals::{
     self, Computed, DiscountMethod, DiscountTarget, LineInput, PromotionInput, PromotionRules,
     ShippingInput,
@@ -229,8 +229,7 @@ fn check_id(id: &str) -> ApiResult<()> {
 /// The region of a cart, for pricing products by `cart_id` as Medusa does.
 pub async fn region_of(pool: &PgPool, id: &str) -> ApiResult<String> {
     check_id(id)?;
-    sqlx::query_scalar("SELECT region_id FROM carts WHERE id = $1")
-        .bind(id)
+    sqlx::query_scalar!("SELECT region_id FROM carts WHERE id = $1", id)
         .fetch_optional(pool)
         .await?
         .ok_or_else(|| not_found(id))
@@ -240,16 +239,20 @@ pub async fn region_of(pool: &PgPool, id: &str) -> ApiResult<String> {
 /// transaction ends.
 pub async fn load(conn: &mut PgConnection, id: &str, lock: bool) -> ApiResult<Cart> {
     check_id(id)?;
-    let sql = if lock {
-        "SELECT * FROM carts WHERE id = $1 FOR UPDATE"
+    let row = if lock {
+        lock_row(&mut *conn, id).await?
     } else {
-        "SELECT * FROM carts WHERE id = $1"
-    };
-    let row: CartRow = sqlx::query_as(sql)
-        .bind(id)
+        sqlx::query_as!(
+            CartRow,
+            "SELECT id, region_id, currency_code, sales_channel_id, email, customer_id,
+                    shipping_address, billing_address, metadata, completed_at, created_at, updated_at
+               FROM carts WHERE id = $1",
+            id
+        )
         .fetch_optional(&mut *conn)
         .await?
-        .ok_or_else(|| not_found(id))?;
+    }
+    .ok_or_else(|| not_found(id))?;
     let region = regions::find(&mut *conn, &row.region_id)
         .await?
         .ok_or_else(|| {
@@ -259,19 +262,29 @@ pub async fn load(conn: &mut PgConnection, id: &str, lock: bool) -> ApiResult<Ca
             ))
         })?;
     let countries = regions::countries_of(&mut *conn, std::slice::from_ref(&region.id)).await?;
-    let lines: Vec<LineRow> =
-        sqlx::query_as("SELECT * FROM cart_line_items WHERE cart_id = $1 ORDER BY created_at, id")
-            .bind(id)
-            .fetch_all(&mut *conn)
-            .await?;
+    let lines = sqlx::query_as!(
+        LineRow,
+        "SELECT id, cart_id, variant_id, product_id, title, thumbnail, quantity, unit_price,
+                is_tax_inclusive, requires_shipping, discountable, product_title, product_handle,
+                product_subtitle, product_description, variant_sku, variant_title, metadata,
+                created_at, updated_at
+           FROM cart_line_items WHERE cart_id = $1 ORDER BY created_at, id",
+        id
+    )
+    .fetch_all(&mut *conn)
+    .await?;
     let shipping = shipping_of(&mut *conn, id).await?;
-    let candidates: Vec<PromotionRow> = sqlx::query_as(
-        "SELECT p.* FROM promotions p
+    let candidates = sqlx::query_as!(
+        PromotionRow,
+        "SELECT p.id, p.code, p.is_automatic, p.is_active, p.method, p.value, p.currency_code,
+                p.target, p.target_product_ids, p.per_unit, p.starts_at, p.ends_at, p.usage_limit,
+                p.usage_count, p.min_item_subtotal
+           FROM promotions p
           WHERE p.id IN (SELECT promotion_id FROM cart_promotions WHERE cart_id = $1)
              OR (p.is_automatic AND p.is_active)
           ORDER BY p.is_automatic DESC, p.code",
+        id
     )
-    .bind(id)
     .fetch_all(&mut *conn)
     .await?;
     let payment = payment_of(&mut *conn, id).await?;
@@ -304,10 +317,11 @@ async fn shipping_of(
     conn: &mut PgConnection,
     id: &str,
 ) -> ApiResult<Option<(ShippingMethodRow, ShippingOptionRow)>> {
-    Ok(match sqlx::query_as::<_, ShippingMethodRow>(
+    Ok(match sqlx::query_as!(
+        ShippingMethodRow,
         "SELECT id, shipping_option_id, name, data, created_at FROM cart_shipping_methods WHERE cart_id = $1",
+        id
     )
-    .bind(id)
     .fetch_optional(&mut *conn)
     .await?
     {
@@ -324,21 +338,19 @@ async fn payment_of(
     id: &str,
 ) -> ApiResult<Option<(PaymentCollectionRow, Vec<PaymentSessionRow>)>> {
     Ok(
-        match sqlx::query_as::<_, PaymentCollectionRow>(
-            "SELECT * FROM payment_collections WHERE cart_id = $1",
+        match sqlx::query_as!(
+            PaymentCollectionRow,
+            "SELECT id, cart_id, order_id, currency_code, amount, status, authorized_amount,
+                    captured_amount, refunded_amount, completed_at, created_at, updated_at
+               FROM payment_collections WHERE cart_id = $1",
+            id
         )
-        .bind(id)
         .fetch_optional(&mut *conn)
         .await?
         {
             None => None,
             Some(collection) => {
-                let sessions: Vec<PaymentSessionRow> = sqlx::query_as(
-                "SELECT * FROM payment_sessions WHERE payment_collection_id = $1 ORDER BY created_at, id",
-            )
-            .bind(&collection.id)
-            .fetch_all(&mut *conn)
-            .await?;
+                let sessions = sessions_of(&mut *conn, &collection.id).await?;
                 Some((collection, sessions))
             }
         },
@@ -385,15 +397,32 @@ fn price(
     totals::compute(&line_inputs, &shipping, &promotions)
 }
 
+/// A payment collection's sessions, oldest first.
+pub async fn sessions_of(
+    conn: &mut PgConnection,
+    collection_id: &str,
+) -> ApiResult<Vec<PaymentSessionRow>> {
+    Ok(sqlx::query_as!(
+        PaymentSessionRow,
+        "SELECT id, payment_collection_id, provider_id, currency_code, amount, data, status,
+                authorized_at, created_at, updated_at
+           FROM payment_sessions WHERE payment_collection_id = $1 ORDER BY created_at, id",
+        collection_id
+    )
+    .fetch_all(&mut *conn)
+    .await?)
+}
+
 async fn shipping_option(
     conn: &mut PgConnection,
     id: &str,
 ) -> ApiResult<Option<ShippingOptionRow>> {
-    Ok(sqlx::query_as(
+    Ok(sqlx::query_as!(
+        ShippingOptionRow,
         "SELECT id, name, region_id, price_type, amount, free_over_amount, type_code, type_label
            FROM shipping_options WHERE id = $1",
+        id
     )
-    .bind(id)
     .fetch_optional(&mut *conn)
     .await?)
 }
@@ -600,16 +629,16 @@ pub async fn create(pool: &PgPool, key_channels: &[String], input: CreateCart) -
             .ok_or_else(|| ApiError::invalid_data("The publishable key has no sales channel"))?,
     };
     let id = new_id("cart");
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO carts (id, region_id, currency_code, sales_channel_id, metadata, customer_id)
          VALUES ($1, $2, $3, $4, $5, $6)",
+        id,
+        region.id,
+        region.currency_code,
+        sales_channel_id,
+        input.metadata.map(Value::Object),
+        input.owner.as_ref().map(|o| &o.customer_id) as Option<&String>,
     )
-    .bind(&id)
-    .bind(&region.id)
-    .bind(&region.currency_code)
-    .bind(&sales_channel_id)
-    .bind(input.metadata.map(Value::Object))
-    .bind(input.owner.as_ref().map(|o| &o.customer_id))
     .execute(&mut *tx)
     .await?;
     let update = UpdateCart {
@@ -641,12 +670,12 @@ pub async fn transfer(pool: &PgPool, id: &str, owner: &Owner) -> ApiResult<Cart>
         {
             return Err(not_found(id));
         }
-        sqlx::query(
+        sqlx::query!(
             "UPDATE carts SET customer_id = $2, email = $3, updated_at = now() WHERE id = $1",
+            id,
+            owner.customer_id,
+            owner.email,
         )
-        .bind(id)
-        .bind(&owner.customer_id)
-        .bind(&owner.email)
         .execute(&mut *tx)
         .await?;
         Ok(())
@@ -655,11 +684,14 @@ pub async fn transfer(pool: &PgPool, id: &str, owner: &Owner) -> ApiResult<Cart>
 }
 
 async fn default_region(conn: &mut PgConnection, currency: Option<&str>) -> ApiResult<Region> {
-    let region: Option<Region> = sqlx::query_as(
-        "SELECT * FROM regions WHERE deleted_at IS NULL AND ($1::text IS NULL OR currency_code = lower($1))
+    let region = sqlx::query_as!(
+        Region,
+        "SELECT id, name, currency_code, automatic_taxes, is_tax_inclusive, tax_rate_bps, metadata,
+                created_at, updated_at, deleted_at
+           FROM regions WHERE deleted_at IS NULL AND ($1::text IS NULL OR currency_code = lower($1))
           ORDER BY created_at, id LIMIT 1",
+        currency
     )
-    .bind(currency)
     .fetch_optional(&mut *conn)
     .await?;
     region.ok_or_else(|| match currency {
@@ -684,12 +716,23 @@ async fn change(
     Ok(cart)
 }
 
+/// The cart's row, locked until the caller's transaction ends.
+async fn lock_row(conn: &mut PgConnection, id: &str) -> ApiResult<Option<CartRow>> {
+    Ok(sqlx::query_as!(
+        CartRow,
+        "SELECT id, region_id, currency_code, sales_channel_id, email, customer_id,
+                shipping_address, billing_address, metadata, completed_at, created_at, updated_at
+           FROM carts WHERE id = $1 FOR UPDATE",
+        id
+    )
+    .fetch_optional(&mut *conn)
+    .await?)
+}
+
 /// Locks an open cart for a change; a completed cart cannot change.
 async fn lock_open(conn: &mut PgConnection, id: &str) -> ApiResult<CartRow> {
     check_id(id)?;
-    let row: CartRow = sqlx::query_as("SELECT * FROM carts WHERE id = $1 FOR UPDATE")
-        .bind(id)
-        .fetch_optional(&mut *conn)
+    let row = lock_row(&mut *conn, id)
         .await?
         .ok_or_else(|| not_found(id))?;
     if row.completed_at.is_some() {
@@ -727,18 +770,22 @@ async fn apply_update(
                 "Sales channel {channel} is not part of the publishable key"
             )));
         }
-        sqlx::query("UPDATE carts SET sales_channel_id = $2, updated_at = now() WHERE id = $1")
-            .bind(id)
-            .bind(channel)
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query!(
+            "UPDATE carts SET sales_channel_id = $2, updated_at = now() WHERE id = $1",
+            id,
+            channel
+        )
+        .execute(&mut *conn)
+        .await?;
     }
     if let Some(email) = &input.email {
-        sqlx::query("UPDATE carts SET email = $2, updated_at = now() WHERE id = $1")
-            .bind(id)
-            .bind(validate_email(email)?)
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query!(
+            "UPDATE carts SET email = $2, updated_at = now() WHERE id = $1",
+            id,
+            validate_email(email)?
+        )
+        .execute(&mut *conn)
+        .await?;
     }
     if input.shipping_address.is_some() || input.billing_address.is_some() {
         set_addresses(
@@ -750,16 +797,17 @@ async fn apply_update(
         .await?;
     }
     if let Some(metadata) = input.metadata {
-        sqlx::query("UPDATE carts SET metadata = $2, updated_at = now() WHERE id = $1")
-            .bind(id)
-            .bind(Value::Object(metadata))
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query!(
+            "UPDATE carts SET metadata = $2, updated_at = now() WHERE id = $1",
+            id,
+            Value::Object(metadata)
+        )
+        .execute(&mut *conn)
+        .await?;
     }
     if let Some(codes) = input.promo_codes {
         // On a cart update, the list replaces the codes (as Medusa does).
-        sqlx::query("DELETE FROM cart_promotions WHERE cart_id = $1")
-            .bind(id)
+        sqlx::query!("DELETE FROM cart_promotions WHERE cart_id = $1", id)
             .execute(&mut *conn)
             .await?;
         add_promotions_in(conn, id, &codes).await?;
@@ -778,19 +826,18 @@ async fn change_region(conn: &mut PgConnection, id: &str, region_id: &str) -> Ap
     let region = regions::find(&mut *conn, region_id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("Region with id: {region_id} was not found")))?;
-    sqlx::query(
+    sqlx::query!(
         "UPDATE carts SET region_id = $2, currency_code = $3, updated_at = now() WHERE id = $1",
+        id,
+        region.id,
+        region.currency_code,
     )
-    .bind(id)
-    .bind(&region.id)
-    .bind(&region.currency_code)
     .execute(&mut *conn)
     .await?;
     // A new region means a new currency and tax: reprice every line, drop shipping
     // (options are per region).
     reprice_lines(conn, id, &region).await?;
-    sqlx::query("DELETE FROM cart_shipping_methods WHERE cart_id = $1")
-        .bind(id)
+    sqlx::query!("DELETE FROM cart_shipping_methods WHERE cart_id = $1", id)
         .execute(&mut *conn)
         .await?;
     Ok(())
@@ -803,33 +850,37 @@ async fn set_addresses(
     shipping: Option<AddressInput>,
     billing: Option<AddressInput>,
 ) -> ApiResult<()> {
-    let region_id: String = sqlx::query_scalar("SELECT region_id FROM carts WHERE id = $1")
-        .bind(id)
+    let region_id = sqlx::query_scalar!("SELECT region_id FROM carts WHERE id = $1", id)
         .fetch_one(&mut *conn)
         .await?;
     let region = regions::find(&mut *conn, &region_id)
         .await?
         .ok_or_else(|| ApiError::invalid_data("The cart's region no longer exists"))?;
-    let countries: Vec<String> =
-        sqlx::query_scalar("SELECT iso_2 FROM region_countries WHERE region_id = $1")
-            .bind(&region.id)
-            .fetch_all(&mut *conn)
-            .await?;
+    let countries = sqlx::query_scalar!(
+        "SELECT iso_2 FROM region_countries WHERE region_id = $1",
+        region.id
+    )
+    .fetch_all(&mut *conn)
+    .await?;
     if let Some(address) = shipping {
         let address = address.validate("shipping_address", &region, &countries)?;
-        sqlx::query("UPDATE carts SET shipping_address = $2, updated_at = now() WHERE id = $1")
-            .bind(id)
-            .bind(address)
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query!(
+            "UPDATE carts SET shipping_address = $2, updated_at = now() WHERE id = $1",
+            id,
+            address
+        )
+        .execute(&mut *conn)
+        .await?;
     }
     if let Some(address) = billing {
         let address = address.validate("billing_address", &region, &countries)?;
-        sqlx::query("UPDATE carts SET billing_address = $2, updated_at = now() WHERE id = $1")
-            .bind(id)
-            .bind(address)
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query!(
+            "UPDATE carts SET billing_address = $2, updated_at = now() WHERE id = $1",
+            id,
+            address
+        )
+        .execute(&mut *conn)
+        .await?;
     }
     Ok(())
 }
@@ -863,18 +914,19 @@ async fn sellable_variant(
     if !is_well_formed(variant_id, "variant") {
         return Err(unknown());
     }
-    let variant: SellableVariant = sqlx::query_as(
-        "SELECT v.id AS variant_id, p.id AS product_id, p.title AS product_title, p.handle AS product_handle,
+    let variant = sqlx::query_as!(
+        SellableVariant,
+        r#"SELECT v.id AS variant_id, p.id AS product_id, p.title AS product_title, p.handle AS product_handle,
                 p.subtitle AS product_subtitle, p.description AS product_description, p.thumbnail,
                 p.discountable, v.title AS variant_title, v.sku AS variant_sku,
-                (SELECT amount FROM prices WHERE variant_id = v.id AND currency_code = $2 AND price_list_id IS NULL) AS amount
+                (SELECT amount FROM prices WHERE variant_id = v.id AND currency_code = $2 AND price_list_id IS NULL) AS "amount?"
            FROM product_variants v JOIN products p ON p.id = v.product_id
           WHERE v.id = $1 AND v.deleted_at IS NULL AND p.deleted_at IS NULL AND p.status = 'published'
-            AND EXISTS (SELECT 1 FROM product_sales_channels s WHERE s.product_id = p.id AND s.sales_channel_id = $3)",
+            AND EXISTS (SELECT 1 FROM product_sales_channels s WHERE s.product_id = p.id AND s.sales_channel_id = $3)"#,
+        variant_id,
+        cart.currency_code,
+        cart.sales_channel_id,
     )
-    .bind(variant_id)
-    .bind(&cart.currency_code)
-    .bind(&cart.sales_channel_id)
     .fetch_optional(&mut *conn)
     .await?
     .ok_or_else(unknown)?;
@@ -924,60 +976,62 @@ async fn add_line_in(
         .await?
         .ok_or_else(|| ApiError::invalid_data("The cart's region no longer exists"))?;
     let metadata = Value::Object(input.metadata.unwrap_or_default());
-    let existing: Option<(String, i32)> = sqlx::query_as(
+    let existing = sqlx::query!(
         "SELECT id, quantity FROM cart_line_items WHERE cart_id = $1 AND variant_id = $2 AND metadata = $3",
+        id,
+        variant.variant_id,
+        metadata,
     )
-    .bind(id)
-    .bind(&variant.variant_id)
-    .bind(&metadata)
     .fetch_optional(&mut *conn)
     .await?;
-    let total_quantity = i64::from(existing.as_ref().map_or(0, |(_, q)| *q)) + i64::from(quantity);
+    let total_quantity =
+        i64::from(existing.as_ref().map_or(0, |l| l.quantity)) + i64::from(quantity);
     check_quantity(total_quantity, false)?;
     check_stock(conn, cart, &variant.variant_id, total_quantity).await?;
     match existing {
-        Some((line_id, _)) => {
-            sqlx::query(
+        Some(line) => {
+            sqlx::query!(
                 "UPDATE cart_line_items SET quantity = $2, updated_at = now() WHERE id = $1",
+                line.id,
+                total_quantity as i32,
             )
-            .bind(line_id)
-            .bind(total_quantity as i32)
             .execute(&mut *conn)
             .await?;
         }
         None => {
-            let lines: i64 =
-                sqlx::query_scalar("SELECT count(*) FROM cart_line_items WHERE cart_id = $1")
-                    .bind(id)
-                    .fetch_one(&mut *conn)
-                    .await?;
+            let lines = sqlx::query_scalar!(
+                r#"SELECT count(*) AS "count!" FROM cart_line_items WHERE cart_id = $1"#,
+                id
+            )
+            .fetch_one(&mut *conn)
+            .await?;
             if lines as usize >= MAX_LINES {
                 return Err(ApiError::invalid_data(format!(
                     "A cart holds at most {MAX_LINES} lines"
                 )));
             }
-            sqlx::query(
+            sqlx::query!(
                 "INSERT INTO cart_line_items (id, cart_id, variant_id, product_id, title, thumbnail, quantity,
                         unit_price, is_tax_inclusive, discountable, product_title, product_handle,
                         product_subtitle, product_description, variant_sku, variant_title, metadata)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $5, $11, $12, $13, $14, $15, $16)",
+                new_id("cali"),
+                id,
+                variant.variant_id,
+                variant.product_id,
+                variant.product_title,
+                variant.thumbnail,
+                quantity,
+                variant.amount,
+                region.is_tax_inclusive,
+                variant.discountable,
+                variant.product_handle,
+                variant.product_subtitle,
+                variant.product_description,
+                variant.variant_sku,
+                variant.variant_title,
+                metadata,
             )
-            .bind(new_id("cali"))
-            .bind(id)
-            .bind(&variant.variant_id)
-            .bind(&variant.product_id)
-            .bind(&variant.product_title)
-            .bind(&variant.thumbnail)
-            .bind(quantity)
-            .bind(variant.amount)
-            .bind(region.is_tax_inclusive)
-            .bind(variant.discountable)
-            .bind(&variant.product_handle)
-            .bind(&variant.product_subtitle)
-            .bind(&variant.product_description)
-            .bind(&variant.variant_sku)
-            .bind(&variant.variant_title)
-            .bind(&metadata)
             .execute(&mut *conn)
             .await?;
         }
@@ -986,22 +1040,21 @@ async fn add_line_in(
 }
 
 async fn touch(conn: &mut PgConnection, id: &str) -> ApiResult<()> {
-    sqlx::query("UPDATE carts SET updated_at = now() WHERE id = $1")
-        .bind(id)
+    sqlx::query!("UPDATE carts SET updated_at = now() WHERE id = $1", id)
         .execute(&mut *conn)
         .await?;
     Ok(())
 }
 
 async fn reprice_lines(conn: &mut PgConnection, id: &str, region: &Region) -> ApiResult<()> {
-    let missing: Option<String> = sqlx::query_scalar(
+    let missing = sqlx::query_scalar!(
         "SELECT l.variant_id FROM cart_line_items l
           WHERE l.cart_id = $1 AND NOT EXISTS (SELECT 1 FROM prices p WHERE p.variant_id = l.variant_id
                 AND p.currency_code = $2 AND p.price_list_id IS NULL)
           LIMIT 1",
+        id,
+        region.currency_code,
     )
-    .bind(id)
-    .bind(&region.currency_code)
     .fetch_optional(&mut *conn)
     .await?;
     if let Some(variant) = missing {
@@ -1010,15 +1063,15 @@ async fn reprice_lines(conn: &mut PgConnection, id: &str, region: &Region) -> Ap
             region.currency_code
         )));
     }
-    sqlx::query(
+    sqlx::query!(
         "UPDATE cart_line_items l SET is_tax_inclusive = $3, updated_at = now(),
                 unit_price = (SELECT amount FROM prices p WHERE p.variant_id = l.variant_id
                                AND p.currency_code = $2 AND p.price_list_id IS NULL)
           WHERE l.cart_id = $1",
+        id,
+        region.currency_code,
+        region.is_tax_inclusive,
     )
-    .bind(id)
-    .bind(&region.currency_code)
-    .bind(region.is_tax_inclusive)
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -1033,27 +1086,27 @@ pub async fn update_line(
 ) -> ApiResult<Cart> {
     let quantity = check_quantity(input.quantity, true)?;
     change(pool, id, async |tx, cart| {
-        let variant_id: String =
-            sqlx::query_scalar("SELECT variant_id FROM cart_line_items WHERE id = $1 AND cart_id = $2")
-                .bind(line_id)
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await?
-                .ok_or_else(|| line_not_found(line_id))?;
+        let variant_id = sqlx::query_scalar!(
+            "SELECT variant_id FROM cart_line_items WHERE id = $1 AND cart_id = $2",
+            line_id,
+            id
+        )
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| line_not_found(line_id))?;
         if quantity == 0 {
-            sqlx::query("DELETE FROM cart_line_items WHERE id = $1")
-                .bind(line_id)
+            sqlx::query!("DELETE FROM cart_line_items WHERE id = $1", line_id)
                 .execute(&mut *tx)
                 .await?;
             return Ok(());
         }
         check_stock(tx, &cart, &variant_id, i64::from(quantity)).await?;
-        sqlx::query(
+        sqlx::query!(
             "UPDATE cart_line_items SET quantity = $2, metadata = coalesce($3, metadata), updated_at = now() WHERE id = $1",
+            line_id,
+            quantity,
+            input.metadata.map(Value::Object),
         )
-        .bind(line_id)
-        .bind(quantity)
-        .bind(input.metadata.map(Value::Object))
         .execute(&mut *tx)
         .await
         .map_err(|e| match &e {
@@ -1069,12 +1122,14 @@ pub async fn update_line(
 
 pub async fn delete_line(pool: &PgPool, id: &str, line_id: &str) -> ApiResult<Cart> {
     change(pool, id, async |tx, _| {
-        let deleted = sqlx::query("DELETE FROM cart_line_items WHERE id = $1 AND cart_id = $2")
-            .bind(line_id)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+        let deleted = sqlx::query!(
+            "DELETE FROM cart_line_items WHERE id = $1 AND cart_id = $2",
+            line_id,
+            id
+        )
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
         if deleted == 0 {
             return Err(line_not_found(line_id));
         }
@@ -1100,30 +1155,37 @@ async fn add_promotions_in(conn: &mut PgConnection, id: &str, codes: &[String]) 
             "At most 20 promotion codes per request",
         ));
     }
-    let (currency, basis): (String, i64) = sqlx::query_as(
-        "SELECT c.currency_code, coalesce(sum(l.unit_price * l.quantity), 0)::bigint
-           FROM carts c LEFT JOIN cart_line_items l ON l.cart_id = c.id WHERE c.id = $1 GROUP BY c.id",
+    let cart = sqlx::query!(
+        r#"SELECT c.currency_code, coalesce(sum(l.unit_price * l.quantity), 0)::bigint AS "basis!"
+             FROM carts c LEFT JOIN cart_line_items l ON l.cart_id = c.id WHERE c.id = $1 GROUP BY c.id"#,
+        id
     )
-    .bind(id)
     .fetch_one(&mut *conn)
     .await?;
+    let (currency, basis) = (cart.currency_code, cart.basis);
     for code in codes {
-        let promotion: PromotionRow = sqlx::query_as("SELECT * FROM promotions WHERE code = $1")
-            .bind(code)
-            .fetch_optional(&mut *conn)
-            .await?
-            .ok_or_else(|| {
-                ApiError::invalid_data(format!("The promotion code {code} is invalid"))
-            })?;
+        let promotion = sqlx::query_as!(
+            PromotionRow,
+            "SELECT p.id, p.code, p.is_automatic, p.is_active, p.method, p.value, p.currency_code,
+                p.target, p.target_product_ids, p.per_unit, p.starts_at, p.ends_at, p.usage_limit,
+                p.usage_count, p.min_item_subtotal
+               FROM promotions p WHERE p.code = $1",
+            code
+        )
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| ApiError::invalid_data(format!("The promotion code {code} is invalid")))?;
         totals::check_rules(&promotion.rules(), Utc::now(), &currency, basis).map_err(|why| {
             ApiError::invalid_data(format!(
                 "The promotion code {code} cannot be applied: {why}"
             ))
         })?;
-        sqlx::query("INSERT INTO cart_promotions (cart_id, promotion_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-            .bind(id)
-            .bind(&promotion.id)
-            .execute(&mut *conn)
+        sqlx::query!(
+            "INSERT INTO cart_promotions (cart_id, promotion_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            id,
+            promotion.id
+        )
+        .execute(&mut *conn)
             .await?;
     }
     Ok(())
@@ -1131,12 +1193,12 @@ async fn add_promotions_in(conn: &mut PgConnection, id: &str, codes: &[String]) 
 
 pub async fn remove_promotions(pool: &PgPool, id: &str, codes: &[String]) -> ApiResult<Cart> {
     change(pool, id, async |tx, _| {
-        sqlx::query(
+        sqlx::query!(
             "DELETE FROM cart_promotions WHERE cart_id = $1
                 AND promotion_id IN (SELECT id FROM promotions WHERE code = ANY($2))",
+            id,
+            codes
         )
-        .bind(id)
-        .bind(codes)
         .execute(&mut *tx)
         .await?;
         Ok(())
@@ -1149,11 +1211,12 @@ pub async fn remove_promotions(pool: &PgPool, id: &str, codes: &[String]) -> Api
 pub async fn shipping_options(pool: &PgPool, cart_id: &str) -> ApiResult<Vec<Value>> {
     let mut conn = pool.acquire().await?;
     let cart = load(&mut conn, cart_id, false).await?;
-    let options: Vec<ShippingOptionRow> = sqlx::query_as(
+    let options = sqlx::query_as!(
+        ShippingOptionRow,
         "SELECT id, name, region_id, price_type, amount, free_over_amount, type_code, type_label
            FROM shipping_options WHERE region_id = $1 AND is_active ORDER BY amount, name",
+        cart.row.region_id
     )
-    .bind(&cart.row.region_id)
     .fetch_all(&mut *conn)
     .await?;
     let basis = cart.item_basis_total();
@@ -1186,16 +1249,16 @@ pub async fn set_shipping_method(
             ))
             })?;
         // One shipping method per cart: a new choice replaces the old one.
-        sqlx::query(
+        sqlx::query!(
             "INSERT INTO cart_shipping_methods (id, cart_id, shipping_option_id, name, data) VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (cart_id) DO UPDATE SET shipping_option_id = EXCLUDED.shipping_option_id,
                     name = EXCLUDED.name, data = EXCLUDED.data, created_at = now()",
+            new_id("casm"),
+            id,
+            option.id,
+            option.name,
+            Value::Object(input.data.unwrap_or_default()),
         )
-        .bind(new_id("casm"))
-        .bind(id)
-        .bind(&option.id)
-        .bind(&option.name)
-        .bind(Value::Object(input.data.unwrap_or_default()))
         .execute(&mut *tx)
         .await?;
         Ok(())
@@ -1208,16 +1271,6 @@ pub async fn set_shipping_method(
 /// The cart in Medusa's shape ([`wire::CartBody`]), as JSON for `fields` to narrow.
 pub fn render(cart: &Cart) -> ApiResult<Value> {
     serde_json::to_value(wire::CartBody::new(cart)).context("serializing the cart")
-}
-
-/// Every total of `totals::Totals` as major units, into `out`.
-pub fn put_totals(out: &mut Map<String, Value>, totals: &totals::Totals, currency: &str) {
-    if let Ok(Value::Object(fields)) = serde_json::to_value(totals) {
-        for (name, value) in fields {
-            let amount = value.as_i64().unwrap_or(0);
-            out.insert(name, to_major(amount, currency));
-        }
-    }
 }
 
 pub fn render_payment_collection(

@@ -40,16 +40,16 @@ pub async fn payment_collection(
     if cart.is_completed() {
         return Err(completed(&cart));
     }
-    let id: String = sqlx::query_scalar(
+    let id = sqlx::query_scalar!(
         "INSERT INTO payment_collections (id, cart_id, currency_code, amount) VALUES ($1, $2, $3, $4)
          ON CONFLICT (cart_id) DO UPDATE SET amount = EXCLUDED.amount, currency_code = EXCLUDED.currency_code,
                 updated_at = now()
          RETURNING id",
+        new_id("pay_col"),
+        cart.row.id,
+        cart.row.currency_code,
+        cart.total(),
     )
-    .bind(new_id("pay_col"))
-    .bind(&cart.row.id)
-    .bind(&cart.row.currency_code)
-    .bind(cart.total())
     .fetch_one(&mut *tx)
     .await?;
     let body = render_collection(&mut tx, &id).await?;
@@ -79,10 +79,10 @@ pub async fn payment_session(
     })?;
     let mut tx = pool.begin().await?;
     let cart = payable_cart(&mut tx, collection_id).await?;
-    let previous: Vec<(String, String, Value)> = sqlx::query_as(
-        "SELECT id, provider_id, data FROM payment_sessions WHERE payment_collection_id = $1 AND status <> 'canceled'",
+    let previous = sqlx::query!(
+        "SELECT provider_id, data FROM payment_sessions WHERE payment_collection_id = $1 AND status <> 'canceled'",
+        collection_id
     )
-    .bind(collection_id)
     .fetch_all(&mut *tx)
     .await?;
     let session_id = new_id("payses");
@@ -107,10 +107,10 @@ pub async fn payment_session(
     .await?;
     let body = render_collection(&mut tx, collection_id).await?;
     tx.commit().await?;
-    for (_, provider_id, data) in previous {
-        if let Some(old) = providers.get(&provider_id) {
-            if let Err(err) = old.cancel(&data).await {
-                tracing::warn!(error = %err, provider = provider_id, "could not cancel a replaced payment session");
+    for old in previous {
+        if let Some(provider) = providers.get(&old.provider_id) {
+            if let Err(err) = provider.cancel(&old.data).await {
+                tracing::warn!(error = %err, provider = old.provider_id, "could not cancel a replaced payment session");
             }
         }
     }
@@ -119,16 +119,17 @@ pub async fn payment_session(
 
 /// The cart a payment collection pays for, locked; it must be open and have items.
 async fn payable_cart(conn: &mut PgConnection, collection_id: &str) -> ApiResult<Cart> {
-    let cart_id: String =
-        sqlx::query_scalar("SELECT cart_id FROM payment_collections WHERE id = $1")
-            .bind(collection_id)
-            .fetch_optional(&mut *conn)
-            .await?
-            .ok_or_else(|| {
-                ApiError::not_found(format!(
-                    "Payment collection with id: {collection_id} was not found"
-                ))
-            })?;
+    let cart_id = sqlx::query_scalar!(
+        "SELECT cart_id FROM payment_collections WHERE id = $1",
+        collection_id
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or_else(|| {
+        ApiError::not_found(format!(
+            "Payment collection with id: {collection_id} was not found"
+        ))
+    })?;
     let cart = cart::load(conn, &cart_id, true).await?;
     if cart.is_completed() {
         return Err(completed(&cart));
@@ -150,42 +151,45 @@ async fn replace_session(
     cart: &Cart,
     data: &Value,
 ) -> ApiResult<()> {
-    sqlx::query("DELETE FROM payment_sessions WHERE payment_collection_id = $1")
-        .bind(collection_id)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query(
-        "INSERT INTO payment_sessions (id, payment_collection_id, provider_id, currency_code, amount, data)
-         VALUES ($1, $2, $3, $4, $5, $6)",
+    sqlx::query!(
+        "DELETE FROM payment_sessions WHERE payment_collection_id = $1",
+        collection_id
     )
-    .bind(session_id)
-    .bind(collection_id)
-    .bind(provider_id)
-    .bind(&cart.row.currency_code)
-    .bind(cart.total())
-    .bind(data)
     .execute(&mut *tx)
     .await?;
-    sqlx::query("UPDATE payment_collections SET amount = $2, status = 'not_paid', updated_at = now() WHERE id = $1")
-        .bind(collection_id)
-        .bind(cart.total())
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!(
+        "INSERT INTO payment_sessions (id, payment_collection_id, provider_id, currency_code, amount, data)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+        session_id,
+        collection_id,
+        provider_id,
+        cart.row.currency_code,
+        cart.total(),
+        data,
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!(
+        "UPDATE payment_collections SET amount = $2, status = 'not_paid', updated_at = now() WHERE id = $1",
+        collection_id,
+        cart.total(),
+    )
+    .execute(&mut *tx)
+    .await?;
     Ok(())
 }
 
 async fn render_collection(conn: &mut PgConnection, id: &str) -> ApiResult<Value> {
-    let collection: cart::PaymentCollectionRow =
-        sqlx::query_as("SELECT * FROM payment_collections WHERE id = $1")
-            .bind(id)
-            .fetch_one(&mut *conn)
-            .await?;
-    let sessions: Vec<cart::PaymentSessionRow> = sqlx::query_as(
-        "SELECT * FROM payment_sessions WHERE payment_collection_id = $1 ORDER BY created_at, id",
+    let collection = sqlx::query_as!(
+        cart::PaymentCollectionRow,
+        "SELECT id, cart_id, order_id, currency_code, amount, status, authorized_amount,
+                captured_amount, refunded_amount, completed_at, created_at, updated_at
+           FROM payment_collections WHERE id = $1",
+        id
     )
-    .bind(id)
-    .fetch_all(&mut *conn)
+    .fetch_one(&mut *conn)
     .await?;
+    let sessions = cart::sessions_of(&mut *conn, id).await?;
     cart::render_payment_collection(&collection, &sessions)
 }
 
@@ -223,8 +227,7 @@ pub async fn complete(
     let cart = cart::load(&mut tx, cart_id, true).await?;
     if cart.is_completed() {
         // A replay, or a concurrent completion that waited for our lock: same order.
-        let order_id: String = sqlx::query_scalar("SELECT id FROM orders WHERE cart_id = $1")
-            .bind(cart_id)
+        let order_id = sqlx::query_scalar!("SELECT id FROM orders WHERE cart_id = $1", cart_id)
             .fetch_one(&mut *tx)
             .await?;
         let order = orders::retrieve(&mut tx, &order_id).await?;
@@ -246,11 +249,13 @@ pub async fn complete(
         | Ok(Authorization::Declined { data, message }) => {
             tx.rollback().await?;
             // Nothing was reserved; remember what the gateway said on the session.
-            sqlx::query("UPDATE payment_sessions SET status = 'error', data = $2, updated_at = now() WHERE id = $1")
-                .bind(&session.id)
-                .bind(&data)
-                .execute(pool)
-                .await?;
+            sqlx::query!(
+                "UPDATE payment_sessions SET status = 'error', data = $2, updated_at = now() WHERE id = $1",
+                session.id,
+                data,
+            )
+            .execute(pool)
+            .await?;
             let mut conn = pool.acquire().await?;
             let cart = cart::load(&mut conn, cart_id, false).await?;
             return Ok(Completion::PaymentFailed {
@@ -383,11 +388,11 @@ async fn place_order(
 /// Counts a use of each of the cart's promotions; one at its usage limit refuses the order.
 async fn use_promotions(conn: &mut PgConnection, cart: &Cart) -> ApiResult<()> {
     for promotion in &cart.promotions {
-        let used = sqlx::query(
+        let used = sqlx::query!(
             "UPDATE promotions SET usage_count = usage_count + 1, updated_at = now()
               WHERE id = $1 AND (usage_limit IS NULL OR usage_count < usage_limit)",
+            promotion.id
         )
-        .bind(&promotion.id)
         .execute(&mut *conn)
         .await?
         .rows_affected();
@@ -413,93 +418,114 @@ async fn insert_order(
 ) -> ApiResult<i64> {
     let promotions: Vec<cart::Promotion> =
         cart.promotions.iter().map(cart::Promotion::new).collect();
-    let display_id: i64 = sqlx::query_scalar(
+    let display_id = sqlx::query_scalar!(
         "INSERT INTO orders (id, cart_id, region_id, sales_channel_id, currency_code, email, shipping_address,
                              billing_address, totals, promotions, metadata, customer_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
          RETURNING display_id",
+        order_id,
+        cart.row.id,
+        cart.row.region_id,
+        cart.row.sales_channel_id,
+        cart.row.currency_code,
+        email,
+        cart.row.shipping_address,
+        cart.row.billing_address,
+        serde_json::to_value(&cart.computed.totals).context("serializing the cart totals")?,
+        serde_json::to_value(promotions).context("serializing the cart's promotions")?,
+        cart.row.metadata,
+        cart.row.customer_id,
     )
-    .bind(order_id)
-    .bind(&cart.row.id)
-    .bind(&cart.row.region_id)
-    .bind(&cart.row.sales_channel_id)
-    .bind(&cart.row.currency_code)
-    .bind(email)
-    .bind(&cart.row.shipping_address)
-    .bind(&cart.row.billing_address)
-    .bind(serde_json::to_value(&cart.computed.totals).context("serializing the cart totals")?)
-    .bind(serde_json::to_value(promotions).context("serializing the cart's promotions")?)
-    .bind(&cart.row.metadata)
-    .bind(&cart.row.customer_id)
     .fetch_one(&mut *conn)
     .await?;
 
     Ok(display_id)
 }
 
-/// The order's lines, with their totals and promotion adjustments; returns their ids,
-/// in the cart's order.
+/// The order's lines, with their totals and promotion adjustments, in one statement;
+/// returns their ids, in the cart's order.
 async fn insert_lines(
     conn: &mut PgConnection,
     cart: &Cart,
     order_id: &str,
 ) -> ApiResult<Vec<String>> {
-    let mut line_ids = Vec::with_capacity(cart.lines.len());
-    for (line, totals) in cart.lines.iter().zip(&cart.computed.lines) {
-        let line_id = new_id("ordli");
-        let adjustments: Vec<Value> = cart
-            .computed
-            .adjustments
-            .iter()
-            .filter(|a| a.line_id == line.id)
-            .map(|a| json!({ "promotion_id": a.promotion_id, "code": a.code, "amount": a.amount }))
-            .collect();
-        sqlx::query(
-            "INSERT INTO order_line_items (id, order_id, variant_id, product_id, title, thumbnail, quantity, unit_price,
-                    is_tax_inclusive, tax_rate_bps, requires_shipping, product_title, product_handle, variant_sku,
-                    variant_title, metadata, totals, adjustments)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
-        )
-        .bind(&line_id)
-        .bind(order_id)
-        .bind(&line.variant_id)
-        .bind(&line.product_id)
-        .bind(&line.title)
-        .bind(&line.thumbnail)
-        .bind(line.quantity)
-        .bind(line.unit_price)
-        .bind(line.is_tax_inclusive)
-        .bind(cart.region.tax_rate_bps)
-        .bind(line.requires_shipping)
-        .bind(&line.product_title)
-        .bind(&line.product_handle)
-        .bind(&line.variant_sku)
-        .bind(&line.variant_title)
-        .bind(&line.metadata)
-        .bind(serde_json::to_value(totals).context("serializing the order totals")?)
-        .bind(Value::Array(adjustments))
-        .execute(&mut *conn)
-        .await?;
-        line_ids.push(line_id);
-    }
-    Ok(line_ids)
+    let lines = &cart.lines;
+    let ids: Vec<String> = lines.iter().map(|_| new_id("ordli")).collect();
+    let column =
+        |f: fn(&cart::LineRow) -> &String| lines.iter().map(f).cloned().collect::<Vec<_>>();
+    let optional =
+        |f: fn(&cart::LineRow) -> &Option<String>| lines.iter().map(f).cloned().collect::<Vec<_>>();
+    let totals = cart
+        .computed
+        .lines
+        .iter()
+        .map(|t| serde_json::to_value(t).context("serializing the order totals"))
+        .collect::<ApiResult<Vec<Value>>>()?;
+    let adjustments: Vec<Value> = lines
+        .iter()
+        .map(|line| {
+            Value::Array(
+                cart.computed
+                    .adjustments
+                    .iter()
+                    .filter(|a| a.line_id == line.id)
+                    .map(|a| json!({ "promotion_id": a.promotion_id, "code": a.code, "amount": a.amount }))
+                    .collect(),
+            )
+        })
+        .collect();
+    sqlx::query!(
+        "INSERT INTO order_line_items (id, order_id, variant_id, product_id, title, thumbnail, quantity, unit_price,
+                is_tax_inclusive, tax_rate_bps, requires_shipping, product_title, product_handle, variant_sku,
+                variant_title, metadata, totals, adjustments)
+         SELECT l.id, $2, l.variant_id, l.product_id, l.title, l.thumbnail, l.quantity, l.unit_price,
+                l.is_tax_inclusive, $3, l.requires_shipping, l.product_title, l.product_handle, l.variant_sku,
+                l.variant_title, l.metadata, l.totals, l.adjustments
+           FROM unnest($1::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int4[], $9::int8[],
+                       $10::bool[], $11::bool[], $12::text[], $13::text[], $14::text[], $15::text[],
+                       $16::jsonb[], $17::jsonb[], $18::jsonb[])
+                AS l(id, variant_id, product_id, title, thumbnail, quantity, unit_price, is_tax_inclusive,
+                     requires_shipping, product_title, product_handle, variant_sku, variant_title, metadata,
+                     totals, adjustments)",
+        &ids,
+        order_id,
+        cart.region.tax_rate_bps,
+        &column(|l| &l.variant_id),
+        &column(|l| &l.product_id),
+        &column(|l| &l.title),
+        &optional(|l| &l.thumbnail) as &[Option<String>],
+        &lines.iter().map(|l| l.quantity).collect::<Vec<_>>(),
+        &lines.iter().map(|l| l.unit_price).collect::<Vec<_>>(),
+        &lines.iter().map(|l| l.is_tax_inclusive).collect::<Vec<_>>(),
+        &lines.iter().map(|l| l.requires_shipping).collect::<Vec<_>>(),
+        &column(|l| &l.product_title),
+        &column(|l| &l.product_handle),
+        &optional(|l| &l.variant_sku) as &[Option<String>],
+        &column(|l| &l.variant_title),
+        &lines.iter().map(|l| l.metadata.clone()).collect::<Vec<_>>(),
+        &totals,
+        &adjustments,
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(ids)
 }
 
 async fn insert_shipping(conn: &mut PgConnection, cart: &Cart, order_id: &str) -> ApiResult<()> {
     for ((method, option), totals) in cart.shipping.iter().zip(&cart.computed.shipping) {
-        sqlx::query(
+        sqlx::query!(
             "INSERT INTO order_shipping_methods (id, order_id, shipping_option_id, name, amount, is_tax_inclusive,
                     tax_rate_bps, totals)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            new_id("ordsm"),
+            order_id,
+            option.id,
+            method.name,
+            cart::shipping_amount(option, cart.item_basis_total()),
+            cart.region.is_tax_inclusive,
+            cart.region.tax_rate_bps,
+            serde_json::to_value(totals).context("serializing the order totals")?,
         )
-        .bind(new_id("ordsm"))
-        .bind(order_id)
-        .bind(&option.id)
-        .bind(&method.name)
-        .bind(cart::shipping_amount(option, cart.item_basis_total()))
-        .bind(cart.region.is_tax_inclusive)
-        .bind(cart.region.tax_rate_bps)
-        .bind(serde_json::to_value(totals).context("serializing the order totals")?)
         .execute(&mut *conn)
         .await?;
     }
@@ -516,26 +542,28 @@ async fn mark_paid(
     session_id: &str,
     payment_data: &Value,
 ) -> ApiResult<()> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE payment_sessions SET status = 'authorized', data = $2, authorized_at = now(), updated_at = now()
           WHERE id = $1",
+        session_id,
+        payment_data,
     )
-    .bind(session_id)
-    .bind(payment_data)
     .execute(&mut *conn)
     .await?;
-    sqlx::query(
+    sqlx::query!(
         "UPDATE payment_collections SET status = 'authorized', authorized_amount = amount, order_id = $2,
                 completed_at = now(), updated_at = now()
           WHERE cart_id = $1",
+        cart.row.id,
+        order_id,
     )
-    .bind(&cart.row.id)
-    .bind(order_id)
     .execute(&mut *conn)
     .await?;
-    sqlx::query("UPDATE carts SET completed_at = now(), updated_at = now() WHERE id = $1")
-        .bind(&cart.row.id)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query!(
+        "UPDATE carts SET completed_at = now(), updated_at = now() WHERE id = $1",
+        cart.row.id
+    )
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }

@@ -15,17 +15,17 @@ pub async fn available_for_variant(
     variant_id: &str,
     sales_channel_id: &str,
 ) -> ApiResult<Option<i64>> {
-    let managed: Option<bool> = sqlx::query_scalar(
-        "SELECT manage_inventory AND NOT allow_backorder FROM product_variants WHERE id = $1",
+    let managed = sqlx::query_scalar!(
+        r#"SELECT manage_inventory AND NOT allow_backorder AS "managed!" FROM product_variants WHERE id = $1"#,
+        variant_id
     )
-    .bind(variant_id)
     .fetch_optional(&mut *conn)
     .await?;
     if managed != Some(true) {
         return Ok(None);
     }
     // A variant needing several items is limited by the scarcest one.
-    let available: Option<i64> = sqlx::query_scalar(
+    let available = sqlx::query_scalar!(
         "SELECT min(floor(coalesce(a.available, 0)::numeric / vi.required_quantity))::bigint
            FROM product_variant_inventory_items vi
            LEFT JOIN LATERAL (
@@ -36,9 +36,9 @@ pub async fn available_for_variant(
                                           WHERE sales_channel_id = $2)
            ) a ON TRUE
           WHERE vi.variant_id = $1",
+        variant_id,
+        sales_channel_id,
     )
-    .bind(variant_id)
-    .bind(sales_channel_id)
     .fetch_one(&mut *conn)
     .await?;
     Ok(Some(available.unwrap_or(0).max(0)))
@@ -85,16 +85,17 @@ async fn item_needs(
 ) -> ApiResult<BTreeMap<String, ItemNeed>> {
     let mut needs: BTreeMap<String, ItemNeed> = BTreeMap::new();
     for d in demand {
-        let items: Vec<(String, i32, bool)> = sqlx::query_as(
+        let items = sqlx::query!(
             "SELECT vi.inventory_item_id, vi.required_quantity, v.allow_backorder
                FROM product_variant_inventory_items vi JOIN product_variants v ON v.id = vi.variant_id
               WHERE vi.variant_id = $1 AND v.manage_inventory",
+            d.variant_id
         )
-        .bind(d.variant_id)
         .fetch_all(&mut *conn)
         .await?;
-        for (item, required, backorder) in items {
-            let quantity = d.quantity * i64::from(required);
+        for row in items {
+            let (item, backorder) = (row.inventory_item_id, row.allow_backorder);
+            let quantity = d.quantity * i64::from(row.required_quantity);
             let need = needs.entry(item).or_insert(ItemNeed {
                 quantity: 0,
                 backorder: true,
@@ -123,19 +124,22 @@ async fn reserve_item(
     }: ItemNeed,
 ) -> ApiResult<()> {
     // Lock this item's levels in the channel's locations; the fullest first.
-    let levels: Vec<(String, String, i64)> = sqlx::query_as(
-        "SELECT l.id, l.location_id, (l.stocked_quantity - l.reserved_quantity)::bigint
+    let levels: Vec<(String, String, i64)> = sqlx::query!(
+        r#"SELECT l.id, l.location_id, (l.stocked_quantity - l.reserved_quantity)::bigint AS "free!"
                FROM inventory_levels l
               WHERE l.inventory_item_id = $1
                 AND l.location_id IN (SELECT stock_location_id FROM sales_channel_stock_locations
                                        WHERE sales_channel_id = $2)
               ORDER BY l.id
-              FOR UPDATE",
+              FOR UPDATE"#,
+        item,
+        sales_channel_id,
     )
-    .bind(item)
-    .bind(sales_channel_id)
     .fetch_all(&mut *conn)
-    .await?;
+    .await?
+    .into_iter()
+    .map(|l| (l.id, l.location_id, l.free))
+    .collect();
     if levels.is_empty() && backorder {
         return Ok(()); // nothing stocked here and backorders allowed: nothing to hold
     }
@@ -145,21 +149,23 @@ async fn reserve_item(
             "Some items in the cart are no longer in stock in the requested quantity",
         ));
     };
-    sqlx::query("UPDATE inventory_levels SET reserved_quantity = reserved_quantity + $2, updated_at = now() WHERE id = $1")
-        .bind(level_id)
-        .bind(i32::try_from(needed).map_err(|_| ApiError::invalid_data("Quantity is too large"))?)
-        .execute(&mut *conn)
+    sqlx::query!(
+        "UPDATE inventory_levels SET reserved_quantity = reserved_quantity + $2, updated_at = now() WHERE id = $1",
+        level_id,
+        i32::try_from(needed).map_err(|_| ApiError::invalid_data("Quantity is too large"))?,
+    )
+    .execute(&mut *conn)
         .await?;
     for (line, quantity) in lines {
-        sqlx::query(
+        sqlx::query!(
             "INSERT INTO reservations (id, order_line_item_id, inventory_item_id, location_id, quantity)
                  VALUES ($1, $2, $3, $4, $5)",
+            new_id("resitem"),
+            line,
+            item,
+            location_id,
+            quantity as i32,
         )
-        .bind(new_id("resitem"))
-        .bind(line)
-        .bind(item)
-        .bind(location_id)
-        .bind(quantity as i32)
         .execute(&mut *conn)
         .await?;
     }

@@ -3,7 +3,7 @@
 //! (the state now, not the event's copy) and rendered as text and HTML.
 
 use serde_json::Value;
-use sqlx::{PgConnection, Row};
+use sqlx::PgConnection;
 
 use crate::mail::{escape_html, format_money, Email};
 
@@ -44,49 +44,46 @@ impl OrderSummary {
         conn: &mut PgConnection,
         order_id: &str,
     ) -> Result<Option<Self>, sqlx::Error> {
-        let Some(row) = sqlx::query(
+        let Some(row) = sqlx::query!(
             "SELECT id, display_id, email, currency_code, status, totals, shipping_address
                FROM orders WHERE id = $1",
+            order_id
         )
-        .bind(order_id)
         .fetch_optional(&mut *conn)
         .await?
         else {
             return Ok(None);
         };
-        let lines = sqlx::query(
+        let lines = sqlx::query!(
             "SELECT product_title, variant_title, quantity, unit_price, totals
                FROM order_line_items WHERE order_id = $1 ORDER BY id",
+            order_id
         )
-        .bind(order_id)
         .fetch_all(&mut *conn)
         .await?
         .into_iter()
-        .map(|l| {
-            let totals: Value = l.try_get("totals")?;
-            Ok(SummaryLine {
-                title: l.try_get("product_title")?,
-                variant_title: l.try_get("variant_title")?,
-                quantity: i64::from(l.try_get::<i32, _>("quantity")?),
-                unit_price: l.try_get("unit_price")?,
-                total: amount(&totals, "total"),
-            })
+        .map(|l| SummaryLine {
+            title: l.product_title,
+            variant_title: l.variant_title,
+            quantity: i64::from(l.quantity),
+            unit_price: l.unit_price,
+            total: amount(&l.totals, "total"),
         })
-        .collect::<Result<Vec<_>, sqlx::Error>>()?;
-        let totals: Value = row.try_get("totals")?;
+        .collect();
+        let totals = &row.totals;
         Ok(Some(OrderSummary {
-            id: row.try_get("id")?,
-            display_id: row.try_get("display_id")?,
-            email: row.try_get("email")?,
-            currency_code: row.try_get("currency_code")?,
-            status: row.try_get("status")?,
+            id: row.id,
+            display_id: row.display_id,
+            email: row.email,
+            currency_code: row.currency_code,
+            status: row.status,
             lines,
-            subtotal: amount(&totals, "item_subtotal"),
-            discount_total: amount(&totals, "discount_subtotal"),
-            shipping_total: amount(&totals, "shipping_subtotal"),
-            tax_total: amount(&totals, "tax_total"),
-            total: amount(&totals, "total"),
-            shipping_address: row.try_get("shipping_address")?,
+            subtotal: amount(totals, "item_subtotal"),
+            discount_total: amount(totals, "discount_subtotal"),
+            shipping_total: amount(totals, "shipping_subtotal"),
+            tax_total: amount(totals, "tax_total"),
+            total: amount(totals, "total"),
+            shipping_address: row.shipping_address,
         }))
     }
 
@@ -276,35 +273,29 @@ pub struct CartSummary {
 
 impl CartSummary {
     pub async fn load(conn: &mut PgConnection, cart_id: &str) -> Result<Option<Self>, sqlx::Error> {
-        let Some(row) = sqlx::query(
-            "SELECT id, email, currency_code, completed_at IS NOT NULL AS completed FROM carts WHERE id = $1",
+        let Some(row) = sqlx::query!(
+            r#"SELECT id, email, currency_code, completed_at IS NOT NULL AS "completed!" FROM carts WHERE id = $1"#,
+            cart_id
         )
-        .bind(cart_id)
         .fetch_optional(&mut *conn)
         .await?
         else {
             return Ok(None);
         };
-        let lines = sqlx::query(
+        let lines = sqlx::query!(
             "SELECT title, quantity, unit_price FROM cart_line_items WHERE cart_id = $1 ORDER BY id",
+            cart_id
         )
-        .bind(cart_id)
         .fetch_all(&mut *conn)
         .await?
         .into_iter()
-        .map(|l| {
-            Ok((
-                l.try_get("title")?,
-                i64::from(l.try_get::<i32, _>("quantity")?),
-                l.try_get("unit_price")?,
-            ))
-        })
-        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+        .map(|l| (l.title, i64::from(l.quantity), l.unit_price))
+        .collect();
         Ok(Some(CartSummary {
-            id: row.try_get("id")?,
-            email: row.try_get("email")?,
-            currency_code: row.try_get("currency_code")?,
-            completed: row.try_get("completed")?,
+            id: row.id,
+            email: row.email,
+            currency_code: row.currency_code,
+            completed: row.completed,
             lines,
         }))
     }
@@ -356,8 +347,9 @@ pub async fn item_stock(
     variant_ids: &[String],
     inventory_item_ids: &[String],
 ) -> Result<Vec<ItemStock>, sqlx::Error> {
-    let rows = sqlx::query(
-        "SELECT i.id, i.sku, coalesce(sum(l.stocked_quantity - l.reserved_quantity), 0)::bigint AS available
+    sqlx::query_as!(
+        ItemStock,
+        r#"SELECT i.id AS inventory_item_id, i.sku, coalesce(sum(l.stocked_quantity - l.reserved_quantity), 0)::bigint AS "available!"
            FROM inventory_items i
            LEFT JOIN inventory_levels l ON l.inventory_item_id = i.id
           WHERE i.id = ANY($2)
@@ -365,21 +357,12 @@ pub async fn item_stock(
                            JOIN product_variants v ON v.id = vi.variant_id
                           WHERE vi.variant_id = ANY($1) AND v.manage_inventory)
           GROUP BY i.id, i.sku
-          ORDER BY i.id",
+          ORDER BY i.id"#,
+        variant_ids,
+        inventory_item_ids,
     )
-    .bind(variant_ids)
-    .bind(inventory_item_ids)
     .fetch_all(&mut *conn)
-    .await?;
-    rows.into_iter()
-        .map(|r| {
-            Ok(ItemStock {
-                inventory_item_id: r.try_get("id")?,
-                sku: r.try_get("sku")?,
-                available: r.try_get("available")?,
-            })
-        })
-        .collect()
+    .await
 }
 
 /// The merchant's `inventory.low` alert.

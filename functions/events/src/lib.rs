@@ -186,11 +186,11 @@ impl Consumer {
         event: &Envelope,
     ) -> Result<Outcome, HandlerError> {
         let mut tx = self.pool.begin().await?;
-        let claimed = sqlx::query(
+        let claimed = sqlx::query!(
             "INSERT INTO event_handlings (event_id, handler) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            event.id,
+            automation.name(),
         )
-        .bind(&event.id)
-        .bind(automation.name())
         .execute(&mut *tx)
         .await?
         .rows_affected()
@@ -505,10 +505,10 @@ async fn stock_subjects(
     event: &Envelope,
 ) -> Result<(Vec<String>, Vec<String>), sqlx::Error> {
     if event.name == names::ORDER_PLACED {
-        let variants: Vec<String> = sqlx::query_scalar(
-            "SELECT DISTINCT variant_id FROM order_line_items WHERE order_id = $1 AND variant_id IS NOT NULL",
+        let variants = sqlx::query_scalar!(
+            r#"SELECT DISTINCT variant_id AS "variant_id!" FROM order_line_items WHERE order_id = $1 AND variant_id IS NOT NULL"#,
+            event.aggregate_id
         )
-        .bind(&event.aggregate_id)
         .fetch_all(&mut *conn)
         .await?;
         return Ok((variants, Vec::new()));
@@ -538,22 +538,21 @@ async fn mark_low_stock(
     let (low, recovered): (Vec<_>, Vec<_>) = stock
         .into_iter()
         .partition(|item| item.available <= threshold);
-    let recovered: Vec<&str> = recovered
-        .iter()
-        .map(|i| i.inventory_item_id.as_str())
-        .collect();
-    sqlx::query("DELETE FROM automation_marks WHERE kind = 'low-stock' AND aggregate_id = ANY($1)")
-        .bind(&recovered)
-        .execute(&mut *conn)
-        .await?;
+    let recovered: Vec<String> = recovered.into_iter().map(|i| i.inventory_item_id).collect();
+    sqlx::query!(
+        "DELETE FROM automation_marks WHERE kind = 'low-stock' AND aggregate_id = ANY($1)",
+        &recovered
+    )
+    .execute(&mut *conn)
+    .await?;
     let mut fresh = Vec::new();
     for item in low {
-        let marked = sqlx::query(
+        let marked = sqlx::query!(
             "INSERT INTO automation_marks (kind, aggregate_id, event_id) VALUES ('low-stock', $1, $2)
                          ON CONFLICT DO NOTHING",
+            item.inventory_item_id,
+            event.id,
         )
-        .bind(&item.inventory_item_id)
-        .bind(&event.id)
         .execute(&mut *conn)
         .await?
         .rows_affected()

@@ -102,6 +102,7 @@ impl Consumer {
         age_secs: f64,
     ) -> Result<TaskReport, sqlx::Error> {
         let mut tx = self.pool.begin().await?;
+        // dynamic: each scheduled task brings its own candidate select.
         let rows: Vec<(String, serde_json::Value)> = sqlx::query_as(candidates)
             .bind(age_secs)
             .bind(BATCH)
@@ -111,13 +112,13 @@ impl Consumer {
         for (aggregate_id, payload) in rows {
             let event_id = store::id::new_id("evt");
             // A concurrent run may have marked it since our select: then it is theirs.
-            let marked = sqlx::query(
+            let marked = sqlx::query!(
                 "INSERT INTO automation_marks (kind, aggregate_id, event_id) VALUES ($1, $2, $3)
                  ON CONFLICT DO NOTHING",
+                kind,
+                aggregate_id,
+                event_id,
             )
-            .bind(kind)
-            .bind(&aggregate_id)
-            .bind(&event_id)
             .execute(&mut *tx)
             .await?
             .rows_affected()

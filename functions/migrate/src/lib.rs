@@ -97,6 +97,8 @@ async fn apply(url: &str) -> Result<Value, String> {
             without_secrets(&e.to_string(), url)
         )
     })?;
+    // Runtime SQL: `_sqlx_migrations` is sqlx's own table, absent from the schema the
+    // query macros are checked against.
     let applied: i64 = sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations WHERE success")
         .fetch_one(&pool)
         .await

@@ -129,7 +129,8 @@ impl CategoryFilter {
 
 /// The visible categories; there are few, so the tree is assembled in memory.
 pub async fn all_visible(pool: &PgPool) -> ApiResult<Vec<Category>> {
-    Ok(sqlx::query_as(
+    Ok(sqlx::query_as!(
+        Category,
         "SELECT id, name, description, handle, rank, external_id, parent_category_id, metadata,
                 created_at, updated_at
            FROM product_categories WHERE is_active AND NOT is_internal",

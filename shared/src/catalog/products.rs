@@ -499,48 +499,54 @@ async fn load_related(
 
 /// Six queries at once, on the pool.
 async fn load_parts(pool: &PgPool, product_ids: &[String]) -> Result<Parts, sqlx::Error> {
-    let variants = sqlx::query_as::<_, VariantRow>(
+    let variants = sqlx::query_as!(
+        VariantRow,
         "SELECT id, product_id, title, sku, barcode, ean, upc, manage_inventory, allow_backorder,
                 variant_rank, weight, length, height, width, hs_code, origin_country, mid_code,
                 material, thumbnail, metadata, created_at, updated_at, deleted_at
            FROM product_variants WHERE product_id = ANY($1) AND deleted_at IS NULL
           ORDER BY variant_rank, created_at, id",
+        product_ids,
     )
-    .bind(product_ids)
     .fetch_all(pool);
-    let options = sqlx::query_as::<_, OptionRow>(
+    let options = sqlx::query_as!(
+        OptionRow,
         "SELECT id, product_id, title, metadata, created_at, updated_at
            FROM product_options WHERE product_id = ANY($1) ORDER BY created_at, id",
+        product_ids,
     )
-    .bind(product_ids)
     .fetch_all(pool);
-    let option_values = sqlx::query_as::<_, OptionValueRow>(
+    let option_values = sqlx::query_as!(
+        OptionValueRow,
         "SELECT v.id, v.option_id, v.value, v.rank, v.metadata, v.created_at, v.updated_at
            FROM product_option_values v JOIN product_options o ON o.id = v.option_id
           WHERE o.product_id = ANY($1) ORDER BY v.rank NULLS LAST, v.created_at, v.id",
+        product_ids,
     )
-    .bind(product_ids)
     .fetch_all(pool);
-    let variant_values = sqlx::query_as::<_, LinkRow>(
+    let variant_values = sqlx::query_as!(
+        LinkRow,
         "SELECT l.variant_id AS owner_id, l.option_value_id AS id
            FROM product_variant_option_values l JOIN product_variants v ON v.id = l.variant_id
           WHERE v.product_id = ANY($1)",
+        product_ids,
     )
-    .bind(product_ids)
     .fetch_all(pool);
-    let images = sqlx::query_as::<_, ImageRow>(
+    let images = sqlx::query_as!(
+        ImageRow,
         "SELECT id, product_id, url, rank, metadata, created_at, updated_at
            FROM product_images WHERE product_id = ANY($1) ORDER BY rank, id",
+        product_ids,
     )
-    .bind(product_ids)
     .fetch_all(pool);
-    let tags = sqlx::query_as::<_, NamedRow>(
+    let tags = sqlx::query_as!(
+        NamedRow,
         "SELECT t.id, l.product_id AS owner_id, t.value, NULL::text AS handle, t.metadata,
                 t.created_at, t.updated_at
            FROM product_tags t JOIN product_tag_links l ON l.tag_id = t.id
           WHERE l.product_id = ANY($1) ORDER BY t.value",
+        product_ids,
     )
-    .bind(product_ids)
     .fetch_all(pool);
     tokio::try_join!(
         variants,
@@ -559,41 +565,45 @@ async fn load_surroundings(
     sales_channel_ids: &[String],
     extras: &Extras,
 ) -> Result<Surroundings, sqlx::Error> {
-    let categories = sqlx::query_as::<_, NamedRow>(
+    let categories = sqlx::query_as!(
+        NamedRow,
         "SELECT c.id, l.product_id AS owner_id, c.name AS value, c.handle, c.metadata,
                 c.created_at, c.updated_at
            FROM product_categories c JOIN product_category_links l ON l.category_id = c.id
           WHERE l.product_id = ANY($1) AND c.is_active AND NOT c.is_internal
           ORDER BY c.rank, c.id",
+        product_ids,
     )
-    .bind(product_ids)
     .fetch_all(pool);
-    let collections = sqlx::query_as::<_, NamedRow>(
+    let collections = sqlx::query_as!(
+        NamedRow,
         "SELECT c.id, p.id AS owner_id, c.title AS value, c.handle, c.metadata, c.created_at, c.updated_at
            FROM product_collections c JOIN products p ON p.collection_id = c.id
           WHERE p.id = ANY($1)",
+        product_ids,
     )
-    .bind(product_ids)
     .fetch_all(pool);
-    let types = sqlx::query_as::<_, NamedRow>(
+    let types = sqlx::query_as!(
+        NamedRow,
         "SELECT t.id, p.id AS owner_id, t.value, NULL::text AS handle, t.metadata, t.created_at, t.updated_at
            FROM product_types t JOIN products p ON p.type_id = t.id
           WHERE p.id = ANY($1)",
+        product_ids,
     )
-    .bind(product_ids)
     .fetch_all(pool);
     let prices = async {
         match &extras.pricing {
             None => Ok(Vec::new()),
             Some(ctx) => {
-                sqlx::query_as::<_, PriceRow>(
+                sqlx::query_as!(
+                    PriceRow,
                     "SELECT pr.id, pr.variant_id, pr.amount
                        FROM prices pr JOIN product_variants v ON v.id = pr.variant_id
                       WHERE v.product_id = ANY($1) AND pr.currency_code = $2
                         AND pr.price_list_id IS NULL",
+                    product_ids,
+                    &ctx.currency_code,
                 )
-                .bind(product_ids)
-                .bind(&ctx.currency_code)
                 .fetch_all(pool)
                 .await
             }
@@ -603,14 +613,15 @@ async fn load_surroundings(
         if !extras.variant_prices {
             return Ok(Vec::new());
         }
-        sqlx::query_as::<_, VariantPriceRow>(
+        sqlx::query_as!(
+            VariantPriceRow,
             "SELECT pr.id, pr.variant_id, pr.currency_code, pr.amount, pr.min_quantity,
                     pr.max_quantity, pr.created_at, pr.updated_at
                FROM prices pr JOIN product_variants v ON v.id = pr.variant_id
               WHERE v.product_id = ANY($1) AND pr.price_list_id IS NULL
               ORDER BY pr.currency_code, pr.id",
+            product_ids,
         )
-        .bind(product_ids)
         .fetch_all(pool)
         .await
     };
@@ -639,9 +650,9 @@ async fn available_stock(
 ) -> Result<Vec<(String, Option<i64>)>, sqlx::Error> {
     // Available = stocked - reserved at the locations of the key's sales channels;
     // a variant needing several items is limited by the scarcest one.
-    sqlx::query_as::<_, (String, Option<i64>)>(
+    let rows = sqlx::query!(
         "SELECT vi.variant_id,
-                min(floor(coalesce(a.available, 0)::numeric / vi.required_quantity))::bigint
+                min(floor(coalesce(a.available, 0)::numeric / vi.required_quantity))::bigint AS available
            FROM product_variant_inventory_items vi
            JOIN product_variants v ON v.id = vi.variant_id
            LEFT JOIN LATERAL (
@@ -653,11 +664,15 @@ async fn available_stock(
            ) a ON TRUE
           WHERE v.product_id = ANY($1)
           GROUP BY vi.variant_id",
+        product_ids,
+        sales_channel_ids,
     )
-    .bind(product_ids)
-    .bind(sales_channel_ids)
     .fetch_all(pool)
-    .await
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.variant_id, r.available))
+        .collect())
 }
 
 async fn render(
@@ -882,29 +897,38 @@ pub async fn summaries_by(
     sales_channel_ids: &[String],
 ) -> ApiResult<HashMap<String, Vec<Value>>> {
     // A product in several of the requested categories is listed under each of them.
-    let source = match grouping {
+    let rows = match grouping {
         Grouping::Category => {
-            "SELECT l.category_id AS owner_id, p.id, p.title, p.handle, p.thumbnail, p.created_at
-               FROM products p JOIN product_category_links l ON l.product_id = p.id
-              WHERE l.category_id = ANY($1)"
+            sqlx::query_as!(
+                SummaryRow,
+                "SELECT l.category_id AS owner_id, p.id, p.title, p.handle, p.thumbnail, p.created_at
+                   FROM products p JOIN product_category_links l ON l.product_id = p.id
+                  WHERE l.category_id = ANY($1) AND p.status = 'published' AND p.deleted_at IS NULL
+                    AND EXISTS (SELECT 1 FROM product_sales_channels s
+                                 WHERE s.product_id = p.id AND s.sales_channel_id = ANY($2))
+                  ORDER BY p.created_at, p.id",
+                owner_ids,
+                sales_channel_ids,
+            )
+            .fetch_all(pool)
+            .await?
         }
         Grouping::Collection => {
-            "SELECT p.collection_id AS owner_id, p.id, p.title, p.handle, p.thumbnail, p.created_at
-               FROM products p
-              WHERE p.collection_id = ANY($1)"
+            sqlx::query_as!(
+                SummaryRow,
+                r#"SELECT p.collection_id AS "owner_id!", p.id, p.title, p.handle, p.thumbnail, p.created_at
+                   FROM products p
+                  WHERE p.collection_id = ANY($1) AND p.status = 'published' AND p.deleted_at IS NULL
+                    AND EXISTS (SELECT 1 FROM product_sales_channels s
+                                 WHERE s.product_id = p.id AND s.sales_channel_id = ANY($2))
+                  ORDER BY p.created_at, p.id"#,
+                owner_ids,
+                sales_channel_ids,
+            )
+            .fetch_all(pool)
+            .await?
         }
     };
-    let sql = format!(
-        "{source} AND p.status = 'published' AND p.deleted_at IS NULL
-            AND EXISTS (SELECT 1 FROM product_sales_channels s
-                         WHERE s.product_id = p.id AND s.sales_channel_id = ANY($2))
-          ORDER BY p.created_at, p.id"
-    );
-    let rows: Vec<SummaryRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(owner_ids)
-        .bind(sales_channel_ids)
-        .fetch_all(pool)
-        .await?;
     let mut out: HashMap<String, Vec<Value>> = HashMap::new();
     for row in rows {
         out.entry(row.owner_id).or_default().push(json!({

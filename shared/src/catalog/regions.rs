@@ -158,21 +158,27 @@ struct RegionWithTotal {
 }
 
 pub async fn find<'e>(db: impl sqlx::PgExecutor<'e>, id: &str) -> ApiResult<Option<Region>> {
-    Ok(
-        sqlx::query_as("SELECT * FROM regions WHERE id = $1 AND deleted_at IS NULL")
-            .bind(id)
-            .fetch_optional(db)
-            .await?,
+    Ok(sqlx::query_as!(
+        Region,
+        "SELECT id, name, currency_code, automatic_taxes, is_tax_inclusive, tax_rate_bps, metadata,
+                created_at, updated_at, deleted_at
+               FROM regions WHERE id = $1 AND deleted_at IS NULL",
+        id
     )
+    .fetch_optional(db)
+    .await?)
 }
 
 /// The region serving a country, for pricing by `country_code`.
 pub async fn find_by_country(pool: &PgPool, iso_2: &str) -> ApiResult<Option<Region>> {
-    Ok(sqlx::query_as(
-        "SELECT r.* FROM regions r JOIN region_countries c ON c.region_id = r.id
+    Ok(sqlx::query_as!(
+        Region,
+        "SELECT r.id, r.name, r.currency_code, r.automatic_taxes, r.is_tax_inclusive, r.tax_rate_bps,
+                r.metadata, r.created_at, r.updated_at, r.deleted_at
+           FROM regions r JOIN region_countries c ON c.region_id = r.id
           WHERE c.iso_2 = $1 AND r.deleted_at IS NULL",
+        iso_2
     )
-    .bind(iso_2)
     .fetch_optional(pool)
     .await?)
 }
@@ -189,11 +195,12 @@ pub async fn countries_of<'e>(
     db: impl sqlx::PgExecutor<'e>,
     region_ids: &[String],
 ) -> ApiResult<Vec<Country>> {
-    Ok(sqlx::query_as(
+    Ok(sqlx::query_as!(
+        Country,
         "SELECT iso_2, iso_3, num_code, name, display_name, region_id, created_at, updated_at
            FROM region_countries WHERE region_id = ANY($1) ORDER BY num_code",
+        region_ids
     )
-    .bind(region_ids)
     .fetch_all(db)
     .await?)
 }

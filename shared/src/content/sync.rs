@@ -104,12 +104,13 @@ pub struct SyncedProduct {
 
 impl SyncedProduct {
     pub async fn load(conn: &mut PgConnection, id: &str) -> Result<Option<Self>, sqlx::Error> {
-        let row: Option<(String, String, String)> =
-            sqlx::query_as("SELECT id, handle, title FROM products WHERE id = $1")
-                .bind(id)
-                .fetch_optional(conn)
-                .await?;
-        Ok(row.map(|(id, handle, title)| SyncedProduct { id, handle, title }))
+        sqlx::query_as!(
+            SyncedProduct,
+            "SELECT id, handle, title FROM products WHERE id = $1",
+            id
+        )
+        .fetch_optional(conn)
+        .await
     }
 }
 

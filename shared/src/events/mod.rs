@@ -75,13 +75,13 @@ pub async fn record_with_id(
     aggregate_id: &str,
     payload: Value,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO outbox_events (id, name, aggregate_id, payload) VALUES ($1, $2, $3, $4)",
+        id,
+        name,
+        aggregate_id,
+        payload
     )
-    .bind(id)
-    .bind(name)
-    .bind(aggregate_id)
-    .bind(payload)
     .execute(conn)
     .await?;
     Ok(())

@@ -13,7 +13,7 @@ use crate::aws::Destination;
 use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
-use sqlx::{PgConnection, PgPool, Row};
+use sqlx::{PgConnection, PgPool};
 
 /// SQS takes at most ten messages per `SendMessageBatch`.
 const BATCH: usize = 10;
@@ -99,14 +99,7 @@ impl Relay {
         };
         let result = async {
             let mut tx = pool.begin().await?;
-            let rows = claim(
-                &mut tx,
-                "WHERE id = ANY($1) AND published_at IS NULL",
-                Some(ids),
-                None,
-                ids.len(),
-            )
-            .await?;
+            let rows = claim(&mut tx, Claim::These(ids)).await?;
             let report = target.send(&mut tx, rows).await?;
             tx.commit().await?;
             Ok::<_, sqlx::Error>(report)
@@ -142,10 +135,10 @@ impl Relay {
             let mut tx = pool.begin().await?;
             let rows = claim(
                 &mut tx,
-                "WHERE published_at IS NULL AND occurred_at < now() - make_interval(secs => $2)",
-                None,
-                Some(grace.as_secs_f64()),
-                SWEEP_CLAIM.min(limit - total.sent - total.failed),
+                Claim::OlderThan {
+                    grace,
+                    limit: SWEEP_CLAIM.min(limit - total.sent - total.failed),
+                },
             )
             .await?;
             if rows.is_empty() {
@@ -163,36 +156,64 @@ impl Relay {
     }
 }
 
+/// Which unpublished events a relay claims.
+enum Claim<'a> {
+    /// These, just written.
+    These(&'a [String]),
+    /// The oldest ones, left for at least `grace`.
+    OlderThan { grace: Duration, limit: usize },
+}
+
 /// Unpublished rows, locked for this transaction, skipping rows another relay holds.
-async fn claim(
-    tx: &mut PgConnection,
-    filter: &str,
-    ids: Option<&[String]>,
-    grace_secs: Option<f64>,
-    limit: usize,
-) -> Result<Vec<Envelope>, sqlx::Error> {
-    let sql = format!(
-        "SELECT id, name, aggregate_id, occurred_at, payload FROM outbox_events {filter}
-          ORDER BY occurred_at, id LIMIT $3 FOR UPDATE SKIP LOCKED"
-    );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(ids)
-        .bind(grace_secs)
-        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
-        .fetch_all(&mut *tx)
-        .await?;
-    rows.into_iter()
-        .map(|row| {
-            Ok(Envelope {
-                version: ENVELOPE_VERSION,
-                id: row.try_get("id")?,
-                name: row.try_get("name")?,
-                aggregate_id: row.try_get("aggregate_id")?,
-                occurred_at: row.try_get::<DateTime<Utc>, _>("occurred_at")?,
-                payload: row.try_get::<Value, _>("payload")?,
-            })
-        })
-        .collect()
+async fn claim(tx: &mut PgConnection, which: Claim<'_>) -> Result<Vec<Envelope>, sqlx::Error> {
+    let rows = match which {
+        Claim::These(ids) => {
+            sqlx::query_as!(
+                Row,
+                "SELECT id, name, aggregate_id, occurred_at, payload FROM outbox_events
+                  WHERE id = ANY($1) AND published_at IS NULL
+                  ORDER BY occurred_at, id FOR UPDATE SKIP LOCKED",
+                ids
+            )
+            .fetch_all(&mut *tx)
+            .await?
+        }
+        Claim::OlderThan { grace, limit } => {
+            sqlx::query_as!(
+                Row,
+                "SELECT id, name, aggregate_id, occurred_at, payload FROM outbox_events
+                  WHERE published_at IS NULL AND occurred_at < now() - make_interval(secs => $1)
+                  ORDER BY occurred_at, id LIMIT $2 FOR UPDATE SKIP LOCKED",
+                grace.as_secs_f64(),
+                i64::try_from(limit).unwrap_or(i64::MAX),
+            )
+            .fetch_all(&mut *tx)
+            .await?
+        }
+    };
+    Ok(rows.into_iter().map(Row::into_envelope).collect())
+}
+
+/// An outbox row.
+struct Row {
+    id: String,
+    name: String,
+    aggregate_id: String,
+    occurred_at: DateTime<Utc>,
+    payload: Value,
+}
+
+impl Row {
+    fn into_envelope(self) -> Envelope {
+        Envelope {
+            version: ENVELOPE_VERSION,
+            id: self.id,
+            name: self.name,
+            aggregate_id: self.aggregate_id,
+            occurred_at: self.occurred_at,
+            payload: self.payload,
+        }
+    }
 }
 
 impl Target<'_> {
@@ -252,20 +273,20 @@ impl Target<'_> {
             futures_util::future::join_all(rows.chunks(BATCH).map(|c| self.send_batch(c))).await;
         let mut report = SweepReport::default();
         for (sent, failed) in outcomes {
-            sqlx::query(
+            sqlx::query!(
                 "UPDATE outbox_events SET published_at = now(), attempts = attempts + 1, last_error = NULL
                   WHERE id = ANY($1)",
+                &sent
             )
-            .bind(&sent)
             .execute(&mut *tx)
             .await?;
             for (id, reason) in &failed {
                 tracing::warn!(event_id = %id, error = %reason, "SQS did not take an event");
-                sqlx::query(
+                sqlx::query!(
                     "UPDATE outbox_events SET attempts = attempts + 1, last_error = $2 WHERE id = $1",
+                    id,
+                    reason
                 )
-                .bind(id)
-                .bind(reason)
                 .execute(&mut *tx)
                 .await?;
             }

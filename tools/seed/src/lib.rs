@@ -280,14 +280,14 @@ async fn load_channels(
 ) -> Result<HashMap<String, String>, SeedError> {
     let mut ids = HashMap::new();
     for channel in channels {
-        let id: String = sqlx::query_scalar(
-            "WITH ins AS (INSERT INTO sales_channels (id, name, description) VALUES ($1, $2, $3)
+        let id: String = sqlx::query_scalar!(
+            r#"WITH ins AS (INSERT INTO sales_channels (id, name, description) VALUES ($1, $2, $3)
                           ON CONFLICT (name) DO NOTHING RETURNING id)
-             SELECT id FROM ins UNION ALL SELECT id FROM sales_channels WHERE name = $2 LIMIT 1",
+             SELECT id AS "id!" FROM ins UNION ALL SELECT id FROM sales_channels WHERE name = $2 LIMIT 1"#,
+            new_id("sc"),
+            &channel.name,
+            channel.description.as_deref()
         )
-        .bind(new_id("sc"))
-        .bind(&channel.name)
-        .bind(&channel.description)
         .fetch_one(&mut *tx)
         .await?;
         ids.insert(channel.name.clone(), id);
@@ -303,22 +303,22 @@ async fn load_locations(
 ) -> Result<HashMap<String, String>, SeedError> {
     let mut ids = HashMap::new();
     for location in locations {
-        let id: String = sqlx::query_scalar(
-            "WITH ins AS (INSERT INTO stock_locations (id, name) VALUES ($1, $2)
+        let id: String = sqlx::query_scalar!(
+            r#"WITH ins AS (INSERT INTO stock_locations (id, name) VALUES ($1, $2)
                           ON CONFLICT (name) DO NOTHING RETURNING id)
-             SELECT id FROM ins UNION ALL SELECT id FROM stock_locations WHERE name = $2 LIMIT 1",
+             SELECT id AS "id!" FROM ins UNION ALL SELECT id FROM stock_locations WHERE name = $2 LIMIT 1"#,
+            new_id("sloc"),
+            &location.name
         )
-        .bind(new_id("sloc"))
-        .bind(&location.name)
         .fetch_one(&mut *tx)
         .await?;
         for channel in &location.sales_channels {
-            sqlx::query(
+            sqlx::query!(
                 "INSERT INTO sales_channel_stock_locations (sales_channel_id, stock_location_id)
                  VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                lookup(channels, "sales channel", channel)?,
+                &id
             )
-            .bind(lookup(channels, "sales channel", channel)?)
-            .bind(&id)
             .execute(&mut *tx)
             .await?;
         }
@@ -335,24 +335,21 @@ async fn load_keys(
 ) -> Result<Vec<(String, String)>, SeedError> {
     let mut tokens = Vec::new();
     for key in keys {
-        let (id, token): (String, String) = sqlx::query_as(
-            "WITH ins AS (INSERT INTO publishable_api_keys (id, token, title) VALUES ($1, $2, $3)
+        let row = sqlx::query!(
+            r#"WITH ins AS (INSERT INTO publishable_api_keys (id, token, title) VALUES ($1, $2, $3)
                           ON CONFLICT (title) DO NOTHING RETURNING id, token)
-             SELECT id, token FROM ins
-             UNION ALL SELECT id, token FROM publishable_api_keys WHERE title = $3 LIMIT 1",
+             SELECT id AS "id!", token AS "token!" FROM ins
+             UNION ALL SELECT id, token FROM publishable_api_keys WHERE title = $3 LIMIT 1"#,
+            new_id("apk"),
+            new_publishable_token(),
+            key.title,
         )
-        .bind(new_id("apk"))
-        .bind(new_publishable_token())
-        .bind(&key.title)
         .fetch_one(&mut *tx)
         .await?;
+        let (id, token) = (row.id, row.token);
         for channel in &key.sales_channels {
-            sqlx::query(
-                "INSERT INTO publishable_api_key_sales_channels (publishable_key_id, sales_channel_id)
-                 VALUES ($1, $2) ON CONFLICT DO NOTHING",
-            )
-            .bind(&id)
-            .bind(lookup(channels, "sales channel", channel)?)
+            sqlx::query!("INSERT INTO publishable_api_key_sales_channels (publishable_key_id, sales_channel_id)
+                 VALUES ($1, $2) ON CONFLICT DO NOTHING", &id, lookup(channels, "sales channel", channel)?)
             .execute(&mut *tx)
             .await?;
         }
@@ -364,30 +361,15 @@ async fn load_keys(
 /// Regions with their countries.
 async fn load_regions(tx: &mut PgConnection, regions: &[Region]) -> Result<(), SeedError> {
     for region in regions {
-        let id: String = sqlx::query_scalar(
-            "WITH ins AS (INSERT INTO regions (id, name, currency_code, tax_rate_bps, is_tax_inclusive, automatic_taxes)
+        let id: String = sqlx::query_scalar!(
+            r#"WITH ins AS (INSERT INTO regions (id, name, currency_code, tax_rate_bps, is_tax_inclusive, automatic_taxes)
                           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (name) DO NOTHING RETURNING id)
-             SELECT id FROM ins UNION ALL SELECT id FROM regions WHERE name = $2 LIMIT 1",
-        )
-        .bind(new_id("reg"))
-        .bind(&region.name)
-        .bind(&region.currency_code)
-        .bind(region.tax_rate_bps)
-        .bind(region.is_tax_inclusive)
-        .bind(region.automatic_taxes)
+             SELECT id AS "id!" FROM ins UNION ALL SELECT id FROM regions WHERE name = $2 LIMIT 1"#, new_id("reg"), &region.name, &region.currency_code, region.tax_rate_bps, region.is_tax_inclusive, region.automatic_taxes)
         .fetch_one(&mut *tx)
         .await?;
         for c in &region.countries {
-            sqlx::query(
-                "INSERT INTO region_countries (iso_2, iso_3, num_code, name, display_name, region_id)
-                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (iso_2) DO NOTHING",
-            )
-            .bind(&c.iso_2)
-            .bind(&c.iso_3)
-            .bind(&c.num_code)
-            .bind(&c.name)
-            .bind(&c.display_name)
-            .bind(&id)
+            sqlx::query!("INSERT INTO region_countries (iso_2, iso_3, num_code, name, display_name, region_id)
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (iso_2) DO NOTHING", &c.iso_2, &c.iso_3, &c.num_code, &c.name, &c.display_name, &id)
             .execute(&mut *tx)
             .await?;
         }
@@ -407,17 +389,10 @@ async fn load_categories(
             Some(handle) => Some(lookup(&ids, "parent category", handle)?.to_string()),
             None => None,
         };
-        let id: String = sqlx::query_scalar(
-            "WITH ins AS (INSERT INTO product_categories (id, name, description, handle, parent_category_id, rank)
+        let id: String = sqlx::query_scalar!(
+            r#"WITH ins AS (INSERT INTO product_categories (id, name, description, handle, parent_category_id, rank)
                           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (handle) DO NOTHING RETURNING id)
-             SELECT id FROM ins UNION ALL SELECT id FROM product_categories WHERE handle = $4 LIMIT 1",
-        )
-        .bind(new_id("pcat"))
-        .bind(&category.name)
-        .bind(&category.description)
-        .bind(&category.handle)
-        .bind(parent)
-        .bind(category.rank)
+             SELECT id AS "id!" FROM ins UNION ALL SELECT id FROM product_categories WHERE handle = $4 LIMIT 1"#, new_id("pcat"), &category.name, &category.description, &category.handle, parent, category.rank)
         .fetch_one(&mut *tx)
         .await?;
         ids.insert(category.handle.clone(), id);
@@ -432,14 +407,10 @@ async fn load_collections(
 ) -> Result<HashMap<String, String>, SeedError> {
     let mut ids = HashMap::new();
     for collection in collections {
-        let id: String = sqlx::query_scalar(
-            "WITH ins AS (INSERT INTO product_collections (id, title, handle) VALUES ($1, $2, $3)
+        let id: String = sqlx::query_scalar!(
+            r#"WITH ins AS (INSERT INTO product_collections (id, title, handle) VALUES ($1, $2, $3)
                           ON CONFLICT (handle) DO NOTHING RETURNING id)
-             SELECT id FROM ins UNION ALL SELECT id FROM product_collections WHERE handle = $3 LIMIT 1",
-        )
-        .bind(new_id("pcol"))
-        .bind(&collection.title)
-        .bind(&collection.handle)
+             SELECT id AS "id!" FROM ins UNION ALL SELECT id FROM product_collections WHERE handle = $3 LIMIT 1"#, new_id("pcol"), &collection.title, &collection.handle)
         .fetch_one(&mut *tx)
         .await?;
         ids.insert(collection.handle.clone(), id);
@@ -453,31 +424,22 @@ async fn load_shipping_options(
     options: &[ShippingOption],
 ) -> Result<(), SeedError> {
     for option in options {
-        let region_id: String = sqlx::query_scalar("SELECT id FROM regions WHERE name = $1")
-            .bind(&option.region)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or_else(|| SeedError::Unknown {
-                kind: "region",
-                name: option.region.clone(),
-            })?;
+        let region_id: String =
+            sqlx::query_scalar!("SELECT id FROM regions WHERE name = $1", &option.region)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or_else(|| SeedError::Unknown {
+                    kind: "region",
+                    name: option.region.clone(),
+                })?;
         let label: String = option
             .type_code
             .split('-')
             .map(|w| w[..1].to_uppercase() + &w[1..])
             .collect::<Vec<_>>()
             .join(" ");
-        sqlx::query(
-            "INSERT INTO shipping_options (id, name, region_id, amount, free_over_amount, type_code, type_label)
-             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (region_id, name) DO NOTHING",
-        )
-        .bind(new_id("so"))
-        .bind(&option.name)
-        .bind(region_id)
-        .bind(option.amount)
-        .bind(option.free_over_amount)
-        .bind(&option.type_code)
-        .bind(label)
+        sqlx::query!("INSERT INTO shipping_options (id, name, region_id, amount, free_over_amount, type_code, type_label)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (region_id, name) DO NOTHING", new_id("so"), &option.name, region_id, option.amount, option.free_over_amount, &option.type_code, label)
         .execute(&mut *tx)
         .await?;
     }
@@ -489,35 +451,35 @@ async fn load_promotions(tx: &mut PgConnection, promotions: &[Promotion]) -> Res
     for promotion in promotions {
         let mut product_ids = Vec::new();
         for handle in &promotion.products {
-            let id: String = sqlx::query_scalar("SELECT id FROM products WHERE handle = $1")
-                .bind(handle)
-                .fetch_optional(&mut *tx)
-                .await?
-                .ok_or_else(|| SeedError::Unknown {
-                    kind: "product",
-                    name: handle.clone(),
-                })?;
+            let id: String =
+                sqlx::query_scalar!("SELECT id FROM products WHERE handle = $1", handle)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .ok_or_else(|| SeedError::Unknown {
+                        kind: "product",
+                        name: handle.clone(),
+                    })?;
             product_ids.push(id);
         }
-        sqlx::query(
+        sqlx::query!(
             "INSERT INTO promotions (id, code, is_automatic, method, value, currency_code, target,
                                      target_product_ids, usage_limit, min_item_subtotal)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (code) DO NOTHING",
+            new_id("promo"),
+            &promotion.code,
+            promotion.is_automatic,
+            &promotion.method,
+            promotion.value,
+            promotion.currency_code.as_deref(),
+            if product_ids.is_empty() {
+                "order"
+            } else {
+                "items"
+            },
+            &product_ids,
+            promotion.usage_limit,
+            promotion.min_item_subtotal
         )
-        .bind(new_id("promo"))
-        .bind(&promotion.code)
-        .bind(promotion.is_automatic)
-        .bind(&promotion.method)
-        .bind(promotion.value)
-        .bind(&promotion.currency_code)
-        .bind(if product_ids.is_empty() {
-            "order"
-        } else {
-            "items"
-        })
-        .bind(&product_ids)
-        .bind(promotion.usage_limit)
-        .bind(promotion.min_item_subtotal)
         .execute(&mut *tx)
         .await?;
     }
@@ -557,24 +519,24 @@ async fn insert_product_row(
         None => None,
     };
     let product_id = new_id("prod");
-    let inserted = sqlx::query(
+    let inserted = sqlx::query!(
         "INSERT INTO products (id, handle, status, title, subtitle, description, thumbnail,
                                collection_id, type_id, weight, material, metadata)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
          ON CONFLICT (handle) DO NOTHING",
+        &product_id,
+        &p.handle,
+        &p.status,
+        &p.title,
+        p.subtitle.as_deref(),
+        &p.description as &Option<String>,
+        p.thumbnail.as_ref().or(p.images.first()),
+        collection_id,
+        type_id,
+        p.weight,
+        &p.material as &Option<String>,
+        &p.metadata as &Option<serde_json::Value>,
     )
-    .bind(&product_id)
-    .bind(&p.handle)
-    .bind(&p.status)
-    .bind(&p.title)
-    .bind(&p.subtitle)
-    .bind(&p.description)
-    .bind(p.thumbnail.as_ref().or(p.images.first()))
-    .bind(collection_id)
-    .bind(type_id)
-    .bind(p.weight)
-    .bind(&p.material)
-    .bind(&p.metadata)
     .execute(&mut *tx)
     .await?
     .rows_affected();
@@ -600,39 +562,43 @@ async fn link_product(
         p.sales_channels.iter().map(String::as_str).collect()
     };
     for channel in channels {
-        sqlx::query(
+        sqlx::query!(
             "INSERT INTO product_sales_channels (product_id, sales_channel_id) VALUES ($1, $2)",
+            product_id,
+            lookup(&ids.channels, "sales channel", channel)?
         )
-        .bind(product_id)
-        .bind(lookup(&ids.channels, "sales channel", channel)?)
         .execute(&mut *tx)
         .await?;
     }
     for (rank, url) in p.images.iter().enumerate() {
-        sqlx::query(
+        sqlx::query!(
             "INSERT INTO product_images (id, product_id, url, rank) VALUES ($1, $2, $3, $4)",
+            new_id("img"),
+            product_id,
+            url,
+            rank as i32
         )
-        .bind(new_id("img"))
-        .bind(product_id)
-        .bind(url)
-        .bind(rank as i32)
         .execute(&mut *tx)
         .await?;
     }
     for tag in &p.tags {
         let tag_id = ensure_named(tx, "product_tags", "ptag", tag).await?;
-        sqlx::query("INSERT INTO product_tag_links (product_id, tag_id) VALUES ($1, $2)")
-            .bind(product_id)
-            .bind(tag_id)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query!(
+            "INSERT INTO product_tag_links (product_id, tag_id) VALUES ($1, $2)",
+            product_id,
+            tag_id
+        )
+        .execute(&mut *tx)
+        .await?;
     }
     for handle in &p.categories {
-        sqlx::query("INSERT INTO product_category_links (product_id, category_id) VALUES ($1, $2)")
-            .bind(product_id)
-            .bind(lookup(&ids.categories, "category", handle)?)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query!(
+            "INSERT INTO product_category_links (product_id, category_id) VALUES ($1, $2)",
+            product_id,
+            lookup(&ids.categories, "category", handle)?
+        )
+        .execute(&mut *tx)
+        .await?;
     }
     Ok(())
 }
@@ -646,19 +612,17 @@ async fn insert_options<'a>(
     let mut values = HashMap::new();
     for option in options {
         let option_id = new_id("opt");
-        sqlx::query("INSERT INTO product_options (id, product_id, title) VALUES ($1, $2, $3)")
-            .bind(&option_id)
-            .bind(product_id)
-            .bind(&option.title)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query!(
+            "INSERT INTO product_options (id, product_id, title) VALUES ($1, $2, $3)",
+            &option_id,
+            product_id,
+            &option.title
+        )
+        .execute(&mut *tx)
+        .await?;
         for (rank, value) in option.values.iter().enumerate() {
             let value_id = new_id("optval");
-            sqlx::query("INSERT INTO product_option_values (id, option_id, value, rank) VALUES ($1, $2, $3, $4)")
-                .bind(&value_id)
-                .bind(&option_id)
-                .bind(value)
-                .bind(rank as i32)
+            sqlx::query!("INSERT INTO product_option_values (id, option_id, value, rank) VALUES ($1, $2, $3, $4)", &value_id, &option_id, value, rank as i32)
                 .execute(&mut *tx)
                 .await?;
             values.insert((option.title.as_str(), value.as_str()), value_id);
@@ -677,17 +641,8 @@ async fn insert_variant(
     v: &Variant,
 ) -> Result<(), SeedError> {
     let variant_id = new_id("variant");
-    sqlx::query(
-        "INSERT INTO product_variants (id, product_id, title, sku, manage_inventory, allow_backorder, variant_rank)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(&variant_id)
-    .bind(product_id)
-    .bind(&v.title)
-    .bind(&v.sku)
-    .bind(v.manage_inventory)
-    .bind(v.allow_backorder)
-    .bind(rank as i32)
+    sqlx::query!("INSERT INTO product_variants (id, product_id, title, sku, manage_inventory, allow_backorder, variant_rank)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)", &variant_id, product_id, &v.title, &v.sku, v.manage_inventory, v.allow_backorder, rank as i32)
     .execute(&mut *tx)
     .await?;
     for (option, value) in &v.options {
@@ -697,20 +652,18 @@ async fn insert_variant(
                 kind: "option value",
                 name: format!("{option}: {value} (variant {})", v.sku),
             })?;
-        sqlx::query("INSERT INTO product_variant_option_values (variant_id, option_value_id) VALUES ($1, $2)")
-            .bind(&variant_id)
-            .bind(value_id)
+        sqlx::query!("INSERT INTO product_variant_option_values (variant_id, option_value_id) VALUES ($1, $2)", &variant_id, value_id)
             .execute(&mut *tx)
             .await?;
     }
     for (currency, amount) in &v.prices {
-        sqlx::query(
+        sqlx::query!(
             "INSERT INTO prices (id, variant_id, currency_code, amount) VALUES ($1, $2, $3, $4)",
+            new_id("price"),
+            &variant_id,
+            currency.to_ascii_lowercase(),
+            amount
         )
-        .bind(new_id("price"))
-        .bind(&variant_id)
-        .bind(currency.to_ascii_lowercase())
-        .bind(amount)
         .execute(&mut *tx)
         .await?;
     }
@@ -728,28 +681,26 @@ async fn insert_inventory(
     v: &Variant,
 ) -> Result<(), SeedError> {
     let item_id = new_id("iitem");
-    sqlx::query("INSERT INTO inventory_items (id, sku) VALUES ($1, $2)")
-        .bind(&item_id)
-        .bind(&v.sku)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query(
-        "INSERT INTO product_variant_inventory_items (variant_id, inventory_item_id, required_quantity)
-         VALUES ($1, $2, 1)",
+    sqlx::query!(
+        "INSERT INTO inventory_items (id, sku) VALUES ($1, $2)",
+        &item_id,
+        &v.sku
     )
-    .bind(variant_id)
-    .bind(&item_id)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!("INSERT INTO product_variant_inventory_items (variant_id, inventory_item_id, required_quantity)
+         VALUES ($1, $2, 1)", variant_id, &item_id)
     .execute(&mut *tx)
     .await?;
     for (location, quantity) in &v.stock {
-        sqlx::query(
+        sqlx::query!(
             "INSERT INTO inventory_levels (id, inventory_item_id, location_id, stocked_quantity)
              VALUES ($1, $2, $3, $4)",
+            new_id("ilev"),
+            &item_id,
+            lookup(&ids.locations, "stock location", location)?,
+            quantity
         )
-        .bind(new_id("ilev"))
-        .bind(&item_id)
-        .bind(lookup(&ids.locations, "stock location", location)?)
-        .bind(quantity)
         .execute(&mut *tx)
         .await?;
     }
