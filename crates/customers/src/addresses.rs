@@ -238,19 +238,34 @@ pub async fn update(
         return Err(not_found(id));
     }
     let checked = input.check()?;
-    let given = input.given();
     let mut tx = state.pool.begin().await?;
     lock_customer(&mut tx, customer_id).await?;
-    let shipping = input.is_default_shipping;
-    let billing = input.is_default_billing;
     clear_defaults(
         &mut tx,
         customer_id,
         id,
-        shipping == Some(true),
-        billing == Some(true),
+        input.is_default_shipping == Some(true),
+        input.is_default_billing == Some(true),
     )
     .await?;
+    if !write_update(&mut tx, customer_id, id, input, checked).await? {
+        return Err(not_found(id));
+    }
+    let customer = customers::load(&mut tx, customer_id).await?;
+    tx.commit().await?;
+    Ok(customer)
+}
+
+/// Writes the fields the request gave (and only those); false when the customer has no
+/// such address.
+async fn write_update(
+    conn: &mut PgConnection,
+    customer_id: &str,
+    id: &str,
+    input: AddressInput,
+    checked: Checked,
+) -> ApiResult<bool> {
+    let given = input.given();
     let [address_name, company, first_name, last_name, address_1, address_2, city, province, postal_code, phone] =
         checked.texts;
     let updated = sqlx::query_scalar!(
@@ -298,17 +313,12 @@ pub async fn update(
         checked.country_code,
         input.metadata.is_some(),
         input.metadata.map(Value::Object),
-        shipping,
-        billing,
+        input.is_default_shipping,
+        input.is_default_billing,
     )
-    .fetch_optional(&mut *tx)
+    .fetch_optional(&mut *conn)
     .await?;
-    if updated.is_none() {
-        return Err(not_found(id));
-    }
-    let customer = customers::load(&mut tx, customer_id).await?;
-    tx.commit().await?;
-    Ok(customer)
+    Ok(updated.is_some())
 }
 
 /// `DELETE /store/customers/me/addresses/:id`: answers the customer without it.

@@ -591,40 +591,8 @@ async fn load_surroundings(
         product_ids,
     )
     .fetch_all(pool);
-    let prices = async {
-        match &extras.pricing {
-            None => Ok(Vec::new()),
-            Some(ctx) => {
-                sqlx::query_as!(
-                    PriceRow,
-                    "SELECT pr.id, pr.variant_id, pr.amount
-                       FROM prices pr JOIN product_variants v ON v.id = pr.variant_id
-                      WHERE v.product_id = ANY($1) AND pr.currency_code = $2
-                        AND pr.price_list_id IS NULL",
-                    product_ids,
-                    &ctx.currency_code,
-                )
-                .fetch_all(pool)
-                .await
-            }
-        }
-    };
-    let variant_prices = async {
-        if !extras.variant_prices {
-            return Ok(Vec::new());
-        }
-        sqlx::query_as!(
-            VariantPriceRow,
-            "SELECT pr.id, pr.variant_id, pr.currency_code, pr.amount, pr.min_quantity,
-                    pr.max_quantity, pr.created_at, pr.updated_at
-               FROM prices pr JOIN product_variants v ON v.id = pr.variant_id
-              WHERE v.product_id = ANY($1) AND pr.price_list_id IS NULL
-              ORDER BY pr.currency_code, pr.id",
-            product_ids,
-        )
-        .fetch_all(pool)
-        .await
-    };
+    let prices = prices_in(pool, product_ids, extras);
+    let variant_prices = variant_prices(pool, product_ids, extras);
     let stock = async {
         if !extras.inventory_quantity {
             return Ok(Vec::new());
@@ -639,6 +607,50 @@ async fn load_surroundings(
         variant_prices,
         stock
     )
+}
+
+/// The calculated prices' rows, when the request is priced (`region_id`, …).
+async fn prices_in(
+    pool: &PgPool,
+    product_ids: &[String],
+    extras: &Extras,
+) -> Result<Vec<PriceRow>, sqlx::Error> {
+    let Some(ctx) = &extras.pricing else {
+        return Ok(Vec::new());
+    };
+    sqlx::query_as!(
+        PriceRow,
+        "SELECT pr.id, pr.variant_id, pr.amount
+           FROM prices pr JOIN product_variants v ON v.id = pr.variant_id
+          WHERE v.product_id = ANY($1) AND pr.currency_code = $2
+            AND pr.price_list_id IS NULL",
+        product_ids,
+        ctx.currency_code,
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// Every price of the variants, when `fields` asks for `variants.prices`.
+async fn variant_prices(
+    pool: &PgPool,
+    product_ids: &[String],
+    extras: &Extras,
+) -> Result<Vec<VariantPriceRow>, sqlx::Error> {
+    if !extras.variant_prices {
+        return Ok(Vec::new());
+    }
+    sqlx::query_as!(
+        VariantPriceRow,
+        "SELECT pr.id, pr.variant_id, pr.currency_code, pr.amount, pr.min_quantity,
+                pr.max_quantity, pr.created_at, pr.updated_at
+           FROM prices pr JOIN product_variants v ON v.id = pr.variant_id
+          WHERE v.product_id = ANY($1) AND pr.price_list_id IS NULL
+          ORDER BY pr.currency_code, pr.id",
+        product_ids
+    )
+    .fetch_all(pool)
+    .await
 }
 
 /// The available quantity (`inventory_quantity`) of each variant with inventory items;
