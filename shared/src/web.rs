@@ -42,12 +42,13 @@ impl AppState {
     /// Builds the state without touching the network: the pool and Redis connect on
     /// first use, so a cold start never fails because a backend is briefly away.
     pub fn new(config: Config) -> Result<Self, sqlx::Error> {
+        let pool = lazy_pool(&config)?;
         Ok(AppState {
-            pool: lazy_pool(&config)?,
+            db: crate::db_breaker::DbBreaker::of(&pool),
+            pool,
             cache: cache_of(&config),
             config: Arc::new(config),
             events: Relay::disabled(),
-            db: crate::db_breaker::DbBreaker::default(),
         })
     }
 

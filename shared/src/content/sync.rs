@@ -205,30 +205,32 @@ impl ProductSync {
                     return Ok(SyncOutcome::Unchanged);
                 }
                 let document_id = document_id(&entry)?;
-                let response = self
-                    .http
-                    .put(self.url(&format!("/{document_id}")))
-                    .query(DRAFT)
-                    .json(&json!({ "data": wanted }))
-                    .send()
-                    .await
-                    .map_err(|e| SyncError(describe(&e)))?;
-                check(response).await?;
+                let put = self.http.put(self.url(&format!("/{document_id}")));
+                self.write_draft(put, &wanted).await?;
                 Ok(SyncOutcome::Updated)
             }
             None => {
-                let response = self
-                    .http
-                    .post(self.url(""))
-                    .query(DRAFT)
-                    .json(&json!({ "data": wanted }))
-                    .send()
-                    .await
-                    .map_err(|e| SyncError(describe(&e)))?;
-                check(response).await?;
+                self.write_draft(self.http.post(self.url("")), &wanted)
+                    .await?;
                 Ok(SyncOutcome::Created)
             }
         }
+    }
+
+    /// Sends the entry's fields as a draft ([`DRAFT`]).
+    async fn write_draft(
+        &self,
+        request: reqwest::RequestBuilder,
+        wanted: &Map<String, Value>,
+    ) -> Result<(), SyncError> {
+        let response = request
+            .query(DRAFT)
+            .json(&json!({ "data": wanted }))
+            .send()
+            .await
+            .map_err(|e| SyncError(describe(&e)))?;
+        check(response).await?;
+        Ok(())
     }
 
     /// Deletes the product's entry (every version of the document).
