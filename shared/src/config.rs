@@ -22,6 +22,9 @@ pub struct Config {
     pub cache_ttl: Duration,
     /// Connections per function instance (`DATABASE_MAX_CONNECTIONS`).
     pub database_max_connections: u32,
+    /// How long browsers and CDNs may keep catalog answers (`CATALOG_MAX_AGE_SECONDS`,
+    /// `CATALOG_STALE_WHILE_REVALIDATE_SECONDS`).
+    pub catalog_caching: crate::http_cache::CatalogCaching,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -82,7 +85,21 @@ impl Config {
             "DATABASE_MAX_CONNECTIONS",
             5,
         )?;
+        let max_age = parse_number(
+            non_empty("CATALOG_MAX_AGE_SECONDS"),
+            "CATALOG_MAX_AGE_SECONDS",
+            30,
+        )?;
+        let stale_while_revalidate = parse_number(
+            non_empty("CATALOG_STALE_WHILE_REVALIDATE_SECONDS"),
+            "CATALOG_STALE_WHILE_REVALIDATE_SECONDS",
+            300,
+        )?;
         Ok(Config {
+            catalog_caching: crate::http_cache::CatalogCaching {
+                max_age: Duration::from_secs(max_age),
+                stale_while_revalidate: Duration::from_secs(stale_while_revalidate),
+            },
             database_url,
             redis_url: non_empty("REDIS_URL"),
             cache_prefix: non_empty("CACHE_PREFIX").unwrap_or_else(|| "store".to_string()),

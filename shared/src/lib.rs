@@ -14,6 +14,7 @@ pub mod db_breaker;
 pub mod error;
 pub mod events;
 pub mod gate;
+pub mod http_cache;
 pub mod id;
 pub mod inventory;
 pub mod logging;

@@ -406,6 +406,10 @@ where
         .with_state(state)
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(breaker)
+        .layer(axum::middleware::from_fn_with_state(
+            app.config.catalog_caching,
+            crate::http_cache::catalog,
+        ))
         // The gate reads bodies with its own limit per route, answered as JSON.
         .layer(axum::extract::DefaultBodyLimit::disable())
         .layer(axum::middleware::from_fn(crate::gate::input_gate))
@@ -578,6 +582,10 @@ mod tests {
             cache_prefix: "test".into(),
             cache_ttl: std::time::Duration::from_secs(1),
             database_max_connections: 1,
+            catalog_caching: crate::http_cache::CatalogCaching {
+                max_age: std::time::Duration::from_secs(30),
+                stale_while_revalidate: std::time::Duration::from_secs(300),
+            },
         })
         .unwrap();
         let router = finish_router(

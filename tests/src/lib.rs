@@ -158,6 +158,10 @@ impl TestStore {
             ],
             cache_ttl: Duration::from_secs(30),
             database_max_connections: 5,
+            catalog_caching: store::http_cache::CatalogCaching {
+                max_age: Duration::from_secs(30),
+                stale_while_revalidate: Duration::from_secs(300),
+            },
         };
         let state = AppState::new(config).expect("state");
         let admin = admin::test_auth();

@@ -536,3 +536,69 @@ async fn loading_the_demo_catalog_twice_changes_nothing() {
     assert_eq!(report.publishable_keys[0].1, store.publishable_key);
     assert_eq!(fingerprint().await, before);
 }
+
+#[tokio::test]
+async fn catalog_answers_carry_an_etag_and_a_matching_if_none_match_gets_a_304() {
+    let store = TestStore::new().await;
+    let key = store.publishable_key.clone();
+    let uri = "/store/products?limit=2&order=handle";
+    let first = store.get(uri).await;
+    assert_eq!(first.status, 200);
+    let tag = first.header("etag").expect("an ETag").to_string();
+    assert!(tag.starts_with("W/\""), "{tag}");
+    assert_eq!(
+        first.header("cache-control"),
+        Some("public, max-age=30, stale-while-revalidate=300")
+    );
+    let vary: Vec<&str> = first
+        .headers
+        .get_all("vary")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    assert!(vary.contains(&"x-publishable-api-key"), "{vary:?}");
+
+    let conditional = |tag: String| {
+        axum::http::Request::get(uri)
+            .header("x-publishable-api-key", &key)
+            .header("if-none-match", tag)
+            .body(axum::body::Body::empty())
+            .unwrap()
+    };
+    let (status, headers, body) = store.send_raw(conditional(tag.clone())).await;
+    assert_eq!(status, 304);
+    assert!(body.is_empty());
+    assert_eq!(headers.get("etag").unwrap(), tag.as_str());
+    let (status, _, _) = store
+        .send_raw(conditional("W/\"0000000000000000\"".into()))
+        .await;
+    assert_eq!(status, 200, "another tag gets the answer");
+
+    // A change to what the answer shows gives it another tag.
+    let id = first.body["products"][0]["id"].as_str().unwrap();
+    sqlx::query("UPDATE products SET title = 'Retitled for the ETag' WHERE id = $1")
+        .bind(id)
+        .execute(&store.pool)
+        .await
+        .unwrap();
+    store::catalog::purge_store_cache(&store.state.cache).await;
+    let (status, headers, _) = store.send_raw(conditional(tag.clone())).await;
+    assert_eq!(status, 200, "the old tag no longer matches");
+    assert_ne!(headers.get("etag").unwrap(), tag.as_str());
+
+    for uri in [
+        "/store/regions",
+        "/store/product-categories",
+        "/store/collections",
+    ] {
+        let reply = store.get(uri).await;
+        assert!(reply.header("etag").is_some(), "{uri}");
+    }
+    // What depends on one shopper is never tagged nor public.
+    let cart = store.post("/store/carts", json!({})).await;
+    assert_eq!(cart.status, 200);
+    let cart_id = cart.body["cart"]["id"].as_str().unwrap();
+    let cart = store.get(&format!("/store/carts/{cart_id}")).await;
+    assert_eq!(cart.header("etag"), None);
+    assert_eq!(cart.header("cache-control"), Some("no-store"));
+}

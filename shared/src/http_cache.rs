@@ -1,0 +1,173 @@
+//! HTTP caching of the catalog: every successful `GET` of products, categories,
+//! collections and regions carries a weak `ETag` (a hash of its body), a
+//! `Cache-Control: public, max-age=…, stale-while-revalidate=…` and `Vary` on the
+//! publishable key (the key chooses the sales channels, so the answer); a request whose
+//! `If-None-Match` names the current tag is answered `304` without a body. Answers that
+//! depend on a cart or a customer are private (`web::is_private_path`) and never pass
+//! here.
+
+use std::hash::Hasher;
+use std::time::Duration;
+
+use axum::body::{to_bytes, Body};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+/// The largest catalog answer tagged (they are far smaller); a larger one passes as is.
+const MAX_TAGGED_BODY: usize = 8 * 1024 * 1024;
+
+/// The Store API paths whose answers are the same for every shopper with one key.
+const CATALOG: [&str; 4] = [
+    "/store/products",
+    "/store/product-categories",
+    "/store/collections",
+    "/store/regions",
+];
+
+/// How long browsers and CDNs may keep a catalog answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CatalogCaching {
+    /// `CATALOG_MAX_AGE_SECONDS`: fresh for this long.
+    pub max_age: Duration,
+    /// `CATALOG_STALE_WHILE_REVALIDATE_SECONDS`: then served stale while refreshed.
+    pub stale_while_revalidate: Duration,
+}
+
+impl CatalogCaching {
+    fn cache_control(&self) -> HeaderValue {
+        let value = format!(
+            "public, max-age={}, stale-while-revalidate={}",
+            self.max_age.as_secs(),
+            self.stale_while_revalidate.as_secs()
+        );
+        HeaderValue::try_from(value).expect("digits and ASCII")
+    }
+}
+
+fn is_catalog(method: &Method, path: &str) -> bool {
+    method == Method::GET
+        && CATALOG.iter().any(|p| {
+            path == *p
+                || path
+                    .strip_prefix(p)
+                    .is_some_and(|rest| rest.starts_with('/'))
+        })
+}
+
+/// The middleware: tags catalog answers and answers a matching `If-None-Match` with 304.
+pub async fn catalog(
+    State(caching): State<CatalogCaching>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if !is_catalog(request.method(), request.uri().path()) {
+        return next.run(request).await;
+    }
+    let if_none_match = request.headers().get(header::IF_NONE_MATCH).cloned();
+    let response = next.run(request).await;
+    if response.status() != StatusCode::OK {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = to_bytes(body, MAX_TAGGED_BODY).await else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "").into_response();
+    };
+    let tag = weak_tag(&bytes);
+    set_validators(&mut parts.headers, &tag, caching);
+    if if_none_match.is_some_and(|wanted| matches(&wanted, &tag)) {
+        let mut not_modified = Response::new(Body::empty());
+        *not_modified.status_mut() = StatusCode::NOT_MODIFIED;
+        for name in [header::ETAG, header::CACHE_CONTROL, header::VARY] {
+            if let Some(value) = parts.headers.get(&name) {
+                not_modified.headers_mut().insert(name, value.clone());
+            }
+        }
+        return not_modified;
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+/// `W/"<16 hex digits>"`: FNV-1a of the body, stable across instances and restarts.
+fn weak_tag(body: &[u8]) -> HeaderValue {
+    let mut hash = Fnv1a::default();
+    hash.write(body);
+    HeaderValue::try_from(format!("W/\"{:016x}\"", hash.finish())).expect("hex digits")
+}
+
+fn set_validators(headers: &mut HeaderMap, tag: &HeaderValue, caching: CatalogCaching) {
+    headers.insert(header::ETAG, tag.clone());
+    headers
+        .entry(header::CACHE_CONTROL)
+        .or_insert_with(|| caching.cache_control());
+    headers.append(
+        header::VARY,
+        HeaderValue::from_static("x-publishable-api-key"),
+    );
+}
+
+/// Whether an `If-None-Match` list names `tag` (weak comparison, or `*`).
+fn matches(wanted: &HeaderValue, tag: &HeaderValue) -> bool {
+    let Ok(wanted) = wanted.to_str() else {
+        return false;
+    };
+    let Ok(tag) = tag.to_str() else {
+        return false;
+    };
+    let opaque = |t: &str| t.trim().trim_start_matches("W/").to_string();
+    wanted
+        .split(',')
+        .any(|candidate| candidate.trim() == "*" || opaque(candidate) == opaque(tag))
+}
+
+/// 64-bit FNV-1a: tiny, deterministic (std's hasher is seeded per process).
+struct Fnv1a(u64);
+
+impl Default for Fnv1a {
+    fn default() -> Self {
+        Fnv1a(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for Fnv1a {
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 ^= u64::from(*byte);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_catalog_reads_are_tagged() {
+        assert!(is_catalog(&Method::GET, "/store/products"));
+        assert!(is_catalog(&Method::GET, "/store/products/prod_1"));
+        assert!(is_catalog(&Method::GET, "/store/regions/reg_1"));
+        assert!(!is_catalog(&Method::HEAD, "/store/regions/reg_1"));
+        assert!(!is_catalog(&Method::POST, "/store/products"));
+        assert!(!is_catalog(&Method::GET, "/store/productsx"));
+        assert!(!is_catalog(&Method::GET, "/store/carts/cart_1"));
+    }
+
+    #[test]
+    fn if_none_match_compares_weakly_and_takes_lists_and_star() {
+        let tag = weak_tag(b"{}");
+        assert!(matches(&tag, &tag));
+        let strong = HeaderValue::try_from(tag.to_str().unwrap().trim_start_matches("W/")).unwrap();
+        assert!(matches(&strong, &tag));
+        let list = HeaderValue::try_from(format!("W/\"0\", {}", tag.to_str().unwrap())).unwrap();
+        assert!(matches(&list, &tag));
+        assert!(matches(&HeaderValue::from_static("*"), &tag));
+        assert!(!matches(&HeaderValue::from_static("W/\"0\""), &tag));
+        assert_ne!(weak_tag(b"{}"), weak_tag(b"{ }"));
+    }
+}
