@@ -279,3 +279,22 @@ async fn cart_creation_and_writes_are_limited_per_address_and_per_key() {
     let (status, _, _) = cart_post(&router, &store, &uri, "127.0.0.1", &key).await;
     assert_eq!(status, 200);
 }
+
+#[tokio::test]
+async fn a_json_body_that_is_not_utf8_is_a_json_400() {
+    let store = TestStore::new().await;
+    for path in ["/store/carts", "/auth/customer/emailpass"] {
+        let request = Request::post(path)
+            .header("content-type", "application/json")
+            .header("x-publishable-api-key", &store.publishable_key)
+            .body(Body::from(vec![0xff_u8, 0x7b]))
+            .unwrap();
+        let reply = store.send(request).await;
+        assert_eq!(reply.status, 400, "{path}: {:?}", reply.body);
+        assert!(
+            reply.body["message"].is_string(),
+            "{path}: {:?}",
+            reply.body
+        );
+    }
+}
