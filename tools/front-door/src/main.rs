@@ -230,7 +230,11 @@ fn is_emulator_error(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> bo
 
 /// The store's JSON error shape, marked as the front door's own answer.
 fn error(status: StatusCode, mark: &'static str, message: String) -> Response {
-    let body = serde_json::json!({ "type": "unknown_error", "message": message });
+    answer(status, mark, "unknown_error", message)
+}
+
+fn answer(status: StatusCode, mark: &'static str, kind: &str, message: String) -> Response {
+    let body = serde_json::json!({ "type": kind, "message": message });
     let mut response = (status, axum::Json(body)).into_response();
     response
         .headers_mut()
@@ -238,9 +242,33 @@ fn error(status: StatusCode, mark: &'static str, message: String) -> Response {
     response
 }
 
+/// Whether the emulator would pass this body on as text: it cannot when the bytes are
+/// not UTF-8 (it answers its own 500 and the function never sees the request), so the
+/// front door refuses them as the function does a body that is not JSON.
+fn is_undeliverable_text(parts: &Parts, body: &[u8]) -> bool {
+    let content_type = parts
+        .headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let text = content_type.starts_with("text/")
+        || content_type.contains("json")
+        || content_type.contains("xml")
+        || content_type.contains("javascript")
+        || content_type.starts_with("application/x-www-form-urlencoded");
+    text && std::str::from_utf8(body).is_err()
+}
+
 async fn handle(State(gate): State<Arc<Gate>>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     match axum::body::to_bytes(body, MAX_BODY).await {
+        Ok(body) if is_undeliverable_text(&parts, &body) => answer(
+            StatusCode::BAD_REQUEST,
+            "refused",
+            "invalid_data",
+            "The request body is not valid UTF-8, so it is not JSON".into(),
+        ),
         Ok(body) => gate.forward(parts, body).await,
         Err(_) => error(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -331,6 +359,23 @@ mod tests {
         let (_, a) = gate.lane("/store/carts");
         let (_, b) = gate.lane("/store/carts/cart_1");
         assert!(Arc::ptr_eq(&a, &b), "one lane per function, not per path");
+    }
+
+    #[test]
+    fn text_bodies_that_are_not_utf8_stay_here_and_binary_ones_pass() {
+        let parts = |content_type: &str| {
+            Request::post("/store/carts")
+                .header("content-type", content_type)
+                .body(())
+                .unwrap()
+                .into_parts()
+                .0
+        };
+        let bad = [0xff_u8, 0x7b];
+        assert!(is_undeliverable_text(&parts("application/json"), &bad));
+        assert!(is_undeliverable_text(&parts("text/plain; charset=utf-8"), &bad));
+        assert!(!is_undeliverable_text(&parts("application/json"), b"{}"));
+        assert!(!is_undeliverable_text(&parts("application/octet-stream"), &bad));
     }
 
     #[test]
