@@ -373,9 +373,15 @@ mod tests {
         };
         let bad = [0xff_u8, 0x7b];
         assert!(is_undeliverable_text(&parts("application/json"), &bad));
-        assert!(is_undeliverable_text(&parts("text/plain; charset=utf-8"), &bad));
+        assert!(is_undeliverable_text(
+            &parts("text/plain; charset=utf-8"),
+            &bad
+        ));
         assert!(!is_undeliverable_text(&parts("application/json"), b"{}"));
-        assert!(!is_undeliverable_text(&parts("application/octet-stream"), &bad));
+        assert!(!is_undeliverable_text(
+            &parts("application/octet-stream"),
+            &bad
+        ));
     }
 
     #[test]
