@@ -17,6 +17,7 @@ VENV="$ROOT/.venv"
 CARGO_LAMBDA_VERSION="${CARGO_LAMBDA_VERSION:-1.9.2}"
 CFN_LINT_VERSION="${CFN_LINT_VERSION:-1.51.0}"
 MOTO_VERSION="${MOTO_VERSION:-5.2.1}"
+SCHEMATHESIS_VERSION="${SCHEMATHESIS_VERSION:-4.32.5}"
 
 # Origins a browser storefront is typically served from in development.
 # shellcheck disable=SC2034 # used by scripts/up and scripts/test
@@ -113,10 +114,15 @@ ensure_rust() {
 }
 
 # Creates .venv with the pinned cargo-lambda and moto (the local SQS and SES), and
-# cfn-lint when asked for.
+# cfn-lint (with-cfn-lint) and schemathesis (with-schemathesis) when asked for.
 ensure_venv() {
-  local want=("cargo-lambda==$CARGO_LAMBDA_VERSION" "moto[server]==$MOTO_VERSION")
-  [[ ${1:-} == with-cfn-lint ]] && want+=("cfn-lint==$CFN_LINT_VERSION")
+  local want=("cargo-lambda==$CARGO_LAMBDA_VERSION" "moto[server]==$MOTO_VERSION") extra
+  for extra in "$@"; do
+    case $extra in
+      with-cfn-lint) want+=("cfn-lint==$CFN_LINT_VERSION") ;;
+      with-schemathesis) want+=("schemathesis==$SCHEMATHESIS_VERSION") ;;
+    esac
+  done
   if [[ ! -x $VENV/bin/python ]]; then
     log "creating Python venv in .venv"
     python3 -m venv "$VENV"

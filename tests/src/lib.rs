@@ -9,6 +9,7 @@ pub mod admin;
 pub mod aws;
 pub mod customers;
 pub mod flow;
+pub mod openapi;
 pub mod strapi_fake;
 pub mod stripe_fake;
 

@@ -5,30 +5,7 @@
 //! test, and a table entry no function serves would answer 404 for good.
 
 use route_table::RouteTable;
-
-/// Each function's declared paths, in axum's syntax.
-fn declared() -> Vec<(&'static str, Vec<&'static str>)> {
-    vec![
-        ("products", products::routes().paths().to_vec()),
-        ("cart", cart::routes().paths().to_vec()),
-        ("checkout", checkout::routes().paths().to_vec()),
-        ("orders", orders::routes().paths().to_vec()),
-        ("accounts", accounts::routes().paths().to_vec()),
-        ("content", content::routes::routes().paths().to_vec()),
-    ]
-}
-
-/// A concrete path matching a declared one: `{id}` → `id_1`, `{*rest}` → `a/b`.
-fn concrete(path: &str) -> String {
-    path.split('/')
-        .map(|segment| match segment.strip_prefix('{') {
-            Some(name) if name.starts_with('*') => "a/b".to_string(),
-            Some(name) => format!("{}_1", name.trim_end_matches('}')),
-            None => segment.to_string(),
-        })
-        .collect::<Vec<_>>()
-        .join("/")
-}
+use store_tests::openapi::{self, concrete, declared};
 
 /// Parameter names do not matter to a matcher: `/a/{id}` and `/a/{x}` are one route.
 fn shape(path: &str) -> String {
@@ -101,5 +78,46 @@ fn the_checks_would_see_a_mismatch() {
     assert_ne!(
         table.function_for(&concrete("/store/carts/{id}/complete")),
         Some("cart")
+    );
+}
+
+#[tokio::test]
+async fn the_openapi_document_has_every_declared_route_with_the_methods_it_takes() {
+    let functions = openapi::offline_functions();
+    let document = openapi::document(&functions).await;
+    let paths = document["paths"].as_object().expect("paths");
+    let mut missing = Vec::new();
+    let mut operations = 0;
+    for (function, declared) in declared() {
+        for path in declared {
+            let methods = paths.get(path).and_then(|item| item.as_object());
+            match methods {
+                Some(methods) if !methods.is_empty() => operations += methods.len(),
+                _ => missing.push(format!("{path} ({function}) has no operation")),
+            }
+        }
+    }
+    assert!(missing.is_empty(), "{}", missing.join("\n"));
+    // Spot checks against what the functions are known to serve.
+    let methods_of = |path: &str| {
+        let mut m: Vec<&str> = paths[path]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        m.sort_unstable();
+        m
+    };
+    assert_eq!(methods_of("/store/carts/{id}"), ["get", "post"]);
+    assert_eq!(
+        methods_of("/store/carts/{id}/line-items/{line_id}"),
+        ["delete", "post"]
+    );
+    assert_eq!(methods_of("/store/products"), ["get"]);
+    assert!(
+        operations > paths.len(),
+        "{operations} operations on {} paths",
+        paths.len()
     );
 }
