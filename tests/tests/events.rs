@@ -304,15 +304,45 @@ async fn an_event_whose_relay_died_after_commit_is_delivered_by_the_sweep_once()
 
 #[tokio::test]
 async fn a_relay_that_cannot_reach_sqs_leaves_the_event_for_the_sweep() {
+    // The queue is gone.
     let shop = shop(&[], 3).await;
     let broken = Relay::with_client(
         format!("{}-missing", shop.queues.url),
         shop.moto.sqs.clone(),
     );
+    the_sweep_delivers_what_a_broken_relay_left("queue missing", shop, broken).await;
+}
+
+#[tokio::test]
+async fn with_the_sqs_server_down_the_order_completes_and_the_sweep_sends_its_event_later() {
+    // Nothing listens where the relay sends: the SQS server is down.
+    let shop = shop(&[], 3).await;
+    let settings = store::aws::AwsSettings {
+        region: "us-east-1".into(),
+        credentials: Some(aws_sdk_sqs::config::Credentials::new(
+            "test", "test", None, None, "tests",
+        )),
+        endpoint_url: Some("http://127.0.0.1:1".into()),
+    };
+    let broken = Relay::with_client(
+        shop.queues.url.clone(),
+        store::events::sqs_client(&settings),
+    );
+    the_sweep_delivers_what_a_broken_relay_left("SQS server down", shop, broken).await;
+}
+
+/// Places an order through `broken`: the checkout succeeds, its event waits in the
+/// outbox with the failed attempt counted, and the sweep (with a working relay, after
+/// the grace period) delivers it exactly once.
+async fn the_sweep_delivers_what_a_broken_relay_left(fault: &str, shop: Shop, broken: Relay) {
     let shop = shop.functions_relay(broken);
     let variant = first_variant(&shop.store).await;
-    // The checkout still succeeds; the event waits, with its failed attempt counted.
-    place_order(&shop.store, &variant, 1, &shop.shopper).await;
+    let started = std::time::Instant::now();
+    let order = place_order(&shop.store, &variant, 1, &shop.shopper).await;
+    let took = started.elapsed();
+    assert!(order["id"]
+        .as_str()
+        .is_some_and(|id| id.starts_with("order_")));
     let (attempts, error): (i32, Option<String>) =
         sqlx::query_as("SELECT attempts, last_error FROM outbox_events WHERE published_at IS NULL")
             .fetch_one(&shop.store.pool)
@@ -341,8 +371,13 @@ async fn a_relay_that_cannot_reach_sqs_leaves_the_event_for_the_sweep() {
             .events,
         1
     );
-    assert_eq!(shop.drain().await, 1);
+    let delivered = shop.drain().await;
+    assert_eq!(delivered, 1);
     assert_eq!(shop.moto.emails_to(&shop.shopper).await.len(), 1);
+    println!(
+        "{fault}: 1 order placed (guest checkout, {took:?}), its event left in the outbox \
+         (1 failed attempt), then delivered once by the sweep: {delivered} message, 1 email"
+    );
     shop.store.drop_database().await;
 }
 

@@ -42,3 +42,42 @@ async fn with_postgresql_unreachable_every_request_gets_a_503_and_all_but_the_fi
     println!("{tried} requests with PostgreSQL unreachable after the first: all 503, slowest {slowest:?}");
     assert!(slowest < Duration::from_millis(50), "slowest {slowest:?}");
 }
+
+#[tokio::test]
+async fn with_redis_unreachable_reads_and_checkouts_are_answered_from_postgresql() {
+    // Nothing listens on port 1: every Redis call fails at once.
+    let store = TestStore::with_redis(Some("redis://127.0.0.1:1".into())).await;
+    let variants = store_tests::flow::stocked_variants(&store, 1).await;
+    let started = Instant::now();
+    let mut tried = 0;
+    let mut slowest = Duration::ZERO;
+    for uri in [
+        "/store/products?limit=5",
+        "/store/regions",
+        "/store/product-categories",
+        "/store/collections",
+    ]
+    .iter()
+    .cycle()
+    .take(40)
+    {
+        let begun = Instant::now();
+        let reply = store.get(uri).await;
+        slowest = slowest.max(begun.elapsed());
+        tried += 1;
+        assert_eq!(reply.status, 200, "{uri}: {:?}", reply.body);
+    }
+    let mut orders = Vec::new();
+    for n in 0..3 {
+        let email = format!("redis-down-{n}@example.com");
+        let order = store_tests::flow::place_order(&store, &variants[0], 1, &email).await;
+        orders.push(order["id"].as_str().unwrap().to_string());
+    }
+    let placed: i64 = store.scalar("SELECT count(*) FROM orders").await;
+    assert_eq!(placed, 3, "every checkout made exactly one order");
+    println!(
+        "Redis unreachable: {tried} catalog reads all 200 (slowest {slowest:?}), 3 guest \
+         checkouts each one order ({placed} in PostgreSQL), in {:?}",
+        started.elapsed()
+    );
+}

@@ -13,7 +13,7 @@ use sqlx::PgConnection;
 use crate::id::new_id;
 
 mod relay;
-pub use relay::{Relay, SweepReport};
+pub use relay::{sqs_client, Relay, SweepReport};
 
 /// Event names, as Medusa v2 spells them.
 pub mod names {

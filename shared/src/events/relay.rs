@@ -77,12 +77,7 @@ impl Relay {
     async fn target(&self) -> Option<Target<'_>> {
         let (queue_url, client) = self
             .queue
-            .client(|| async {
-                // A checkout waits for its relay: bound that wait (the sweep sends later).
-                let config =
-                    crate::aws::AwsSettings::from_env("SQS").sdk_config(Duration::from_secs(3));
-                aws_sdk_sqs::Client::new(&config)
-            })
+            .client(|| async { sqs_client(&crate::aws::AwsSettings::from_env("SQS")) })
             .await?;
         Some(Target { queue_url, client })
     }
@@ -154,6 +149,17 @@ impl Relay {
         }
         Ok(total)
     }
+}
+
+/// The relay's SQS client. A checkout waits for its relay, so that wait is bounded (3 s)
+/// and a failed send is not retried: the event stays in the outbox and the sweep sends
+/// it later, rather than the shopper waiting through the SDK's retries.
+pub fn sqs_client(settings: &crate::aws::AwsSettings) -> aws_sdk_sqs::Client {
+    let config = settings.sdk_config(Duration::from_secs(3));
+    let sqs = aws_sdk_sqs::config::Builder::from(&config)
+        .retry_config(aws_sdk_sqs::config::retry::RetryConfig::disabled())
+        .build();
+    aws_sdk_sqs::Client::from_conf(sqs)
 }
 
 /// Which unpublished events a relay claims.
