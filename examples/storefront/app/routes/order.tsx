@@ -1,0 +1,103 @@
+import { data, Link } from "react-router";
+import type { Route } from "./+types/order";
+import { errorStatus, sdk } from "~/lib/backend.server";
+import { formatMoney } from "~/lib/money";
+
+// What the confirmation page reads (as Medusa's Next.js starter asks for it).
+const ORDER_FIELDS = "*payment_collections.payments,*items,*items.metadata,*items.variant,*items.product";
+
+export function meta({ loaderData }: Route.MetaArgs) {
+  return [{ title: loaderData ? `Order #${loaderData.order.display_id} · Storefront` : "Order · Storefront" }];
+}
+
+export async function loader({ params }: Route.LoaderArgs) {
+  if (!params.id.startsWith("order_")) throw data("No such order", { status: 404 });
+  try {
+    // No auth: a guest's order id is the secret that shows it (as in Medusa).
+    const { order } = await sdk.store.order.retrieve(params.id, { fields: ORDER_FIELDS });
+    const address = order.shipping_address;
+    return {
+      order: {
+        id: order.id,
+        display_id: order.display_id,
+        email: order.email,
+        currency_code: order.currency_code,
+        items: (order.items ?? []).map((i) => ({
+          id: i.id,
+          title: i.product_title ?? i.title,
+          variant_title: i.variant_title,
+          quantity: i.quantity,
+          total: i.total,
+        })),
+        shipping_methods: (order.shipping_methods ?? []).map((m) => ({ id: m.id, name: m.name, total: m.total })),
+        address: address
+          ? [
+              `${address.first_name ?? ""} ${address.last_name ?? ""}`.trim(),
+              address.address_1,
+              `${address.postal_code ?? ""} ${address.city ?? ""}`.trim(),
+              address.country_code?.toUpperCase(),
+            ].filter(Boolean)
+          : [],
+        item_subtotal: order.item_subtotal,
+        shipping_subtotal: order.shipping_subtotal,
+        tax_total: order.tax_total,
+        discount_total: order.discount_total,
+        total: order.total,
+      },
+    };
+  } catch (error) {
+    if (errorStatus(error) === 404) throw data("No such order", { status: 404 });
+    throw error;
+  }
+}
+
+export default function OrderPage({ loaderData }: Route.ComponentProps) {
+  const { order } = loaderData;
+  const money = (amount: number | null | undefined) => formatMoney(amount, order.currency_code);
+  return (
+    <section className="order">
+      <h1>Thank you!</h1>
+      <p>
+        Your order number is{" "}
+        <strong data-testid="order-number" data-order-id={order.id}>
+          {`#${order.display_id}`}
+        </strong>
+        . A confirmation goes to {order.email}.
+      </p>
+      <ul>
+        {order.items.map((i) => (
+          <li key={i.id} data-testid="order-line">
+            {i.quantity} × {i.title}
+            {i.variant_title ? ` (${i.variant_title})` : ""} — {money(i.total)}
+          </li>
+        ))}
+      </ul>
+      <dl className="totals">
+        <dt>Subtotal (excl. tax)</dt>
+        <dd>{money(order.item_subtotal)}</dd>
+        {order.discount_total ? (
+          <>
+            <dt>Discount</dt>
+            <dd>−{money(order.discount_total)}</dd>
+          </>
+        ) : null}
+        <dt>Shipping{order.shipping_methods[0] ? ` (${order.shipping_methods[0].name})` : ""}, excl. tax</dt>
+        <dd>{money(order.shipping_subtotal)}</dd>
+        <dt>Tax</dt>
+        <dd>{money(order.tax_total)}</dd>
+        <dt className="grand">Total</dt>
+        <dd className="grand" data-testid="order-total">
+          {money(order.total)}
+        </dd>
+      </dl>
+      {order.address.length ? (
+        <p>
+          Ships to: <span data-testid="order-address">{order.address.join(", ")}</span>
+        </p>
+      ) : null}
+      <p>
+        <Link to="/">Continue shopping</Link>
+      </p>
+    </section>
+  );
+}
