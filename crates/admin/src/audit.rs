@@ -35,6 +35,31 @@ pub async fn record(
     Ok(())
 }
 
+/// `record` of `<kind>.created`: nothing before, `after` after.
+pub async fn created(
+    conn: &mut PgConnection,
+    actor: &AdminContext,
+    kind: &str,
+    id: &str,
+    after: Value,
+) -> Result<(), sqlx::Error> {
+    let action = format!("{kind}.created");
+    record(conn, actor, &action, kind, id, None, Some(after)).await
+}
+
+/// `record` of `<kind>.updated`.
+pub async fn updated(
+    conn: &mut PgConnection,
+    actor: &AdminContext,
+    kind: &str,
+    id: &str,
+    before: Value,
+    after: Value,
+) -> Result<(), sqlx::Error> {
+    let action = format!("{kind}.updated");
+    record(conn, actor, &action, kind, id, Some(before), Some(after)).await
+}
+
 #[derive(Debug, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AuditFilter {

@@ -56,16 +56,7 @@ pub async fn create_channel(
             format!("name: a sales channel named {name:?} already exists"),
         )
     })?;
-    audit::record(
-        &mut tx,
-        actor,
-        "sales_channel.created",
-        "sales_channel",
-        &row.id,
-        None,
-        Some(to_value(&row)?),
-    )
-    .await?;
+    audit::created(&mut tx, actor, "sales_channel", &row.id, to_value(&row)?).await?;
     tx.commit().await?;
     Ok(json!({ "sales_channel": row }))
 }
@@ -100,16 +91,8 @@ pub async fn update_channel(
     .fetch_one(&mut *tx)
     .await
     .map_err(|e| input::duplicate(e, "name: a sales channel with this name already exists"))?;
-    audit::record(
-        &mut tx,
-        actor,
-        "sales_channel.updated",
-        "sales_channel",
-        id,
-        Some(to_value(&before)?),
-        Some(to_value(&row)?),
-    )
-    .await?;
+    let (before, after) = (to_value(&before)?, to_value(&row)?);
+    audit::updated(&mut tx, actor, "sales_channel", id, before, after).await?;
     state.commit(tx, &[], Stale::CatalogAndKeys).await?;
     Ok(json!({ "sales_channel": row }))
 }
@@ -180,16 +163,8 @@ pub async fn create_publishable_key(
             format!("title: a publishable key titled {title:?} already exists"),
         )
     })?;
-    audit::record(
-        &mut tx,
-        actor,
-        "api_key.created",
-        "api_key",
-        &row.id,
-        None,
-        Some(json!({ "title": title, "type": "publishable" })),
-    )
-    .await?;
+    let after = json!({ "title": title, "type": "publishable" });
+    audit::created(&mut tx, actor, "api_key", &row.id, after).await?;
     let body = render_key(&mut tx, row).await?;
     tx.commit().await?;
     Ok(body)

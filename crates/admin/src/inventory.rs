@@ -129,6 +129,23 @@ async fn write_level(
     })
 }
 
+/// A level's (stocked, reserved) quantities, if the level exists.
+async fn level_quantities(
+    conn: &mut PgConnection,
+    item_id: &str,
+    location_id: &str,
+) -> ApiResult<Option<(i32, i32)>> {
+    Ok(sqlx::query!(
+        "SELECT stocked_quantity, reserved_quantity FROM inventory_levels
+          WHERE inventory_item_id = $1 AND location_id = $2",
+        item_id,
+        location_id,
+    )
+    .fetch_optional(conn)
+    .await?
+    .map(|r| (r.stocked_quantity, r.reserved_quantity)))
+}
+
 /// Sets or adjusts one level; answers `{inventory_item}` with its levels.
 pub async fn update_level(
     state: &AppState,
@@ -139,26 +156,11 @@ pub async fn update_level(
 ) -> ApiResult<Value> {
     check_ids(item_id, location_id)?;
     let mut tx = state.pool.begin().await?;
-    let before = sqlx::query!(
-        "SELECT stocked_quantity, reserved_quantity FROM inventory_levels
-          WHERE inventory_item_id = $1 AND location_id = $2",
-        item_id,
-        location_id,
-    )
-    .fetch_optional(&mut *tx)
-    .await?
-    .map(|r| (r.stocked_quantity, r.reserved_quantity));
+    let before = level_quantities(&mut tx, item_id, location_id).await?;
     let updated = write_level(&mut tx, item_id, location_id, input, before.is_some()).await?;
     let Some(level) = updated else {
-        let now = sqlx::query!(
-            "SELECT stocked_quantity, reserved_quantity FROM inventory_levels
-              WHERE inventory_item_id = $1 AND location_id = $2",
-            item_id,
-            location_id,
-        )
-        .fetch_one(&mut *tx)
-        .await?;
-        let (stocked, reserved) = (now.stocked_quantity, now.reserved_quantity);
+        let now = level_quantities(&mut tx, item_id, location_id).await?;
+        let (stocked, reserved) = now.ok_or(sqlx::Error::RowNotFound)?;
         return Err(ApiError::public(
             ErrorType::Conflict,
             format!(

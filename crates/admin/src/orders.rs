@@ -209,14 +209,14 @@ pub async fn create_fulfillment(
         .iter()
         .map(|(id, q)| json!({ "id": id, "quantity": q }))
         .collect();
-    audit::record(
+    let after =
+        json!({ "fulfillment_id": fulfillment_id, "items": items, "fulfillment_status": status });
+    audit_order(
         &mut tx,
         actor,
         "order.fulfillment_created",
-        "order",
         &order.id,
-        None,
-        Some(json!({ "fulfillment_id": fulfillment_id, "items": items, "fulfillment_status": status })),
+        after,
     )
     .await?;
     state.commit(tx, &event_ids, Stale::Nothing).await?;
@@ -637,14 +637,13 @@ pub async fn cancel_fulfillment(
     for (item_id, location) in &touched {
         event_ids.push(inventory_updated(&mut tx, item_id, location).await?);
     }
-    audit::record(
+    let after = json!({ "fulfillment_id": fulfillment_id, "fulfillment_status": status });
+    audit_order(
         &mut tx,
         actor,
         "order.fulfillment_canceled",
-        "order",
         &order.id,
-        None,
-        Some(json!({ "fulfillment_id": fulfillment_id, "fulfillment_status": status })),
+        after,
     )
     .await?;
     state.commit(tx, &event_ids, Stale::Nothing).await?;
@@ -751,19 +750,9 @@ pub async fn create_shipment(
                 "tracking_number": tracking_number }),
     )
     .await?;
-    audit::record(
-        &mut tx,
-        actor,
-        "order.shipment_created",
-        "order",
-        &order.id,
-        None,
-        Some(
-            json!({ "fulfillment_id": fulfillment_id, "carrier": carrier,
-                     "tracking_number": tracking_number, "fulfillment_status": status }),
-        ),
-    )
-    .await?;
+    let after = json!({ "fulfillment_id": fulfillment_id, "carrier": carrier,
+                        "tracking_number": tracking_number, "fulfillment_status": status });
+    audit_order(&mut tx, actor, "order.shipment_created", &order.id, after).await?;
     state.commit(tx, &[event_id], Stale::Nothing).await?;
     respond(&state.pool, &order.id).await
 }
@@ -801,16 +790,8 @@ pub async fn mark_delivered(
         json!({ "order_id": order.id, "fulfillment_id": fulfillment_id }),
     )
     .await?;
-    audit::record(
-        &mut tx,
-        actor,
-        "order.delivery_created",
-        "order",
-        &order.id,
-        None,
-        Some(json!({ "fulfillment_id": fulfillment_id, "fulfillment_status": status })),
-    )
-    .await?;
+    let after = json!({ "fulfillment_id": fulfillment_id, "fulfillment_status": status });
+    audit_order(&mut tx, actor, "order.delivery_created", &order.id, after).await?;
     state.commit(tx, &[event_id], Stale::Nothing).await?;
     respond(&state.pool, &order.id).await
 }
@@ -857,19 +838,44 @@ async fn lock_payment(
     Ok((payment, session_id, data))
 }
 
-fn provider<'a>(payments: &'a PaymentProviders, session_provider: &str) -> &'a dyn PaymentProvider {
-    payments
-        .get(session_provider)
-        .expect("checked in lock_payment")
-}
-
-async fn session_provider(conn: &mut PgConnection, session_id: &str) -> ApiResult<String> {
-    Ok(sqlx::query_scalar!(
+/// The provider of the session, as `lock_payment` checked it.
+async fn session_provider<'a>(
+    conn: &mut PgConnection,
+    payments: &'a PaymentProviders,
+    session_id: &str,
+) -> ApiResult<&'a dyn PaymentProvider> {
+    let provider_id: String = sqlx::query_scalar!(
         "SELECT provider_id FROM payment_sessions WHERE id = $1",
         session_id
     )
     .fetch_one(conn)
-    .await?)
+    .await?;
+    Ok(payments.get(&provider_id).expect("checked in lock_payment"))
+}
+
+async fn save_session_data(
+    conn: &mut PgConnection,
+    session_id: &str,
+    data: &Value,
+) -> ApiResult<()> {
+    sqlx::query!(
+        "UPDATE payment_sessions SET data = $2, updated_at = now() WHERE id = $1",
+        session_id,
+        data
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+async fn audit_order(
+    conn: &mut PgConnection,
+    actor: &AdminContext,
+    action: &str,
+    order_id: &str,
+    after: Value,
+) -> Result<(), sqlx::Error> {
+    audit::record(conn, actor, action, "order", order_id, None, Some(after)).await
 }
 
 /// An order can be canceled while it is open and nothing of it is fulfilled.
@@ -909,11 +915,8 @@ async fn settle_for_cancel(
     match order.payment_status.as_str() {
         "authorized" => {
             let (payment, session_id, data) = lock_payment(&mut *tx, payments, &order.id).await?;
-            let provider_id = session_provider(&mut *tx, &session_id).await?;
-            let data = provider(payments, &provider_id)
-                .cancel(&data)
-                .await
-                .map_err(payment_failed)?;
+            let provider = session_provider(&mut *tx, payments, &session_id).await?;
+            let data = provider.cancel(&data).await.map_err(payment_failed)?;
             sqlx::query!(
                 "UPDATE payment_sessions SET status = 'canceled', data = $2, updated_at = now() WHERE id = $1",
                 &session_id,
@@ -935,12 +938,11 @@ async fn settle_for_cancel(
             if left <= 0 {
                 return Ok(("refunded".into(), 0, None));
             }
-            let provider_id = session_provider(&mut *tx, &session_id).await?;
+            let provider = session_provider(&mut *tx, payments, &session_id).await?;
             let event = refund_in(
                 tx,
-                payments,
                 actor,
-                &provider_id,
+                provider,
                 &payment,
                 &session_id,
                 &data,
@@ -1051,9 +1053,8 @@ pub async fn cancel(
 #[allow(clippy::too_many_arguments)]
 async fn refund_in(
     conn: &mut PgConnection,
-    payments: &PaymentProviders,
     actor: &AdminContext,
-    provider_id: &str,
+    provider: &dyn PaymentProvider,
     payment: &PaymentState,
     session_id: &str,
     data: &Value,
@@ -1062,17 +1063,11 @@ async fn refund_in(
 ) -> ApiResult<String> {
     let order_id = payment.order_id.as_deref().unwrap_or_default();
     let refund_id = new_id("ref");
-    let data = provider(payments, provider_id)
+    let data = provider
         .refund(data, amount, &refund_id)
         .await
         .map_err(payment_failed)?;
-    sqlx::query!(
-        "UPDATE payment_sessions SET data = $2, updated_at = now() WHERE id = $1",
-        session_id,
-        &data
-    )
-    .execute(&mut *conn)
-    .await?;
+    save_session_data(&mut *conn, session_id, &data).await?;
     let refunded: i64 = sqlx::query_scalar!(
         r#"UPDATE payment_collections SET refunded_amount = coalesce(refunded_amount, 0) + $2, updated_at = now()
           WHERE id = $1 RETURNING refunded_amount AS "refunded_amount!""#,
@@ -1180,18 +1175,9 @@ pub async fn capture(
             )));
         }
     }
-    let provider_id = session_provider(&mut tx, &session_id).await?;
-    let data = provider(payments, &provider_id)
-        .capture(&data)
-        .await
-        .map_err(payment_failed)?;
-    sqlx::query!(
-        "UPDATE payment_sessions SET data = $2, updated_at = now() WHERE id = $1",
-        &session_id,
-        &data
-    )
-    .execute(&mut *tx)
-    .await?;
+    let provider = session_provider(&mut tx, payments, &session_id).await?;
+    let data = provider.capture(&data).await.map_err(payment_failed)?;
+    save_session_data(&mut tx, &session_id, &data).await?;
     sqlx::query!(
         "UPDATE payment_collections SET captured_amount = authorized_amount, captured_at = now(),
                 status = 'completed', updated_at = now()
@@ -1279,12 +1265,11 @@ pub async fn refund(
             to_major(payment.captured_amount.unwrap_or(0), currency)
         )));
     }
-    let provider_id = session_provider(&mut tx, &session_id).await?;
+    let provider = session_provider(&mut tx, payments, &session_id).await?;
     let event_id = refund_in(
         &mut tx,
-        payments,
         actor,
-        &provider_id,
+        provider,
         &payment,
         &session_id,
         &data,

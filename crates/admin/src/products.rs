@@ -353,30 +353,29 @@ struct Links {
 }
 
 async fn insert_links(tx: &mut PgConnection, product_id: &str, links: &Links) -> ApiResult<()> {
-    sqlx::query!(
-        "INSERT INTO product_sales_channels (product_id, sales_channel_id)
+    let inserts = [
+        sqlx::query!(
+            "INSERT INTO product_sales_channels (product_id, sales_channel_id)
          SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING",
-        product_id,
-        &links.channels
-    )
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query!(
-        "INSERT INTO product_tag_links (product_id, tag_id)
+            product_id,
+            &links.channels
+        ),
+        sqlx::query!(
+            "INSERT INTO product_tag_links (product_id, tag_id)
          SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING",
-        product_id,
-        &links.tags
-    )
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query!(
-        "INSERT INTO product_category_links (product_id, category_id)
+            product_id,
+            &links.tags
+        ),
+        sqlx::query!(
+            "INSERT INTO product_category_links (product_id, category_id)
          SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING",
-        product_id,
-        &links.categories
-    )
-    .execute(&mut *tx)
-    .await?;
+            product_id,
+            &links.categories
+        ),
+    ];
+    for insert in inserts {
+        insert.execute(&mut *tx).await?;
+    }
     Ok(())
 }
 

@@ -131,16 +131,7 @@ pub async fn create_region(
         set_countries(&mut tx, &id, countries).await?;
     }
     let after = snapshot(&mut tx, &id).await?;
-    audit::record(
-        &mut tx,
-        actor,
-        "region.created",
-        "region",
-        &id,
-        None,
-        Some(after),
-    )
-    .await?;
+    audit::created(&mut tx, actor, "region", &id, after).await?;
     state.commit(tx, &[], Stale::Catalog).await?;
     Ok(json!({ "region": regions::retrieve(&state.pool, &id).await? }))
 }
@@ -199,16 +190,7 @@ pub async fn update_region(
         set_countries(&mut tx, id, countries).await?;
     }
     let after = snapshot(&mut tx, id).await?;
-    audit::record(
-        &mut tx,
-        actor,
-        "region.updated",
-        "region",
-        id,
-        Some(before),
-        Some(after),
-    )
-    .await?;
+    audit::updated(&mut tx, actor, "region", id, before, after).await?;
     state.commit(tx, &[], Stale::Catalog).await?;
     Ok(json!({ "region": regions::retrieve(&state.pool, id).await? }))
 }
@@ -378,16 +360,7 @@ pub async fn create_shipping_option(
     .await
     .map_err(|e| input::duplicate(e, format!("name: the region already has a shipping option {name:?}")))?;
     let body = render_option(&mut tx, &row).await?;
-    audit::record(
-        &mut tx,
-        actor,
-        "shipping_option.created",
-        "shipping_option",
-        &row.id,
-        None,
-        Some(to_value(&body)?),
-    )
-    .await?;
+    audit::created(&mut tx, actor, "shipping_option", &row.id, to_value(&body)?).await?;
     tx.commit().await?;
     Ok(json!({ "shipping_option": body }))
 }
@@ -441,16 +414,8 @@ pub async fn update_shipping_option(
     })?;
     let before_body = render_option(&mut tx, &before).await?;
     let body = render_option(&mut tx, &row).await?;
-    audit::record(
-        &mut tx,
-        actor,
-        "shipping_option.updated",
-        "shipping_option",
-        id,
-        Some(to_value(&before_body)?),
-        Some(to_value(&body)?),
-    )
-    .await?;
+    let (before, after) = (to_value(&before_body)?, to_value(&body)?);
+    audit::updated(&mut tx, actor, "shipping_option", id, before, after).await?;
     tx.commit().await?;
     Ok(json!({ "shipping_option": body }))
 }

@@ -24,28 +24,17 @@ fn optional(field: &str, value: Option<&str>) -> ApiResult<Option<String>> {
     }
 }
 
-/// Audits a write (`action` is `<kind>.<verb>`; `before` and `after` are the resource
-/// as the API shows it), commits it, and answers `{<kind>: after}`.
-async fn audited(
+fn new_handle(value: Option<&str>) -> ApiResult<Option<String>> {
+    value.map(|h| input::handle("handle", h)).transpose()
+}
+
+/// Commits an audited write and answers `{<kind>: after}`.
+async fn committed(
     state: &AppState,
-    mut tx: sqlx::Transaction<'_, sqlx::Postgres>,
-    actor: &AdminContext,
-    action: &str,
-    id: &str,
-    before: Option<Value>,
+    tx: sqlx::Transaction<'_, sqlx::Postgres>,
+    kind: &str,
     after: Value,
 ) -> ApiResult<Value> {
-    let kind = action.split('.').next().unwrap_or(action);
-    audit::record(
-        &mut tx,
-        actor,
-        action,
-        kind,
-        id,
-        before,
-        Some(after.clone()),
-    )
-    .await?;
     state.commit(tx, &[], Stale::Catalog).await?;
     Ok(json!({ kind: after }))
 }
@@ -153,16 +142,8 @@ pub async fn create_category(
     .await
     .map_err(|e| input::duplicate(e, format!("handle: a category with handle {handle:?} already exists")))?;
     let body = category_json(&mut tx, &id).await?;
-    audited(
-        state,
-        tx,
-        actor,
-        "product_category.created",
-        &id,
-        None,
-        body,
-    )
-    .await
+    audit::created(&mut tx, actor, "product_category", &id, body.clone()).await?;
+    committed(state, tx, "product_category", body).await
 }
 
 pub async fn update_category(
@@ -172,11 +153,7 @@ pub async fn update_category(
     input: &CategoryInput,
 ) -> ApiResult<Value> {
     let name = optional("name", input.name.as_deref())?;
-    let handle = input
-        .handle
-        .as_deref()
-        .map(|h| input::handle("handle", h))
-        .transpose()?;
+    let handle = new_handle(input.handle.as_deref())?;
     let mut tx = state.pool.begin().await?;
     let before = category_json(&mut tx, id).await?;
     if let Some(parent) = &input.parent_category_id {
@@ -202,16 +179,8 @@ pub async fn update_category(
     .await
     .map_err(|e| input::duplicate(e, "handle: a category with this handle already exists"))?;
     let body = category_json(&mut tx, id).await?;
-    audited(
-        state,
-        tx,
-        actor,
-        "product_category.updated",
-        id,
-        Some(before),
-        body,
-    )
-    .await
+    audit::updated(&mut tx, actor, "product_category", id, before, body.clone()).await?;
+    committed(state, tx, "product_category", body).await
 }
 
 /// Deletes a category without subcategories; its products simply lose it.
@@ -280,7 +249,8 @@ pub async fn create_collection(
         )
     })?;
     let body = collection_json(&mut tx, &id).await?;
-    audited(state, tx, actor, "collection.created", &id, None, body).await
+    audit::created(&mut tx, actor, "collection", &id, body.clone()).await?;
+    committed(state, tx, "collection", body).await
 }
 
 pub async fn update_collection(
@@ -290,11 +260,7 @@ pub async fn update_collection(
     input: &CollectionInput,
 ) -> ApiResult<Value> {
     let title = optional("title", input.title.as_deref())?;
-    let handle = input
-        .handle
-        .as_deref()
-        .map(|h| input::handle("handle", h))
-        .transpose()?;
+    let handle = new_handle(input.handle.as_deref())?;
     let mut tx = state.pool.begin().await?;
     let before = collection_json(&mut tx, id).await?;
     sqlx::query!(
@@ -309,16 +275,8 @@ pub async fn update_collection(
     .await
     .map_err(|e| input::duplicate(e, "handle: a collection with this handle already exists"))?;
     let body = collection_json(&mut tx, id).await?;
-    audited(
-        state,
-        tx,
-        actor,
-        "collection.updated",
-        id,
-        Some(before),
-        body,
-    )
-    .await
+    audit::updated(&mut tx, actor, "collection", id, before, body.clone()).await?;
+    committed(state, tx, "collection", body).await
 }
 
 /// Deletes a collection; its products stay, without a collection.
@@ -370,7 +328,8 @@ pub async fn create_tag(
     .await
     .map_err(|e| input::duplicate(e, format!("value: a tag {value:?} already exists")))?;
     let body = tag_json(&mut tx, &id).await?;
-    audited(state, tx, actor, "product_tag.created", &id, None, body).await
+    audit::created(&mut tx, actor, "product_tag", &id, body.clone()).await?;
+    committed(state, tx, "product_tag", body).await
 }
 
 pub async fn update_tag(
@@ -393,16 +352,8 @@ pub async fn update_tag(
     .await
     .map_err(|e| input::duplicate(e, "value: a tag with this value already exists"))?;
     let body = tag_json(&mut tx, id).await?;
-    audited(
-        state,
-        tx,
-        actor,
-        "product_tag.updated",
-        id,
-        Some(before),
-        body,
-    )
-    .await
+    audit::updated(&mut tx, actor, "product_tag", id, before, body.clone()).await?;
+    committed(state, tx, "product_tag", body).await
 }
 
 pub async fn delete_tag(state: &AppState, actor: &AdminContext, id: &str) -> ApiResult<Value> {

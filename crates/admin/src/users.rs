@@ -139,16 +139,8 @@ pub async fn create_api_key(
     )
     .fetch_one(&mut *tx)
     .await?;
-    audit::record(
-        &mut tx,
-        actor,
-        "api_key.created",
-        "api_key",
-        &row.id,
-        None,
-        Some(json!({ "title": row.title })),
-    )
-    .await?;
+    let after = json!({ "title": row.title });
+    audit::created(&mut tx, actor, "api_key", &row.id, after).await?;
     tx.commit().await?;
     Ok(render_key(row, Some(&token)))
 }
