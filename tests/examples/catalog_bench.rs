@@ -6,16 +6,12 @@
 //!
 //!     cargo run --release -p store-tests --example catalog_bench
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
+use store_tests::timing::print_row;
 use store_tests::TestStore;
 
 const ITERATIONS: usize = 300;
-
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[index].as_secs_f64() * 1000.0
-}
 
 #[tokio::main]
 async fn main() {
@@ -65,13 +61,7 @@ async fn main() {
             assert_eq!(status, 200);
             assert_eq!(headers["x-cache"], if purge { "miss" } else { "hit" });
         }
-        times.sort();
-        println!(
-            "{label:<58} {:>9.2} {:>9.2} {:>9.2}",
-            percentile(&times, 0.5),
-            percentile(&times, 0.9),
-            percentile(&times, 0.99)
-        );
+        print_row(label, 58, &mut times);
     }
     store.drop_database().await;
 }

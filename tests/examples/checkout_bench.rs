@@ -9,31 +9,20 @@
 
 use std::time::{Duration, Instant};
 
-use serde_json::{json, Value};
+use serde_json::json;
+use store_tests::flow::{
+    add_shipping_method, first_shipping_option, ok, payment_collection, system_payment_session,
+};
+use store_tests::timing::print_row;
 use store_tests::TestStore;
 
 const FLOWS: usize = 200;
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    ms(sorted[((sorted.len() as f64 - 1.0) * p).round() as usize])
-}
-
-fn ok(reply: &store_tests::Reply) -> &Value {
-    assert_eq!(reply.status, 200, "{}", reply.body);
-    &reply.body
-}
 
 #[tokio::main]
 async fn main() {
     let store = TestStore::new().await;
     // Enough stock for every flow.
-    store
-        .execute("UPDATE inventory_levels SET stocked_quantity = 1000000")
-        .await;
+    store.stock_everything().await;
     let region = store.region_id("eur").await;
     let variants: Vec<String> = sqlx::query_scalar(
         "SELECT v.id FROM product_variants v JOIN products p ON p.id = v.product_id
@@ -122,34 +111,12 @@ async fn main() {
             )
             .await);
         lap(&mut record);
-        let options = store
-            .get(&format!("/store/shipping-options?cart_id={cart}"))
-            .await;
-        let option = ok(&options)["shipping_options"][0]["id"]
-            .as_str()
-            .unwrap()
-            .to_string();
+        let option = first_shipping_option(&store, &cart).await;
         lap(&mut record);
-        ok(&store
-            .post(
-                &format!("/store/carts/{cart}/shipping-methods"),
-                json!({ "option_id": option }),
-            )
-            .await);
+        add_shipping_method(&store, &cart, &option).await;
         lap(&mut record);
-        let collection = store
-            .post("/store/payment-collections", json!({ "cart_id": cart }))
-            .await;
-        let collection = ok(&collection)["payment_collection"]["id"]
-            .as_str()
-            .unwrap()
-            .to_string();
-        ok(&store
-            .post(
-                &format!("/store/payment-collections/{collection}/payment-sessions"),
-                json!({ "provider_id": "pp_system_default" }),
-            )
-            .await);
+        let collection = payment_collection(&store, &cart).await;
+        system_payment_session(&store, &collection).await;
         lap(&mut record);
         let completed = store
             .post(&format!("/store/carts/{cart}/complete"), json!(null))
@@ -179,29 +146,9 @@ async fn main() {
         "step", "p50 ms", "p90 ms", "p99 ms"
     );
     for (name, mut samples) in steps.iter().zip(times) {
-        samples.sort();
-        println!(
-            "{name:<34} {:>9.2} {:>9.2} {:>9.2}",
-            percentile(&samples, 0.5),
-            percentile(&samples, 0.9),
-            percentile(&samples, 0.99)
-        );
+        print_row(name, 34, &mut samples);
     }
-    add_line.sort();
-    flows.sort();
-    println!(
-        "{:<34} {:>9.2} {:>9.2} {:>9.2}",
-        "add-to-cart (one line item)",
-        percentile(&add_line, 0.5),
-        percentile(&add_line, 0.9),
-        percentile(&add_line, 0.99)
-    );
-    println!(
-        "{:<34} {:>9.2} {:>9.2} {:>9.2}",
-        "whole flow (all steps above)",
-        percentile(&flows, 0.5),
-        percentile(&flows, 0.9),
-        percentile(&flows, 0.99)
-    );
+    print_row("add-to-cart (one line item)", 34, &mut add_line);
+    print_row("whole flow (all steps above)", 34, &mut flows);
     store.drop_database().await;
 }

@@ -7,7 +7,7 @@
 //!
 //!     cargo run --release -p store-tests --example content_bench
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use axum::body::Body;
 use axum::http::Request;
@@ -16,14 +16,10 @@ use tower::ServiceExt;
 
 use store::content::{ContentConfig, ContentService};
 use store_tests::strapi_fake::{StrapiFake, FAKE_TOKEN};
+use store_tests::timing::percentiles;
 use store_tests::TestStore;
 
 const ITERATIONS: usize = 2_000;
-
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[index].as_secs_f64() * 1000.0
-}
 
 #[tokio::main]
 async fn main() {
@@ -65,7 +61,7 @@ async fn main() {
         times.push(start.elapsed());
     }
     let elapsed = all.elapsed();
-    times.sort();
+    let (p50, p90, p99) = percentiles(&mut times);
     assert_eq!(
         fake.count("/api/homepage"),
         1,
@@ -79,9 +75,9 @@ async fn main() {
     println!(
         "{:<44} {:>8.3} {:>8.3} {:>8.3} {:>10.0}",
         "content/homepage?populate=* (Redis hit)",
-        percentile(&times, 0.5),
-        percentile(&times, 0.9),
-        percentile(&times, 0.99),
+        p50,
+        p90,
+        p99,
         ITERATIONS as f64 / elapsed.as_secs_f64()
     );
     store.drop_database().await;

@@ -10,27 +10,17 @@
 use std::time::{Duration, Instant};
 
 use events::local::poll_once;
-use events::{Consumer, Settings};
+use events::Settings;
 use serde_json::json;
 use store::events::Relay;
-use store_notify::mail::Mailer;
 use store_tests::aws::Moto;
 use store_tests::flow::{place_order, stocked_variants};
+use store_tests::timing::{ms, percentiles};
 use store_tests::TestStore;
 
 const RELAYED: usize = 300;
 const SWEPT: usize = 2_000;
 const ORDERS: usize = 200;
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
-
-fn percentiles(mut samples: Vec<Duration>) -> (f64, f64, f64) {
-    samples.sort();
-    let at = |p: f64| ms(samples[((samples.len() as f64 - 1.0) * p).round() as usize]);
-    (at(0.5), at(0.9), at(0.99))
-}
 
 async fn record(store: &TestStore, n: usize) -> Vec<String> {
     let mut conn = store.pool.acquire().await.unwrap();
@@ -53,9 +43,7 @@ async fn record(store: &TestStore, n: usize) -> Vec<String> {
 #[tokio::main]
 async fn main() {
     let store = TestStore::new().await;
-    store
-        .execute("UPDATE inventory_levels SET stocked_quantity = 1000000")
-        .await;
+    store.stock_everything().await;
     let moto = Moto::new().await;
     let name = store.database_url.rsplit('/').next().unwrap().to_string();
     let queues = moto.queues(&name, 5).await;
@@ -99,13 +87,7 @@ async fn main() {
         .await
         .unwrap();
     let settings = Settings::from_lookup(|_| None).unwrap();
-    let consumer = Consumer::new(
-        store.pool.clone(),
-        store.state.cache.clone(),
-        Mailer::with_client(from, moto.ses.clone()),
-        relay.clone(),
-        settings,
-    );
+    let consumer = moto.consumer(&store, from, &relay, settings);
     let mut batches = Vec::new();
     let mut handled = 0;
     let t = Instant::now();
@@ -123,7 +105,7 @@ async fn main() {
     let drain = t.elapsed();
 
     println!("events, release build, PostgreSQL and moto (SQS, SES) on loopback");
-    let (p50, p90, p99) = percentiles(sends);
+    let (p50, p90, p99) = percentiles(&mut sends);
     println!(
         "relay: one event right after its commit ({RELAYED}x)   p50 {p50:.2} ms, p90 {p90:.2} ms, p99 {p99:.2} ms"
     );
@@ -132,7 +114,7 @@ async fn main() {
         SWEPT as f64 / sweep.as_secs_f64(),
         ms(sweep)
     );
-    let (p50, p90, p99) = percentiles(batches.clone());
+    let (p50, p90, p99) = percentiles(&mut batches);
     println!(
         "consumer: {ORDERS} order.placed (email + stock check)  {:.0} events/s; per batch of up to 10: p50 {p50:.1} ms, p90 {p90:.1} ms, p99 {p99:.1} ms ({} batches)",
         ORDERS as f64 / drain.as_secs_f64(),

@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 use store_admin::rate_limit::LoginLimits;
 use store_admin::AdminAuth;
 
+use crate::flow::{add_shipping_method, first_shipping_option, new_cart, ok, payment_collection};
 use crate::stripe_fake::StripeFake;
 use crate::{Reply, TestStore};
 
@@ -73,14 +74,7 @@ impl TestStore {
         if let Some(value) = authorization {
             builder = builder.header("authorization", value);
         }
-        let body = match body {
-            Some(body) => {
-                builder = builder.header("content-type", "application/json");
-                Body::from(body.to_string())
-            }
-            None => Body::empty(),
-        };
-        self.send(builder.body(body).unwrap()).await
+        self.send_built(builder, body).await
     }
 
     pub async fn admin_get(&self, token: &str, uri: &str) -> Reply {
@@ -128,22 +122,8 @@ impl TestStore {
         stripe: Option<&StripeFake>,
         promo_code: Option<&str>,
     ) -> Value {
-        let ok = |reply: Reply| -> Value {
-            assert_eq!(reply.status, 200, "{}", reply.body);
-            reply.body
-        };
-        let region: String =
-            sqlx::query_scalar("SELECT id FROM regions WHERE currency_code = 'eur'")
-                .fetch_one(&self.pool)
-                .await
-                .unwrap();
-        let cart = ok(self
-            .post("/store/carts", json!({ "region_id": region }))
-            .await)["cart"]["id"]
-            .as_str()
-            .unwrap()
-            .to_string();
-        ok(self
+        let cart = new_cart(self).await;
+        ok(&self
             .post(
                 &format!("/store/carts/{cart}/line-items"),
                 json!({ "variant_id": variant, "quantity": quantity }),
@@ -151,65 +131,51 @@ impl TestStore {
             .await);
         let address = json!({ "first_name": "Ada", "last_name": "Lovelace", "address_1": "Main Street 1",
                               "city": "Copenhagen", "country_code": "dk", "postal_code": "2200" });
-        ok(self
+        ok(&self
             .post(
                 &format!("/store/carts/{cart}"),
                 json!({ "email": "ada@example.com", "shipping_address": address }),
             )
             .await);
         if let Some(code) = promo_code {
-            let cart = ok(self
+            let cart = self
                 .post(
                     &format!("/store/carts/{cart}/promotions"),
                     json!({ "promo_codes": [code] }),
                 )
-                .await);
+                .await;
             assert!(
-                cart["cart"]["discount_total"].as_f64().unwrap() > 0.0,
-                "{cart}"
+                ok(&cart)["cart"]["discount_total"].as_f64().unwrap() > 0.0,
+                "{}",
+                cart.body
             );
         }
-        let options = ok(self
-            .get(&format!("/store/shipping-options?cart_id={cart}"))
-            .await);
-        let option = options["shipping_options"][0]["id"]
-            .as_str()
-            .unwrap()
-            .to_string();
-        ok(self
-            .post(
-                &format!("/store/carts/{cart}/shipping-methods"),
-                json!({ "option_id": option }),
-            )
-            .await);
-        let collection = ok(self
-            .post("/store/payment-collections", json!({ "cart_id": cart }))
-            .await)["payment_collection"]["id"]
-            .as_str()
-            .unwrap()
-            .to_string();
+        let option = first_shipping_option(self, &cart).await;
+        add_shipping_method(self, &cart, &option).await;
+        let collection = payment_collection(self, &cart).await;
         let provider = if stripe.is_some() {
             "pp_stripe_stripe"
         } else {
             "pp_system_default"
         };
-        let session = ok(self
+        let reply = self
             .post(
                 &format!("/store/payment-collections/{collection}/payment-sessions"),
                 json!({ "provider_id": provider }),
             )
-            .await);
+            .await;
+        let session = ok(&reply);
         if let Some(fake) = stripe {
             let intent = session["payment_collection"]["payment_sessions"][0]["data"]["id"]
                 .as_str()
                 .unwrap();
             fake.confirm(intent);
         }
-        let completed = ok(self
+        let completed = self
             .post(&format!("/store/carts/{cart}/complete"), json!({}))
-            .await);
-        assert_eq!(completed["type"], "order", "{completed}");
-        completed["order"].clone()
+            .await;
+        assert_eq!(ok(&completed)["type"], "order", "{}", completed.body);
+        completed.body["order"].clone()
     }
 
     /// (stocked, reserved) summed over the levels of the variant's inventory items.

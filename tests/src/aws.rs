@@ -44,6 +44,23 @@ impl Moto {
 
     /// A queue and its dead-letter queue for one test. Messages a handler fails become
     /// visible again at once (visibility timeout 0), so retries need no waiting.
+    /// The events consumer of `store`, sending its emails from `from` through moto's SES.
+    pub fn consumer(
+        &self,
+        store: &crate::TestStore,
+        from: String,
+        relay: &store::events::Relay,
+        settings: events::Settings,
+    ) -> events::Consumer {
+        events::Consumer::new(
+            store.pool.clone(),
+            store.state.cache.clone(),
+            store_notify::mail::Mailer::with_client(from, self.ses.clone()),
+            relay.clone(),
+            settings,
+        )
+    }
+
     pub async fn queues(&self, name: &str, max_receive_count: u32) -> Queues {
         events::local::ensure_queues(&self.sqs, name, max_receive_count, Duration::ZERO)
             .await

@@ -1,7 +1,6 @@
 //! Customer account helpers: requests as a customer (publishable key and a bearer token
 //! or a session cookie), and registering one.
 
-use axum::body::Body;
 use axum::http::{Method, Request};
 use serde_json::{json, Value};
 
@@ -36,14 +35,7 @@ impl TestStore {
             As::Bearer(token) => builder.header("authorization", format!("Bearer {token}")),
             As::Cookie(cookie) => builder.header("cookie", cookie),
         };
-        let body = match body {
-            Some(body) => {
-                builder = builder.header("content-type", "application/json");
-                Body::from(body.to_string())
-            }
-            None => Body::empty(),
-        };
-        self.send(builder.body(body).unwrap()).await
+        self.send_built(builder, body).await
     }
 
     pub async fn customer_get(&self, uri: &str, who: As<'_>) -> Reply {

@@ -73,33 +73,53 @@ pub async fn ready_cart_for(
             json!({ "email": email, "shipping_address": address() }),
         )
         .await);
+    let option = first_shipping_option(store, &cart).await;
+    add_shipping_method(store, &cart, &option).await;
+    let collection = payment_collection(store, &cart).await;
+    system_payment_session(store, &collection).await;
+    cart
+}
+
+/// The id of the first shipping option offered for `cart`.
+pub async fn first_shipping_option(store: &TestStore, cart: &str) -> String {
     let options = store
         .get(&format!("/store/shipping-options?cart_id={cart}"))
         .await;
-    let option = ok(&options)["shipping_options"][0]["id"]
+    ok(&options)["shipping_options"][0]["id"]
         .as_str()
         .unwrap()
-        .to_string();
+        .to_string()
+}
+
+/// Sets `option` as the shipping method of `cart`.
+pub async fn add_shipping_method(store: &TestStore, cart: &str, option: &str) {
     ok(&store
         .post(
             &format!("/store/carts/{cart}/shipping-methods"),
             json!({ "option_id": option }),
         )
         .await);
+}
+
+/// Creates (or finds) the payment collection of `cart`; returns its id.
+pub async fn payment_collection(store: &TestStore, cart: &str) -> String {
     let collection = store
         .post("/store/payment-collections", json!({ "cart_id": cart }))
         .await;
-    let collection = ok(&collection)["payment_collection"]["id"]
+    ok(&collection)["payment_collection"]["id"]
         .as_str()
         .unwrap()
-        .to_string();
+        .to_string()
+}
+
+/// Opens a `pp_system_default` payment session on `collection`.
+pub async fn system_payment_session(store: &TestStore, collection: &str) {
     ok(&store
         .post(
             &format!("/store/payment-collections/{collection}/payment-sessions"),
             json!({ "provider_id": "pp_system_default" }),
         )
         .await);
-    cart
 }
 
 /// Places an order for `quantity` of `variant` by `email`; returns the order.

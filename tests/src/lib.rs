@@ -12,6 +12,7 @@ pub mod flow;
 pub mod openapi;
 pub mod strapi_fake;
 pub mod stripe_fake;
+pub mod timing;
 
 use std::time::Duration;
 
@@ -230,6 +231,22 @@ impl TestStore {
         }
     }
 
+    /// Sends `builder`'s request with `body` as JSON, or with no body.
+    pub async fn send_built(
+        &self,
+        mut builder: axum::http::request::Builder,
+        body: Option<Value>,
+    ) -> Reply {
+        let body = match body {
+            Some(body) => {
+                builder = builder.header("content-type", "application/json");
+                Body::from(body.to_string())
+            }
+            None => Body::empty(),
+        };
+        self.send(builder.body(body).unwrap()).await
+    }
+
     /// POST (or DELETE) a JSON body with the demo publishable key.
     pub async fn send_json(&self, method: Method, uri: &str, body: &Value) -> Reply {
         let request = Request::builder()
@@ -320,6 +337,21 @@ impl TestStore {
         (A, B): for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
     {
         sqlx::query_as(sql).fetch_one(&self.pool).await.unwrap()
+    }
+
+    /// Runs `sql` with `$1` bound to `id`, e.g. to put a row in a state the API cannot.
+    pub async fn execute_for(&self, sql: &'static str, id: &str) {
+        sqlx::query(sql)
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+
+    /// A million units of every inventory item, for benchmarks that check out many times.
+    pub async fn stock_everything(&self) {
+        self.execute("UPDATE inventory_levels SET stocked_quantity = 1000000")
+            .await;
     }
 
     pub async fn execute(&self, sql: &'static str) {

@@ -364,17 +364,11 @@ async fn handle(
             None => no_such_intent(id),
         },
         ("POST", ["v1", "payment_intents", id, "capture"]) => {
-            if let Some((key, _)) = request
-                .form
-                .iter()
-                .find(|(k, _)| !matches!(k.as_str(), "amount_to_capture"))
-            {
-                return unknown_parameter(key);
-            }
-            let Some(intent) = inner.intents.get_mut(*id) else {
-                return no_such_intent(id);
-            };
-            let status = intent["status"].as_str().unwrap_or("").to_string();
+            let (intent, status) =
+                match intent_to_change(&mut inner, &request, id, "amount_to_capture") {
+                    Ok(found) => found,
+                    Err(response) => return *response,
+                };
             if status != "requires_capture" {
                 return unexpected_state(
                     intent,
@@ -391,17 +385,11 @@ async fn handle(
             Json(intent.clone()).into_response()
         }
         ("POST", ["v1", "payment_intents", id, "cancel"]) => {
-            if let Some((key, _)) = request
-                .form
-                .iter()
-                .find(|(k, _)| !matches!(k.as_str(), "cancellation_reason"))
-            {
-                return unknown_parameter(key);
-            }
-            let Some(intent) = inner.intents.get_mut(*id) else {
-                return no_such_intent(id);
-            };
-            let status = intent["status"].as_str().unwrap_or("").to_string();
+            let (intent, status) =
+                match intent_to_change(&mut inner, &request, id, "cancellation_reason") {
+                    Ok(found) => found,
+                    Err(response) => return *response,
+                };
             if !matches!(
                 status.as_str(),
                 "requires_payment_method"
@@ -443,25 +431,11 @@ async fn handle(
 /// `POST /v1/refunds` for a payment intent: at most what was received and not yet
 /// refunded; an idempotency key replays its first answer.
 fn refund(inner: &mut Inner, request: &RecordedRequest) -> Response {
-    if let Some(key) = &request.idempotency_key {
-        if let Some((form, answer)) = inner.idempotent.get(key) {
-            if *form != request.form {
-                return error(
-                    StatusCode::BAD_REQUEST,
-                    "idempotency_error",
-                    None,
-                    format!("Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '{key}' if you meant to execute a different request."),
-                );
-            }
-            return Json(answer.clone()).into_response();
-        }
+    if let Some(replayed) = replay(inner, request) {
+        return replayed;
     }
-    if let Some((key, _)) = request
-        .form
-        .iter()
-        .find(|(k, _)| !matches!(k.as_str(), "payment_intent" | "amount" | "reason"))
-    {
-        return unknown_parameter(key);
+    if let Some(unknown) = unknown_parameters(request, &["payment_intent", "amount", "reason"]) {
+        return unknown;
     }
     let Some(id) = request.param("payment_intent").map(str::to_string) else {
         return param_error(
@@ -522,26 +496,59 @@ fn unknown_parameter(key: &str) -> Response {
     param_error(key, format!("Received unknown parameter: {key}"))
 }
 
+/// Stripe's 400 for the first form parameter not in `allowed`.
+fn unknown_parameters(request: &RecordedRequest, allowed: &[&str]) -> Option<Response> {
+    request
+        .form
+        .iter()
+        .find(|(k, _)| !allowed.contains(&k.as_str()))
+        .map(|(key, _)| unknown_parameter(key))
+}
+
+/// The intent `id` and its status, for a request that may carry only `allowed`.
+fn intent_to_change<'a>(
+    inner: &'a mut Inner,
+    request: &RecordedRequest,
+    id: &str,
+    allowed: &str,
+) -> Result<(&'a mut Value, String), Box<Response>> {
+    if let Some(unknown) = unknown_parameters(request, &[allowed]) {
+        return Err(Box::new(unknown));
+    }
+    let intent = inner
+        .intents
+        .get_mut(id)
+        .ok_or_else(|| Box::new(no_such_intent(id)))?;
+    let status = intent["status"].as_str().unwrap_or("").to_string();
+    Ok((intent, status))
+}
+
+/// The first answer again for a known idempotency key with the same parameters (marked
+/// `idempotent-replayed`, as Stripe does), a 400 for the same key with others.
+fn replay(inner: &Inner, request: &RecordedRequest) -> Option<Response> {
+    let key = request.idempotency_key.as_ref()?;
+    let (form, answer) = inner.idempotent.get(key)?;
+    if *form != request.form {
+        return Some(error(
+            StatusCode::BAD_REQUEST,
+            "idempotency_error",
+            None,
+            format!(
+                "Keys for idempotent requests can only be used with the same parameters they were first used with. \
+                 Try using a key other than '{key}' if you meant to execute a different request."
+            ),
+        ));
+    }
+    let mut response = Json(answer.clone()).into_response();
+    response
+        .headers_mut()
+        .insert("idempotent-replayed", "true".parse().expect("header"));
+    Some(response)
+}
+
 fn create(inner: &mut Inner, request: &RecordedRequest) -> Response {
-    if let Some(key) = &request.idempotency_key {
-        if let Some((form, answer)) = inner.idempotent.get(key) {
-            if *form != request.form {
-                return error(
-                    StatusCode::BAD_REQUEST,
-                    "idempotency_error",
-                    None,
-                    format!(
-                        "Keys for idempotent requests can only be used with the same parameters they were first used with. \
-                         Try using a key other than '{key}' if you meant to execute a different request."
-                    ),
-                );
-            }
-            let mut response = Json(answer.clone()).into_response();
-            response
-                .headers_mut()
-                .insert("idempotent-replayed", "true".parse().expect("header"));
-            return response;
-        }
+    if let Some(replayed) = replay(inner, request) {
+        return replayed;
     }
 
     let mut amount = None;

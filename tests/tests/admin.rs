@@ -1451,11 +1451,12 @@ async fn the_dashboards_list_requests_are_answered() {
     let gift: String = store
         .scalar("SELECT id FROM products WHERE status = 'draft' ORDER BY id LIMIT 1")
         .await;
-    sqlx::query("UPDATE products SET is_giftcard = TRUE WHERE id = $1")
-        .bind(&gift)
-        .execute(&store.pool)
-        .await
-        .unwrap();
+    store
+        .execute_for(
+            "UPDATE products SET is_giftcard = TRUE WHERE id = $1",
+            &gift,
+        )
+        .await;
     let cards = store
         .admin_get(&token, "/admin/products?is_giftcard=true")
         .await;

@@ -1009,19 +1009,14 @@ async fn a_backordered_fulfillment_canceled_creates_no_phantom_stock() {
     let store = TestStore::new().await;
     let token = store.admin_token().await;
     let variant = store.stocked_variant().await;
-    sqlx::query("UPDATE product_variants SET allow_backorder = TRUE WHERE id = $1")
-        .bind(&variant)
-        .execute(&store.pool)
-        .await
-        .unwrap();
-    sqlx::query(
-        "UPDATE inventory_levels SET stocked_quantity = 1, reserved_quantity = 0
-          WHERE inventory_item_id IN (SELECT inventory_item_id FROM product_variant_inventory_items WHERE variant_id = $1)",
-    )
-    .bind(&variant)
-    .execute(&store.pool)
-    .await
-    .unwrap();
+    store
+        .execute_for(
+            "UPDATE product_variants SET allow_backorder = TRUE WHERE id = $1",
+            &variant,
+        )
+        .await;
+    store.execute_for("UPDATE inventory_levels SET stocked_quantity = 1, reserved_quantity = 0
+          WHERE inventory_item_id IN (SELECT inventory_item_id FROM product_variant_inventory_items WHERE variant_id = $1)", &variant).await;
     store::catalog::purge_store_cache(&store.state.cache).await;
     let order = store.place_order(&variant, 3).await;
     let id = order["id"].as_str().unwrap().to_string();

@@ -437,11 +437,12 @@ async fn store_reads_are_cached_in_redis_and_a_purge_shows_the_change() {
     assert_eq!(first.body, second.body);
 
     let id = first.body["products"][0]["id"].as_str().unwrap();
-    sqlx::query("UPDATE products SET title = 'Renamed by a test' WHERE id = $1")
-        .bind(id)
-        .execute(&store.pool)
-        .await
-        .unwrap();
+    store
+        .execute_for(
+            "UPDATE products SET title = 'Renamed by a test' WHERE id = $1",
+            id,
+        )
+        .await;
     let stale = store.get("/store/products?limit=3&order=handle").await;
     assert_eq!(
         titles(&stale.body),
@@ -576,11 +577,12 @@ async fn catalog_answers_carry_an_etag_and_a_matching_if_none_match_gets_a_304()
 
     // A change to what the answer shows gives it another tag.
     let id = first.body["products"][0]["id"].as_str().unwrap();
-    sqlx::query("UPDATE products SET title = 'Retitled for the ETag' WHERE id = $1")
-        .bind(id)
-        .execute(&store.pool)
-        .await
-        .unwrap();
+    store
+        .execute_for(
+            "UPDATE products SET title = 'Retitled for the ETag' WHERE id = $1",
+            id,
+        )
+        .await;
     store::catalog::purge_store_cache(&store.state.cache).await;
     let (status, headers, _) = store.send_raw(conditional(tag.clone())).await;
     assert_eq!(status, 200, "the old tag no longer matches");

@@ -4,7 +4,10 @@ use std::sync::Arc;
 
 use axum::http::Method;
 use serde_json::{json, Value};
-use store_tests::flow::{address, cents, new_cart, ok, ready_cart, stocked_variants};
+use store_tests::flow::{
+    address, cents, new_cart, ok, payment_collection, ready_cart, stocked_variants,
+    system_payment_session,
+};
 use store_tests::TestStore;
 
 async fn set_stock(store: &TestStore, variant: &str, stocked: i32) {
@@ -332,21 +335,8 @@ async fn two_lines_sharing_an_inventory_item_cannot_oversell_it() {
         )
         .await);
     // The session was for the old total; start a new one for the new total.
-    let collection: String =
-        sqlx::query_scalar("SELECT id FROM payment_collections WHERE cart_id = $1")
-            .bind(&cart)
-            .fetch_one(&store.pool)
-            .await
-            .unwrap();
-    ok(&store
-        .post("/store/payment-collections", json!({ "cart_id": cart }))
-        .await);
-    ok(&store
-        .post(
-            &format!("/store/payment-collections/{collection}/payment-sessions"),
-            json!({ "provider_id": "pp_system_default" }),
-        )
-        .await);
+    let collection = payment_collection(&store, &cart).await;
+    system_payment_session(&store, &collection).await;
 
     let reply = store
         .post(&format!("/store/carts/{cart}/complete"), json!(null))
@@ -649,13 +639,7 @@ async fn bad_cart_input_gets_a_4xx_that_says_what_is_wrong_and_writes_nothing() 
             "{method} {path}: {message:?} should mention {needle:?}"
         );
     }
-    let collection = store
-        .post("/store/payment-collections", json!({ "cart_id": cart }))
-        .await;
-    let collection = ok(&collection)["payment_collection"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let collection = payment_collection(&store, &cart).await;
     let unknown_provider = store
         .post(
             &format!("/store/payment-collections/{collection}/payment-sessions"),
@@ -690,12 +674,7 @@ async fn store_with_stripe() -> (TestStore, store_tests::stripe_fake::StripeFake
 /// A ready cart whose payment session is a Stripe PaymentIntent; returns (cart, intent id).
 async fn stripe_cart(store: &TestStore, variant: &str, quantity: i64) -> (String, String) {
     let cart = ready_cart(store, variant, quantity).await;
-    let collection: String =
-        sqlx::query_scalar("SELECT id FROM payment_collections WHERE cart_id = $1")
-            .bind(&cart)
-            .fetch_one(&store.pool)
-            .await
-            .unwrap();
+    let collection = payment_collection(store, &cart).await;
     let session = store
         .post(
             &format!("/store/payment-collections/{collection}/payment-sessions"),
@@ -761,14 +740,8 @@ async fn an_authorization_is_cancelled_when_the_order_cannot_be_placed() {
     let (cart, intent) = stripe_cart(&store, &variant, 1).await;
     fake.confirm(&intent);
     // Someone else takes the last unit after this cart was filled.
-    sqlx::query(
-        "UPDATE inventory_levels SET reserved_quantity = 1
-          WHERE inventory_item_id IN (SELECT inventory_item_id FROM product_variant_inventory_items WHERE variant_id = $1)",
-    )
-    .bind(&variant)
-    .execute(&store.pool)
-    .await
-    .unwrap();
+    store.execute_for("UPDATE inventory_levels SET reserved_quantity = 1
+          WHERE inventory_item_id IN (SELECT inventory_item_id FROM product_variant_inventory_items WHERE variant_id = $1)", &variant).await;
     let reply = store
         .post(&format!("/store/carts/{cart}/complete"), json!(null))
         .await;
@@ -789,14 +762,13 @@ async fn a_variant_outside_the_keys_sales_channel_cannot_be_added() {
     store
         .execute("INSERT INTO sales_channels (id, name) VALUES ('sc_wholesale', 'Wholesale')")
         .await;
-    sqlx::query(
-        "UPDATE product_sales_channels SET sales_channel_id = 'sc_wholesale'
+    store
+        .execute_for(
+            "UPDATE product_sales_channels SET sales_channel_id = 'sc_wholesale'
           WHERE product_id = (SELECT product_id FROM product_variants WHERE id = $1)",
-    )
-    .bind(&variant)
-    .execute(&store.pool)
-    .await
-    .unwrap();
+            &variant,
+        )
+        .await;
     let cart = new_cart(&store).await;
     let reply = store
         .post(

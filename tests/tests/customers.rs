@@ -7,7 +7,10 @@ use serde_json::{json, Value};
 use store_auth::token;
 use store_tests::admin::TEST_JWT_SECRET;
 use store_tests::customers::{As, CUSTOMER_PASSWORD};
-use store_tests::flow::{address, ok};
+use store_tests::flow::{
+    add_shipping_method, address, first_shipping_option, ok, payment_collection,
+    system_payment_session,
+};
 use store_tests::{Reply, TestStore};
 
 fn claims(token: &str) -> token::Claims {
@@ -45,29 +48,10 @@ async fn complete(store: &TestStore, cart: &str, who: As<'_>) -> String {
             json!({ "shipping_address": address() }),
         )
         .await);
-    let options = store
-        .get(&format!("/store/shipping-options?cart_id={cart}"))
-        .await;
-    let option = ok(&options)["shipping_options"][0]["id"].clone();
-    ok(&store
-        .post(
-            &format!("/store/carts/{cart}/shipping-methods"),
-            json!({ "option_id": option }),
-        )
-        .await);
-    let collection = store
-        .post("/store/payment-collections", json!({ "cart_id": cart }))
-        .await;
-    let collection = ok(&collection)["payment_collection"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    ok(&store
-        .post(
-            &format!("/store/payment-collections/{collection}/payment-sessions"),
-            json!({ "provider_id": "pp_system_default" }),
-        )
-        .await);
+    let option = first_shipping_option(store, cart).await;
+    add_shipping_method(store, cart, &option).await;
+    let collection = payment_collection(store, cart).await;
+    system_payment_session(store, &collection).await;
     let completed = store
         .post(&format!("/store/carts/{cart}/complete"), json!({}))
         .await;

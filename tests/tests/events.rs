@@ -13,7 +13,7 @@ use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
 use store::events::{names, Envelope, Relay};
-use store_notify::mail::{format_money, Mailer};
+use store_notify::mail::format_money;
 use store_tests::aws::Moto;
 use store_tests::flow::{cents, place_order, ready_cart_for, stocked_variants};
 use store_tests::TestStore;
@@ -54,13 +54,7 @@ async fn shop(vars: &[(&str, &str)], max_receives: u32) -> Shop {
             .map(|(_, v)| v.clone())
     })
     .unwrap();
-    let consumer = Consumer::new(
-        store.pool.clone(),
-        store.state.cache.clone(),
-        Mailer::with_client(from, moto.ses.clone()),
-        relay.clone(),
-        settings,
-    );
+    let consumer = moto.consumer(&store, from, &relay, settings);
     Shop {
         store,
         moto,

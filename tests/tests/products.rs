@@ -129,14 +129,8 @@ async fn inventory_quantity_is_stock_on_hand_minus_reservations_when_asked_for()
     .unwrap();
     assert_eq!(variant["inventory_quantity"], stocked);
 
-    sqlx::query(
-        "UPDATE inventory_levels SET stocked_quantity = 10, reserved_quantity = 3
-          WHERE inventory_item_id IN (SELECT inventory_item_id FROM product_variant_inventory_items WHERE variant_id = $1)",
-    )
-    .bind(variant_id)
-    .execute(&store.pool)
-    .await
-    .unwrap();
+    store.execute_for("UPDATE inventory_levels SET stocked_quantity = 10, reserved_quantity = 3
+          WHERE inventory_item_id IN (SELECT inventory_item_id FROM product_variant_inventory_items WHERE variant_id = $1)", variant_id).await;
     store::catalog::purge_store_cache(&store.state.cache).await;
     let again = store
         .get(&format!(
@@ -211,13 +205,7 @@ async fn drafts_and_products_outside_the_keys_sales_channels_are_invisible() {
     store
         .execute("INSERT INTO sales_channels (id, name) VALUES ('sc_wholesale', 'Wholesale')")
         .await;
-    sqlx::query(
-        "UPDATE product_sales_channels SET sales_channel_id = 'sc_wholesale' WHERE product_id = $1",
-    )
-    .bind(&hidden)
-    .execute(&store.pool)
-    .await
-    .unwrap();
+    store.execute_for("UPDATE product_sales_channels SET sales_channel_id = 'sc_wholesale' WHERE product_id = $1", &hidden).await;
     assert_eq!(
         store.get(&format!("/store/products/{hidden}")).await.status,
         404

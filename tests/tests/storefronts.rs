@@ -81,16 +81,18 @@ async fn is_giftcard_tags_dates_and_or_groups_filter_as_in_medusa() {
     let (gift, old): (String, String) = store
         .scalar_pair("SELECT min(id), max(id) FROM products WHERE status = 'published'")
         .await;
-    sqlx::query("UPDATE products SET is_giftcard = TRUE WHERE id = $1")
-        .bind(&gift)
-        .execute(&store.pool)
-        .await
-        .unwrap();
-    sqlx::query("UPDATE products SET created_at = '2020-01-15T12:00:00Z' WHERE id = $1")
-        .bind(&old)
-        .execute(&store.pool)
-        .await
-        .unwrap();
+    store
+        .execute_for(
+            "UPDATE products SET is_giftcard = TRUE WHERE id = $1",
+            &gift,
+        )
+        .await;
+    store
+        .execute_for(
+            "UPDATE products SET created_at = '2020-01-15T12:00:00Z' WHERE id = $1",
+            &old,
+        )
+        .await;
     let all: i64 = store
         .scalar("SELECT count(*) FROM products WHERE status = 'published'")
         .await;
@@ -180,11 +182,7 @@ async fn categories_collections_and_regions_take_dates_and_or_groups() {
             "SELECT min(id), max(id) FROM product_categories WHERE is_active AND NOT is_internal",
         )
         .await;
-    sqlx::query("UPDATE product_categories SET created_at = '2020-06-01T00:00:00Z', description = 'Old stock' WHERE id = $1")
-        .bind(&first)
-        .execute(&store.pool)
-        .await
-        .unwrap();
+    store.execute_for("UPDATE product_categories SET created_at = '2020-06-01T00:00:00Z', description = 'Old stock' WHERE id = $1", &first).await;
     for query in [
         "created_at[$lt]=2021-01-01".to_string(),
         "description=Old stock".replace(' ', "%20"),
@@ -216,11 +214,12 @@ async fn categories_collections_and_regions_take_dates_and_or_groups() {
     let (old, other): (String, String) = store
         .scalar_pair("SELECT min(id), max(id) FROM product_collections")
         .await;
-    sqlx::query("UPDATE product_collections SET updated_at = '2020-06-01T00:00:00Z' WHERE id = $1")
-        .bind(&old)
-        .execute(&store.pool)
-        .await
-        .unwrap();
+    store
+        .execute_for(
+            "UPDATE product_collections SET updated_at = '2020-06-01T00:00:00Z' WHERE id = $1",
+            &old,
+        )
+        .await;
     let stale = store
         .get("/store/collections?updated_at[$lt]=2021-01-01")
         .await;
