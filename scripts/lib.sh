@@ -640,6 +640,48 @@ wait_http() {
   done
 }
 
+# ------------------------------------------------------------ storefront ---
+
+STOREFRONT_DIR="$ROOT/examples/storefront"
+
+# Installs the storefront's packages (npm ci, when the lock file changed) and builds it
+# (react-router build, when its sources changed since the last build).
+storefront_build() {
+  local dir=$STOREFRONT_DIR sum
+  if [[ ! -f $dir/node_modules/.package-lock.json || $dir/package-lock.json -nt $dir/node_modules/.package-lock.json ]]; then
+    log "npm ci (examples/storefront)"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) || return 1
+  fi
+  sum="$(cd "$dir" && find app package-lock.json react-router.config.ts vite.config.ts tsconfig.json \
+    -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum)" || return 1
+  if [[ -f $dir/build/server/index.js && "$(cat "$dir/build/.sources" 2>/dev/null)" == "$sum" ]]; then
+    return 0
+  fi
+  log "react-router build (examples/storefront)"
+  (cd "$dir" && ./node_modules/.bin/react-router build >/dev/null) || return 1
+  echo "$sum" >"$dir/build/.sources"
+}
+
+# storefront_start PROFILE PORT BACKEND_URL PUBLISHABLE_KEY LOG: serves the built
+# storefront (react-router-serve) on 127.0.0.1:PORT in the background, every Store API
+# call to BACKEND_URL.
+storefront_start() {
+  local profile=$1 port=$2 backend=$3 key=$4 logf=$5
+  if port_in_use "$port"; then
+    die "port $port is already in use; stop whatever serves it first (or choose another port)"
+  fi
+  log "starting the storefront on http://127.0.0.1:$port (log: ${logf#"$ROOT/"})"
+  (
+    cd "$STOREFRONT_DIR"
+    export PORT="$port" HOST=127.0.0.1 NODE_ENV=production \
+      MEDUSA_BACKEND_URL="$backend" MEDUSA_PUBLISHABLE_KEY="$key"
+    exec setsid ./node_modules/.bin/react-router-serve ./build/server/index.js </dev/null >"$logf" 2>&1
+  ) &
+  echo $! >"$DATA_ROOT/$profile/storefront.pid"
+}
+
+storefront_stop() { stop_pidfile "$DATA_ROOT/$1/storefront.pid" "storefront ($1)"; }
+
 # ------------------------------------------------------------------ misc ---
 
 # Reads KEY from a KEY=VALUE file.

@@ -5,11 +5,11 @@
 // Run by scripts/test with MEDUSA_BACKEND_URL, MEDUSA_ADMIN_EMAIL and
 // MEDUSA_ADMIN_PASSWORD (the demo admin `storectl seed` creates).
 import "./emulator.mjs";
+import { baseUrl } from "./store.mjs";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import Medusa from "@medusajs/js-sdk";
 
-const baseUrl = process.env.MEDUSA_BACKEND_URL || "http://127.0.0.1:9000";
 const email = process.env.MEDUSA_ADMIN_EMAIL;
 const password = process.env.MEDUSA_ADMIN_PASSWORD;
 const admin = () => new Medusa({ baseUrl, auth: { type: "jwt", jwtTokenStorageMethod: "memory" } });

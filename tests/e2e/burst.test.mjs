@@ -6,12 +6,11 @@
 //
 // Prints the figure: requests, answers by status, p50 / p99 / max and the wall time.
 import "./emulator.mjs";
+import { baseUrl, publishableKey } from "./store.mjs";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import Medusa from "@medusajs/js-sdk";
 
-const baseUrl = process.env.MEDUSA_BACKEND_URL || "http://127.0.0.1:9000";
-const publishableKey = process.env.MEDUSA_PUBLISHABLE_KEY;
 const BURST = Number(process.env.BURST_REQUESTS || 500);
 
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];

@@ -6,23 +6,12 @@
 // Run by scripts/test against `cargo lambda watch`, with MEDUSA_BACKEND_URL and
 // MEDUSA_PUBLISHABLE_KEY set (see store-sdk.test.mjs for running it by hand).
 import "./emulator.mjs";
+import { address, baseUrl, publishableKey } from "./store.mjs";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import Medusa from "@medusajs/js-sdk";
 
-const baseUrl = process.env.MEDUSA_BACKEND_URL || "http://127.0.0.1:9000";
-const publishableKey = process.env.MEDUSA_PUBLISHABLE_KEY;
 const sdk = new Medusa({ baseUrl, publishableKey });
-
-const address = {
-  first_name: "Ada",
-  last_name: "Lovelace",
-  address_1: "Main Street 1",
-  city: "Copenhagen",
-  country_code: "dk",
-  postal_code: "2200",
-  phone: "+4512345678",
-};
 
 const cents = (amount) => Math.round(amount * 100);
 

@@ -6,24 +6,13 @@
 // Run by scripts/test against `cargo lambda watch`, with MEDUSA_BACKEND_URL and
 // MEDUSA_PUBLISHABLE_KEY set.
 import "./emulator.mjs";
+import { address, baseUrl, publishableKey } from "./store.mjs";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import Medusa from "@medusajs/js-sdk";
 
-const baseUrl = process.env.MEDUSA_BACKEND_URL || "http://127.0.0.1:9000";
-const publishableKey = process.env.MEDUSA_PUBLISHABLE_KEY;
 const shopper = () =>
   new Medusa({ baseUrl, publishableKey, auth: { type: "jwt", jwtTokenStorageMethod: "memory" } });
-
-const address = {
-  first_name: "Ada",
-  last_name: "Lovelace",
-  address_1: "Main Street 1",
-  city: "Copenhagen",
-  country_code: "dk",
-  postal_code: "2200",
-  phone: "+4512345678",
-};
 
 async function registered(email, password) {
   const sdk = shopper();

@@ -3,28 +3,11 @@
 // storefront reads. scripts/test runs it with the other end-to-end tests; by hand, against
 // the dev store (scripts/up): node --test tests/e2e/replay.test.mjs
 import "./emulator.mjs";
+import { baseUrl, publishableKey } from "./store.mjs";
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-
-function storefrontEnv() {
-  const file = fileURLToPath(new URL("../../.env.storefront", import.meta.url));
-  try {
-    return Object.fromEntries(
-      readFileSync(file, "utf8")
-        .split("\n")
-        .filter((line) => /^[A-Z_]+=/.test(line))
-        .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]),
-    );
-  } catch {
-    return {};
-  }
-}
-
-const fileEnv = storefrontEnv();
-const baseUrl = process.env.MEDUSA_BACKEND_URL || fileEnv.MEDUSA_BACKEND_URL || "http://127.0.0.1:9000";
-const publishableKey = process.env.MEDUSA_PUBLISHABLE_KEY || fileEnv.MEDUSA_PUBLISHABLE_KEY;
 
 /** The lines of the data file: {line, storefront, method, path, body, status, reads, keep}. */
 export function parseRequests(text) {

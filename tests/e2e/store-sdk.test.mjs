@@ -6,29 +6,11 @@
 //   node --test tests/e2e/*.test.mjs
 // (without the variables, .env.storefront written by scripts/up is read).
 import "./emulator.mjs";
+import { baseUrl, publishableKey } from "./store.mjs";
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import Medusa, { FetchError } from "@medusajs/js-sdk";
 
-function storefrontEnv() {
-  const file = fileURLToPath(new URL("../../.env.storefront", import.meta.url));
-  try {
-    return Object.fromEntries(
-      readFileSync(file, "utf8")
-        .split("\n")
-        .filter((line) => /^[A-Z_]+=/.test(line))
-        .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]),
-    );
-  } catch {
-    return {};
-  }
-}
-
-const fileEnv = storefrontEnv();
-const baseUrl = process.env.MEDUSA_BACKEND_URL || fileEnv.MEDUSA_BACKEND_URL || "http://127.0.0.1:9000";
-const publishableKey = process.env.MEDUSA_PUBLISHABLE_KEY || fileEnv.MEDUSA_PUBLISHABLE_KEY;
 // A storefront origin that scripts/up and scripts/test put in STORE_CORS.
 const BROWSER_ORIGIN = "http://localhost:8000";
 

@@ -13,6 +13,7 @@ import {
 import type { Route } from "./+types/root";
 import { getCart, itemCount } from "./lib/cart.server";
 import { setCountry } from "./lib/cookies.server";
+import { readToken } from "./lib/customer.server";
 import { getRegion, queryCountry, regionForCountry } from "./lib/region.server";
 import "./app.css";
 
@@ -33,6 +34,8 @@ export async function loader({ request }: Route.LoaderArgs) {
     ),
     country: selected ?? "",
     cartCount: itemCount(cart),
+    // The token's presence only: the account page checks it with the store.
+    loggedIn: Boolean(await readToken(request)),
   };
 }
 
@@ -75,6 +78,9 @@ export function Layout({ children }: { children: React.ReactNode }) {
               </noscript>
             </Form>
           ) : null}
+          <Link to={data?.loggedIn ? "/account" : "/account/login"} data-testid="nav-account">
+            {data?.loggedIn ? "Account" : "Log in"}
+          </Link>
           <Link to="/cart" className="cart-link" data-testid="nav-cart">
             Cart ({data?.cartCount ?? 0})
           </Link>

@@ -6,4 +6,7 @@ export default [
   route("cart", "routes/cart.tsx"),
   route("checkout", "routes/checkout.tsx"),
   route("order/:id", "routes/order.tsx"),
+  route("account", "routes/account.tsx"),
+  route("account/login", "routes/account.login.tsx"),
+  route("account/register", "routes/account.register.tsx"),
 ] satisfies RouteConfig;

@@ -41,6 +41,9 @@ const ROUTES: Array<{ match: RegExp; envVar: string }> = [
   { match: /^\/store\/collections(\/|$)/, envVar: "STORE_PRODUCTS_URL" },
   // orders function
   { match: /^\/store\/orders(\/|$)/, envVar: "STORE_ORDERS_URL" },
+  // accounts function: customer login and accounts
+  { match: /^\/auth\//, envVar: "STORE_ACCOUNTS_URL" },
+  { match: /^\/store\/customers(\/|$)/, envVar: "STORE_ACCOUNTS_URL" },
 ];
 
 /** The base URL that serves `path` (a Store API path, with or without a query string). */
@@ -59,17 +62,21 @@ export function describeRoutes(): Record<string, string> {
   return seen;
 }
 
+// One server serves every shopper: the SDK must never keep a customer's token. Each call
+// that acts for a customer passes their token itself (customer.server.ts, authHeaders).
+const NO_STORED_TOKEN = { type: "jwt", jwtTokenStorageMethod: "nostore" } as const;
+
 const clients = new Map<string, Client>();
 function clientFor(baseUrl: string): Client {
   let client = clients.get(baseUrl);
   if (!client) {
-    client = new Client({ baseUrl, publishableKey });
+    client = new Client({ baseUrl, publishableKey, auth: NO_STORED_TOKEN });
     clients.set(baseUrl, client);
   }
   return client;
 }
 
-export const sdk = new Medusa({ baseUrl: backendUrl, publishableKey });
+export const sdk = new Medusa({ baseUrl: backendUrl, publishableKey, auth: NO_STORED_TOKEN });
 
 // Route each call by its path. `input` is a Store API path for every sdk.store.* method;
 // a full URL or Request (only ever passed by hand) goes out unchanged on the default client.

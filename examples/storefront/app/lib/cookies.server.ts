@@ -20,7 +20,7 @@ export const countryCookie = createCookie("country", {
 
 // Secure when the storefront is served over https (or COOKIE_SECURE=true behind a proxy that
 // terminates TLS); plain http on 127.0.0.1 keeps cookies usable for local runs and curl.
-function secure(request: Request): boolean {
+export function secure(request: Request): boolean {
   const forced = process.env.COOKIE_SECURE?.trim().toLowerCase();
   if (forced === "true" || forced === "1") return true;
   if (forced === "false" || forced === "0") return false;

@@ -4,6 +4,7 @@ import { errorMessage, errorStatus, sdk } from "~/lib/backend.server";
 import { getCart } from "~/lib/cart.server";
 import { clearCartId } from "~/lib/cookies.server";
 import { formatMoney } from "~/lib/money";
+import { Totals } from "~/lib/summary";
 
 const MAX_QUANTITY = 99;
 
@@ -141,24 +142,7 @@ export default function CartPage({ loaderData, actionData }: Route.ComponentProp
           ))}
         </tbody>
       </table>
-      <dl className="totals" data-testid="cart-totals">
-        <dt>Subtotal (excl. tax)</dt>
-        <dd data-testid="cart-subtotal">{money(cart.item_subtotal)}</dd>
-        {cart.discount_total ? (
-          <>
-            <dt>Discount</dt>
-            <dd>−{money(cart.discount_total)}</dd>
-          </>
-        ) : null}
-        <dt>Shipping (excl. tax)</dt>
-        <dd>{cart.shipping_subtotal === null ? "Calculated at checkout" : money(cart.shipping_subtotal)}</dd>
-        <dt>Tax</dt>
-        <dd>{money(cart.tax_total)}</dd>
-        <dt className="grand">Total</dt>
-        <dd className="grand" data-testid="cart-total">
-          {money(cart.total)}
-        </dd>
-      </dl>
+      <Totals totals={cart} shippingLabel="Shipping (excl. tax)" shippingPending="Calculated at checkout" testId="cart" />
       <p>
         <Link to="/checkout" className="button" data-testid="go-to-checkout">
           Checkout

@@ -4,6 +4,7 @@ import { errorMessage, errorStatus, sdk } from "~/lib/backend.server";
 import { getCart, type Cart } from "~/lib/cart.server";
 import { clearCartId } from "~/lib/cookies.server";
 import { formatMoney } from "~/lib/money";
+import { CountrySelect, FormError, LineList, Totals } from "~/lib/summary";
 
 const PAYMENT_PROVIDER = "pp_system_default";
 
@@ -53,6 +54,7 @@ export async function loader({ request }: Route.LoaderArgs) {
         total: i.total,
       })),
       item_subtotal: cart.item_subtotal,
+      discount_total: cart.discount_total,
       shipping_subtotal: cart.shipping_methods?.length ? cart.shipping_subtotal : null,
       tax_total: cart.tax_total,
       total: cart.total,
@@ -147,16 +149,7 @@ export default function Checkout({ loaderData, actionData }: Route.ComponentProp
           {text("address_1", "Address", { required: true, autoComplete: "address-line1" })}
           {text("postal_code", "Postal code", { required: true, autoComplete: "postal-code" })}
           {text("city", "City", { required: true, autoComplete: "address-level2" })}
-          <label>
-            Country
-            <select name="country_code" defaultValue={values.country_code} data-testid="checkout-country" required>
-              {countries.map((c) => (
-                <option key={c.iso_2} value={c.iso_2}>
-                  {c.name}
-                </option>
-              ))}
-            </select>
-          </label>
+          <CountrySelect countries={countries} defaultValue={values.country_code} testId="checkout-country" />
           {text("phone", "Phone (optional)", { type: "tel", autoComplete: "tel" })}
         </fieldset>
         <fieldset>
@@ -180,35 +173,20 @@ export default function Checkout({ loaderData, actionData }: Route.ComponentProp
           <legend>Payment</legend>
           <p className="muted">Manual payment ({PAYMENT_PROVIDER}): the order is placed without a card.</p>
         </fieldset>
-        {actionData?.error ? (
-          <p className="error-message" role="alert" data-testid="checkout-error">
-            {actionData.error}
-          </p>
-        ) : null}
+        <FormError message={actionData?.error} testId="checkout-error" />
         <button type="submit" disabled={placing || shippingOptions.length === 0} data-testid="checkout-submit">
           {placing ? "Placing order…" : "Place order"}
         </button>
       </Form>
       <aside className="summary">
         <h2>Order summary</h2>
-        <ul>
-          {cart.items.map((i) => (
-            <li key={i.id}>
-              {i.quantity} × {i.title}
-              {i.variant_title ? ` (${i.variant_title})` : ""} — {money(i.total)}
-            </li>
-          ))}
-        </ul>
-        <dl className="totals">
-          <dt>Subtotal (excl. tax)</dt>
-          <dd>{money(cart.item_subtotal)}</dd>
-          <dt>Shipping (excl. tax)</dt>
-          <dd>{cart.shipping_subtotal === null ? "Chosen above" : money(cart.shipping_subtotal)}</dd>
-          <dt>Tax</dt>
-          <dd>{money(cart.tax_total)}</dd>
-          <dt className="grand">{cart.shipping_subtotal === null ? "Total before shipping" : "Total"}</dt>
-          <dd className="grand">{money(cart.total)}</dd>
-        </dl>
+        <LineList items={cart.items} currency={cart.currency_code} />
+        <Totals
+          totals={cart}
+          shippingLabel="Shipping (excl. tax)"
+          shippingPending="Chosen above"
+          totalLabel={cart.shipping_subtotal === null ? "Total before shipping" : "Total"}
+        />
         <p>
           <Link to="/cart">Edit cart</Link>
         </p>

@@ -1,7 +1,7 @@
 import { data, Link } from "react-router";
 import type { Route } from "./+types/order";
 import { errorStatus, sdk } from "~/lib/backend.server";
-import { formatMoney } from "~/lib/money";
+import { LineList, Totals } from "~/lib/summary";
 
 // What the confirmation page reads (as Medusa's Next.js starter asks for it).
 const ORDER_FIELDS = "*payment_collections.payments,*items,*items.metadata,*items.variant,*items.product";
@@ -53,7 +53,6 @@ export async function loader({ params }: Route.LoaderArgs) {
 
 export default function OrderPage({ loaderData }: Route.ComponentProps) {
   const { order } = loaderData;
-  const money = (amount: number | null | undefined) => formatMoney(amount, order.currency_code);
   return (
     <section className="order">
       <h1>Thank you!</h1>
@@ -64,32 +63,12 @@ export default function OrderPage({ loaderData }: Route.ComponentProps) {
         </strong>
         . A confirmation goes to {order.email}.
       </p>
-      <ul>
-        {order.items.map((i) => (
-          <li key={i.id} data-testid="order-line">
-            {i.quantity} × {i.title}
-            {i.variant_title ? ` (${i.variant_title})` : ""} — {money(i.total)}
-          </li>
-        ))}
-      </ul>
-      <dl className="totals">
-        <dt>Subtotal (excl. tax)</dt>
-        <dd>{money(order.item_subtotal)}</dd>
-        {order.discount_total ? (
-          <>
-            <dt>Discount</dt>
-            <dd>−{money(order.discount_total)}</dd>
-          </>
-        ) : null}
-        <dt>Shipping{order.shipping_methods[0] ? ` (${order.shipping_methods[0].name})` : ""}, excl. tax</dt>
-        <dd>{money(order.shipping_subtotal)}</dd>
-        <dt>Tax</dt>
-        <dd>{money(order.tax_total)}</dd>
-        <dt className="grand">Total</dt>
-        <dd className="grand" data-testid="order-total">
-          {money(order.total)}
-        </dd>
-      </dl>
+      <LineList items={order.items} currency={order.currency_code} testId="order-line" />
+      <Totals
+        totals={order}
+        shippingLabel={`Shipping${order.shipping_methods[0] ? ` (${order.shipping_methods[0].name})` : ""}, excl. tax`}
+        testId="order"
+      />
       {order.address.length ? (
         <p>
           Ships to: <span data-testid="order-address">{order.address.join(", ")}</span>

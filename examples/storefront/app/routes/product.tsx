@@ -6,6 +6,7 @@ import { setCartId } from "~/lib/cookies.server";
 import { formatMoney } from "~/lib/money";
 import { inStock, type Product, type Variant } from "~/lib/product";
 import { getRegion } from "~/lib/region.server";
+import { authHeaders, readToken } from "~/lib/customer.server";
 
 const PRODUCT_FIELDS = "*variants.calculated_price,+variants.inventory_quantity,*variants.options";
 const MAX_QUANTITY = 99;
@@ -88,7 +89,9 @@ export async function action({ request, params }: Route.ActionArgs) {
   try {
     let cart = await getCart(request);
     if (!cart) {
-      ({ cart } = await sdk.store.cart.create({ region_id: region.id }));
+      // A logged-in customer's new cart is theirs (and takes their email).
+      const token = await readToken(request);
+      ({ cart } = await sdk.store.cart.create({ region_id: region.id }, {}, token ? authHeaders(token) : undefined));
     } else if (cart.region_id !== region.id) {
       // the shopper switched region since the cart was made: the cart follows (and re-prices)
       ({ cart } = await sdk.store.cart.update(cart.id, { region_id: region.id }));

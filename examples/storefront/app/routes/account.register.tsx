@@ -1,0 +1,82 @@
+import { data, Form, Link, redirect, useNavigation } from "react-router";
+import type { Route } from "./+types/account.register";
+import { errorMessage, errorStatus } from "~/lib/backend.server";
+import { claimCart, readToken, register, setToken } from "~/lib/customer.server";
+import { FormError } from "~/lib/summary";
+
+// This storefront asks for at least 8 characters (the store, like Medusa, takes any non-empty password).
+const MIN_PASSWORD = 8;
+
+export function meta() {
+  return [{ title: "Create an account · Storefront" }];
+}
+
+export async function loader({ request }: Route.LoaderArgs) {
+  if (await readToken(request)) throw redirect("/account");
+  return null;
+}
+
+export async function action({ request }: Route.ActionArgs) {
+  const form = await request.formData();
+  const field = (name: string) => String(form.get(name) ?? "").trim();
+  const values = { email: field("email"), first_name: field("first_name"), last_name: field("last_name") };
+  const password = String(form.get("password") ?? "");
+  const fail = (error: string, status: number) => data({ error, values }, { status });
+  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(values.email)) return fail("Enter a valid email address.", 400);
+  if (!values.first_name || !values.last_name) return fail("Enter your first and last name.", 400);
+  if (password.length < MIN_PASSWORD) return fail(`The password needs at least ${MIN_PASSWORD} characters.`, 400);
+  try {
+    const token = await register({ ...values, password });
+    await claimCart(request, token);
+    return redirect("/account", { headers: { "Set-Cookie": await setToken(request, token) } });
+  } catch (error) {
+    const status = errorStatus(error);
+    const message =
+      status === 401 || status === 409
+        ? "An account with this email exists already. Log in instead."
+        : `Could not create the account: ${errorMessage(error)}`;
+    return fail(message, status && status < 500 ? status : 502);
+  }
+}
+
+export default function Register({ actionData }: Route.ComponentProps) {
+  const busy = useNavigation().state !== "idle";
+  const values = actionData?.values;
+  return (
+    <section className="account-form">
+      <h1>Create an account</h1>
+      <Form method="post" data-testid="register-form">
+        <label>
+          First name
+          <input name="first_name" autoComplete="given-name" required defaultValue={values?.first_name} data-testid="register-first-name" />
+        </label>
+        <label>
+          Last name
+          <input name="last_name" autoComplete="family-name" required defaultValue={values?.last_name} data-testid="register-last-name" />
+        </label>
+        <label>
+          Email
+          <input name="email" type="email" autoComplete="email" required defaultValue={values?.email} data-testid="register-email" />
+        </label>
+        <label>
+          Password
+          <input
+            name="password"
+            type="password"
+            autoComplete="new-password"
+            minLength={MIN_PASSWORD}
+            required
+            data-testid="register-password"
+          />
+        </label>
+        <FormError message={actionData?.error} testId="register-error" />
+        <button type="submit" disabled={busy} data-testid="register-submit">
+          Create account
+        </button>
+      </Form>
+      <p>
+        Have an account? <Link to="/account/login">Log in</Link>
+      </p>
+    </section>
+  );
+}

@@ -1,0 +1,243 @@
+// In a real browser: headless Chromium (Debian's `chromium`, driven by playwright-core)
+// buys something in the example storefront (examples/storefront) served against the store:
+// home → a product in stock → add to cart → cart → checkout (email, address, shipping,
+// manual payment) → the confirmation page with the order number. The order is then read
+// back from the Store API, so the page's number is the store's. Then a customer: register
+// → buy → the order in the account's history → an address saved → log out → log in → the
+// order still there.
+//
+// scripts/test serves the storefront and runs this with STOREFRONT_URL, MEDUSA_BACKEND_URL
+// and MEDUSA_PUBLISHABLE_KEY set. By hand, against `scripts/up` (which serves both):
+//   STOREFRONT_URL=http://127.0.0.1:8000 node --test tests/e2e/browser/
+// A screenshot of every step goes to BROWSER_ARTIFACTS (default .data/browser); a failure
+// names the last one. Prints each step's time.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+import { baseUrl, publishableKey } from "../store.mjs";
+
+const storefront = (process.env.STOREFRONT_URL || "http://127.0.0.1:8000").replace(/\/$/, "");
+const artifacts =
+  process.env.BROWSER_ARTIFACTS || fileURLToPath(new URL("../../../.data/browser", import.meta.url));
+const executablePath = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
+// Each step's wait for the page it expects.
+const STEP_TIMEOUT_MS = 30_000;
+
+let browser;
+let page;
+const steps = [];
+// Each run registers a new customer.
+const runId = Date.now().toString(36);
+
+before(async () => {
+  mkdirSync(artifacts, { recursive: true });
+  browser = await chromium.launch({
+    executablePath,
+    headless: true,
+    // Without the background-networking flags Chromium keeps dialling Google's hosts,
+    // which this machine's closed network refuses.
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+});
+
+/** A fresh page with no cookies: a new shopper. */
+async function newShopper() {
+  const context = await browser.newContext();
+  page = await context.newPage();
+  page.setDefaultTimeout(STEP_TIMEOUT_MS);
+}
+
+after(async () => {
+  await browser?.close();
+  if (steps.length) {
+    console.log(`# browser purchase in headless Chromium (${storefront}):`);
+    for (const { name, ms } of steps) console.log(`#   ${name.padEnd(44)} ${ms.toFixed(0).padStart(6)} ms`);
+    const total = steps.reduce((sum, s) => sum + s.ms, 0);
+    console.log(`#   ${"whole purchase".padEnd(44)} ${total.toFixed(0).padStart(6)} ms`);
+  }
+});
+
+/** Runs one step, times it and keeps a screenshot of the page it ends on. */
+async function step(name, action) {
+  const start = performance.now();
+  try {
+    await action();
+  } finally {
+    const ms = performance.now() - start;
+    steps.push({ name, ms });
+    const file = `${artifacts}/${String(steps.length).padStart(2, "0")}-${name.replace(/\W+/g, "-")}.png`;
+    await page.screenshot({ path: file, fullPage: true }).catch(() => {});
+    console.log(`# ${name}: ${ms.toFixed(0)} ms (screenshot ${file})`);
+  }
+}
+
+/** Home → the first product in stock → 2 in the cart → checkout → the confirmation page. */
+async function buy(email) {
+  let handles = [];
+  await step("home page with products", async () => {
+    await page.goto(`${storefront}/`);
+    await page.getByTestId("product-card").first().waitFor();
+    handles = await page
+      .locator('[data-testid="product-card"] a[href^="/products/"]')
+      .evaluateAll((links) => links.map((a) => a.getAttribute("href")));
+    assert.ok(handles.length > 0, "the home page links no product");
+  });
+
+  let title = "";
+  await step("a product page, 2 added to the cart", async () => {
+    // The first product on the home page whose default variant has 2 in stock (earlier
+    // runs against the same store may have bought the rest).
+    for (const href of handles) {
+      await page.goto(`${storefront}${href}`);
+      await page.getByTestId("product-title").waitFor();
+      const button = page.getByTestId("add-to-cart");
+      if (!(await button.count()) || !(await button.isEnabled())) continue;
+      await page.getByTestId("quantity-input").fill("2");
+      await button.click();
+      const outcome = await Promise.race([
+        page.waitForURL(`${storefront}/cart`).then(() => "cart", () => "timeout"),
+        page.getByTestId("add-to-cart-error").waitFor().then(() => "refused", () => "timeout"),
+      ]);
+      assert.notEqual(outcome, "timeout", `adding ${href} to the cart got no answer`);
+      if (outcome === "refused") continue;
+      title = await page.getByTestId("cart-line").first().locator("a").first().innerText();
+      break;
+    }
+    assert.ok(title, `none of ${handles.length} products on the home page has 2 in stock`);
+    await page.getByTestId("cart-line").first().waitFor();
+    assert.equal(await page.getByTestId("cart-line").count(), 1);
+    assert.equal(await page.getByTestId("cart-line-quantity").inputValue(), "2");
+  });
+
+  const cookies = await page.context().cookies();
+  const cartCookie = cookies.find((c) => c.name === "cart_id");
+  assert.ok(cartCookie?.httpOnly, "the cart id is kept in an HttpOnly cookie");
+  assert.equal(cartCookie.sameSite, "Lax");
+
+  await step("checkout form", async () => {
+    await page.getByTestId("go-to-checkout").click();
+    await page.waitForURL(`${storefront}/checkout`);
+    await page.getByTestId("checkout-form").waitFor();
+  });
+
+  let orderId = "";
+  let display = "";
+  await step("place the order (manual payment)", async () => {
+    const emailInput = page.getByTestId("checkout-email");
+    if (email) await emailInput.fill(email);
+    else email = await emailInput.inputValue(); // a customer's cart has their email
+    await page.getByTestId("checkout-first-name").fill("Ada");
+    await page.getByTestId("checkout-last-name").fill("Lovelace");
+    await page.getByTestId("checkout-address-1").fill("Main Street 1");
+    await page.getByTestId("checkout-postal-code").fill("2200");
+    await page.getByTestId("checkout-city").fill("Copenhagen");
+    await page.getByTestId("shipping-option").first().check();
+    await page.getByTestId("checkout-submit").click();
+    await page.waitForURL(/\/order\/order_[A-Za-z0-9]+$/);
+    const number = page.getByTestId("order-number");
+    await number.waitFor();
+    orderId = await number.getAttribute("data-order-id");
+    display = (await number.innerText()).replace(/^#/, "");
+    assert.match(display, /^\d+$/);
+  });
+
+  await step("the cart is empty after the order", async () => {
+    await page.goto(`${storefront}/cart`);
+    await page.getByTestId("cart-empty").waitFor();
+  });
+
+  // The page's order is the store's: same display id, the line bought, the shopper's email.
+  const response = await fetch(`${baseUrl}/store/orders/${orderId}`, {
+    headers: { "x-publishable-api-key": publishableKey },
+  });
+  assert.equal(response.status, 200, await response.clone().text());
+  const { order } = await response.json();
+  assert.equal(String(order.display_id), display);
+  assert.equal(order.email, email);
+  assert.equal(order.items.length, 1);
+  assert.equal(order.items[0].quantity, 2);
+  assert.equal(order.items[0].product_title, title);
+  return order;
+}
+
+test("a guest buys a product in the storefront, in headless Chromium", async () => {
+  assert.ok(publishableKey, "MEDUSA_PUBLISHABLE_KEY is not set");
+  await newShopper();
+  await buy("browser@example.com");
+});
+
+test("a customer registers, buys, finds the order in their account, logs out and in again", async () => {
+  await newShopper();
+  const email = `shopper-${runId}@example.com`;
+  const password = "correct horse battery";
+
+  await step("register", async () => {
+    await page.goto(`${storefront}/account/register`);
+    await page.getByTestId("register-first-name").fill("Grace");
+    await page.getByTestId("register-last-name").fill("Hopper");
+    await page.getByTestId("register-email").fill(email);
+    await page.getByTestId("register-password").fill(password);
+    await page.getByTestId("register-submit").click();
+    await page.waitForURL(`${storefront}/account`);
+    assert.match(await page.getByTestId("account-title").innerText(), /Grace/);
+    await page.getByTestId("orders-empty").waitFor();
+  });
+  const token = (await page.context().cookies()).find((c) => c.name === "customer_token");
+  assert.ok(token?.httpOnly, "the customer's token is kept in an HttpOnly cookie");
+
+  const order = await buy(undefined);
+  assert.equal(order.email, email, "the logged-in customer's cart takes their email");
+
+  const history = async () => {
+    await page.goto(`${storefront}/account`);
+    const row = page.locator(`[data-testid="order-history-row"][data-order-id="${order.id}"]`);
+    await row.waitFor();
+    assert.match(await row.innerText(), new RegExp(`#${order.display_id}`));
+  };
+  await step("the order in the account's history", history);
+
+  await step("save an address in the account", async () => {
+    await page.getByTestId("address-address-1").fill("Harbour Road 7");
+    await page.getByTestId("address-postal-code").fill("1050");
+    await page.getByTestId("address-city").fill("Copenhagen");
+    await page.getByTestId("address-country").selectOption("dk");
+    await page.getByTestId("address-add").click();
+    await page.getByTestId("account-saved").waitFor();
+    const saved = page.getByTestId("address");
+    assert.equal(await saved.count(), 1);
+    assert.match(await saved.innerText(), /Harbour Road 7, 1050 Copenhagen, DK/);
+  });
+
+  await step("log out", async () => {
+    await page.getByTestId("logout").click();
+    await page.waitForURL(`${storefront}/`);
+    assert.equal(await page.getByTestId("nav-account").innerText(), "Log in");
+  });
+
+  await step("log in again", async () => {
+    await page.goto(`${storefront}/account`);
+    await page.waitForURL(/\/account\/login/);
+    await page.getByTestId("login-email").fill(email);
+    await page.getByTestId("login-password").fill("wrong password");
+    await page.getByTestId("login-submit").click();
+    await page.getByTestId("login-error").waitFor();
+    await page.getByTestId("login-password").fill(password);
+    await page.getByTestId("login-submit").click();
+    await page.waitForURL(`${storefront}/account`);
+  });
+  await step("the order still in the history", history);
+});
+
+function escape(text) {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
