@@ -78,6 +78,9 @@ export function Layout({ children }: { children: React.ReactNode }) {
               </noscript>
             </Form>
           ) : null}
+          <Form method="get" action="/search" className="search" role="search">
+            <input type="search" name="q" placeholder="Search products" aria-label="Search products" data-testid="search-input" />
+          </Form>
           <Link to={data?.loggedIn ? "/account" : "/account/login"} data-testid="nav-account">
             {data?.loggedIn ? "Account" : "Log in"}
           </Link>

@@ -3,6 +3,9 @@ import { type RouteConfig, index, route } from "@react-router/dev/routes";
 export default [
   index("routes/home.tsx"),
   route("products/:handle", "routes/product.tsx"),
+  route("categories/:handle", "routes/listing.tsx", { id: "category" }),
+  route("collections/:handle", "routes/listing.tsx", { id: "collection" }),
+  route("search", "routes/search.tsx"),
   route("cart", "routes/cart.tsx"),
   route("checkout", "routes/checkout.tsx"),
   route("order/:id", "routes/order.tsx"),

@@ -1,7 +1,7 @@
 import { data, Form, Link, redirect } from "react-router";
 import type { Route } from "./+types/cart";
 import { errorMessage, errorStatus, sdk } from "~/lib/backend.server";
-import { getCart } from "~/lib/cart.server";
+import { getCart, type Cart } from "~/lib/cart.server";
 import { clearCartId } from "~/lib/cookies.server";
 import { formatMoney } from "~/lib/money";
 import { Totals } from "~/lib/summary";
@@ -35,6 +35,7 @@ export async function loader({ request }: Route.LoaderArgs) {
       item_subtotal: cart.item_subtotal,
       shipping_subtotal: cart.shipping_methods?.length ? cart.shipping_subtotal : null,
       discount_total: cart.discount_total,
+      promo_codes: (cart.promotions ?? []).map((p) => p.code).filter((c): c is string => Boolean(c)),
       tax_total: cart.tax_total,
       total: cart.total,
     },
@@ -48,6 +49,7 @@ export async function action({ request }: Route.ActionArgs) {
   }
   const form = await request.formData();
   const intent = String(form.get("intent") ?? "");
+  if (intent === "promo-add" || intent === "promo-remove") return promotion(cart.id, intent, form);
   const lineId = String(form.get("line_id") ?? "");
   if (!cart.items?.some((item) => item.id === lineId)) return data({ error: "That line is not in your cart." }, { status: 400 });
   try {
@@ -66,6 +68,27 @@ export async function action({ request }: Route.ActionArgs) {
   } catch (error) {
     const status = errorStatus(error);
     console.error(`cart ${intent} ${lineId} failed:`, status, errorMessage(error));
+    return data({ error: errorMessage(error) }, { status: status && status >= 400 && status < 500 ? status : 502 });
+  }
+  return redirect("/cart");
+}
+
+/** Applies or removes a promotion code; the store answers 400 for a code it does not know. */
+async function promotion(cartId: string, intent: string, form: FormData) {
+  const code = String(form.get("code") ?? "").trim();
+  if (!code) return data({ error: "Enter a promotion code." }, { status: 400 });
+  try {
+    // POST adds to the codes already applied (an update with promo_codes would replace them).
+    const { cart } = await sdk.client.fetch<{ cart: Cart }>(`/store/carts/${cartId}/promotions`, {
+      method: intent === "promo-add" ? "POST" : "DELETE",
+      body: { promo_codes: [code] },
+    });
+    const applied = cart.promotions?.some((p) => p.code?.toLowerCase() === code.toLowerCase());
+    if (intent === "promo-add" && !applied) {
+      return data({ error: `The code ${code} does not apply to this cart.` }, { status: 400 });
+    }
+  } catch (error) {
+    const status = errorStatus(error);
     return data({ error: errorMessage(error) }, { status: status && status >= 400 && status < 500 ? status : 502 });
   }
   return redirect("/cart");
@@ -142,6 +165,23 @@ export default function CartPage({ loaderData, actionData }: Route.ComponentProp
           ))}
         </tbody>
       </table>
+      <div className="promotions" data-testid="promotions">
+        {cart.promo_codes.map((code) => (
+          <Form method="post" className="inline" key={code}>
+            <input type="hidden" name="code" value={code} />
+            <span data-testid="promo-applied">{code}</span>
+            <button type="submit" name="intent" value="promo-remove" className="link" data-testid="promo-remove">
+              Remove
+            </button>
+          </Form>
+        ))}
+        <Form method="post" className="inline">
+          <input name="code" placeholder="Promotion code" aria-label="Promotion code" required data-testid="promo-code" />
+          <button type="submit" name="intent" value="promo-add" data-testid="promo-apply">
+            Apply
+          </button>
+        </Form>
+      </div>
       <Totals totals={cart} shippingLabel="Shipping (excl. tax)" shippingPending="Calculated at checkout" testId="cart" />
       <p>
         <Link to="/checkout" className="button" data-testid="go-to-checkout">

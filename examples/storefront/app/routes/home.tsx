@@ -1,8 +1,8 @@
 import { Link } from "react-router";
 import type { Route } from "./+types/home";
 import { sdk } from "~/lib/backend.server";
-import { formatMoney } from "~/lib/money";
-import { cheapestPrice } from "~/lib/product";
+import { productCards } from "~/lib/catalog.server";
+import { ProductGrid } from "~/lib/product-grid";
 import { getRegion } from "~/lib/region.server";
 
 export function meta() {
@@ -11,51 +11,52 @@ export function meta() {
 
 export async function loader({ request }: Route.LoaderArgs) {
   const { region } = await getRegion(request);
-  const { products } = await sdk.store.product.list({
-    limit: 8,
-    offset: 0,
-    region_id: region.id,
-    fields: "*variants.calculated_price",
-  });
+  const [{ products }, { product_categories }, { collections }] = await Promise.all([
+    productCards(region, {}, 1, 8),
+    sdk.store.category.list({ limit: 20, fields: "id,name,handle" }),
+    sdk.store.collection.list({ limit: 20, fields: "id,title,handle" }),
+  ]);
   return {
     region: { name: region.name, currency_code: region.currency_code },
-    products: products.map((p) => ({
-      id: p.id,
-      handle: p.handle,
-      title: p.title,
-      thumbnail: p.thumbnail,
-      price: cheapestPrice(p),
-    })),
+    products,
+    categories: product_categories.map((c) => ({ id: c.id, name: c.name, handle: c.handle })),
+    collections: collections.map((c) => ({ id: c.id, title: c.title, handle: c.handle })),
   };
 }
 
 export default function Home({ loaderData }: Route.ComponentProps) {
-  const { products, region } = loaderData;
+  const { products, region, categories, collections } = loaderData;
   return (
     <section>
       <h1>Featured products</h1>
       <p className="muted">
         Prices for {region.name} in {region.currency_code.toUpperCase()}.
       </p>
-      {products.length === 0 ? (
-        <p>No products yet.</p>
-      ) : (
-        <ul className="product-grid" data-testid="product-list">
-          {products.map((p) => (
-            <li key={p.id} className="product-card" data-testid="product-card">
-              <Link to={`/products/${p.handle}`}>
-                {p.thumbnail ? <img src={p.thumbnail} alt="" loading="lazy" width={240} height={240} /> : null}
-                <span className="title" data-testid="product-title">
-                  {p.title}
-                </span>
-                <span className="price" data-testid="product-price">
-                  {p.price ? `from ${formatMoney(p.price.amount, p.price.currency_code)}` : "Not available in this region"}
-                </span>
-              </Link>
-            </li>
-          ))}
-        </ul>
-      )}
+      <ProductGrid products={products} />
+      <Browse
+        title="Categories"
+        testId="category"
+        links={categories.map((c) => ({ id: c.id, to: `/categories/${c.handle}`, label: c.name }))}
+      />
+      <Browse
+        title="Collections"
+        testId="collection"
+        links={collections.map((c) => ({ id: c.id, to: `/collections/${c.handle}`, label: c.title }))}
+      />
     </section>
+  );
+}
+
+function Browse({ title, testId, links }: { title: string; testId: string; links: { id: string; to: string; label: string }[] }) {
+  if (links.length === 0) return null;
+  return (
+    <nav className="browse" data-testid={`${testId}-links`}>
+      <h2>{title}</h2>
+      {links.map((l) => (
+        <Link key={l.id} to={l.to} data-testid={`${testId}-link`}>
+          {l.label}
+        </Link>
+      ))}
+    </nav>
   );
 }
