@@ -682,6 +682,106 @@ storefront_start() {
 
 storefront_stop() { stop_pidfile "$DATA_ROOT/$1/storefront.pid" "storefront ($1)"; }
 
+# ------------------------------------------------------------------- cms ---
+
+CMS_DIR="$ROOT/cms"
+
+# Installs the CMS app's packages (npm ci, when the lock file changed; better-sqlite3 is
+# compiled against the installed Node headers, since nodejs.org may be out of reach) and
+# builds its admin panel (strapi build, when its config or sources changed).
+cms_build() {
+  local dir=$CMS_DIR sum prefix
+  prefix="$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")"
+  if [[ -f $prefix/include/node/node.h ]]; then export npm_config_nodedir=$prefix; fi
+  export STRAPI_TELEMETRY_DISABLED=true
+  if [[ ! -f $dir/node_modules/.package-lock.json || $dir/package-lock.json -nt $dir/node_modules/.package-lock.json ]]; then
+    log "npm ci (cms: Strapi 5.54; a few minutes the first time)"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) || return 1
+  fi
+  sum="$(cd "$dir" && find config src package-lock.json -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum)" ||
+    return 1
+  if [[ -d $dir/build && "$(cat "$dir/build/.sources" 2>/dev/null)" == "$sum" ]]; then return 0; fi
+  log "strapi build (cms: the admin panel)"
+  (cd "$dir" && NODE_ENV=production ./node_modules/.bin/strapi build >/dev/null) || return 1
+  echo "$sum" >"$dir/build/.sources"
+}
+
+# cms_env PROFILE: .data/PROFILE/cms.env, Strapi's secrets, the first admin's login and
+# the webhook's secret, made once (random) and kept.
+cms_env() {
+  local file="$DATA_ROOT/$1/cms.env"
+  [[ -f $file ]] && return 0
+  mkdir -p "$DATA_ROOT/$1"
+  local -a v=()
+  for _ in 1 2 3 4 5 6 7 8 9; do v+=("$(head -c 24 /dev/urandom | base64 | tr -d '/+=')"); done
+  (
+    umask 077
+    printf '%s\n' "APP_KEYS=${v[0]},${v[1]}" "API_TOKEN_SALT=${v[2]}" "ADMIN_JWT_SECRET=${v[3]}" \
+      "TRANSFER_TOKEN_SALT=${v[4]}" "JWT_SECRET=${v[5]}" "ENCRYPTION_KEY=${v[6]}" \
+      "CMS_ADMIN_EMAIL=editor@example.com" "CMS_ADMIN_PASSWORD=Cms-${v[7]:0:12}-9a" \
+      "PROXY_WEBHOOK_SECRET=${v[8]}" >"$file"
+  )
+}
+
+# cms_start PROFILE PORT WEBHOOK_URL LOG: Strapi (production mode) on 127.0.0.1:PORT in
+# the background, its SQLite database in .data/PROFILE/cms/; its start-up writes the API
+# tokens to .data/PROFILE/cms-tokens.env and points its webhook at WEBHOOK_URL.
+cms_start() {
+  local profile=$1 port=$2 webhook=$3 logf=$4
+  if port_in_use "$port"; then
+    die "port $port is already in use; stop whatever serves it first (STORE_CMS_PORT picks another)"
+  fi
+  mkdir -p "$DATA_ROOT/$profile/cms"
+  log "starting Strapi on http://127.0.0.1:$port (log: ${logf#"$ROOT/"})"
+  (
+    cd "$CMS_DIR"
+    set -a
+    # shellcheck disable=SC1090
+    source "$DATA_ROOT/$profile/cms.env"
+    set +a
+    # The database path is relative to cms/ (config/database.js joins it to the app folder).
+    export HOST=127.0.0.1 PORT="$port" NODE_ENV=production STRAPI_TELEMETRY_DISABLED=true \
+      STRAPI_DISABLE_LICENSE_PING=true STRAPI_DISABLE_REMOTE_DATA_TRANSFER=true \
+      DATABASE_FILENAME="../.data/$profile/cms/data.db" \
+      CMS_TOKENS_FILE="$DATA_ROOT/$profile/cms-tokens.env" PROXY_WEBHOOK_URL="$webhook"
+    exec setsid node node_modules/@strapi/strapi/bin/strapi.js start </dev/null >"$logf" 2>&1
+  ) &
+  echo $! >"$DATA_ROOT/$profile/cms.pid"
+}
+
+cms_stop() { stop_pidfile "$DATA_ROOT/$1/cms.pid" "Strapi ($1)"; }
+
+# cms_function_env PROFILE PORT FUNCTION_ENV: hands the running Strapi to the functions:
+# its URL, the tokens its start-up wrote, the webhook's secret and the product-content
+# fields the product sync fills.
+cms_function_env() {
+  local profile=$1 port=$2 target=$3 settings="$DATA_ROOT/$1/cms-functions.env"
+  {
+    echo "STRAPI_URL=http://127.0.0.1:$port"
+    cat "$DATA_ROOT/$profile/cms-tokens.env"
+    echo "STRAPI_WEBHOOK_SECRET=$(env_file_get "$DATA_ROOT/$profile/cms.env" PROXY_WEBHOOK_SECRET)"
+    echo "STRAPI_SYNC_ID_FIELD=commerce_id"
+    echo "STRAPI_SYNC_TITLE_FIELD=commerce_title"
+  } >"$settings"
+  merge_env_file "$target" "$settings"
+}
+
+# wait_cms PROFILE PORT LOG: waits until Strapi answers /_health and has written its tokens.
+wait_cms() {
+  local profile=$1 port=$2 logf=$3 start=$SECONDS pid
+  pid="$(cat "$DATA_ROOT/$profile/cms.pid")"
+  log "waiting for Strapi (a minute the first time: it makes its tables and the demo content)"
+  until [[ "$(http_status "http://127.0.0.1:$port/_health")" == 204 && -s $DATA_ROOT/$profile/cms-tokens.env ]]; do
+    if ! kill -0 "$pid" 2>/dev/null || ((SECONDS - start > 300)); then
+      warn "Strapi did not come up; last lines of its log:"
+      tail -n 30 "$logf" >&2 || true
+      return 1
+    fi
+    sleep 1
+  done
+  ok "Strapi answers after $((SECONDS - start))s"
+}
+
 # ------------------------------------------------------------------ misc ---
 
 # Reads KEY from a KEY=VALUE file.

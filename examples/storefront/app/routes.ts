@@ -6,6 +6,7 @@ export default [
   route("categories/:handle", "routes/listing.tsx", { id: "category" }),
   route("collections/:handle", "routes/listing.tsx", { id: "collection" }),
   route("search", "routes/search.tsx"),
+  route("pages/:slug", "routes/page.tsx"),
   route("cart", "routes/cart.tsx"),
   route("checkout", "routes/checkout.tsx"),
   route("order/:id", "routes/order.tsx"),

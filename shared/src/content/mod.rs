@@ -71,8 +71,14 @@ impl ContentService {
                 }
             },
             Ok(None) => {
-                tracing::warn!("content proxy off: STRAPI_URL is not set (README: Content)");
-                Err("The content proxy is not configured: STRAPI_URL is not set".into())
+                tracing::warn!(
+                    "content proxy off: STRAPI_URL is not set (locally: scripts/up --with-cms; README: Content)"
+                );
+                Err(
+                    "The content proxy is not configured: STRAPI_URL is not set (locally, \
+                     `scripts/up --with-cms` runs a Strapi and sets it)"
+                        .into(),
+                )
             }
             Err(err) => {
                 tracing::error!(error = %err, "content proxy configuration");

@@ -5,7 +5,9 @@
 // page with the order number. The order is then read
 // back from the Store API, so the page's number is the store's. Then a customer: register
 // → buy → the order in the account's history → an address saved → log out → log in → the
-// order still there.
+// order still there. With CMS_URL and CMS_WRITE_TOKEN (a Strapi beside the store): the
+// home page's hero and a CMS page, then a title published in Strapi shows on the home page
+// within a second (Strapi's webhook purges the content proxy's cache).
 //
 // scripts/test serves the storefront and runs this with STOREFRONT_URL, MEDUSA_BACKEND_URL
 // and MEDUSA_PUBLISHABLE_KEY set. By hand, against `scripts/up` (which serves both):
@@ -20,6 +22,9 @@ import { chromium } from "playwright-core";
 import { baseUrl, publishableKey } from "../store.mjs";
 
 const storefront = (process.env.STOREFRONT_URL || "http://127.0.0.1:8000").replace(/\/$/, "");
+// With a CMS (scripts/up --with-cms, scripts/test --cms): Strapi's URL and a write token.
+const cmsUrl = process.env.CMS_URL;
+const cmsToken = process.env.CMS_WRITE_TOKEN;
 const artifacts =
   process.env.BROWSER_ARTIFACTS || fileURLToPath(new URL("../../../.data/browser", import.meta.url));
 const executablePath = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
@@ -283,6 +288,41 @@ test("a customer registers, buys, finds the order in their account, logs out and
     await page.waitForURL(`${storefront}/account`);
   });
   await step("the order still in the history", history);
+});
+
+test("an editor publishes in Strapi and the storefront shows it within a second", { skip: !cmsUrl && "no CMS_URL" }, async () => {
+  await newShopper();
+  await step("home page with the CMS hero", async () => {
+    await page.goto(`${storefront}/`);
+    await page.getByTestId("cms-hero-title").waitFor();
+  });
+  await step("a CMS page from the home page's links", async () => {
+    await page.getByTestId("page-link").first().click();
+    await page.waitForURL(/\/pages\/[a-z0-9-]+$/);
+    await page.getByTestId("cms-page-title").waitFor();
+  });
+
+  const title = `Welcome back (${runId}-${Date.now().toString(36)})`;
+  let seenAfter = 0;
+  await step("publish a new homepage title, then reload until it shows", async () => {
+    // A PUT publishes in Strapi 5 (without ?status=draft): what an editor's Publish does.
+    const published = Date.now();
+    const answer = await fetch(`${cmsUrl}/api/homepage`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${cmsToken}`, "content-type": "application/json" },
+      body: JSON.stringify({ data: { title } }),
+    });
+    assert.equal(answer.status, 200, await answer.text());
+    for (;;) {
+      await page.goto(`${storefront}/`);
+      if ((await page.getByTestId("cms-home-title").innerText()) === title) break;
+      assert.ok(Date.now() - published < 10_000, "the new title did not show within 10 s");
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    seenAfter = Date.now() - published;
+  });
+  console.log(`# a Strapi publish reached the storefront's page in ${seenAfter} ms (the webhook purged the proxy's cache)`);
+  assert.ok(seenAfter < 1_000, `a publish took ${seenAfter} ms to show`);
 });
 
 function escape(text) {

@@ -44,6 +44,8 @@ const ROUTES: Array<{ match: RegExp; envVar: string }> = [
   // accounts function: customer login and accounts
   { match: /^\/auth\//, envVar: "STORE_ACCOUNTS_URL" },
   { match: /^\/store\/customers(\/|$)/, envVar: "STORE_ACCOUNTS_URL" },
+  // content function: the Strapi proxy
+  { match: /^\/content\//, envVar: "STORE_CONTENT_URL" },
 ];
 
 /** The base URL that serves `path` (a Store API path, with or without a query string). */
