@@ -20,10 +20,13 @@ BIN_DIR, KEY = sys.argv[1], sys.argv[2]
 RUNS = int(sys.argv[3]) if len(sys.argv) > 3 else 5
 
 
-def http_event(method, path):
+def http_event(method, path, query="", token=None):
+    headers = {"x-publishable-api-key": KEY, "host": "coldstart.local"}
+    if token:
+        headers["authorization"] = f"Bearer {token}"
     return {
-        "version": "2.0", "routeKey": "$default", "rawPath": path, "rawQueryString": "",
-        "headers": {"x-publishable-api-key": KEY, "host": "coldstart.local"},
+        "version": "2.0", "routeKey": "$default", "rawPath": path, "rawQueryString": query,
+        "headers": headers,
         "requestContext": {
             "accountId": "123456789012", "apiId": "coldstart", "domainName": "coldstart.local",
             "domainPrefix": "coldstart", "http": {"method": method, "path": path, "protocol": "HTTP/1.1",
@@ -78,13 +81,16 @@ server = ThreadingHTTPServer(("127.0.0.1", 0), Emulator)
 port = server.server_address[1]
 threading.Thread(target=server.serve_forever, daemon=True).start()
 
+# A request each function serves (scripts/coldstart makes the cart, the admin's token and
+# the customer's token through the served store).
 EVENTS = {
     "products": http_event("GET", "/store/regions"),
-    "cart": http_event("GET", "/store/carts/cart_01COLDSTART"),
+    "cart": http_event("GET", f"/store/carts/{os.environ['COLD_CART_ID']}"),
     "checkout": http_event("GET", "/store/payment-providers"),
-    "orders": http_event("GET", "/store/orders/order_01COLDSTART"),
-    "accounts": http_event("GET", "/store/customers/me"),
+    "orders": http_event("GET", "/admin/orders", "limit=1", os.environ["COLD_ADMIN_TOKEN"]),
+    "accounts": http_event("GET", "/store/customers/me", token=os.environ["COLD_CUSTOMER_TOKEN"]),
     "content": http_event("GET", "/content/pages"),
+    "events": {"task": "outbox-sweep"},
     "migrate": {"RequestType": "Delete", "ResponseURL": f"http://127.0.0.1:{port}/cfn", "StackId": "s",
                 "RequestId": "r", "LogicalResourceId": "DatabaseMigrations", "ResourceProperties": {}},
 }
@@ -124,7 +130,12 @@ for name in sys.argv[4:] or EVENTS:
         proc.wait()
     try:
         reply = json.loads(answer[1])
-        status = reply.get("statusCode", reply.get("Status", "?"))
+        if "/error" in answer[0]:
+            status = f"error: {answer[1][:60]!r}"
+        elif isinstance(reply, dict) and ("statusCode" in reply or "Status" in reply):
+            status = reply.get("statusCode", reply.get("Status"))
+        else:  # a non-HTTP invocation (the events function's task): its answer, shortened
+            status = json.dumps(reply)[:60]
     except ValueError:
         status = answer[1][:40]
     print(f"{name:<10} {statistics.median(times):>32.1f} {statistics.median(m['VmRSS'] for m in memory):>8.1f} "
