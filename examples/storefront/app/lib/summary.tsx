@@ -11,6 +11,18 @@ type SummaryLine = {
   total?: number | null;
 };
 
+/** A cart's or an order's line as the list shows it: the product's title, not the variant's. */
+export function summaryLine(i: {
+  id: string;
+  title: string;
+  product_title?: string | null;
+  variant_title?: string | null;
+  quantity: number;
+  total?: number | null;
+}): SummaryLine {
+  return { id: i.id, title: i.product_title ?? i.title, variant_title: i.variant_title, quantity: i.quantity, total: i.total };
+}
+
 export function LineList({ items, currency, testId }: { items: SummaryLine[]; currency: string; testId?: string }) {
   return (
     <ul>

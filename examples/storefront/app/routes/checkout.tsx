@@ -4,7 +4,7 @@ import { errorMessage, errorStatus, sdk } from "~/lib/backend.server";
 import { getCart, type Cart } from "~/lib/cart.server";
 import { clearCartId } from "~/lib/cookies.server";
 import { formatMoney } from "~/lib/money";
-import { CountrySelect, FormError, LineList, Totals } from "~/lib/summary";
+import { CountrySelect, FormError, LineList, summaryLine, Totals } from "~/lib/summary";
 
 const PAYMENT_PROVIDER = "pp_system_default";
 
@@ -46,13 +46,7 @@ export async function loader({ request }: Route.LoaderArgs) {
     })),
     cart: {
       currency_code: cart.currency_code,
-      items: (cart.items ?? []).map((i) => ({
-        id: i.id,
-        title: i.product_title ?? i.title,
-        variant_title: i.variant_title,
-        quantity: i.quantity,
-        total: i.total,
-      })),
+      items: (cart.items ?? []).map(summaryLine),
       item_subtotal: cart.item_subtotal,
       discount_total: cart.discount_total,
       shipping_subtotal: cart.shipping_methods?.length ? cart.shipping_subtotal : null,

@@ -1,7 +1,7 @@
 import { data, Link } from "react-router";
 import type { Route } from "./+types/order";
 import { errorStatus, sdk } from "~/lib/backend.server";
-import { LineList, Totals } from "~/lib/summary";
+import { LineList, summaryLine, Totals } from "~/lib/summary";
 
 // What the confirmation page reads (as Medusa's Next.js starter asks for it).
 const ORDER_FIELDS = "*payment_collections.payments,*items,*items.metadata,*items.variant,*items.product";
@@ -22,13 +22,7 @@ export async function loader({ params }: Route.LoaderArgs) {
         display_id: order.display_id,
         email: order.email,
         currency_code: order.currency_code,
-        items: (order.items ?? []).map((i) => ({
-          id: i.id,
-          title: i.product_title ?? i.title,
-          variant_title: i.variant_title,
-          quantity: i.quantity,
-          total: i.total,
-        })),
+        items: (order.items ?? []).map(summaryLine),
         shipping_methods: (order.shipping_methods ?? []).map((m) => ({ id: m.id, name: m.name, total: m.total })),
         address: address
           ? [
