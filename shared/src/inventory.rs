@@ -157,18 +157,30 @@ async fn reserve_item(
     .execute(&mut *conn)
         .await?;
     for (line, quantity) in lines {
-        sqlx::query!(
-            "INSERT INTO reservations (id, order_line_item_id, inventory_item_id, location_id, quantity)
-                 VALUES ($1, $2, $3, $4, $5)",
-            new_id("resitem"),
-            line,
-            item,
-            location_id,
-            quantity as i32,
-        )
-        .execute(&mut *conn)
-        .await?;
+        insert_reservation(conn, &line, item, &location_id, quantity as i32).await?;
     }
+    Ok(())
+}
+
+/// A new reservation of `quantity` of an item at a location for one order line.
+pub async fn insert_reservation(
+    conn: &mut PgConnection,
+    line_id: &str,
+    item_id: &str,
+    location_id: &str,
+    quantity: i32,
+) -> ApiResult<()> {
+    sqlx::query!(
+        "INSERT INTO reservations (id, order_line_item_id, inventory_item_id, location_id, quantity)
+                 VALUES ($1, $2, $3, $4, $5)",
+        new_id("resitem"),
+        line_id,
+        item_id,
+        location_id,
+        quantity,
+    )
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 

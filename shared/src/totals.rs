@@ -118,30 +118,30 @@ pub struct Totals {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LineTotals {
     pub line_id: String,
-    pub subtotal: i64,
-    pub tax_total: i64,
-    pub total: i64,
-    pub discount_total: i64,
-    pub discount_subtotal: i64,
-    pub discount_tax_total: i64,
-    pub original_total: i64,
-    pub original_subtotal: i64,
-    pub original_tax_total: i64,
+    #[serde(flatten)]
+    pub figures: Figures,
 }
 
 /// The totals of one shipping method.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ShippingTotals {
     pub shipping_id: String,
-    pub subtotal: i64,
-    pub tax_total: i64,
-    pub total: i64,
-    pub discount_total: i64,
-    pub discount_subtotal: i64,
-    pub discount_tax_total: i64,
-    pub original_total: i64,
-    pub original_subtotal: i64,
-    pub original_tax_total: i64,
+    #[serde(flatten)]
+    pub figures: Figures,
+}
+
+impl std::ops::Deref for LineTotals {
+    type Target = Figures;
+    fn deref(&self) -> &Figures {
+        &self.figures
+    }
+}
+
+impl std::ops::Deref for ShippingTotals {
+    type Target = Figures;
+    fn deref(&self) -> &Figures {
+        &self.figures
+    }
 }
 
 /// What one promotion took off one line's price basis (before tax; gross for a
@@ -265,20 +265,9 @@ fn line_totals(lines: &[LineInput], bases: &[i64], discounts: &[i64]) -> Vec<Lin
     lines
         .iter()
         .zip(bases.iter().zip(discounts))
-        .map(|(line, (&basis, &discount))| {
-            let f = figures(basis, discount, line.tax_rate_bps, line.is_tax_inclusive);
-            LineTotals {
-                line_id: line.id.clone(),
-                subtotal: f.subtotal,
-                tax_total: f.tax_total,
-                total: f.total,
-                discount_total: f.discount_total,
-                discount_subtotal: f.discount_subtotal,
-                discount_tax_total: f.discount_tax_total,
-                original_total: f.original_total,
-                original_subtotal: f.subtotal,
-                original_tax_total: f.original_tax_total,
-            }
+        .map(|(line, (&basis, &discount))| LineTotals {
+            line_id: line.id.clone(),
+            figures: figures(basis, discount, line.tax_rate_bps, line.is_tax_inclusive),
         })
         .collect()
 }
@@ -287,25 +276,14 @@ fn line_totals(lines: &[LineInput], bases: &[i64], discounts: &[i64]) -> Vec<Lin
 fn shipping_totals(shipping: &[ShippingInput]) -> Vec<ShippingTotals> {
     shipping
         .iter()
-        .map(|method| {
-            let f = figures(
+        .map(|method| ShippingTotals {
+            shipping_id: method.id.clone(),
+            figures: figures(
                 method.amount,
                 0,
                 method.tax_rate_bps,
                 method.is_tax_inclusive,
-            );
-            ShippingTotals {
-                shipping_id: method.id.clone(),
-                subtotal: f.subtotal,
-                tax_total: f.tax_total,
-                total: f.total,
-                discount_total: f.discount_total,
-                discount_subtotal: f.discount_subtotal,
-                discount_tax_total: f.discount_tax_total,
-                original_total: f.original_total,
-                original_subtotal: f.subtotal,
-                original_tax_total: f.original_tax_total,
-            }
+            ),
         })
         .collect()
 }
@@ -399,15 +377,17 @@ fn split_largest_remainder(amount: i64, weights: &[i64]) -> Vec<i64> {
 }
 
 /// The figures of one line or shipping method.
-struct Figures {
-    subtotal: i64,
-    tax_total: i64,
-    total: i64,
-    discount_total: i64,
-    discount_subtotal: i64,
-    discount_tax_total: i64,
-    original_total: i64,
-    original_tax_total: i64,
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Figures {
+    pub subtotal: i64,
+    pub tax_total: i64,
+    pub total: i64,
+    pub discount_total: i64,
+    pub discount_subtotal: i64,
+    pub discount_tax_total: i64,
+    pub original_total: i64,
+    pub original_subtotal: i64,
+    pub original_tax_total: i64,
 }
 
 /// `basis` is the undiscounted amount (gross when `inclusive`), `discount` what the
@@ -434,6 +414,7 @@ fn figures(basis: i64, discount: i64, rate_bps: i32, inclusive: bool) -> Figures
         discount_subtotal,
         discount_tax_total,
         original_total: sum([subtotal, original_tax_total].into_iter()),
+        original_subtotal: subtotal,
         original_tax_total,
     }
 }

@@ -577,17 +577,8 @@ async fn put_back_on_the_shelf(
         .await?
         .rows_affected();
         if merged == 0 {
-            sqlx::query!(
-                "INSERT INTO reservations (id, order_line_item_id, inventory_item_id, location_id, quantity)
-                 VALUES ($1, $2, $3, $4, $5)",
-                new_id("resitem"),
-                line_id,
-                item_id,
-                location,
-                quantity
-            )
-            .execute(&mut *tx)
-            .await?;
+            store::inventory::insert_reservation(&mut *tx, line_id, item_id, location, quantity)
+                .await?;
         }
         touched.insert((item_id.clone(), location.clone()));
     }
