@@ -157,7 +157,7 @@ async fn reserve_item(
     .execute(&mut *conn)
         .await?;
     for (line, quantity) in lines {
-        insert_reservation(conn, &line, item, &location_id, quantity as i32).await?;
+        insert_reservation(conn, &line, item, location_id, quantity as i32).await?;
     }
     Ok(())
 }
