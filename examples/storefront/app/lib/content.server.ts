@@ -1,5 +1,6 @@
 // Editorial content from Strapi through the store's content proxy (/content/...): the
-// homepage's hero and featured pages, and CMS pages by slug. When the store has no CMS
+// homepage's hero and featured pages, banners by placement, a product's editorial entry
+// (product-content, by handle) and CMS pages by slug. When the store has no CMS
 // (the proxy answers 503) or the entry does not exist, the page renders without it.
 import { errorStatus, sdk } from "./backend.server";
 
@@ -51,5 +52,30 @@ export async function page(slug: string): Promise<Page | undefined> {
     slug: found.slug,
     paragraphs: paragraphs(found.body),
     meta_description: found.seo?.meta_description ?? null,
+  };
+}
+
+/** The published banners of one placement (`inline`, `sidebar`, `footer`; the hero is the homepage's). */
+export async function banners(placement: string): Promise<Banner[]> {
+  const answer = await content<{ data: Banner[] }>("banners", {
+    "filters[placement][$eq]": placement,
+    "pagination[pageSize]": "5",
+  });
+  return (answer?.data ?? []).map((b) => ({ title: b.title, image_url: b.image_url ?? null, link: b.link ?? null }));
+}
+
+export type ProductStory = { title: string | null; paragraphs: string[]; highlights: string[] };
+
+/** The product's published editorial entry in Strapi (product-content with this handle), if any. */
+export async function productStory(handle: string): Promise<ProductStory | undefined> {
+  const answer = await content<{
+    data: { editorial_title: string | null; description: Block[] | null; highlights: { text: string }[] | null }[];
+  }>("product-contents", { "filters[handle][$eq]": handle, populate: "highlights" });
+  const entry = answer?.data?.[0];
+  if (!entry) return undefined;
+  return {
+    title: entry.editorial_title ?? null,
+    paragraphs: paragraphs(entry.description),
+    highlights: (entry.highlights ?? []).map((h) => h.text),
   };
 }

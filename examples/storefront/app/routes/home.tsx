@@ -2,7 +2,7 @@ import { Link } from "react-router";
 import type { Route } from "./+types/home";
 import { sdk } from "~/lib/backend.server";
 import { productCards } from "~/lib/catalog.server";
-import { homepage } from "~/lib/content.server";
+import { banners, homepage } from "~/lib/content.server";
 import { ProductGrid } from "~/lib/product-grid";
 import { getRegion } from "~/lib/region.server";
 
@@ -12,11 +12,12 @@ export function meta() {
 
 export async function loader({ request }: Route.LoaderArgs) {
   const { region } = await getRegion(request);
-  const [{ products }, { product_categories }, { collections }, cms] = await Promise.all([
+  const [{ products }, { product_categories }, { collections }, cms, inline] = await Promise.all([
     productCards(region, {}, 1, 8),
     sdk.store.category.list({ limit: 20, fields: "id,name,handle" }),
     sdk.store.collection.list({ limit: 20, fields: "id,title,handle" }),
     homepage(),
+    banners("inline"),
   ]);
   return {
     region: { name: region.name, currency_code: region.currency_code },
@@ -24,11 +25,12 @@ export async function loader({ request }: Route.LoaderArgs) {
     categories: product_categories.map((c) => ({ id: c.id, name: c.name, handle: c.handle })),
     collections: collections.map((c) => ({ id: c.id, title: c.title, handle: c.handle })),
     cms: cms ?? null,
+    banners: inline,
   };
 }
 
 export default function Home({ loaderData }: Route.ComponentProps) {
-  const { products, region, categories, collections, cms } = loaderData;
+  const { products, region, categories, collections, cms, banners } = loaderData;
   return (
     <section>
       {cms ? (
@@ -44,6 +46,11 @@ export default function Home({ loaderData }: Route.ComponentProps) {
           ) : null}
         </header>
       ) : null}
+      {banners.map((b) => (
+        <a key={b.title} href={b.link ?? "#"} className="banner" data-testid="cms-banner">
+          {b.title}
+        </a>
+      ))}
       <h1>Featured products</h1>
       <p className="muted">
         Prices for {region.name} in {region.currency_code.toUpperCase()}.

@@ -5,6 +5,7 @@ import { getCart } from "~/lib/cart.server";
 import { setCartId } from "~/lib/cookies.server";
 import { formatMoney } from "~/lib/money";
 import { inStock, type Product, type Variant } from "~/lib/product";
+import { productStory } from "~/lib/content.server";
 import { getRegion } from "~/lib/region.server";
 import { authHeaders, readToken } from "~/lib/customer.server";
 
@@ -34,7 +35,7 @@ function optionValue(variant: Variant, optionId: string): string | undefined {
 
 export async function loader({ request, params }: Route.LoaderArgs) {
   const { region } = await getRegion(request);
-  const product = await productByHandle(params.handle, region.id);
+  const [product, story] = await Promise.all([productByHandle(params.handle, region.id), productStory(params.handle)]);
   const variants = product.variants ?? [];
   const options = product.options ?? [];
 
@@ -60,6 +61,7 @@ export async function loader({ request, params }: Route.LoaderArgs) {
       thumbnail: product.thumbnail,
       options: options.map((o) => ({ id: o.id, title: o.title, values: (o.values ?? []).map((v) => v.value) })),
     },
+    story: story ?? null,
     selected,
     variant: variant
       ? {
@@ -114,7 +116,7 @@ export async function action({ request, params }: Route.ActionArgs) {
 }
 
 export default function ProductPage({ loaderData, actionData }: Route.ComponentProps) {
-  const { product, selected, variant } = loaderData;
+  const { product, story, selected, variant } = loaderData;
   const navigation = useNavigation();
   const adding = navigation.state !== "idle" && navigation.formMethod === "POST";
   return (
@@ -123,6 +125,21 @@ export default function ProductPage({ loaderData, actionData }: Route.ComponentP
       <div className="buy-box">
         <h1 data-testid="product-title">{product.title}</h1>
         {product.description ? <p className="muted">{product.description}</p> : null}
+        {story ? (
+          <section className="story" data-testid="product-story">
+            {story.title ? <h2 data-testid="product-story-title">{story.title}</h2> : null}
+            {story.paragraphs.map((text, i) => (
+              <p key={i}>{text}</p>
+            ))}
+            {story.highlights.length > 0 ? (
+              <ul>
+                {story.highlights.map((text, i) => (
+                  <li key={i}>{text}</li>
+                ))}
+              </ul>
+            ) : null}
+          </section>
+        ) : null}
 
         {product.options.length > 0 ? (
           <Form method="get" className="options" preventScrollReset replace>
