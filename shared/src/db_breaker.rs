@@ -11,7 +11,9 @@
 //! about a second of PostgreSQL's return. Before a probe spends a request on the pool, a
 //! plain TCP connect to PostgreSQL's address tells whether it is listening at all: a
 //! refused connect keeps the breaker open at once instead of after the pool's acquire
-//! timeout.
+//! timeout. A request that finds the pool without a connection (a cold instance, or one
+//! whose idle connections were closed) checks the same way first, so also the first
+//! request of an instance started while PostgreSQL is down gets its `503` at once.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -39,6 +41,8 @@ pub struct DbBreaker {
     inner: Arc<Inner>,
     /// PostgreSQL's TCP address, for the probe's connect (none over a Unix socket).
     address: Option<(String, u16)>,
+    /// The pool, to see whether it holds a connection.
+    pool: Option<sqlx::PgPool>,
 }
 
 #[derive(Debug)]
@@ -70,6 +74,7 @@ impl Default for DbBreaker {
                 probing: AtomicBool::new(false),
             }),
             address: None,
+            pool: None,
         }
     }
 }
@@ -83,6 +88,7 @@ impl DbBreaker {
                 .get_socket()
                 .is_none()
                 .then(|| (options.get_host().to_string(), options.get_port())),
+            pool: Some(pool.clone()),
             ..Self::default()
         }
     }
@@ -97,6 +103,11 @@ impl DbBreaker {
             tokio::time::timeout(PROBE_CONNECT, connect).await,
             Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused
         )
+    }
+
+    /// The pool holds no connection: the next acquire has to connect.
+    fn cold(&self) -> bool {
+        self.pool.as_ref().is_some_and(|pool| pool.size() == 0)
     }
 
     fn now_ms(&self) -> u64 {
@@ -164,7 +175,8 @@ pub async fn guard(State(breaker): State<DbBreaker>, request: Request, next: Nex
     if pass == Pass::Refused {
         return unavailable();
     }
-    if pass == Pass::Probe && breaker.refused().await {
+    let check = pass == Pass::Probe || breaker.cold();
+    if check && breaker.refused().await {
         breaker.opened();
         return unavailable();
     }
