@@ -573,8 +573,12 @@ mod tests {
             .with_ansi(false)
             .finish();
         let _guard = tracing::subscriber::set_default(subscriber);
+        // Something listening, so the breaker's connect check lets the request through
+        // (the handler never asks the database).
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
         let state = AppState::new(Config {
-            database_url: "postgres://nobody@127.0.0.1:1/none".into(),
+            database_url: format!("postgres://nobody@127.0.0.1:{port}/none"),
             redis_url: None,
             store_cors: vec![],
             admin_cors: vec![],
