@@ -306,6 +306,8 @@ pub fn cors_layer(config: &Config) -> CorsLayer {
             HeaderName::from_static(PUBLISHABLE_KEY_HEADER),
             // @medusajs/js-sdk sends it on every request, so browsers ask for it.
             HeaderName::from_static("x-medusa-locale"),
+            // A page revalidating a content or catalog answer by its ETag itself.
+            axum::http::header::IF_NONE_MATCH,
         ])
         // Without this a page's script cannot read them, however the request went.
         .expose_headers([

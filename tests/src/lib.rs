@@ -78,6 +78,12 @@ impl Functions {
         }
     }
 
+    /// The function behind the HTTP API's `$default` route in template.yaml (the products
+    /// function): in AWS it also answers the CORS preflights of paths with no `ANY` route.
+    pub fn default_route(&self) -> &Router {
+        &self.products
+    }
+
     /// The router of the function the route table (the watch router in Cargo.toml)
     /// sends `path` to.
     pub fn for_path(&self, path: &str) -> &Router {

@@ -14,10 +14,13 @@ use tower::ServiceExt;
 use crate::Functions;
 
 /// Every function's router over a state that reaches no backend (the pool connects on
-/// first use, and asking a router for its methods never uses it).
+/// first use, and asking a router for its methods never uses it). The database is a Unix
+/// socket that does not exist: the breaker's TCP connect check has no address to refuse,
+/// so the probes reach the routers.
 pub fn offline_functions() -> Functions {
     let config = store::config::Config::from_lookup(|name| {
-        (name == "DATABASE_URL").then(|| "postgres://nobody@127.0.0.1:1/none".to_string())
+        (name == "DATABASE_URL")
+            .then(|| "postgres://nobody@localhost/none?host=/nonexistent".to_string())
     })
     .expect("a configuration");
     let state = store::AppState::new(config).expect("a state");

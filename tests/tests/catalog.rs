@@ -604,3 +604,66 @@ async fn catalog_answers_carry_an_etag_and_a_matching_if_none_match_gets_a_304()
     assert_eq!(cart.header("etag"), None);
     assert_eq!(cart.header("cache-control"), Some("no-store"));
 }
+
+#[tokio::test]
+async fn the_default_routes_function_answers_any_paths_preflight_as_its_owner_does() {
+    // In AWS neither the HTTP API nor the function URLs answer preflights (template.yaml):
+    // a preflight of a path with only GET or POST routes goes to the $default route's
+    // function, so its answer must be the owner's: the same origin lists per path.
+    use tower::ServiceExt;
+    let store = TestStore::new().await;
+    let preflight = |router: axum::Router, path: &'static str, origin: &'static str| async move {
+        let request = axum::http::Request::builder()
+            .method(Method::OPTIONS)
+            .uri(path)
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header(
+                "access-control-request-headers",
+                "content-type,authorization",
+            )
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let reply = router.oneshot(request).await.unwrap();
+        let header = |name: &str| {
+            reply
+                .headers()
+                .get(name)
+                .map(|v| v.to_str().unwrap().to_string())
+        };
+        (
+            header("access-control-allow-origin"),
+            header("access-control-allow-credentials"),
+            header("access-control-allow-headers"),
+        )
+    };
+    let mut allowed = 0;
+    for path in [
+        "/store/carts",
+        "/store/carts/cart_1/complete",
+        "/store/customers/me",
+        "/admin/orders",
+        "/admin/customers",
+        "/auth/user/emailpass",
+        "/auth/customer/emailpass",
+        "/content/pages",
+    ] {
+        for origin in [
+            "http://localhost:8000",
+            "http://localhost:7001",
+            "http://evil.test",
+        ] {
+            let owner = store.functions.for_path(path).clone();
+            let default = store.functions.default_route().clone();
+            let expected = preflight(owner, path, origin).await;
+            assert_eq!(
+                preflight(default, path, origin).await,
+                expected,
+                "{path} from {origin}"
+            );
+            allowed += usize::from(expected.0.is_some());
+        }
+    }
+    // Not vacuous: the storefront's and the dashboard's origins pass where they belong.
+    assert!(allowed >= 8, "{allowed}");
+}
