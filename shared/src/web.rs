@@ -321,6 +321,32 @@ pub fn cors_layer(config: &Config) -> CorsLayer {
         .allow_credentials(AllowCredentials::predicate(listed))
 }
 
+/// Answers above this many bytes are compressed when the client accepts it.
+pub const COMPRESS_ABOVE_BYTES: u64 = 1024;
+
+/// gzip or brotli (`Accept-Encoding` decides; `Vary: Accept-Encoding` says so) for answers
+/// above [`COMPRESS_ABOVE_BYTES`], at level 4 of either: a catalog page of 20 products
+/// (108 KB of JSON) becomes about 9 KB. Through a function URL or the HTTP API the
+/// compressed body travels base64-encoded (lambda_http does that for any answer with a
+/// `Content-Encoding`). For the functions whose answers are large and cacheable (the
+/// catalog, the content proxy); the others leave it out, which keeps the compressors out
+/// of their binaries.
+pub fn compressed(router: Router) -> Router {
+    use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
+    use tower_http::compression::{CompressionLayer, CompressionLevel};
+    let when = SizeAbove::new(COMPRESS_ABOVE_BYTES)
+        .and(NotForContentType::GRPC)
+        .and(NotForContentType::IMAGES)
+        .and(NotForContentType::SSE);
+    router
+        .layer(
+            CompressionLayer::new()
+                .quality(CompressionLevel::Precise(4))
+                .compress_when(when),
+        )
+        .layer(axum::middleware::map_response(one_line_per_header))
+}
+
 /// A function's routes: its axum router and the paths it declares. The paths are what
 /// `tests/tests/route_table.rs` checks against the one route table (the watch router in
 /// Cargo.toml, which the HTTP API in template.yaml, the test harness and the bench follow),
@@ -417,6 +443,35 @@ where
         .layer(axum::middleware::from_fn(crate::gate::input_gate))
         .layer(axum::middleware::from_fn(security_headers))
         .layer(cors)
+        .layer(axum::middleware::map_response(one_line_per_header))
+}
+
+/// Repeated headers (CORS's `Vary: origin, …` beside the catalog's `Vary:
+/// x-publishable-api-key`, compression's `Vary: accept-encoding`) folded into one
+/// comma-separated line, as HTTP allows for list headers. The Lambda envelope of function
+/// URLs and the HTTP API (lambda_http's payload 2.0) keeps only the first line of a
+/// header, which would let a CDN serve one origin's or one encoding's answer to another.
+/// `Set-Cookie` is left alone: lambda_http moves each to the envelope's `cookies`.
+pub async fn one_line_per_header(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    let repeated: Vec<HeaderName> = headers
+        .keys()
+        .filter(|name| *name != axum::http::header::SET_COOKIE)
+        .filter(|name| headers.get_all(*name).iter().nth(1).is_some())
+        .cloned()
+        .collect();
+    for name in repeated {
+        let values: Vec<&[u8]> = headers
+            .get_all(&name)
+            .iter()
+            .map(|v| v.as_bytes())
+            .collect();
+        let folded = HeaderValue::from_bytes(&values.join(&b", "[..]));
+        if let Ok(folded) = folded {
+            headers.insert(name, folded);
+        }
+    }
+    response
 }
 
 /// Paths whose answers belong to one shopper, customer or merchant: never kept by a

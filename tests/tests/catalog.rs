@@ -556,6 +556,7 @@ async fn catalog_answers_carry_an_etag_and_a_matching_if_none_match_gets_a_304()
         .get_all("vary")
         .iter()
         .filter_map(|v| v.to_str().ok())
+        .flat_map(|line| line.split(',').map(str::trim))
         .collect();
     assert!(vary.contains(&"x-publishable-api-key"), "{vary:?}");
 
@@ -666,4 +667,74 @@ async fn the_default_routes_function_answers_any_paths_preflight_as_its_owner_do
     }
     // Not vacuous: the storefront's and the dashboard's origins pass where they belong.
     assert!(allowed >= 8, "{allowed}");
+}
+
+#[tokio::test]
+async fn large_catalog_answers_are_compressed_as_the_client_accepts_and_decode_to_the_same_json() {
+    use axum::body::Body;
+    use axum::http::Request;
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let store = TestStore::new().await;
+    let uri = "/store/products?limit=20";
+    let request = |encoding: &str| {
+        Request::get(uri)
+            .header("x-publishable-api-key", &store.publishable_key)
+            .header("accept-encoding", encoding)
+            .body(Body::empty())
+            .unwrap()
+    };
+    let (status, headers, plain) = store.get_raw(uri).await;
+    assert_eq!(status, 200);
+    assert_eq!(headers.get("content-encoding"), None, "not asked for");
+    let plain_json: Value = serde_json::from_slice(&plain).unwrap();
+    assert!(plain.len() > 20_000, "{} bytes", plain.len());
+    for encoding in ["gzip", "br"] {
+        let (status, headers, bytes) = store.send_raw(request(encoding)).await;
+        assert_eq!(status, 200);
+        assert_eq!(headers["content-encoding"], encoding);
+        // One line (the Lambda envelope keeps only the first of repeated headers), naming
+        // what the answer varies on: the key (catalog), the encoding, the origin (CORS).
+        let vary: Vec<&str> = headers
+            .get_all("vary")
+            .iter()
+            .map(|v| v.to_str().unwrap())
+            .collect();
+        assert_eq!(vary.len(), 1, "{vary:?}");
+        for name in ["accept-encoding", "x-publishable-api-key", "origin"] {
+            assert!(vary[0].contains(name), "{name} not in {vary:?}");
+        }
+        assert!(
+            bytes.len() * 5 < plain.len(),
+            "{encoding}: {} of {} bytes",
+            bytes.len(),
+            plain.len()
+        );
+        println!(
+            "{uri}: {} bytes, {encoding} {} bytes",
+            plain.len(),
+            bytes.len()
+        );
+        // Decoded by a client that accepts it, the same document.
+        let decoding = tower_http::decompression::Decompression::new(
+            store.functions.for_path("/store/products").clone(),
+        );
+        let response = decoding.oneshot(request(encoding)).await.unwrap();
+        let decoded = response.into_body().collect().await.unwrap().to_bytes();
+        assert_eq!(
+            serde_json::from_slice::<Value>(&decoded).unwrap(),
+            plain_json
+        );
+    }
+    // Small answers stay as they are.
+    let small = "/store/products?limit=1&fields=id";
+    let request = Request::get(small)
+        .header("x-publishable-api-key", &store.publishable_key)
+        .header("accept-encoding", "gzip, br")
+        .body(Body::empty())
+        .unwrap();
+    let (status, headers, bytes) = store.send_raw(request).await;
+    assert_eq!(status, 200);
+    assert!(bytes.len() < 1024, "{} bytes", bytes.len());
+    assert_eq!(headers.get("content-encoding"), None);
 }

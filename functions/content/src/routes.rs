@@ -27,7 +27,7 @@ pub const LOCALE_FALLBACK_HEADER: &str = "x-content-locale-fallback";
 
 pub fn router(state: AppState, service: ContentService) -> Router {
     let routes = routes().map_router(|routes| routes.layer(Extension(service)));
-    finish_router(routes, state)
+    store::web::compressed(finish_router(routes, state))
 }
 
 /// The routes this function serves (checked against the route table in Cargo.toml).

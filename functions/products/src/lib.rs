@@ -36,7 +36,7 @@ pub fn from_env() -> Result<Router, Box<dyn std::error::Error + Send + Sync>> {
 }
 
 pub fn router(state: AdminState) -> Router {
-    store_admin::finish_router(routes(), state)
+    store::web::compressed(store_admin::finish_router(routes(), state))
 }
 
 /// The routes this function serves (checked against the route table in Cargo.toml).
