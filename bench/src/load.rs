@@ -25,6 +25,8 @@ const MAX_ERROR_KINDS: usize = 12;
 pub enum Workload {
     /// (a) GET /store/products?limit=20
     List,
+    /// (a-br) the same, asking for brotli (`Accept-Encoding: br`)
+    ListBrotli,
     /// (b) GET /store/products/:id?region_id=… (cycling through the catalog)
     ById,
     /// (c) GET /store/products?limit=20&region_id=… (prices)
@@ -39,6 +41,7 @@ impl Workload {
     pub fn title(self) -> &'static str {
         match self {
             Workload::List => "(a) GET /store/products?limit=20",
+            Workload::ListBrotli => "(a-br) the same, Accept-Encoding: br",
             Workload::ById => "(b) GET /store/products/:id?region_id=",
             Workload::ListRegion => "(c) GET /store/products?limit=20&region_id=",
             Workload::Checkout => "(d) guest checkout (8 requests)",
@@ -138,12 +141,27 @@ async fn send(
     path: &str,
     body: Option<&Value>,
 ) -> Result<Reply, Failure> {
-    let mut request = client
-        .request(method, format!("{}{}", target.base, path))
-        .header("x-publishable-api-key", &target.key);
+    let mut request = request_to(client, target, method, path);
     if let Some(body) = body {
         request = request.json(body);
     }
+    finish(request).await
+}
+
+/// A request to the store with the publishable key.
+fn request_to(
+    client: &Client,
+    target: &Target,
+    method: Method,
+    path: &str,
+) -> reqwest::RequestBuilder {
+    client
+        .request(method, format!("{}{}", target.base, path))
+        .header("x-publishable-api-key", &target.key)
+}
+
+/// Sends the request and reads the whole body (as sent: the bench decodes nothing).
+async fn finish(request: reqwest::RequestBuilder) -> Result<Reply, Failure> {
     let response = request
         .send()
         .await
@@ -424,7 +442,7 @@ pub async fn run(
 
 fn path_for(target: &Target, workload: Workload) -> String {
     match workload {
-        Workload::List => "/store/products?limit=20".to_string(),
+        Workload::List | Workload::ListBrotli => "/store/products?limit=20".to_string(),
         Workload::ListRegion => format!("/store/products?limit=20&region_id={}", target.region_id),
         Workload::ById => {
             let i = target.next_product.fetch_add(1, Ordering::Relaxed) % target.product_ids.len();
@@ -440,8 +458,12 @@ fn path_for(target: &Target, workload: Workload) -> String {
 
 async fn get(client: &Client, target: &Target, workload: Workload, stats: &mut Stats) {
     let path = path_for(target, workload);
+    let mut request = request_to(client, target, Method::GET, &path);
+    if workload == Workload::ListBrotli {
+        request = request.header("accept-encoding", "br");
+    }
     let start = Instant::now();
-    let result = send(client, target, Method::GET, &path, None).await;
+    let result = finish(request).await;
     let _ = stats.total.record(micros(start.elapsed()));
     stats.requests += 1;
     match result {

@@ -164,6 +164,7 @@ impl Plan {
         let mut workloads = if args.workloads.is_empty() {
             let mut w = vec![
                 Workload::List,
+                Workload::ListBrotli,
                 Workload::ById,
                 Workload::ListRegion,
                 Workload::Checkout,
