@@ -513,7 +513,7 @@ mod tests {
         let plan = Plan::from_args(&args);
         assert!(plan.fail_on_errors);
         assert_eq!(plan.connections, [2]);
-        assert_eq!(plan.workloads.len(), 4);
+        assert_eq!(plan.workloads.len(), 5);
         assert!(plan.duration + plan.warmup <= Duration::from_secs(1));
     }
 

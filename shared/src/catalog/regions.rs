@@ -8,7 +8,7 @@ use crate::error::{ApiError, ApiResult, Context};
 use crate::query::{Conjunction, StoreQuery};
 use crate::wire::{ser_optional_timestamp, ser_timestamp};
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Deserialize)]
 pub struct Region {
     pub id: String,
     pub name: String,
@@ -22,7 +22,7 @@ pub struct Region {
     pub deleted_at: Option<DateTime<Utc>>,
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Deserialize)]
 pub struct Country {
     pub iso_2: String,
     pub iso_3: String,
