@@ -326,9 +326,9 @@ pub const COMPRESS_ABOVE_BYTES: u64 = 1024;
 
 /// gzip or brotli (`Accept-Encoding` decides; `Vary: Accept-Encoding` says so) for answers
 /// above [`COMPRESS_ABOVE_BYTES`], at level 2 of either: compressing costs CPU on every
-/// answer (about 0.6 ms for 108 KB with brotli at level 4, measured with the bench's
-/// `(a-br)`), and level 2 already makes a catalog page of 20 products (108,706 bytes of
-/// JSON) 7,700 bytes with brotli, 9,933 with gzip. Through a function URL or the HTTP API the
+/// answer (about 0.6 ms for 108 KB with brotli, measured with the bench's `(a-br)`), and
+/// level 2 already makes a catalog page of 20 products (108,706 bytes of JSON) 7,700 bytes
+/// with brotli, 9,933 with gzip. Through a function URL or the HTTP API the
 /// compressed body travels base64-encoded (lambda_http does that for any answer with a
 /// `Content-Encoding`). For the functions whose answers are large and cacheable (the
 /// catalog, the content proxy); the others leave it out, which keeps the compressors out
