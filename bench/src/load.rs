@@ -25,8 +25,8 @@ const MAX_ERROR_KINDS: usize = 12;
 pub enum Workload {
     /// (a) GET /store/products?limit=20
     List,
-    /// (a-br) the same, asking for brotli (`Accept-Encoding: br`)
-    ListBrotli,
+    /// (a-gz) the same, asking for gzip (`Accept-Encoding: gzip`)
+    ListGzip,
     /// (b) GET /store/products/:id?region_id=… (cycling through the catalog)
     ById,
     /// (c) GET /store/products?limit=20&region_id=… (prices)
@@ -41,7 +41,7 @@ impl Workload {
     pub fn title(self) -> &'static str {
         match self {
             Workload::List => "(a) GET /store/products?limit=20",
-            Workload::ListBrotli => "(a-br) the same, Accept-Encoding: br",
+            Workload::ListGzip => "(a-gz) the same, Accept-Encoding: gzip",
             Workload::ById => "(b) GET /store/products/:id?region_id=",
             Workload::ListRegion => "(c) GET /store/products?limit=20&region_id=",
             Workload::Checkout => "(d) guest checkout (8 requests)",
@@ -442,7 +442,7 @@ pub async fn run(
 
 fn path_for(target: &Target, workload: Workload) -> String {
     match workload {
-        Workload::List | Workload::ListBrotli => "/store/products?limit=20".to_string(),
+        Workload::List | Workload::ListGzip => "/store/products?limit=20".to_string(),
         Workload::ListRegion => format!("/store/products?limit=20&region_id={}", target.region_id),
         Workload::ById => {
             let i = target.next_product.fetch_add(1, Ordering::Relaxed) % target.product_ids.len();
@@ -459,8 +459,8 @@ fn path_for(target: &Target, workload: Workload) -> String {
 async fn get(client: &Client, target: &Target, workload: Workload, stats: &mut Stats) {
     let path = path_for(target, workload);
     let mut request = request_to(client, target, Method::GET, &path);
-    if workload == Workload::ListBrotli {
-        request = request.header("accept-encoding", "br");
+    if workload == Workload::ListGzip {
+        request = request.header("accept-encoding", "gzip");
     }
     let start = Instant::now();
     let result = finish(request).await;

@@ -164,7 +164,7 @@ impl Plan {
         let mut workloads = if args.workloads.is_empty() {
             let mut w = vec![
                 Workload::List,
-                Workload::ListBrotli,
+                Workload::ListGzip,
                 Workload::ById,
                 Workload::ListRegion,
                 Workload::Checkout,
