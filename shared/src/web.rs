@@ -326,14 +326,13 @@ pub const COMPRESS_ABOVE_BYTES: u64 = 1024;
 
 /// gzip (when `Accept-Encoding` allows it; `Vary: Accept-Encoding` says so) for answers
 /// above [`COMPRESS_ABOVE_BYTES`], at level 2: a catalog page of 20 products (108,706
-/// bytes of JSON) becomes 9,933 bytes, for about 0.6 ms of CPU per answer (measured with
-/// brotli, the bench's `(a-br)` then, which cost the same at levels 2 and 4). Not brotli:
-/// its encoder and dictionary added 1.1 MB to the products function (9.2 MB arm64, over
-/// the 8 MB budget); gzip adds about a tenth of that. Through a function URL or the HTTP
-/// API the compressed body travels base64-encoded (lambda_http does that for any answer
-/// with a `Content-Encoding`). For the functions whose answers are large and cacheable
-/// (the catalog, the content proxy); the others leave it out, which keeps the compressor
-/// out of their binaries.
+/// bytes of JSON) becomes 9,933 bytes, for about 0.6 ms of CPU per answer (the README's
+/// figures; the bench's `(a-gz)` measures it). Not brotli: its encoder put the products
+/// function over the 8 MB budget. Through a function URL or the HTTP API the compressed
+/// body travels base64-encoded (lambda_http does that for any answer with a
+/// `Content-Encoding`). For the functions whose answers are large and cacheable (the
+/// catalog, the content proxy); the others leave it out, which keeps the compressor out
+/// of their binaries.
 pub fn compressed(router: Router) -> Router {
     use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
     use tower_http::compression::{CompressionLayer, CompressionLevel};
