@@ -108,6 +108,19 @@ impl StockPool {
         self.variants.len()
     }
 
+    /// Only the `n` variants with the largest budgets: every checkout then competes for
+    /// the same few stock rows (`--hot`).
+    pub fn keep_hottest(&mut self, n: usize) {
+        self.variants
+            .sort_by_key(|(_, budget)| std::cmp::Reverse(budget.load(Ordering::Relaxed)));
+        self.variants.truncate(n);
+        self.units = self
+            .variants
+            .iter()
+            .map(|(_, b)| b.load(Ordering::Relaxed))
+            .sum();
+    }
+
     /// A variant with budget left, taking one unit of it.
     pub fn take(&self) -> Option<&str> {
         let n = self.variants.len();
@@ -703,5 +716,17 @@ mod tests {
         let taken: Vec<&str> = std::iter::from_fn(|| pool.take()).collect();
         assert_eq!(taken, ["a", "b", "a"]);
         assert!(pool.take().is_none());
+    }
+
+    #[test]
+    fn hottest_keeps_the_largest_budgets() {
+        let mut pool = StockPool::new(
+            vec![("a".into(), 9), ("b".into(), 105), ("c".into(), 25)],
+            5,
+        );
+        pool.keep_hottest(2);
+        assert_eq!((pool.variants(), pool.units), (2, 50 + 10));
+        assert_eq!(pool.take(), Some("b"));
+        assert_eq!(pool.take(), Some("c"));
     }
 }

@@ -87,6 +87,10 @@ struct Args {
     /// of the rest)
     #[arg(long, default_value_t = 5)]
     keep_stock: i64,
+    /// The checkout buys only the N variants with the most stock, so concurrent
+    /// checkouts compete for the same stock rows (raise their stock first)
+    #[arg(long, value_name = "N")]
+    hot: Option<usize>,
     /// Write the results as JSON to this file
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
@@ -457,7 +461,12 @@ async fn discover_with_retry(
             args.keep_stock,
         )
         .await
-        {
+        .map(|mut target| {
+            if let Some(n) = args.hot {
+                target.stock.keep_hottest(n);
+            }
+            target
+        }) {
             Ok(target) if needs_stock && target.stock.units == 0 => {
                 eprintln!(
                     "bench: {label}: no variant has stock left to buy; the checkout will report it"
