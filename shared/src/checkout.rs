@@ -348,18 +348,34 @@ fn validate(cart: &Cart) -> ApiResult<()> {
 
 /// Writes the order and everything that goes with it; returns the order id and the id
 /// of its `order.placed` event.
+///
+/// The rows only this cart touches come first; the rows every shopper shares, a
+/// promotion's usage count and the stock levels, are locked last, so that concurrent
+/// checkouts of one product wait for each other only over those last statements and the
+/// commit, not over the whole order.
 async fn place_order(
     conn: &mut PgConnection,
     cart: &Cart,
     session_id: &str,
     payment_data: &Value,
 ) -> ApiResult<(String, String)> {
-    use_promotions(&mut *conn, cart).await?;
     let order_id = new_id("order");
     let email = cart.row.email.clone().unwrap_or_default();
     let display_id = insert_order(&mut *conn, cart, &order_id, &email).await?;
     let line_ids = insert_lines(&mut *conn, cart, &order_id).await?;
     insert_shipping(&mut *conn, cart, &order_id).await?;
+    mark_paid(&mut *conn, cart, &order_id, session_id, payment_data).await?;
+    let event_id = events::record(
+        &mut *conn,
+        events::names::ORDER_PLACED,
+        &order_id,
+        json!({
+            "id": order_id, "display_id": display_id, "email": email, "currency_code": cart.row.currency_code,
+            "total": cart.total(), "placed_at": Utc::now(), "customer_id": cart.row.customer_id,
+        }),
+    )
+    .await?;
+    use_promotions(&mut *conn, cart).await?;
     let demand: Vec<Demand> = cart
         .lines
         .iter()
@@ -370,18 +386,7 @@ async fn place_order(
             quantity: i64::from(line.quantity),
         })
         .collect();
-    inventory::reserve(&mut *conn, &cart.row.sales_channel_id, &demand).await?;
-    mark_paid(&mut *conn, cart, &order_id, session_id, payment_data).await?;
-    let event_id = events::record(
-        conn,
-        events::names::ORDER_PLACED,
-        &order_id,
-        json!({
-            "id": order_id, "display_id": display_id, "email": email, "currency_code": cart.row.currency_code,
-            "total": cart.total(), "placed_at": Utc::now(), "customer_id": cart.row.customer_id,
-        }),
-    )
-    .await?;
+    inventory::reserve(conn, &cart.row.sales_channel_id, &demand).await?;
     Ok((order_id, event_id))
 }
 
