@@ -103,12 +103,30 @@ impl AppState {
     }
 }
 
+/// A connection idle for longer than this is pinged before it is handed out.
+pub const PING_AFTER_IDLE: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// A pool that connects on first use, so a cold start never fails because the database
 /// is briefly away.
+///
+/// sqlx pings every idle connection before handing it out, a round trip per acquire.
+/// Here only a connection idle for more than [`PING_AFTER_IDLE`] is pinged (a Lambda
+/// instance frozen between requests, or a proxy that may have dropped it): one used a
+/// moment ago goes straight to its query. A failed ping drops the connection and the
+/// pool opens another, as before.
 pub fn lazy_pool(config: &Config) -> Result<PgPool, sqlx::Error> {
     PgPoolOptions::new()
         .max_connections(config.database_max_connections)
         .acquire_timeout(std::time::Duration::from_secs(5))
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for > PING_AFTER_IDLE {
+                    sqlx::Connection::ping(conn).await?;
+                }
+                Ok(true)
+            })
+        })
         .connect_lazy(&config.database_url)
 }
 

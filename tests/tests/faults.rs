@@ -2,7 +2,8 @@
 //! answered `503` with `Retry-After` in the JSON error shape at once (the breaker in
 //! `store::db_breaker`): the first of a cold instance (its pool holds no connection, so a
 //! refused TCP connect answers it), the rest while the breaker is open, and the probes
-//! it lets through once a second.
+//! it lets through once a second. A pooled connection the database dropped while idle is
+//! replaced before it is used again.
 
 use std::time::{Duration, Instant};
 
@@ -89,4 +90,36 @@ async fn with_redis_unreachable_reads_and_checkouts_are_answered_from_postgresql
          checkouts each one order ({placed} in PostgreSQL), in {:?}",
         started.elapsed()
     );
+}
+
+/// A connection the database dropped while it sat idle (a failover, a proxy's idle
+/// timeout, a Lambda instance frozen between requests) is pinged before reuse and
+/// replaced, so the next request does not see it. Connections used within
+/// `PING_AFTER_IDLE` are not pinged: that round trip is saved on every busy acquire.
+#[tokio::test]
+async fn a_connection_dropped_while_idle_is_replaced_before_reuse() {
+    let store = TestStore::new().await;
+    let mut config = (*store.state.config).clone();
+    config.database_max_connections = 1;
+    let store = store.with_state(AppState::new(config).expect("state"));
+    let cart = "/store/carts/cart_01JDROPPEDWHILEIDLE00000000";
+    assert_eq!(store.get(cart).await.status, 404);
+    let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
+        .fetch_one(&store.state.pool)
+        .await
+        .unwrap();
+    let killed: bool = sqlx::query_scalar("SELECT pg_terminate_backend($1)")
+        .bind(pid)
+        .fetch_one(&store.pool)
+        .await
+        .unwrap();
+    assert!(killed);
+    tokio::time::sleep(store::web::PING_AFTER_IDLE + Duration::from_millis(300)).await;
+    let reply = store.get(cart).await;
+    assert_eq!(reply.status, 404, "{:?}", reply.body);
+    let replaced: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
+        .fetch_one(&store.state.pool)
+        .await
+        .unwrap();
+    assert_ne!(replaced, pid);
 }
