@@ -561,6 +561,20 @@ impl Fields {
             .is_some_and(|(op, _)| *op != FieldOp::Remove)
     }
 
+    /// Removes each of `paths` this selection does not ask for: what a route renders
+    /// only on request (`+metadata`, `*variants.images`).
+    pub fn drop_unrequested<'a>(
+        &self,
+        value: &mut Value,
+        paths: impl IntoIterator<Item = &'a str>,
+    ) {
+        for path in paths {
+            if !self.requests(path) {
+                remove_path(value, path);
+            }
+        }
+    }
+
     /// Whether `path` was explicitly removed with `-path`.
     pub fn removes(&self, path: &str) -> bool {
         self.entries

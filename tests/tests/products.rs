@@ -312,7 +312,9 @@ async fn filters_by_id_list_category_collection_tag_and_type_narrow_the_list() {
             .await
             .unwrap();
         let reply = store
-            .get(&format!("/store/products?{param}={id}&limit=200"))
+            .get(&format!(
+                "/store/products?{param}={id}&limit=200&fields=%2Bcategories"
+            ))
             .await;
         assert_eq!(reply.status, 200, "{param}: {}", reply.body);
         let products = reply.body["products"].as_array().unwrap();

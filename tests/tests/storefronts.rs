@@ -264,6 +264,96 @@ async fn categories_collections_and_regions_take_dates_and_or_groups() {
     }
 }
 
+/// The keys of a product and of its variants in Medusa 2.21.2's `GET /store/products`
+/// (`medusa-captures/03-products-list-limit2.json`); its `GET /store/products/{id}` adds
+/// `categories` (`06-product-get-region.json`).
+const MEDUSA_PRODUCT_KEYS: [&str; 26] = [
+    "collection",
+    "collection_id",
+    "created_at",
+    "description",
+    "discountable",
+    "handle",
+    "height",
+    "hs_code",
+    "id",
+    "images",
+    "is_giftcard",
+    "length",
+    "material",
+    "mid_code",
+    "options",
+    "origin_country",
+    "subtitle",
+    "tags",
+    "thumbnail",
+    "title",
+    "type",
+    "type_id",
+    "updated_at",
+    "variants",
+    "weight",
+    "width",
+];
+const MEDUSA_VARIANT_KEYS: [&str; 24] = [
+    "allow_backorder",
+    "barcode",
+    "created_at",
+    "deleted_at",
+    "ean",
+    "height",
+    "hs_code",
+    "id",
+    "length",
+    "manage_inventory",
+    "material",
+    "metadata",
+    "mid_code",
+    "options",
+    "origin_country",
+    "product_id",
+    "sku",
+    "thumbnail",
+    "title",
+    "upc",
+    "updated_at",
+    "variant_rank",
+    "weight",
+    "width",
+];
+
+#[tokio::test]
+async fn products_carry_medusas_fields_by_default_and_the_rest_on_request() {
+    let store = TestStore::new().await;
+    let listed = store.get("/store/products?limit=5").await;
+    for product in ok(&listed)["products"].as_array().unwrap() {
+        assert_eq!(keys(product), MEDUSA_PRODUCT_KEYS, "{product}");
+        for variant in product["variants"].as_array().unwrap() {
+            assert_eq!(keys(variant), MEDUSA_VARIANT_KEYS, "{variant}");
+        }
+    }
+    let id = listed.body["products"][0]["id"].as_str().unwrap();
+    let retrieved = store.get(&format!("/store/products/{id}")).await;
+    let mut with_categories = MEDUSA_PRODUCT_KEYS.to_vec();
+    with_categories.push("categories");
+    with_categories.sort();
+    assert_eq!(keys(&ok(&retrieved)["product"]), with_categories);
+    // What Medusa leaves out comes on request, as the Next.js starter asks for it.
+    let asked = store
+        .get(&format!(
+            "/store/products/{id}?fields=%2Bmetadata,%2Bstatus,*variants.images"
+        ))
+        .await;
+    let product = &ok(&asked)["product"];
+    assert!(product["metadata"].is_object() || product["metadata"].is_null());
+    assert_eq!(product["status"], "published");
+    assert!(product["variants"][0]["images"].is_array(), "{product}");
+    let listed = store
+        .get("/store/products?limit=2&fields=*categories")
+        .await;
+    assert!(ok(&listed)["products"][0]["categories"].is_array());
+}
+
 #[tokio::test]
 async fn fields_narrow_add_and_remove_as_medusa_applies_them() {
     let store = TestStore::new().await;

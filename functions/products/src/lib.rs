@@ -113,7 +113,9 @@ async fn list_products(
         };
         let (extras, fields) = product_extras(&state, &query).await?;
         let (mut items, count) = products::list(&state.pool, &filter, page, &extras).await?;
-        items.iter_mut().for_each(|p| fields.project(p));
+        items
+            .iter_mut()
+            .for_each(|p| products::apply_fields(p, &fields, true));
         Ok(list("products", items, count, page.offset, page.limit))
     })
     .await
@@ -143,7 +145,7 @@ async fn get_product(
     cached_json(&state, Namespace::Products, key, || async {
         let (extras, fields) = product_extras(&state, &query).await?;
         let mut product = products::retrieve(&state.pool, &id, &channels, &extras).await?;
-        fields.project(&mut product);
+        products::apply_fields(&mut product, &fields, false);
         Ok(json!({ "product": product }))
     })
     .await

@@ -12,7 +12,7 @@ use super::pricing::PricingContext;
 mod wire;
 use crate::error::{ApiError, ApiResult, Context};
 use crate::money::to_major;
-use crate::query::{Conjunction, DateRange, StoreQuery};
+use crate::query::{Conjunction, DateRange, Fields, StoreQuery};
 use crate::wire::{ser_optional_timestamp, ser_timestamp, timestamp};
 
 /// Fields and relations of a product that `fields=` may name.
@@ -50,6 +50,19 @@ pub const PRODUCT_FIELDS: [&str; 32] = [
     "categories",
     "sales_channels",
 ];
+
+/// What Medusa leaves out of a product unless `fields` asks for it (`+metadata`,
+/// `*variants.images`), as its captured answers show (Medusa 2.21).
+const ON_REQUEST: [&str; 4] = ["metadata", "status", "deleted_at", "variants.images"];
+
+/// Shapes a rendered product as Medusa's route answers by default, then applies the
+/// request's `fields`. Medusa's list also leaves out the categories (`*categories` adds
+/// them), which its retrieve includes.
+pub fn apply_fields(product: &mut Value, fields: &Fields, listed: bool) {
+    let categories = listed.then_some("categories");
+    fields.drop_unrequested(product, ON_REQUEST.into_iter().chain(categories));
+    fields.project(product);
+}
 
 /// Filter keys of `GET /store/products` (besides `query::LIST_KEYS`): Medusa's (`tags` is read as
 /// `tag_id`, as Medusa maps it).
