@@ -662,6 +662,12 @@ async fn orders_are_listed_with_filters_and_pages() {
     assert_eq!(ok(&page)["count"], 2);
     assert_eq!(page.body["orders"][0]["id"], first["id"]);
     assert_eq!(page.body["limit"], 1);
+    // Past the last page: no orders, and still the count.
+    let beyond = store
+        .admin_get(&token, "/admin/orders?limit=1&offset=5")
+        .await;
+    assert_eq!(ok(&beyond)["count"], 2);
+    assert_eq!(beyond.body["orders"], json!([]));
     let by_email = store
         .admin_get(&token, "/admin/orders?email=ADA@example.com")
         .await;

@@ -1470,18 +1470,34 @@ pub async fn list(pool: &PgPool, filter: &OrderFilter) -> ApiResult<Value> {
         .q
         .as_ref()
         .and_then(|q| q.trim_start_matches('#').parse().ok());
+    // The count and the page in one round trip, each with its own plan: a window
+    // `count(*) OVER ()` beside the page would read and sort every matching order to
+    // return one page (35 ms at 32,000 orders, against 5 ms for both apart). The LEFT
+    // JOIN keeps the count when the page is empty.
     let rows = sqlx::query!(
-        r#"SELECT id, count(*) OVER ()::bigint AS "total!" FROM orders
-          WHERE ($1::text[] IS NULL OR status = ANY($1))
-            AND ($2::text IS NULL OR lower(email) = $2)
-            AND ($3::text IS NULL OR email ILIKE $3 OR id = $11 OR display_id = $4
-                 OR shipping_address->>'last_name' ILIKE $3 OR shipping_address->>'first_name' ILIKE $3)
-            AND ($5::timestamptz IS NULL OR created_at >= $5)
-            AND ($6::timestamptz IS NULL OR created_at <= $6)
-            AND ($7::timestamptz IS NULL OR created_at > $7)
-            AND ($8::timestamptz IS NULL OR created_at < $8)
-          ORDER BY created_at DESC, id DESC
-          LIMIT $9 OFFSET $10"#,
+        r#"SELECT c.total AS "total!", p.id AS "id?"
+             FROM (SELECT count(*)::bigint AS total FROM orders
+                    WHERE ($1::text[] IS NULL OR status = ANY($1))
+                      AND ($2::text IS NULL OR lower(email) = $2)
+                      AND ($3::text IS NULL OR email ILIKE $3 OR id = $11 OR display_id = $4
+                           OR shipping_address->>'last_name' ILIKE $3 OR shipping_address->>'first_name' ILIKE $3)
+                      AND ($5::timestamptz IS NULL OR created_at >= $5)
+                      AND ($6::timestamptz IS NULL OR created_at <= $6)
+                      AND ($7::timestamptz IS NULL OR created_at > $7)
+                      AND ($8::timestamptz IS NULL OR created_at < $8)) c
+             LEFT JOIN LATERAL (
+                   SELECT id, created_at FROM orders
+                    WHERE ($1::text[] IS NULL OR status = ANY($1))
+                      AND ($2::text IS NULL OR lower(email) = $2)
+                      AND ($3::text IS NULL OR email ILIKE $3 OR id = $11 OR display_id = $4
+                           OR shipping_address->>'last_name' ILIKE $3 OR shipping_address->>'first_name' ILIKE $3)
+                      AND ($5::timestamptz IS NULL OR created_at >= $5)
+                      AND ($6::timestamptz IS NULL OR created_at <= $6)
+                      AND ($7::timestamptz IS NULL OR created_at > $7)
+                      AND ($8::timestamptz IS NULL OR created_at < $8)
+                    ORDER BY created_at DESC, id DESC
+                    LIMIT $9 OFFSET $10) p ON TRUE
+            ORDER BY p.created_at DESC, p.id DESC"#,
         filter.statuses.as_deref(),
         filter.email.as_deref(),
         like.as_deref(),
@@ -1499,8 +1515,8 @@ pub async fn list(pool: &PgPool, filter: &OrderFilter) -> ApiResult<Value> {
     let count = rows.first().map_or(0, |r| r.total);
     let mut orders = Vec::with_capacity(rows.len());
     if filter.limit > 0 {
-        for row in &rows {
-            orders.push(retrieve(pool, &row.id).await?);
+        for id in rows.iter().filter_map(|r| r.id.as_deref()) {
+            orders.push(retrieve(pool, id).await?);
         }
     }
     Ok(json!({ "orders": orders, "count": count, "offset": filter.offset, "limit": filter.limit }))
