@@ -206,11 +206,16 @@ async fn list_categories(
             .take(limit as usize)
             .collect();
         let mut items: Vec<_> = page.iter().map(|c| tree.render(c, &filter)).collect();
-        if fields.requests("products") {
-            let ids: Vec<String> = page.iter().map(|c| c.id.clone()).collect();
-            attach_products(&state, Grouping::Category, &ids, &store, &mut items).await?;
-        }
-        items.iter_mut().for_each(|c| fields.project(c));
+        let ids: Vec<String> = page.iter().map(|c| c.id.clone()).collect();
+        with_products(
+            &state,
+            Grouping::Category,
+            &ids,
+            &store,
+            &fields,
+            &mut items,
+        )
+        .await?;
         Ok(list("product_categories", items, count, offset, limit))
     })
     .await
@@ -251,17 +256,8 @@ async fn get_category(
             .pop()
             .ok_or_else(|| categories::not_found(&id))?;
         let mut items = vec![tree.render(category, &filter)];
-        if fields.requests("products") {
-            attach_products(
-                &state,
-                Grouping::Category,
-                std::slice::from_ref(&id),
-                &store,
-                &mut items,
-            )
-            .await?;
-        }
-        items.iter_mut().for_each(|c| fields.project(c));
+        let ids = std::slice::from_ref(&id);
+        with_products(&state, Grouping::Category, ids, &store, &fields, &mut items).await?;
         Ok(json!({ "product_category": items.pop() }))
     })
     .await
@@ -285,11 +281,16 @@ async fn list_collections(
         let (limit, offset) = (query.limit(50)?, query.offset()?);
         let (rows, count) = collections::list(&state.pool, &filter, order, limit, offset).await?;
         let mut items: Vec<_> = rows.iter().map(collections::render).collect();
-        if fields.requests("products") {
-            let ids: Vec<String> = rows.iter().map(|c| c.id.clone()).collect();
-            attach_products(&state, Grouping::Collection, &ids, &store, &mut items).await?;
-        }
-        items.iter_mut().for_each(|c| fields.project(c));
+        let ids: Vec<String> = rows.iter().map(|c| c.id.clone()).collect();
+        with_products(
+            &state,
+            Grouping::Collection,
+            &ids,
+            &store,
+            &fields,
+            &mut items,
+        )
+        .await?;
         Ok(list("collections", items, count, offset, limit))
     })
     .await
@@ -317,35 +318,40 @@ async fn get_collection(
         let (rows, _) = collections::list(&state.pool, &filter, ("id", false), 1, 0).await?;
         let collection = rows.first().ok_or_else(|| collections::not_found(&id))?;
         let mut items = vec![collections::render(collection)];
-        if fields.requests("products") {
-            attach_products(
-                &state,
-                Grouping::Collection,
-                std::slice::from_ref(&id),
-                &store,
-                &mut items,
-            )
-            .await?;
-        }
-        items.iter_mut().for_each(|c| fields.project(c));
+        let ids = std::slice::from_ref(&id);
+        with_products(
+            &state,
+            Grouping::Collection,
+            ids,
+            &store,
+            &fields,
+            &mut items,
+        )
+        .await?;
         Ok(json!({ "collection": items.pop() }))
     })
     .await
 }
 
-async fn attach_products(
+/// Attaches each category's or collection's products when `fields` asks for them
+/// (`*products`), then applies `fields`.
+async fn with_products(
     state: &AppState,
     grouping: Grouping,
     ids: &[String],
     store: &StoreContext,
+    fields: &Fields,
     items: &mut [serde_json::Value],
 ) -> ApiResult<()> {
-    let mut by_owner =
-        products::summaries_by(&state.pool, grouping, ids, &store.sales_channel_ids).await?;
-    for item in items {
-        let id = item["id"].as_str().unwrap_or_default().to_string();
-        item["products"] = by_owner.remove(&id).unwrap_or_default().into();
+    if fields.requests("products") {
+        let mut by_owner =
+            products::summaries_by(&state.pool, grouping, ids, &store.sales_channel_ids).await?;
+        for item in items.iter_mut() {
+            let id = item["id"].as_str().unwrap_or_default().to_string();
+            item["products"] = by_owner.remove(&id).unwrap_or_default().into();
+        }
     }
+    items.iter_mut().for_each(|c| fields.project(c));
     Ok(())
 }
 
