@@ -1470,33 +1470,25 @@ pub async fn list(pool: &PgPool, filter: &OrderFilter) -> ApiResult<Value> {
         .q
         .as_ref()
         .and_then(|q| q.trim_start_matches('#').parse().ok());
-    // The count and the page in one round trip, each with its own plan: a window
-    // `count(*) OVER ()` beside the page would read and sort every matching order to
-    // return one page (35 ms at 32,000 orders, against 5 ms for both apart). The LEFT
-    // JOIN keeps the count when the page is empty.
+    // The count and the page in one round trip, each with its own plan (the CTE is
+    // inlined into both): a window `count(*) OVER ()` beside the page would read and
+    // sort every matching order to return one page (35 ms at 32,000 orders, against
+    // 8 ms). The LEFT JOIN keeps the count when the page is empty.
     let rows = sqlx::query!(
-        r#"SELECT c.total AS "total!", p.id AS "id?"
-             FROM (SELECT count(*)::bigint AS total FROM orders
-                    WHERE ($1::text[] IS NULL OR status = ANY($1))
-                      AND ($2::text IS NULL OR lower(email) = $2)
-                      AND ($3::text IS NULL OR email ILIKE $3 OR id = $11 OR display_id = $4
-                           OR shipping_address->>'last_name' ILIKE $3 OR shipping_address->>'first_name' ILIKE $3)
-                      AND ($5::timestamptz IS NULL OR created_at >= $5)
-                      AND ($6::timestamptz IS NULL OR created_at <= $6)
-                      AND ($7::timestamptz IS NULL OR created_at > $7)
-                      AND ($8::timestamptz IS NULL OR created_at < $8)) c
-             LEFT JOIN LATERAL (
-                   SELECT id, created_at FROM orders
-                    WHERE ($1::text[] IS NULL OR status = ANY($1))
-                      AND ($2::text IS NULL OR lower(email) = $2)
-                      AND ($3::text IS NULL OR email ILIKE $3 OR id = $11 OR display_id = $4
-                           OR shipping_address->>'last_name' ILIKE $3 OR shipping_address->>'first_name' ILIKE $3)
-                      AND ($5::timestamptz IS NULL OR created_at >= $5)
-                      AND ($6::timestamptz IS NULL OR created_at <= $6)
-                      AND ($7::timestamptz IS NULL OR created_at > $7)
-                      AND ($8::timestamptz IS NULL OR created_at < $8)
-                    ORDER BY created_at DESC, id DESC
-                    LIMIT $9 OFFSET $10) p ON TRUE
+        r#"WITH matched AS NOT MATERIALIZED (
+                 SELECT id, created_at FROM orders
+                  WHERE ($1::text[] IS NULL OR status = ANY($1))
+                    AND ($2::text IS NULL OR lower(email) = $2)
+                    AND ($3::text IS NULL OR email ILIKE $3 OR id = $11 OR display_id = $4
+                         OR shipping_address->>'last_name' ILIKE $3 OR shipping_address->>'first_name' ILIKE $3)
+                    AND ($5::timestamptz IS NULL OR created_at >= $5)
+                    AND ($6::timestamptz IS NULL OR created_at <= $6)
+                    AND ($7::timestamptz IS NULL OR created_at > $7)
+                    AND ($8::timestamptz IS NULL OR created_at < $8))
+           SELECT c.total AS "total!", p.id AS "id?"
+             FROM (SELECT count(*)::bigint AS total FROM matched) c
+             LEFT JOIN LATERAL (SELECT id, created_at FROM matched
+                                 ORDER BY created_at DESC, id DESC LIMIT $9 OFFSET $10) p ON TRUE
             ORDER BY p.created_at DESC, p.id DESC"#,
         filter.statuses.as_deref(),
         filter.email.as_deref(),
