@@ -98,6 +98,18 @@ impl RedisLink {
         self.inner.redis.clone()
     }
 
+    /// Opens the connection ahead of the first request with a `PING`; a failure counts
+    /// as any call's, so the first request then skips Redis at once.
+    pub async fn warm_up(&self) {
+        let Some(mut conn) = self.connection() else {
+            return;
+        };
+        match redis::cmd("PING").query_async::<()>(&mut conn).await {
+            Ok(()) => self.succeeded(),
+            Err(err) => self.failed(&err),
+        }
+    }
+
     /// Records that a Redis call worked (ends a logged outage).
     pub fn succeeded(&self) {
         if self.inner.outage_logged.swap(false, Ordering::Relaxed) {
