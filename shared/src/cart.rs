@@ -346,11 +346,8 @@ async fn parts_of(conn: &mut PgConnection, cart: &CartRow) -> ApiResult<Parts> {
     )
     .fetch_one(&mut *conn)
     .await?;
-    fn read<T: serde::de::DeserializeOwned>(part: &'static str, value: Value) -> ApiResult<T> {
-        serde_json::from_value(value).context(part)
-    }
     let region: Region = match parts.region {
-        Some(region) => read("reading the cart's region", region)?,
+        Some(region) => read_part("reading the cart's region", region)?,
         None => {
             return Err(ApiError::invalid_data(format!(
                 "The cart's region {} no longer exists",
@@ -358,36 +355,40 @@ async fn parts_of(conn: &mut PgConnection, cart: &CartRow) -> ApiResult<Parts> {
             )))
         }
     };
-    let method: Option<ShippingMethodRow> = parts
-        .shipping_method
-        .map(|m| read("reading the cart's shipping method", m))
-        .transpose()?;
-    let option: Option<ShippingOptionRow> = parts
-        .shipping_option
-        .map(|o| read("reading the cart's shipping option", o))
-        .transpose()?;
-    let collection: Option<PaymentCollectionRow> = parts
-        .payment_collection
-        .map(|c| read("reading the cart's payment collection", c))
-        .transpose()?;
-    let payment = match collection {
-        Some(collection) => Some((
-            collection,
-            read(
-                "reading the cart's payment sessions",
-                parts.payment_sessions,
-            )?,
-        )),
-        None => None,
+    let method: Option<ShippingMethodRow> =
+        read_optional_part("reading the cart's shipping method", parts.shipping_method)?;
+    let option: Option<ShippingOptionRow> =
+        read_optional_part("reading the cart's shipping option", parts.shipping_option)?;
+    let collection: Option<PaymentCollectionRow> = read_optional_part(
+        "reading the cart's payment collection",
+        parts.payment_collection,
+    )?;
+    let sessions = || {
+        read_part(
+            "reading the cart's payment sessions",
+            parts.payment_sessions,
+        )
     };
     Ok(Parts {
         region,
-        countries: read("reading the cart's countries", parts.countries)?,
-        lines: read("reading the cart's lines", parts.lines)?,
+        countries: read_part("reading the cart's countries", parts.countries)?,
+        lines: read_part("reading the cart's lines", parts.lines)?,
         shipping: method.zip(option),
-        promotions: read("reading the cart's promotions", parts.promotions)?,
-        payment,
+        promotions: read_part("reading the cart's promotions", parts.promotions)?,
+        payment: collection.map(|c| sessions().map(|s| (c, s))).transpose()?,
     })
+}
+
+/// One JSON part of [`parts_of`] as its row type.
+fn read_part<T: serde::de::DeserializeOwned>(part: &'static str, value: Value) -> ApiResult<T> {
+    serde_json::from_value(value).context(part)
+}
+
+fn read_optional_part<T: serde::de::DeserializeOwned>(
+    part: &'static str,
+    value: Option<Value>,
+) -> ApiResult<Option<T>> {
+    value.map(|v| read_part(part, v)).transpose()
 }
 
 /// A shipping option's price for a cart: flat, or free above its threshold.
