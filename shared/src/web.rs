@@ -55,7 +55,7 @@ impl AppState {
     /// The state a function builds at cold start, from the environment.
     pub fn from_env() -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
         let state = Self::new(Config::from_env()?)?.with_events(Relay::from_env());
-        state.warm_up();
+        warm_up(&state.pool, &state.cache);
         tracing::info!(
             redis = if state.config.redis_url.is_some() { "on" } else { "off (REDIS_URL unset): in-process cache" },
             events = if state.events.is_enabled() { "on" } else { "off (EVENTS_QUEUE_URL unset): events stay in the outbox" },
@@ -64,21 +64,6 @@ impl AppState {
             "store configured"
         );
         Ok(state)
-    }
-
-    /// At a cold start, opens the PostgreSQL and Redis connections in the background
-    /// while the runtime fetches the first request, instead of one after the other
-    /// inside it. Best effort: what fails is met again, and answered, by the request.
-    fn warm_up(&self) {
-        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
-            return;
-        };
-        let pool = self.pool.clone();
-        runtime.spawn(async move {
-            let _ = tokio::time::timeout(WARM_UP_FOR, pool.acquire()).await;
-        });
-        let redis = self.cache.redis();
-        runtime.spawn(async move { redis.warm_up().await });
     }
 
     pub fn with_events(mut self, events: Relay) -> Self {
@@ -117,6 +102,22 @@ impl AppState {
         }
         Ok(())
     }
+}
+
+/// At a cold start, opens the PostgreSQL and Redis connections in the background while
+/// the runtime fetches the first request, instead of one after the other inside it. Best
+/// effort: what fails is met again, and answered, by the request. Outside a Tokio
+/// runtime it does nothing.
+pub fn warm_up(pool: &PgPool, cache: &Cache) {
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+        return;
+    };
+    let pool = pool.clone();
+    runtime.spawn(async move {
+        let _ = tokio::time::timeout(WARM_UP_FOR, pool.acquire()).await;
+    });
+    let redis = cache.redis();
+    runtime.spawn(async move { redis.warm_up().await });
 }
 
 /// How long a cold start's background connect to PostgreSQL may take.

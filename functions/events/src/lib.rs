@@ -110,6 +110,7 @@ impl Consumer {
             Settings::from_env()?,
         )
         .with_strapi_sync(sync);
+        store::web::warm_up(&consumer.pool, &consumer.cache);
         consumer.log_configuration();
         Ok(consumer)
     }
