@@ -123,3 +123,19 @@ async fn a_connection_dropped_while_idle_is_replaced_before_reuse() {
         .unwrap();
     assert_ne!(replaced, pid);
 }
+
+/// A cold start opens its PostgreSQL connection in the background (`web::warm_up`), so
+/// the first request finds one ready instead of connecting itself.
+#[tokio::test]
+async fn warm_up_opens_a_connection_before_the_first_request() {
+    let store = TestStore::new().await;
+    let state = AppState::new((*store.state.config).clone()).expect("state");
+    assert_eq!(state.pool.size(), 0, "the pool connects lazily");
+    store::web::warm_up(&state.pool, &state.cache);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while state.pool.num_idle() == 0 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // Opened, then handed back to the pool for the first request.
+    assert_eq!((state.pool.size(), state.pool.num_idle()), (1, 1));
+}
