@@ -11,6 +11,7 @@ use serde_json::{json, Map, Value};
 use sqlx::{PgConnection, PgPool};
 
 use crate::catalog::regions::{self, Region};
+use crate::db::{json_part, optional_json_part};
 use crate::error::{ApiError, ApiResult, Context};
 use crate::id::{is_well_formed, new_id};
 use crate::inventory;
@@ -253,6 +254,11 @@ pub async fn load(conn: &mut PgConnection, id: &str, lock: bool) -> ApiResult<Ca
         .await?
     }
     .ok_or_else(|| not_found(id))?;
+    priced(conn, row).await
+}
+
+/// Prices a cart from its row: everything else of it is read in one statement.
+async fn priced(conn: &mut PgConnection, row: CartRow) -> ApiResult<Cart> {
     let Parts {
         region,
         countries,
@@ -347,7 +353,7 @@ async fn parts_of(conn: &mut PgConnection, cart: &CartRow) -> ApiResult<Parts> {
     .fetch_one(&mut *conn)
     .await?;
     let region: Region = match parts.region {
-        Some(region) => read_part("reading the cart's region", region)?,
+        Some(region) => json_part("reading the cart's region", region)?,
         None => {
             return Err(ApiError::invalid_data(format!(
                 "The cart's region {} no longer exists",
@@ -356,39 +362,27 @@ async fn parts_of(conn: &mut PgConnection, cart: &CartRow) -> ApiResult<Parts> {
         }
     };
     let method: Option<ShippingMethodRow> =
-        read_optional_part("reading the cart's shipping method", parts.shipping_method)?;
+        optional_json_part("reading the cart's shipping method", parts.shipping_method)?;
     let option: Option<ShippingOptionRow> =
-        read_optional_part("reading the cart's shipping option", parts.shipping_option)?;
-    let collection: Option<PaymentCollectionRow> = read_optional_part(
+        optional_json_part("reading the cart's shipping option", parts.shipping_option)?;
+    let collection: Option<PaymentCollectionRow> = optional_json_part(
         "reading the cart's payment collection",
         parts.payment_collection,
     )?;
     let sessions = || {
-        read_part(
+        json_part(
             "reading the cart's payment sessions",
             parts.payment_sessions,
         )
     };
     Ok(Parts {
         region,
-        countries: read_part("reading the cart's countries", parts.countries)?,
-        lines: read_part("reading the cart's lines", parts.lines)?,
+        countries: json_part("reading the cart's countries", parts.countries)?,
+        lines: json_part("reading the cart's lines", parts.lines)?,
         shipping: method.zip(option),
-        promotions: read_part("reading the cart's promotions", parts.promotions)?,
+        promotions: json_part("reading the cart's promotions", parts.promotions)?,
         payment: collection.map(|c| sessions().map(|s| (c, s))).transpose()?,
     })
-}
-
-/// One JSON part of [`parts_of`] as its row type.
-fn read_part<T: serde::de::DeserializeOwned>(part: &'static str, value: Value) -> ApiResult<T> {
-    serde_json::from_value(value).context(part)
-}
-
-fn read_optional_part<T: serde::de::DeserializeOwned>(
-    part: &'static str,
-    value: Option<Value>,
-) -> ApiResult<Option<T>> {
-    value.map(|v| read_part(part, v)).transpose()
 }
 
 /// A shipping option's price for a cart: flat, or free above its threshold.
@@ -431,22 +425,6 @@ fn price(
     totals::compute(&line_inputs, &shipping, &promotions)
 }
 
-/// A payment collection's sessions, oldest first.
-pub async fn sessions_of(
-    conn: &mut PgConnection,
-    collection_id: &str,
-) -> ApiResult<Vec<PaymentSessionRow>> {
-    Ok(sqlx::query_as!(
-        PaymentSessionRow,
-        "SELECT id, payment_collection_id, provider_id, currency_code, amount, data, status,
-                authorized_at, created_at, updated_at
-           FROM payment_sessions WHERE payment_collection_id = $1 ORDER BY created_at, id",
-        collection_id
-    )
-    .fetch_all(&mut *conn)
-    .await?)
-}
-
 async fn shipping_option(
     conn: &mut PgConnection,
     id: &str,
@@ -482,7 +460,7 @@ pub struct AddressInput {
 
 impl AddressInput {
     /// Checks lengths and that the country is one the region serves; returns the stored form.
-    fn validate(self, field: &str, region: &Region, countries: &[String]) -> ApiResult<Value> {
+    fn validate(self, field: &str, region: &RegionCountries) -> ApiResult<Value> {
         let texts = [
             ("first_name", &self.first_name),
             ("last_name", &self.last_name),
@@ -505,7 +483,7 @@ impl AddressInput {
             None => None,
             Some(code) => {
                 let code = code.trim().to_ascii_lowercase();
-                if !countries.contains(&code) {
+                if !region.countries.contains(&code) {
                     return Err(ApiError::invalid_data(format!(
                         "Country with code {code} is not within region {}",
                         region.name
@@ -605,6 +583,19 @@ pub struct UpdateCart {
     pub locale: Option<Value>,
 }
 
+impl UpdateCart {
+    /// Whether [`apply_update`] writes the cart's own row (promotion codes live in their
+    /// own table; `locale` is accepted and not stored).
+    fn writes_cart_row(&self) -> bool {
+        self.region_id.is_some()
+            || self.email.is_some()
+            || self.shipping_address.is_some()
+            || self.billing_address.is_some()
+            || self.sales_channel_id.is_some()
+            || self.metadata.is_some()
+    }
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateLine {
@@ -663,9 +654,13 @@ pub async fn create(pool: &PgPool, key_channels: &[String], input: CreateCart) -
             .ok_or_else(|| ApiError::invalid_data("The publishable key has no sales channel"))?,
     };
     let id = new_id("cart");
-    sqlx::query!(
+    // The new row is this transaction's alone until it commits: no lock to take.
+    let row = sqlx::query_as!(
+        CartRow,
         "INSERT INTO carts (id, region_id, currency_code, sales_channel_id, metadata, customer_id)
-         VALUES ($1, $2, $3, $4, $5, $6)",
+         VALUES ($1, $2, $3, $4, $5, $6)
+         RETURNING id, region_id, currency_code, sales_channel_id, email, customer_id,
+                   shipping_address, billing_address, metadata, completed_at, created_at, updated_at",
         id,
         region.id,
         region.currency_code,
@@ -673,7 +668,7 @@ pub async fn create(pool: &PgPool, key_channels: &[String], input: CreateCart) -
         input.metadata.map(Value::Object),
         input.owner.as_ref().map(|o| &o.customer_id) as Option<&String>,
     )
-    .execute(&mut *tx)
+    .fetch_one(&mut *tx)
     .await?;
     let update = UpdateCart {
         email: input.email.or(input.owner.map(|o| o.email)),
@@ -682,13 +677,18 @@ pub async fn create(pool: &PgPool, key_channels: &[String], input: CreateCart) -
         promo_codes: input.promo_codes,
         ..UpdateCart::default()
     };
-    let row = lock_open(&mut tx, &id).await?;
     for item in input.items.unwrap_or_default() {
         add_line_in(&mut tx, &row, item).await?;
     }
+    let writes_row = update.writes_cart_row();
     // After the items, so promotion minimums see them.
-    apply_update(&mut tx, &id, key_channels, update).await?;
-    let cart = load(&mut tx, &id, false).await?;
+    apply_update(&mut tx, &row, key_channels, update).await?;
+    let row = if writes_row {
+        touch(&mut tx, &id).await?
+    } else {
+        row
+    };
+    let cart = priced(&mut tx, row).await?;
     tx.commit().await?;
     Ok(cart)
 }
@@ -744,8 +744,8 @@ async fn change(
     let mut tx = pool.begin().await?;
     let row = lock_open(&mut tx, id).await?;
     change(&mut tx, row).await?;
-    touch(&mut tx, id).await?;
-    let cart = load(&mut tx, id, false).await?;
+    let row = touch(&mut tx, id).await?;
+    let cart = priced(&mut tx, row).await?;
     tx.commit().await?;
     Ok(cart)
 }
@@ -783,18 +783,19 @@ pub async fn update(
     key_channels: &[String],
     input: UpdateCart,
 ) -> ApiResult<Cart> {
-    change(pool, id, async |tx, _| {
-        apply_update(tx, id, key_channels, input).await
+    change(pool, id, async |tx, cart| {
+        apply_update(tx, &cart, key_channels, input).await
     })
     .await
 }
 
 async fn apply_update(
     conn: &mut PgConnection,
-    id: &str,
+    cart: &CartRow,
     key_channels: &[String],
     input: UpdateCart,
 ) -> ApiResult<()> {
+    let id = cart.id.as_str();
     if let Some(region_id) = &input.region_id {
         change_region(&mut *conn, id, region_id).await?;
     }
@@ -822,9 +823,12 @@ async fn apply_update(
         .await?;
     }
     if input.shipping_address.is_some() || input.billing_address.is_some() {
+        // A region given in the same update is the cart's by now.
+        let region_id = input.region_id.as_deref().unwrap_or(&cart.region_id);
         set_addresses(
             &mut *conn,
             id,
+            region_id,
             input.shipping_address,
             input.billing_address,
         )
@@ -877,45 +881,46 @@ async fn change_region(conn: &mut PgConnection, id: &str, region_id: &str) -> Ap
     Ok(())
 }
 
+/// A region's name and the countries it serves, which an address must be in.
+struct RegionCountries {
+    name: String,
+    countries: Vec<String>,
+}
+
 /// Sets the addresses given, each checked against the countries of the cart's region.
 async fn set_addresses(
     conn: &mut PgConnection,
     id: &str,
+    region_id: &str,
     shipping: Option<AddressInput>,
     billing: Option<AddressInput>,
 ) -> ApiResult<()> {
-    let region_id = sqlx::query_scalar!("SELECT region_id FROM carts WHERE id = $1", id)
-        .fetch_one(&mut *conn)
-        .await?;
-    let region = regions::find(&mut *conn, &region_id)
-        .await?
-        .ok_or_else(|| ApiError::invalid_data("The cart's region no longer exists"))?;
-    let countries = sqlx::query_scalar!(
-        "SELECT iso_2 FROM region_countries WHERE region_id = $1",
-        region.id
+    let region = sqlx::query_as!(
+        RegionCountries,
+        r#"SELECT r.name,
+                  array(SELECT c.iso_2 FROM region_countries c WHERE c.region_id = r.id) AS "countries!"
+             FROM regions r WHERE r.id = $1 AND r.deleted_at IS NULL"#,
+        region_id
     )
-    .fetch_all(&mut *conn)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or_else(|| ApiError::invalid_data("The cart's region no longer exists"))?;
+    let shipping = shipping
+        .map(|a| a.validate("shipping_address", &region))
+        .transpose()?;
+    let billing = billing
+        .map(|a| a.validate("billing_address", &region))
+        .transpose()?;
+    sqlx::query!(
+        "UPDATE carts SET shipping_address = coalesce($2, shipping_address),
+                billing_address = coalesce($3, billing_address), updated_at = now()
+          WHERE id = $1",
+        id,
+        shipping,
+        billing,
+    )
+    .execute(&mut *conn)
     .await?;
-    if let Some(address) = shipping {
-        let address = address.validate("shipping_address", &region, &countries)?;
-        sqlx::query!(
-            "UPDATE carts SET shipping_address = $2, updated_at = now() WHERE id = $1",
-            id,
-            address
-        )
-        .execute(&mut *conn)
-        .await?;
-    }
-    if let Some(address) = billing {
-        let address = address.validate("billing_address", &region, &countries)?;
-        sqlx::query!(
-            "UPDATE carts SET billing_address = $2, updated_at = now() WHERE id = $1",
-            id,
-            address
-        )
-        .execute(&mut *conn)
-        .await?;
-    }
     Ok(())
 }
 
@@ -933,6 +938,8 @@ struct SellableVariant {
     variant_title: String,
     variant_sku: Option<String>,
     amount: Option<i64>,
+    /// The cart's region's, while the region exists.
+    region_tax_inclusive: Option<bool>,
 }
 
 async fn sellable_variant(
@@ -953,13 +960,15 @@ async fn sellable_variant(
         r#"SELECT v.id AS variant_id, p.id AS product_id, p.title AS product_title, p.handle AS product_handle,
                 p.subtitle AS product_subtitle, p.description AS product_description, p.thumbnail,
                 p.discountable, v.title AS variant_title, v.sku AS variant_sku,
-                (SELECT amount FROM prices WHERE variant_id = v.id AND currency_code = $2 AND price_list_id IS NULL) AS "amount?"
+                (SELECT amount FROM prices WHERE variant_id = v.id AND currency_code = $2 AND price_list_id IS NULL) AS "amount?",
+                (SELECT is_tax_inclusive FROM regions WHERE id = $4 AND deleted_at IS NULL) AS "region_tax_inclusive?"
            FROM product_variants v JOIN products p ON p.id = v.product_id
           WHERE v.id = $1 AND v.deleted_at IS NULL AND p.deleted_at IS NULL AND p.status = 'published'
             AND EXISTS (SELECT 1 FROM product_sales_channels s WHERE s.product_id = p.id AND s.sales_channel_id = $3)"#,
         variant_id,
         cart.currency_code,
         cart.sales_channel_id,
+        cart.region_id,
     )
     .fetch_optional(&mut *conn)
     .await?
@@ -1006,40 +1015,37 @@ async fn add_line_in(
     let id = cart.id.as_str();
     let quantity = check_quantity(input.quantity, false)?;
     let variant = sellable_variant(conn, cart, &input.variant_id).await?;
-    let region = regions::find(&mut *conn, &cart.region_id)
-        .await?
+    let tax_inclusive = variant
+        .region_tax_inclusive
         .ok_or_else(|| ApiError::invalid_data("The cart's region no longer exists"))?;
     let metadata = Value::Object(input.metadata.unwrap_or_default());
+    // The line this one adds to (same variant and metadata), and how many lines there are.
     let existing = sqlx::query!(
-        "SELECT id, quantity FROM cart_line_items WHERE cart_id = $1 AND variant_id = $2 AND metadata = $3",
+        r#"SELECT (SELECT count(*) FROM cart_line_items WHERE cart_id = $1) AS "lines!",
+                  l.id AS "id?", l.quantity AS "quantity?"
+             FROM (SELECT 1) one
+             LEFT JOIN cart_line_items l ON l.cart_id = $1 AND l.variant_id = $2 AND l.metadata = $3"#,
         id,
         variant.variant_id,
         metadata,
     )
-    .fetch_optional(&mut *conn)
+    .fetch_one(&mut *conn)
     .await?;
-    let total_quantity =
-        i64::from(existing.as_ref().map_or(0, |l| l.quantity)) + i64::from(quantity);
+    let total_quantity = i64::from(existing.quantity.unwrap_or(0)) + i64::from(quantity);
     check_quantity(total_quantity, false)?;
     check_stock(conn, cart, &variant.variant_id, total_quantity).await?;
-    match existing {
-        Some(line) => {
+    match existing.id {
+        Some(line_id) => {
             sqlx::query!(
                 "UPDATE cart_line_items SET quantity = $2, updated_at = now() WHERE id = $1",
-                line.id,
+                line_id,
                 total_quantity as i32,
             )
             .execute(&mut *conn)
             .await?;
         }
         None => {
-            let lines = sqlx::query_scalar!(
-                r#"SELECT count(*) AS "count!" FROM cart_line_items WHERE cart_id = $1"#,
-                id
-            )
-            .fetch_one(&mut *conn)
-            .await?;
-            if lines as usize >= MAX_LINES {
+            if existing.lines as usize >= MAX_LINES {
                 return Err(ApiError::invalid_data(format!(
                     "A cart holds at most {MAX_LINES} lines"
                 )));
@@ -1057,7 +1063,7 @@ async fn add_line_in(
                 variant.thumbnail,
                 quantity,
                 variant.amount,
-                region.is_tax_inclusive,
+                tax_inclusive,
                 variant.discountable,
                 variant.product_handle,
                 variant.product_subtitle,
@@ -1073,11 +1079,17 @@ async fn add_line_in(
     Ok(())
 }
 
-async fn touch(conn: &mut PgConnection, id: &str) -> ApiResult<()> {
-    sqlx::query!("UPDATE carts SET updated_at = now() WHERE id = $1", id)
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
+/// Marks the cart changed; answers its row as the change left it.
+async fn touch(conn: &mut PgConnection, id: &str) -> ApiResult<CartRow> {
+    Ok(sqlx::query_as!(
+        CartRow,
+        "UPDATE carts SET updated_at = now() WHERE id = $1
+         RETURNING id, region_id, currency_code, sales_channel_id, email, customer_id,
+                   shipping_address, billing_address, metadata, completed_at, created_at, updated_at",
+        id
+    )
+    .fetch_one(&mut *conn)
+    .await?)
 }
 
 async fn reprice_lines(conn: &mut PgConnection, id: &str, region: &Region) -> ApiResult<()> {

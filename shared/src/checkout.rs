@@ -40,11 +40,13 @@ pub async fn payment_collection(
     if cart.is_completed() {
         return Err(completed(&cart));
     }
-    let id = sqlx::query_scalar!(
+    let collection = sqlx::query_as!(
+        cart::PaymentCollectionRow,
         "INSERT INTO payment_collections (id, cart_id, currency_code, amount) VALUES ($1, $2, $3, $4)
          ON CONFLICT (cart_id) DO UPDATE SET amount = EXCLUDED.amount, currency_code = EXCLUDED.currency_code,
                 updated_at = now()
-         RETURNING id",
+         RETURNING id, cart_id, order_id, currency_code, amount, status, authorized_amount,
+                   captured_amount, refunded_amount, completed_at, created_at, updated_at",
         new_id("pay_col"),
         cart.row.id,
         cart.row.currency_code,
@@ -52,7 +54,10 @@ pub async fn payment_collection(
     )
     .fetch_one(&mut *tx)
     .await?;
-    let body = render_collection(&mut tx, &id).await?;
+    // The sessions are the ones the cart was loaded with: this transaction holds the
+    // cart's lock, and the upsert leaves them alone.
+    let sessions = cart.payment.map(|(_, s)| s).unwrap_or_default();
+    let body = cart::render_payment_collection(&collection, &sessions)?;
     tx.commit().await?;
     Ok(body)
 }
@@ -96,7 +101,7 @@ pub async fn payment_session(
         })
         .await
         .map_err(|e| ApiError::public(ErrorType::PaymentAuthorizationError, e.to_string()))?;
-    replace_session(
+    let (collection, session) = replace_session(
         &mut tx,
         collection_id,
         &session_id,
@@ -105,7 +110,7 @@ pub async fn payment_session(
         &data,
     )
     .await?;
-    let body = render_collection(&mut tx, collection_id).await?;
+    let body = cart::render_payment_collection(&collection, &[session])?;
     tx.commit().await?;
     for old in previous {
         if let Some(provider) = providers.get(&old.provider_id) {
@@ -143,6 +148,7 @@ async fn payable_cart(conn: &mut PgConnection, collection_id: &str) -> ApiResult
 }
 
 /// The collection's one live session becomes `session_id`, for the cart's total now.
+/// Answers the collection and its session as they now are.
 async fn replace_session(
     tx: &mut PgConnection,
     collection_id: &str,
@@ -150,16 +156,19 @@ async fn replace_session(
     provider_id: &str,
     cart: &Cart,
     data: &Value,
-) -> ApiResult<()> {
+) -> ApiResult<(cart::PaymentCollectionRow, cart::PaymentSessionRow)> {
     sqlx::query!(
         "DELETE FROM payment_sessions WHERE payment_collection_id = $1",
         collection_id
     )
     .execute(&mut *tx)
     .await?;
-    sqlx::query!(
+    let session = sqlx::query_as!(
+        cart::PaymentSessionRow,
         "INSERT INTO payment_sessions (id, payment_collection_id, provider_id, currency_code, amount, data)
-         VALUES ($1, $2, $3, $4, $5, $6)",
+         VALUES ($1, $2, $3, $4, $5, $6)
+         RETURNING id, payment_collection_id, provider_id, currency_code, amount, data, status,
+                   authorized_at, created_at, updated_at",
         session_id,
         collection_id,
         provider_id,
@@ -167,30 +176,19 @@ async fn replace_session(
         cart.total(),
         data,
     )
-    .execute(&mut *tx)
+    .fetch_one(&mut *tx)
     .await?;
-    sqlx::query!(
-        "UPDATE payment_collections SET amount = $2, status = 'not_paid', updated_at = now() WHERE id = $1",
+    let collection = sqlx::query_as!(
+        cart::PaymentCollectionRow,
+        "UPDATE payment_collections SET amount = $2, status = 'not_paid', updated_at = now() WHERE id = $1
+         RETURNING id, cart_id, order_id, currency_code, amount, status, authorized_amount,
+                   captured_amount, refunded_amount, completed_at, created_at, updated_at",
         collection_id,
         cart.total(),
     )
-    .execute(&mut *tx)
+    .fetch_one(&mut *tx)
     .await?;
-    Ok(())
-}
-
-async fn render_collection(conn: &mut PgConnection, id: &str) -> ApiResult<Value> {
-    let collection = sqlx::query_as!(
-        cart::PaymentCollectionRow,
-        "SELECT id, cart_id, order_id, currency_code, amount, status, authorized_amount,
-                captured_amount, refunded_amount, completed_at, created_at, updated_at
-           FROM payment_collections WHERE id = $1",
-        id
-    )
-    .fetch_one(&mut *conn)
-    .await?;
-    let sessions = cart::sessions_of(&mut *conn, id).await?;
-    cart::render_payment_collection(&collection, &sessions)
+    Ok((collection, session))
 }
 
 fn completed(cart: &Cart) -> ApiError {

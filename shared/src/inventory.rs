@@ -15,33 +15,28 @@ pub async fn available_for_variant(
     variant_id: &str,
     sales_channel_id: &str,
 ) -> ApiResult<Option<i64>> {
-    let managed = sqlx::query_scalar!(
-        r#"SELECT manage_inventory AND NOT allow_backorder AS "managed!" FROM product_variants WHERE id = $1"#,
-        variant_id
-    )
-    .fetch_optional(&mut *conn)
-    .await?;
-    if managed != Some(true) {
-        return Ok(None);
-    }
     // A variant needing several items is limited by the scarcest one.
-    let available = sqlx::query_scalar!(
-        "SELECT min(floor(coalesce(a.available, 0)::numeric / vi.required_quantity))::bigint
-           FROM product_variant_inventory_items vi
-           LEFT JOIN LATERAL (
-                SELECT sum(l.stocked_quantity - l.reserved_quantity) AS available
-                  FROM inventory_levels l
-                 WHERE l.inventory_item_id = vi.inventory_item_id
-                   AND l.location_id IN (SELECT stock_location_id FROM sales_channel_stock_locations
-                                          WHERE sales_channel_id = $2)
-           ) a ON TRUE
-          WHERE vi.variant_id = $1",
+    let row = sqlx::query!(
+        r#"SELECT v.manage_inventory AND NOT v.allow_backorder AS "managed!",
+                  (SELECT min(floor(coalesce(a.available, 0)::numeric / vi.required_quantity))::bigint
+                     FROM product_variant_inventory_items vi
+                     LEFT JOIN LATERAL (
+                          SELECT sum(l.stocked_quantity - l.reserved_quantity) AS available
+                            FROM inventory_levels l
+                           WHERE l.inventory_item_id = vi.inventory_item_id
+                             AND l.location_id IN (SELECT stock_location_id FROM sales_channel_stock_locations
+                                                    WHERE sales_channel_id = $2)
+                     ) a ON TRUE
+                    WHERE vi.variant_id = v.id) AS available
+             FROM product_variants v WHERE v.id = $1"#,
         variant_id,
         sales_channel_id,
     )
-    .fetch_one(&mut *conn)
+    .fetch_optional(&mut *conn)
     .await?;
-    Ok(Some(available.unwrap_or(0).max(0)))
+    Ok(row
+        .filter(|r| r.managed)
+        .map(|r| r.available.unwrap_or(0).max(0)))
 }
 
 /// What the lines of an order need of one inventory item.

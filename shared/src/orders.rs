@@ -7,12 +7,15 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sqlx::PgConnection;
 
-use crate::cart::{self, PaymentCollectionRow};
+use serde::Deserialize;
+
+use crate::cart::{PaymentCollectionRow, PaymentSessionRow};
+use crate::db::{json_part, optional_json_part};
 use crate::error::{ApiError, ApiResult, Context};
 use crate::id::is_well_formed;
 use crate::totals::Totals;
 
-#[derive(sqlx::FromRow)]
+#[derive(Deserialize)]
 struct OrderRow {
     id: String,
     display_id: i64,
@@ -35,7 +38,7 @@ struct OrderRow {
     canceled_at: Option<DateTime<Utc>>,
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(Deserialize)]
 struct OrderLineRow {
     id: String,
     variant_id: Option<String>,
@@ -60,7 +63,7 @@ struct OrderLineRow {
     delivered_quantity: i32,
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(Deserialize)]
 struct FulfillmentRow {
     id: String,
     location_id: Option<String>,
@@ -73,7 +76,7 @@ struct FulfillmentRow {
     items: Value,
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(Deserialize)]
 struct OrderShippingRow {
     id: String,
     shipping_option_id: Option<String>,
@@ -96,63 +99,79 @@ pub async fn retrieve(conn: &mut PgConnection, id: &str) -> ApiResult<Value> {
             "Invalid order id {id:?}: expected an id starting with order_"
         )));
     }
-    let order = sqlx::query_as!(
-        OrderRow,
-        "SELECT id, display_id, cart_id, region_id, sales_channel_id, currency_code, email, customer_id,
-                shipping_address, billing_address, status, payment_status, fulfillment_status, totals,
-                promotions, metadata, created_at, updated_at, canceled_at
-           FROM orders WHERE id = $1",
+    let parts = sqlx::query!(
+        r#"SELECT
+  (SELECT to_jsonb(o) FROM (
+     SELECT id, display_id, cart_id, region_id, sales_channel_id, currency_code, email, customer_id,
+            shipping_address, billing_address, status, payment_status, fulfillment_status, totals,
+            promotions, metadata, created_at, updated_at, canceled_at
+       FROM orders WHERE id = $1) o) AS "order: Value",
+  (SELECT coalesce(jsonb_agg(to_jsonb(l) ORDER BY l.id), '[]') FROM (
+     SELECT id, variant_id, product_id, title, thumbnail, quantity, unit_price, is_tax_inclusive,
+            tax_rate_bps, requires_shipping, product_title, product_handle, variant_sku,
+            variant_title, metadata, totals, adjustments, created_at, fulfilled_quantity,
+            shipped_quantity, delivered_quantity
+       FROM order_line_items WHERE order_id = $1) l) AS "lines!: Value",
+  (SELECT coalesce(jsonb_agg(to_jsonb(m) ORDER BY m.id), '[]') FROM (
+     SELECT id, shipping_option_id, name, amount, is_tax_inclusive, tax_rate_bps, totals, created_at
+       FROM order_shipping_methods WHERE order_id = $1) m) AS "shipping!: Value",
+  (SELECT to_jsonb(pc) FROM (
+     SELECT id, cart_id, order_id, currency_code, amount, status, authorized_amount,
+            captured_amount, refunded_amount, completed_at, created_at, updated_at
+       FROM payment_collections WHERE order_id = $1) pc) AS "payment_collection: Value",
+  (SELECT coalesce(jsonb_agg(to_jsonb(s) ORDER BY s.created_at, s.id), '[]') FROM (
+     SELECT s.id, s.payment_collection_id, s.provider_id, s.currency_code, s.amount, s.data,
+            s.status, s.authorized_at, s.created_at, s.updated_at
+       FROM payment_sessions s JOIN payment_collections pc ON pc.id = s.payment_collection_id
+      WHERE pc.order_id = $1) s) AS "payment_sessions!: Value",
+  (SELECT coalesce(jsonb_agg(to_jsonb(f) ORDER BY f.created_at, f.id), '[]') FROM (
+     SELECT f.id, f.location_id, f.carrier, f.tracking_number, f.created_at, f.shipped_at,
+            f.delivered_at, f.canceled_at,
+            coalesce((SELECT jsonb_agg(jsonb_build_object('line_item_id', fi.order_line_item_id,
+                                                          'quantity', fi.quantity)
+                                       ORDER BY fi.order_line_item_id)
+                        FROM fulfillment_items fi WHERE fi.fulfillment_id = f.id), '[]') AS items
+       FROM fulfillments f WHERE f.order_id = $1) f) AS "fulfillments!: Value",
+  (SELECT coalesce(jsonb_agg(to_jsonb(v)), '[]') FROM (
+     SELECT v.id AS variant_id, v.title, v.sku, v.barcode, v.ean, v.upc, v.allow_backorder,
+            v.manage_inventory, v.variant_rank, v.thumbnail, v.metadata, v.created_at,
+            v.updated_at,
+            coalesce((SELECT jsonb_agg(jsonb_build_object('id', ov.id, 'value', ov.value,
+                                                          'option_id', ov.option_id,
+                                                          'option', jsonb_build_object('id', o.id, 'title', o.title))
+                                       ORDER BY o.created_at, o.id)
+                        FROM product_variant_option_values l
+                        JOIN product_option_values ov ON ov.id = l.option_value_id
+                        JOIN product_options o ON o.id = ov.option_id
+                       WHERE l.variant_id = v.id), '[]') AS options,
+            p.id AS product_id, p.title AS product_title, p.subtitle AS product_subtitle,
+            p.description AS product_description, p.handle AS product_handle,
+            p.thumbnail AS product_thumbnail, p.is_giftcard AS product_is_giftcard,
+            p.discountable AS product_discountable, p.collection_id AS product_collection_id,
+            p.type_id AS product_type_id, p.metadata AS product_metadata,
+            p.created_at AS product_created_at, p.updated_at AS product_updated_at
+       FROM product_variants v JOIN products p ON p.id = v.product_id
+      WHERE v.id IN (SELECT variant_id FROM order_line_items WHERE order_id = $1)) v) AS "variants!: Value""#,
         id
     )
-    .fetch_optional(&mut *conn)
-    .await?
-    .ok_or_else(|| not_found(id))?;
-    let lines = sqlx::query_as!(
-        OrderLineRow,
-        "SELECT id, variant_id, product_id, title, thumbnail, quantity, unit_price, is_tax_inclusive,
-                tax_rate_bps, requires_shipping, product_title, product_handle, variant_sku, variant_title,
-                metadata, totals, adjustments, created_at, fulfilled_quantity, shipped_quantity,
-                delivered_quantity
-           FROM order_line_items WHERE order_id = $1 ORDER BY id",
-        id
-    )
-    .fetch_all(&mut *conn)
+    .fetch_one(&mut *conn)
     .await?;
-    let shipping = sqlx::query_as!(
-        OrderShippingRow,
-        "SELECT id, shipping_option_id, name, amount, is_tax_inclusive, tax_rate_bps, totals, created_at
-           FROM order_shipping_methods WHERE order_id = $1 ORDER BY id",
-        id
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    let collection = sqlx::query_as!(
-        PaymentCollectionRow,
-        "SELECT id, cart_id, order_id, currency_code, amount, status, authorized_amount,
-                captured_amount, refunded_amount, completed_at, created_at, updated_at
-           FROM payment_collections WHERE order_id = $1",
-        id
-    )
-    .fetch_optional(&mut *conn)
-    .await?;
-    let fulfillments = sqlx::query_as!(
-        FulfillmentRow,
-        r#"SELECT f.id, f.location_id, f.carrier, f.tracking_number, f.created_at, f.shipped_at, f.delivered_at,
-                f.canceled_at,
-                coalesce((SELECT jsonb_agg(jsonb_build_object('line_item_id', fi.order_line_item_id,
-                                                              'quantity', fi.quantity)
-                                           ORDER BY fi.order_line_item_id)
-                            FROM fulfillment_items fi WHERE fi.fulfillment_id = f.id), '[]') AS "items!"
-           FROM fulfillments f WHERE f.order_id = $1 ORDER BY f.created_at, f.id"#,
-        id
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    let sessions = match &collection {
-        Some(c) => cart::sessions_of(&mut *conn, &c.id).await?,
-        None => Vec::new(),
-    };
-    let variants = line_variants(&mut *conn, &lines).await?;
+    let order: OrderRow =
+        optional_json_part("reading the order", parts.order)?.ok_or_else(|| not_found(id))?;
+    let lines: Vec<OrderLineRow> = json_part("reading the order's lines", parts.lines)?;
+    let shipping: Vec<OrderShippingRow> =
+        json_part("reading the order's shipping methods", parts.shipping)?;
+    let collection: Option<PaymentCollectionRow> = optional_json_part(
+        "reading the order's payment collection",
+        parts.payment_collection,
+    )?;
+    let sessions: Vec<PaymentSessionRow> = json_part(
+        "reading the order's payment sessions",
+        parts.payment_sessions,
+    )?;
+    let fulfillments: Vec<FulfillmentRow> =
+        json_part("reading the order's fulfillments", parts.fulfillments)?;
+    let variants: Vec<LineVariantRow> = json_part("reading the order's variants", parts.variants)?;
     let totals: Totals = serde_json::from_value(order.totals.clone()).unwrap_or_default();
     let body = wire::OrderBody::new(wire::OrderParts {
         order: &order,
@@ -167,7 +186,7 @@ pub async fn retrieve(conn: &mut PgConnection, id: &str) -> ApiResult<Value> {
 }
 
 /// The variant and product an order line was bought as, while they exist.
-#[derive(sqlx::FromRow)]
+#[derive(Deserialize)]
 struct LineVariantRow {
     variant_id: String,
     title: String,
@@ -196,41 +215,6 @@ struct LineVariantRow {
     product_metadata: Option<Value>,
     product_created_at: DateTime<Utc>,
     product_updated_at: DateTime<Utc>,
-}
-
-async fn line_variants(
-    conn: &mut PgConnection,
-    lines: &[OrderLineRow],
-) -> ApiResult<Vec<LineVariantRow>> {
-    let ids: Vec<String> = lines.iter().filter_map(|l| l.variant_id.clone()).collect();
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    Ok(sqlx::query_as!(
-        LineVariantRow,
-        r#"SELECT v.id AS variant_id, v.title, v.sku, v.barcode, v.ean, v.upc, v.allow_backorder,
-                v.manage_inventory, v.variant_rank, v.thumbnail, v.metadata, v.created_at,
-                v.updated_at,
-                coalesce((SELECT jsonb_agg(jsonb_build_object('id', ov.id, 'value', ov.value,
-                                                              'option_id', ov.option_id,
-                                                              'option', jsonb_build_object('id', o.id, 'title', o.title))
-                                           ORDER BY o.created_at, o.id)
-                            FROM product_variant_option_values l
-                            JOIN product_option_values ov ON ov.id = l.option_value_id
-                            JOIN product_options o ON o.id = ov.option_id
-                           WHERE l.variant_id = v.id), '[]') AS "options!",
-                p.id AS product_id, p.title AS product_title, p.subtitle AS product_subtitle,
-                p.description AS product_description, p.handle AS product_handle,
-                p.thumbnail AS product_thumbnail, p.is_giftcard AS product_is_giftcard,
-                p.discountable AS product_discountable, p.collection_id AS product_collection_id,
-                p.type_id AS product_type_id, p.metadata AS product_metadata,
-                p.created_at AS product_created_at, p.updated_at AS product_updated_at
-           FROM product_variants v JOIN products p ON p.id = v.product_id
-          WHERE v.id = ANY($1)"#,
-        &ids as &[String]
-    )
-    .fetch_all(&mut *conn)
-    .await?)
 }
 
 /// Orders of a customer (`GET /store/orders`): newest first unless `oldest_first`, in

@@ -432,6 +432,42 @@ async fn stock_is_checked_when_lines_are_added_or_changed() {
 }
 
 #[tokio::test]
+async fn an_update_that_moves_the_cart_checks_its_addresses_against_the_new_region() {
+    let store = TestStore::new().await;
+    let usd_region = store.region_id("usd").await;
+    let cart = new_cart(&store).await;
+    let uri = format!("/store/carts/{cart}");
+    let in_us = |city: &str| json!({ "city": city, "country_code": "us" });
+    // The cart is in the European region: a US address is not within it...
+    let refused = store
+        .post(&uri, json!({ "shipping_address": in_us("Boston") }))
+        .await;
+    assert_eq!(refused.status, 400, "{:?}", refused.body);
+    // ...until the same request moves the cart to the US region.
+    let moved = store
+        .post(
+            &uri,
+            json!({ "region_id": usd_region, "shipping_address": in_us("Boston") }),
+        )
+        .await;
+    let moved = ok(&moved)["cart"].clone();
+    assert_eq!(moved["region_id"], usd_region.as_str());
+    assert_eq!(moved["currency_code"], "usd");
+    assert_eq!(moved["shipping_address"]["city"], "Boston");
+    // A billing address alone leaves the shipping address as it was.
+    let billed = store
+        .post(&uri, json!({ "billing_address": in_us("Austin") }))
+        .await;
+    let billed = ok(&billed)["cart"].clone();
+    assert_eq!(billed["shipping_address"]["city"], "Boston");
+    assert_eq!(billed["billing_address"]["city"], "Austin");
+    let stored: Value = store
+        .scalar("SELECT jsonb_build_array(shipping_address->>'city', billing_address->>'city') FROM carts")
+        .await;
+    assert_eq!(stored, json!(["Boston", "Austin"]));
+}
+
+#[tokio::test]
 async fn bad_cart_input_gets_a_4xx_that_says_what_is_wrong_and_writes_nothing() {
     let store = TestStore::new().await;
     let variant = stocked_variants(&store, 1).await.remove(0);
