@@ -257,6 +257,29 @@ pub async fn load(conn: &mut PgConnection, id: &str, lock: bool) -> ApiResult<Ca
     priced(conn, row).await
 }
 
+/// The cart a payment collection pays for, loaded and locked as [`load`] does; `None`
+/// when there is no such collection.
+pub async fn load_for_collection(
+    conn: &mut PgConnection,
+    collection_id: &str,
+) -> ApiResult<Option<Cart>> {
+    let row = sqlx::query_as!(
+        CartRow,
+        "SELECT c.id, c.region_id, c.currency_code, c.sales_channel_id, c.email, c.customer_id,
+                c.shipping_address, c.billing_address, c.metadata, c.completed_at, c.created_at,
+                c.updated_at
+           FROM carts c JOIN payment_collections pc ON pc.cart_id = c.id
+          WHERE pc.id = $1 FOR UPDATE OF c",
+        collection_id
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    match row {
+        Some(row) => Ok(Some(priced(conn, row).await?)),
+        None => Ok(None),
+    }
+}
+
 /// Prices a cart from its row: everything else of it is read in one statement.
 async fn priced(conn: &mut PgConnection, row: CartRow) -> ApiResult<Cart> {
     let Parts {
@@ -425,20 +448,6 @@ fn price(
     totals::compute(&line_inputs, &shipping, &promotions)
 }
 
-async fn shipping_option(
-    conn: &mut PgConnection,
-    id: &str,
-) -> ApiResult<Option<ShippingOptionRow>> {
-    Ok(sqlx::query_as!(
-        ShippingOptionRow,
-        "SELECT id, name, region_id, price_type, amount, free_over_amount, type_code, type_label
-           FROM shipping_options WHERE id = $1",
-        id
-    )
-    .fetch_optional(&mut *conn)
-    .await?)
-}
-
 // ---------------------------------------------------------------- input ---
 
 /// A postal address as Medusa's storefronts send it.
@@ -583,19 +592,6 @@ pub struct UpdateCart {
     pub locale: Option<Value>,
 }
 
-impl UpdateCart {
-    /// Whether [`apply_update`] writes the cart's own row (promotion codes live in their
-    /// own table; `locale` is accepted and not stored).
-    fn writes_cart_row(&self) -> bool {
-        self.region_id.is_some()
-            || self.email.is_some()
-            || self.shipping_address.is_some()
-            || self.billing_address.is_some()
-            || self.sales_channel_id.is_some()
-            || self.metadata.is_some()
-    }
-}
-
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateLine {
@@ -680,13 +676,12 @@ pub async fn create(pool: &PgPool, key_channels: &[String], input: CreateCart) -
     for item in input.items.unwrap_or_default() {
         add_line_in(&mut tx, &row, item).await?;
     }
-    let writes_row = update.writes_cart_row();
     // After the items, so promotion minimums see them.
-    apply_update(&mut tx, &row, key_channels, update).await?;
-    let row = if writes_row {
-        touch(&mut tx, &id).await?
-    } else {
+    let writes = apply_update(&mut tx, &row, key_channels, update).await?;
+    let row = if writes.is_empty() {
         row
+    } else {
+        write_row(&mut tx, &id, writes).await?
     };
     let cart = priced(&mut tx, row).await?;
     tx.commit().await?;
@@ -696,7 +691,7 @@ pub async fn create(pool: &PgPool, key_channels: &[String], input: CreateCart) -
 /// `POST /store/carts/:id/customer`: a guest cart becomes the customer's and takes its
 /// email. Another customer's cart is not found, as an unknown one.
 pub async fn transfer(pool: &PgPool, id: &str, owner: &Owner) -> ApiResult<Cart> {
-    change(pool, id, async |tx, cart| {
+    change(pool, id, async |_, cart| {
         if cart
             .customer_id
             .as_ref()
@@ -704,15 +699,11 @@ pub async fn transfer(pool: &PgPool, id: &str, owner: &Owner) -> ApiResult<Cart>
         {
             return Err(not_found(id));
         }
-        sqlx::query!(
-            "UPDATE carts SET customer_id = $2, email = $3, updated_at = now() WHERE id = $1",
-            id,
-            owner.customer_id,
-            owner.email,
-        )
-        .execute(&mut *tx)
-        .await?;
-        Ok(())
+        Ok(RowWrites {
+            customer_id: Some(owner.customer_id.clone()),
+            email: Some(owner.email.clone()),
+            ..RowWrites::default()
+        })
     })
     .await
 }
@@ -735,16 +726,16 @@ async fn default_region(conn: &mut PgConnection, currency: Option<&str>) -> ApiR
 }
 
 /// Runs `change` on an open cart inside one transaction that holds the cart's row lock,
-/// then answers with the repriced cart.
-async fn change(
+/// writes what it asks of the cart's row, then answers with the repriced cart.
+async fn change<W: Into<RowWrites>>(
     pool: &PgPool,
     id: &str,
-    change: impl AsyncFnOnce(&mut PgConnection, CartRow) -> ApiResult<()>,
+    change: impl AsyncFnOnce(&mut PgConnection, CartRow) -> ApiResult<W>,
 ) -> ApiResult<Cart> {
     let mut tx = pool.begin().await?;
     let row = lock_open(&mut tx, id).await?;
-    change(&mut tx, row).await?;
-    let row = touch(&mut tx, id).await?;
+    let writes = change(&mut tx, row).await?.into();
+    let row = write_row(&mut tx, id, writes).await?;
     let cart = priced(&mut tx, row).await?;
     tx.commit().await?;
     Ok(cart)
@@ -789,60 +780,42 @@ pub async fn update(
     .await
 }
 
+/// Applies an update: a new region and promotion codes at once (lines are repriced, codes
+/// checked against the cart as it is then); answers what the cart's own row takes.
 async fn apply_update(
     conn: &mut PgConnection,
     cart: &CartRow,
     key_channels: &[String],
     input: UpdateCart,
-) -> ApiResult<()> {
+) -> ApiResult<RowWrites> {
     let id = cart.id.as_str();
+    let mut writes = RowWrites::default();
     if let Some(region_id) = &input.region_id {
         change_region(&mut *conn, id, region_id).await?;
+        writes.moved = true;
     }
-    if let Some(channel) = &input.sales_channel_id {
-        if !key_channels.contains(channel) {
+    if let Some(channel) = input.sales_channel_id {
+        if !key_channels.contains(&channel) {
             return Err(ApiError::invalid_data(format!(
                 "Sales channel {channel} is not part of the publishable key"
             )));
         }
-        sqlx::query!(
-            "UPDATE carts SET sales_channel_id = $2, updated_at = now() WHERE id = $1",
-            id,
-            channel
-        )
-        .execute(&mut *conn)
-        .await?;
+        writes.sales_channel_id = Some(channel);
     }
     if let Some(email) = &input.email {
-        sqlx::query!(
-            "UPDATE carts SET email = $2, updated_at = now() WHERE id = $1",
-            id,
-            validate_email(email)?
-        )
-        .execute(&mut *conn)
-        .await?;
+        writes.email = Some(validate_email(email)?);
     }
     if input.shipping_address.is_some() || input.billing_address.is_some() {
         // A region given in the same update is the cart's by now.
         let region_id = input.region_id.as_deref().unwrap_or(&cart.region_id);
-        set_addresses(
-            &mut *conn,
-            id,
-            region_id,
-            input.shipping_address,
-            input.billing_address,
-        )
-        .await?;
+        let region = region_countries(&mut *conn, region_id).await?;
+        let validate = |field, address: Option<AddressInput>| {
+            address.map(|a| a.validate(field, &region)).transpose()
+        };
+        writes.shipping_address = validate("shipping_address", input.shipping_address)?;
+        writes.billing_address = validate("billing_address", input.billing_address)?;
     }
-    if let Some(metadata) = input.metadata {
-        sqlx::query!(
-            "UPDATE carts SET metadata = $2, updated_at = now() WHERE id = $1",
-            id,
-            Value::Object(metadata)
-        )
-        .execute(&mut *conn)
-        .await?;
-    }
+    writes.metadata = input.metadata.map(Value::Object);
     if let Some(codes) = input.promo_codes {
         // On a cart update, the list replaces the codes (as Medusa does).
         sqlx::query!("DELETE FROM cart_promotions WHERE cart_id = $1", id)
@@ -850,7 +823,64 @@ async fn apply_update(
             .await?;
         add_promotions_in(conn, id, &codes).await?;
     }
-    Ok(())
+    Ok(writes)
+}
+
+/// What a change writes to the cart's own row besides `updated_at`; what is unset stays.
+#[derive(Debug, Default)]
+struct RowWrites {
+    sales_channel_id: Option<String>,
+    email: Option<String>,
+    customer_id: Option<String>,
+    shipping_address: Option<Value>,
+    billing_address: Option<Value>,
+    metadata: Option<Value>,
+    /// The region changed (written by [`change_region`] already).
+    moved: bool,
+}
+
+impl RowWrites {
+    fn is_empty(&self) -> bool {
+        !self.moved
+            && self.sales_channel_id.is_none()
+            && self.email.is_none()
+            && self.customer_id.is_none()
+            && self.shipping_address.is_none()
+            && self.billing_address.is_none()
+            && self.metadata.is_none()
+    }
+}
+
+/// A change that writes nothing to the cart's row but `updated_at`.
+impl From<()> for RowWrites {
+    fn from((): ()) -> Self {
+        RowWrites::default()
+    }
+}
+
+/// Writes a change to the cart's row (and `updated_at`, which every change moves);
+/// answers the row as it now is.
+async fn write_row(conn: &mut PgConnection, id: &str, writes: RowWrites) -> ApiResult<CartRow> {
+    Ok(sqlx::query_as!(
+        CartRow,
+        "UPDATE carts SET sales_channel_id = coalesce($2, sales_channel_id),
+                email = coalesce($3, email), customer_id = coalesce($4, customer_id),
+                shipping_address = coalesce($5, shipping_address),
+                billing_address = coalesce($6, billing_address),
+                metadata = coalesce($7, metadata), updated_at = now()
+          WHERE id = $1
+         RETURNING id, region_id, currency_code, sales_channel_id, email, customer_id,
+                   shipping_address, billing_address, metadata, completed_at, created_at, updated_at",
+        id,
+        writes.sales_channel_id,
+        writes.email,
+        writes.customer_id,
+        writes.shipping_address,
+        writes.billing_address,
+        writes.metadata,
+    )
+    .fetch_one(&mut *conn)
+    .await?)
 }
 
 /// Moves the cart to another region: its currency and tax, every line repriced, the
@@ -887,15 +917,9 @@ struct RegionCountries {
     countries: Vec<String>,
 }
 
-/// Sets the addresses given, each checked against the countries of the cart's region.
-async fn set_addresses(
-    conn: &mut PgConnection,
-    id: &str,
-    region_id: &str,
-    shipping: Option<AddressInput>,
-    billing: Option<AddressInput>,
-) -> ApiResult<()> {
-    let region = sqlx::query_as!(
+/// The region an address must be in, with the countries it serves.
+async fn region_countries(conn: &mut PgConnection, region_id: &str) -> ApiResult<RegionCountries> {
+    sqlx::query_as!(
         RegionCountries,
         r#"SELECT r.name,
                   array(SELECT c.iso_2 FROM region_countries c WHERE c.region_id = r.id) AS "countries!"
@@ -904,24 +928,7 @@ async fn set_addresses(
     )
     .fetch_optional(&mut *conn)
     .await?
-    .ok_or_else(|| ApiError::invalid_data("The cart's region no longer exists"))?;
-    let shipping = shipping
-        .map(|a| a.validate("shipping_address", &region))
-        .transpose()?;
-    let billing = billing
-        .map(|a| a.validate("billing_address", &region))
-        .transpose()?;
-    sqlx::query!(
-        "UPDATE carts SET shipping_address = coalesce($2, shipping_address),
-                billing_address = coalesce($3, billing_address), updated_at = now()
-          WHERE id = $1",
-        id,
-        shipping,
-        billing,
-    )
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
+    .ok_or_else(|| ApiError::invalid_data("The cart's region no longer exists"))
 }
 
 /// The variant as a cart line sees it, if it can be sold in this channel and currency.
@@ -1077,19 +1084,6 @@ async fn add_line_in(
         }
     }
     Ok(())
-}
-
-/// Marks the cart changed; answers its row as the change left it.
-async fn touch(conn: &mut PgConnection, id: &str) -> ApiResult<CartRow> {
-    Ok(sqlx::query_as!(
-        CartRow,
-        "UPDATE carts SET updated_at = now() WHERE id = $1
-         RETURNING id, region_id, currency_code, sales_channel_id, email, customer_id,
-                   shipping_address, billing_address, metadata, completed_at, created_at, updated_at",
-        id
-    )
-    .fetch_one(&mut *conn)
-    .await?)
 }
 
 async fn reprice_lines(conn: &mut PgConnection, id: &str, region: &Region) -> ApiResult<()> {
@@ -1281,32 +1275,32 @@ pub async fn set_shipping_method(
     input: AddShippingMethod,
 ) -> ApiResult<Cart> {
     change(pool, id, async |tx, cart| {
-        let option = if is_well_formed(&input.option_id, "so") {
-            shipping_option(tx, &input.option_id).await?
-        } else {
-            None
-        };
-        let option = option
-            .filter(|o| o.region_id == cart.region_id)
-            .ok_or_else(|| {
-                ApiError::invalid_data(format!(
+        let invalid = || {
+            ApiError::invalid_data(format!(
                 "Shipping option {} is not valid for this cart (unknown, or not offered in its region)",
                 input.option_id
             ))
-            })?;
-        // One shipping method per cart: a new choice replaces the old one.
+        };
+        if !is_well_formed(&input.option_id, "so") {
+            return Err(invalid());
+        }
+        // One shipping method per cart: a new choice replaces the old one. Nothing is
+        // written unless the option exists and serves the cart's region.
         sqlx::query!(
-            "INSERT INTO cart_shipping_methods (id, cart_id, shipping_option_id, name, data) VALUES ($1, $2, $3, $4, $5)
+            "INSERT INTO cart_shipping_methods (id, cart_id, shipping_option_id, name, data)
+             SELECT $1, $2, o.id, o.name, $5 FROM shipping_options o WHERE o.id = $3 AND o.region_id = $4
              ON CONFLICT (cart_id) DO UPDATE SET shipping_option_id = EXCLUDED.shipping_option_id,
-                    name = EXCLUDED.name, data = EXCLUDED.data, created_at = now()",
+                    name = EXCLUDED.name, data = EXCLUDED.data, created_at = now()
+             RETURNING id",
             new_id("casm"),
             id,
-            option.id,
-            option.name,
+            input.option_id,
+            cart.region_id,
             Value::Object(input.data.unwrap_or_default()),
         )
-        .execute(&mut *tx)
-        .await?;
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(invalid)?;
         Ok(())
     })
     .await

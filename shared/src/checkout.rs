@@ -84,12 +84,14 @@ pub async fn payment_session(
     })?;
     let mut tx = pool.begin().await?;
     let cart = payable_cart(&mut tx, collection_id).await?;
-    let previous = sqlx::query!(
-        "SELECT provider_id, data FROM payment_sessions WHERE payment_collection_id = $1 AND status <> 'canceled'",
-        collection_id
-    )
-    .fetch_all(&mut *tx)
-    .await?;
+    // The live sessions this one replaces, as loaded with the cart under its lock.
+    let previous: Vec<(String, Value)> = cart
+        .payment
+        .iter()
+        .flat_map(|(_, sessions)| sessions)
+        .filter(|s| s.status != "canceled")
+        .map(|s| (s.provider_id.clone(), s.data.clone()))
+        .collect();
     let session_id = new_id("payses");
     let data = provider
         .initiate(&InitiateRequest {
@@ -112,10 +114,10 @@ pub async fn payment_session(
     .await?;
     let body = cart::render_payment_collection(&collection, &[session])?;
     tx.commit().await?;
-    for old in previous {
-        if let Some(provider) = providers.get(&old.provider_id) {
-            if let Err(err) = provider.cancel(&old.data).await {
-                tracing::warn!(error = %err, provider = old.provider_id, "could not cancel a replaced payment session");
+    for (provider_id, data) in previous {
+        if let Some(provider) = providers.get(&provider_id) {
+            if let Err(err) = provider.cancel(&data).await {
+                tracing::warn!(error = %err, provider = provider_id, "could not cancel a replaced payment session");
             }
         }
     }
@@ -124,18 +126,13 @@ pub async fn payment_session(
 
 /// The cart a payment collection pays for, locked; it must be open and have items.
 async fn payable_cart(conn: &mut PgConnection, collection_id: &str) -> ApiResult<Cart> {
-    let cart_id = sqlx::query_scalar!(
-        "SELECT cart_id FROM payment_collections WHERE id = $1",
-        collection_id
-    )
-    .fetch_optional(&mut *conn)
-    .await?
-    .ok_or_else(|| {
-        ApiError::not_found(format!(
-            "Payment collection with id: {collection_id} was not found"
-        ))
-    })?;
-    let cart = cart::load(conn, &cart_id, true).await?;
+    let cart = cart::load_for_collection(conn, collection_id)
+        .await?
+        .ok_or_else(|| {
+            ApiError::not_found(format!(
+                "Payment collection with id: {collection_id} was not found"
+            ))
+        })?;
     if cart.is_completed() {
         return Err(completed(&cart));
     }
