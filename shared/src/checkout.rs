@@ -542,26 +542,21 @@ async fn mark_paid(
     session_id: &str,
     payment_data: &Value,
 ) -> ApiResult<()> {
+    // One statement: each write touches a row only this cart's lock guards.
     sqlx::query!(
-        "UPDATE payment_sessions SET status = 'authorized', data = $2, authorized_at = now(), updated_at = now()
-          WHERE id = $1",
+        "WITH session AS (
+              UPDATE payment_sessions SET status = 'authorized', data = $2, authorized_at = now(),
+                     updated_at = now()
+               WHERE id = $1),
+              collection AS (
+              UPDATE payment_collections SET status = 'authorized', authorized_amount = amount,
+                     order_id = $4, completed_at = now(), updated_at = now()
+               WHERE cart_id = $3)
+         UPDATE carts SET completed_at = now(), updated_at = now() WHERE id = $3",
         session_id,
         payment_data,
-    )
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query!(
-        "UPDATE payment_collections SET status = 'authorized', authorized_amount = amount, order_id = $2,
-                completed_at = now(), updated_at = now()
-          WHERE cart_id = $1",
         cart.row.id,
         order_id,
-    )
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query!(
-        "UPDATE carts SET completed_at = now(), updated_at = now() WHERE id = $1",
-        cart.row.id
     )
     .execute(&mut *conn)
     .await?;

@@ -126,7 +126,7 @@ async fn each_checkout_step_sends_at_most_its_budget_of_statements() {
         ("add shipping method", 5),
         ("payment collection", 4),
         ("payment session", 6),
-        ("complete", 15),
+        ("complete", 13),
     ];
     for ((name, n, _), (budget_name, budget)) in steps.iter().zip(budgets) {
         assert_eq!(*name, budget_name);
