@@ -192,6 +192,22 @@ async fn a_guest_checks_out_and_the_order_keeps_the_carts_totals() {
     assert_eq!(order["items"].as_array().unwrap().len(), 2);
     assert_eq!(order["email"], "ada@example.com");
     assert!(order["display_id"].as_i64().unwrap() >= 1);
+    // Completion marks the session, the collection and the cart together.
+    let collection_id = collection["id"].as_str().unwrap();
+    let paid = &order["payment_collections"][0];
+    assert_eq!(paid["id"], collection_id);
+    assert_eq!(paid["status"], "authorized");
+    let payment = &paid["payments"][0];
+    assert_eq!(payment["provider_id"], "pp_system_default");
+    assert_eq!(cents(&payment["authorized_amount"]), t("total"));
+    let marked: Value = store
+        .scalar(
+            "SELECT jsonb_build_array(s.status, pc.order_id IS NOT NULL, c.completed_at IS NOT NULL)
+               FROM payment_sessions s JOIN payment_collections pc ON pc.id = s.payment_collection_id
+               JOIN carts c ON c.id = pc.cart_id",
+        )
+        .await;
+    assert_eq!(marked, json!(["authorized", true, true]));
 
     let retrieved = store
         .get(&format!("/store/orders/{}", order["id"].as_str().unwrap()))
