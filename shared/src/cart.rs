@@ -8,10 +8,10 @@ pub use wire::{CartBody, Empty, PaymentCollection, Promotion};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
+use sqlx::types::Json;
 use sqlx::{PgConnection, PgPool};
 
 use crate::catalog::regions::{self, Region};
-use crate::db::{json_part, optional_json_part};
 use crate::error::{ApiError, ApiResult, Context};
 use crate::id::{is_well_formed, new_id};
 use crate::inventory;
@@ -329,82 +329,68 @@ struct Parts {
 
 /// Everything of a cart but its row, in one statement (one round trip instead of seven
 /// to nine): each part is a JSON value PostgreSQL builds from the same columns the
-/// rows' types name.
+/// rows' types name, parsed straight into them (`Json<T>`).
 async fn parts_of(conn: &mut PgConnection, cart: &CartRow) -> ApiResult<Parts> {
     let parts = sqlx::query!(
         r#"SELECT
   (SELECT to_jsonb(r) FROM (
      SELECT id, name, currency_code, automatic_taxes, is_tax_inclusive, tax_rate_bps, metadata,
             created_at, updated_at, deleted_at
-       FROM regions WHERE id = $2 AND deleted_at IS NULL) r) AS "region: Value",
+       FROM regions WHERE id = $2 AND deleted_at IS NULL) r) AS "region: Json<Region>",
   (SELECT coalesce(jsonb_agg(to_jsonb(c) ORDER BY c.num_code), '[]') FROM (
      SELECT iso_2, iso_3, num_code, name, display_name, region_id, created_at, updated_at
-       FROM region_countries WHERE region_id = $2) c) AS "countries!: Value",
+       FROM region_countries WHERE region_id = $2) c) AS "countries!: Json<Vec<regions::Country>>",
   (SELECT coalesce(jsonb_agg(to_jsonb(l) ORDER BY l.created_at, l.id), '[]') FROM (
      SELECT id, cart_id, variant_id, product_id, title, thumbnail, quantity, unit_price,
             is_tax_inclusive, requires_shipping, discountable, product_title, product_handle,
             product_subtitle, product_description, variant_sku, variant_title, metadata,
             created_at, updated_at
-       FROM cart_line_items WHERE cart_id = $1) l) AS "lines!: Value",
+       FROM cart_line_items WHERE cart_id = $1) l) AS "lines!: Json<Vec<LineRow>>",
   (SELECT to_jsonb(m) FROM (
      SELECT id, shipping_option_id, name, data, created_at
-       FROM cart_shipping_methods WHERE cart_id = $1) m) AS "shipping_method: Value",
+       FROM cart_shipping_methods WHERE cart_id = $1) m) AS "shipping_method: Json<ShippingMethodRow>",
   (SELECT to_jsonb(o) FROM (
      SELECT o.id, o.name, o.region_id, o.price_type, o.amount, o.free_over_amount, o.type_code,
             o.type_label
        FROM shipping_options o JOIN cart_shipping_methods m ON m.shipping_option_id = o.id
-      WHERE m.cart_id = $1) o) AS "shipping_option: Value",
+      WHERE m.cart_id = $1) o) AS "shipping_option: Json<ShippingOptionRow>",
   (SELECT coalesce(jsonb_agg(to_jsonb(p) ORDER BY p.is_automatic DESC, p.code), '[]') FROM (
      SELECT p.id, p.code, p.is_automatic, p.is_active, p.method, p.value, p.currency_code,
             p.target, p.target_product_ids, p.per_unit, p.starts_at, p.ends_at, p.usage_limit,
             p.usage_count, p.min_item_subtotal
        FROM promotions p
       WHERE p.id IN (SELECT promotion_id FROM cart_promotions WHERE cart_id = $1)
-         OR (p.is_automatic AND p.is_active)) p) AS "promotions!: Value",
+         OR (p.is_automatic AND p.is_active)) p) AS "promotions!: Json<Vec<PromotionRow>>",
   (SELECT to_jsonb(pc) FROM (
      SELECT id, cart_id, order_id, currency_code, amount, status, authorized_amount,
             captured_amount, refunded_amount, completed_at, created_at, updated_at
-       FROM payment_collections WHERE cart_id = $1) pc) AS "payment_collection: Value",
+       FROM payment_collections WHERE cart_id = $1) pc) AS "payment_collection: Json<PaymentCollectionRow>",
   (SELECT coalesce(jsonb_agg(to_jsonb(s) ORDER BY s.created_at, s.id), '[]') FROM (
      SELECT s.id, s.payment_collection_id, s.provider_id, s.currency_code, s.amount, s.data,
             s.status, s.authorized_at, s.created_at, s.updated_at
        FROM payment_sessions s JOIN payment_collections pc ON pc.id = s.payment_collection_id
-      WHERE pc.cart_id = $1) s) AS "payment_sessions!: Value""#,
+      WHERE pc.cart_id = $1) s) AS "payment_sessions!: Json<Vec<PaymentSessionRow>>""#,
         cart.id,
         cart.region_id
     )
     .fetch_one(&mut *conn)
     .await?;
-    let region: Region = match parts.region {
-        Some(region) => json_part("reading the cart's region", region)?,
-        None => {
-            return Err(ApiError::invalid_data(format!(
-                "The cart's region {} no longer exists",
-                cart.region_id
-            )))
-        }
+    let Some(Json(region)) = parts.region else {
+        return Err(ApiError::invalid_data(format!(
+            "The cart's region {} no longer exists",
+            cart.region_id
+        )));
     };
-    let method: Option<ShippingMethodRow> =
-        optional_json_part("reading the cart's shipping method", parts.shipping_method)?;
-    let option: Option<ShippingOptionRow> =
-        optional_json_part("reading the cart's shipping option", parts.shipping_option)?;
-    let collection: Option<PaymentCollectionRow> = optional_json_part(
-        "reading the cart's payment collection",
-        parts.payment_collection,
-    )?;
-    let sessions = || {
-        json_part(
-            "reading the cart's payment sessions",
-            parts.payment_sessions,
-        )
-    };
+    let method = parts.shipping_method.map(|m| m.0);
+    let option = parts.shipping_option.map(|o| o.0);
+    let sessions = parts.payment_sessions.0;
     Ok(Parts {
         region,
-        countries: json_part("reading the cart's countries", parts.countries)?,
-        lines: json_part("reading the cart's lines", parts.lines)?,
+        countries: parts.countries.0,
+        lines: parts.lines.0,
         shipping: method.zip(option),
-        promotions: json_part("reading the cart's promotions", parts.promotions)?,
-        payment: collection.map(|c| sessions().map(|s| (c, s))).transpose()?,
+        promotions: parts.promotions.0,
+        payment: parts.payment_collection.map(|c| (c.0, sessions)),
     })
 }
 

@@ -35,21 +35,3 @@ pub async fn connect_and_migrate(url: &str) -> Result<PgPool, sqlx::Error> {
     MIGRATOR.run(&pool).await?;
     Ok(pool)
 }
-
-/// One JSON part of a statement that builds a resource's rows with `to_jsonb` (one round
-/// trip instead of one a table), read as its row type.
-pub fn json_part<T: serde::de::DeserializeOwned>(
-    part: &'static str,
-    value: serde_json::Value,
-) -> crate::error::ApiResult<T> {
-    use crate::error::Context;
-    serde_json::from_value(value).context(part)
-}
-
-/// [`json_part`] of a part that may be missing (SQL `NULL`).
-pub fn optional_json_part<T: serde::de::DeserializeOwned>(
-    part: &'static str,
-    value: Option<serde_json::Value>,
-) -> crate::error::ApiResult<Option<T>> {
-    value.map(|v| json_part(part, v)).transpose()
-}

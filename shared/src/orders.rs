@@ -5,17 +5,17 @@ pub use wire::OrderBody;
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
+use sqlx::types::Json;
 use sqlx::PgConnection;
 
 use serde::Deserialize;
 
 use crate::cart::{PaymentCollectionRow, PaymentSessionRow};
-use crate::db::{json_part, optional_json_part};
 use crate::error::{ApiError, ApiResult, Context};
 use crate::id::is_well_formed;
 use crate::totals::Totals;
 
-#[derive(Deserialize)]
+#[derive(Debug, Deserialize)]
 struct OrderRow {
     id: String,
     display_id: i64,
@@ -30,7 +30,7 @@ struct OrderRow {
     status: String,
     payment_status: String,
     fulfillment_status: String,
-    totals: Value,
+    totals: Totals,
     promotions: Value,
     metadata: Option<Value>,
     created_at: DateTime<Utc>,
@@ -38,7 +38,7 @@ struct OrderRow {
     canceled_at: Option<DateTime<Utc>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Debug, Deserialize)]
 struct OrderLineRow {
     id: String,
     variant_id: Option<String>,
@@ -63,7 +63,7 @@ struct OrderLineRow {
     delivered_quantity: i32,
 }
 
-#[derive(Deserialize)]
+#[derive(Debug, Deserialize)]
 struct FulfillmentRow {
     id: String,
     location_id: Option<String>,
@@ -76,7 +76,7 @@ struct FulfillmentRow {
     items: Value,
 }
 
-#[derive(Deserialize)]
+#[derive(Debug, Deserialize)]
 struct OrderShippingRow {
     id: String,
     shipping_option_id: Option<String>,
@@ -105,25 +105,25 @@ pub async fn retrieve(conn: &mut PgConnection, id: &str) -> ApiResult<Value> {
      SELECT id, display_id, cart_id, region_id, sales_channel_id, currency_code, email, customer_id,
             shipping_address, billing_address, status, payment_status, fulfillment_status, totals,
             promotions, metadata, created_at, updated_at, canceled_at
-       FROM orders WHERE id = $1) o) AS "order: Value",
+       FROM orders WHERE id = $1) o) AS "order: Json<OrderRow>",
   (SELECT coalesce(jsonb_agg(to_jsonb(l) ORDER BY l.id), '[]') FROM (
      SELECT id, variant_id, product_id, title, thumbnail, quantity, unit_price, is_tax_inclusive,
             tax_rate_bps, requires_shipping, product_title, product_handle, variant_sku,
             variant_title, metadata, totals, adjustments, created_at, fulfilled_quantity,
             shipped_quantity, delivered_quantity
-       FROM order_line_items WHERE order_id = $1) l) AS "lines!: Value",
+       FROM order_line_items WHERE order_id = $1) l) AS "lines!: Json<Vec<OrderLineRow>>",
   (SELECT coalesce(jsonb_agg(to_jsonb(m) ORDER BY m.id), '[]') FROM (
      SELECT id, shipping_option_id, name, amount, is_tax_inclusive, tax_rate_bps, totals, created_at
-       FROM order_shipping_methods WHERE order_id = $1) m) AS "shipping!: Value",
+       FROM order_shipping_methods WHERE order_id = $1) m) AS "shipping!: Json<Vec<OrderShippingRow>>",
   (SELECT to_jsonb(pc) FROM (
      SELECT id, cart_id, order_id, currency_code, amount, status, authorized_amount,
             captured_amount, refunded_amount, completed_at, created_at, updated_at
-       FROM payment_collections WHERE order_id = $1) pc) AS "payment_collection: Value",
+       FROM payment_collections WHERE order_id = $1) pc) AS "payment_collection: Json<PaymentCollectionRow>",
   (SELECT coalesce(jsonb_agg(to_jsonb(s) ORDER BY s.created_at, s.id), '[]') FROM (
      SELECT s.id, s.payment_collection_id, s.provider_id, s.currency_code, s.amount, s.data,
             s.status, s.authorized_at, s.created_at, s.updated_at
        FROM payment_sessions s JOIN payment_collections pc ON pc.id = s.payment_collection_id
-      WHERE pc.order_id = $1) s) AS "payment_sessions!: Value",
+      WHERE pc.order_id = $1) s) AS "payment_sessions!: Json<Vec<PaymentSessionRow>>",
   (SELECT coalesce(jsonb_agg(to_jsonb(f) ORDER BY f.created_at, f.id), '[]') FROM (
      SELECT f.id, f.location_id, f.carrier, f.tracking_number, f.created_at, f.shipped_at,
             f.delivered_at, f.canceled_at,
@@ -131,7 +131,7 @@ pub async fn retrieve(conn: &mut PgConnection, id: &str) -> ApiResult<Value> {
                                                           'quantity', fi.quantity)
                                        ORDER BY fi.order_line_item_id)
                         FROM fulfillment_items fi WHERE fi.fulfillment_id = f.id), '[]') AS items
-       FROM fulfillments f WHERE f.order_id = $1) f) AS "fulfillments!: Value",
+       FROM fulfillments f WHERE f.order_id = $1) f) AS "fulfillments!: Json<Vec<FulfillmentRow>>",
   (SELECT coalesce(jsonb_agg(to_jsonb(v)), '[]') FROM (
      SELECT v.id AS variant_id, v.title, v.sku, v.barcode, v.ean, v.upc, v.allow_backorder,
             v.manage_inventory, v.variant_rank, v.thumbnail, v.metadata, v.created_at,
@@ -151,31 +151,18 @@ pub async fn retrieve(conn: &mut PgConnection, id: &str) -> ApiResult<Value> {
             p.type_id AS product_type_id, p.metadata AS product_metadata,
             p.created_at AS product_created_at, p.updated_at AS product_updated_at
        FROM product_variants v JOIN products p ON p.id = v.product_id
-      WHERE v.id IN (SELECT variant_id FROM order_line_items WHERE order_id = $1)) v) AS "variants!: Value""#,
+      WHERE v.id IN (SELECT variant_id FROM order_line_items WHERE order_id = $1)) v) AS "variants!: Json<Vec<LineVariantRow>>""#,
         id
     )
     .fetch_one(&mut *conn)
     .await?;
-    let order: OrderRow =
-        optional_json_part("reading the order", parts.order)?.ok_or_else(|| not_found(id))?;
-    let lines: Vec<OrderLineRow> = json_part("reading the order's lines", parts.lines)?;
-    let shipping: Vec<OrderShippingRow> =
-        json_part("reading the order's shipping methods", parts.shipping)?;
-    let collection: Option<PaymentCollectionRow> = optional_json_part(
-        "reading the order's payment collection",
-        parts.payment_collection,
-    )?;
-    let sessions: Vec<PaymentSessionRow> = json_part(
-        "reading the order's payment sessions",
-        parts.payment_sessions,
-    )?;
-    let fulfillments: Vec<FulfillmentRow> =
-        json_part("reading the order's fulfillments", parts.fulfillments)?;
-    let variants: Vec<LineVariantRow> = json_part("reading the order's variants", parts.variants)?;
-    let totals: Totals = serde_json::from_value(order.totals.clone()).unwrap_or_default();
+    let Json(order) = parts.order.ok_or_else(|| not_found(id))?;
+    let (lines, shipping, variants) = (parts.lines.0, parts.shipping.0, parts.variants.0);
+    let collection = parts.payment_collection.map(|c| c.0);
+    let (sessions, fulfillments) = (parts.payment_sessions.0, parts.fulfillments.0);
     let body = wire::OrderBody::new(wire::OrderParts {
         order: &order,
-        totals: &totals,
+        totals: &order.totals,
         lines: &lines,
         variants: &variants,
         shipping: &shipping,
@@ -186,7 +173,7 @@ pub async fn retrieve(conn: &mut PgConnection, id: &str) -> ApiResult<Value> {
 }
 
 /// The variant and product an order line was bought as, while they exist.
-#[derive(Deserialize)]
+#[derive(Debug, Deserialize)]
 struct LineVariantRow {
     variant_id: String,
     title: String,

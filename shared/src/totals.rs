@@ -84,8 +84,10 @@ pub enum DiscountTarget {
     },
 }
 
-/// Every total of a cart or order, with Medusa's field names.
+/// Every total of a cart or order, with Medusa's field names. Read back from an order,
+/// a total the order was stored without is 0.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct Totals {
     pub item_subtotal: i64,
     pub item_tax_total: i64,
@@ -529,6 +531,14 @@ pub fn check_rules(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stored_totals_missing_a_field_read_it_as_zero() {
+        let totals: Totals = serde_json::from_str(r#"{"total": 1250, "tax_total": 200}"#).unwrap();
+        assert_eq!(totals.total, 1250);
+        assert_eq!(totals.tax_total, 200);
+        assert_eq!(totals.discount_total, 0);
+    }
     use chrono::TimeZone;
 
     fn line(id: &str, unit_price: i64, quantity: i64, inclusive: bool, rate: i32) -> LineInput {
