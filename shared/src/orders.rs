@@ -157,17 +157,14 @@ pub async fn retrieve(conn: &mut PgConnection, id: &str) -> ApiResult<Value> {
     .fetch_one(&mut *conn)
     .await?;
     let Json(order) = parts.order.ok_or_else(|| not_found(id))?;
-    let (lines, shipping, variants) = (parts.lines.0, parts.shipping.0, parts.variants.0);
-    let collection = parts.payment_collection.map(|c| c.0);
-    let (sessions, fulfillments) = (parts.payment_sessions.0, parts.fulfillments.0);
     let body = wire::OrderBody::new(wire::OrderParts {
         order: &order,
         totals: &order.totals,
-        lines: &lines,
-        variants: &variants,
-        shipping: &shipping,
-        payment: collection.as_ref().map(|c| (c, sessions.as_slice())),
-        fulfillments: &fulfillments,
+        lines: &parts.lines.0,
+        variants: &parts.variants.0,
+        shipping: &parts.shipping.0,
+        payment: (parts.payment_collection.as_ref()).map(|c| (&c.0, &parts.payment_sessions.0[..])),
+        fulfillments: &parts.fulfillments.0,
     });
     serde_json::to_value(body).context("serializing the order")
 }

@@ -743,6 +743,26 @@ async fn stripe_cart(store: &TestStore, variant: &str, quantity: i64) -> (String
 }
 
 #[tokio::test]
+async fn a_new_payment_session_cancels_the_one_it_replaces_at_the_provider() {
+    let (store, fake) = store_with_stripe().await;
+    let variant = stocked_variants(&store, 1).await.remove(0);
+    let (cart, first) = stripe_cart(&store, &variant, 1).await;
+    let collection = payment_collection(&store, &cart).await;
+    let again = store
+        .post(
+            &format!("/store/payment-collections/{collection}/payment-sessions"),
+            json!({ "provider_id": "pp_stripe_stripe" }),
+        )
+        .await;
+    let sessions = ok(&again)["payment_collection"]["payment_sessions"].clone();
+    assert_eq!(sessions.as_array().unwrap().len(), 1, "{sessions}");
+    let second = sessions[0]["data"]["id"].as_str().unwrap();
+    assert_ne!(second, first);
+    assert_eq!(fake.intent(&first).unwrap()["status"], "canceled");
+    assert_ne!(fake.intent(second).unwrap()["status"], "canceled");
+}
+
+#[tokio::test]
 async fn a_declined_card_answers_with_the_cart_and_the_reason_and_reserves_nothing() {
     let (store, fake) = store_with_stripe().await;
     let variant = stocked_variants(&store, 1).await.remove(0);
