@@ -2,21 +2,27 @@
 //! otherwise. Redis trouble never fails a request; it is logged once per outage.
 //!
 //! Entries live in one Redis hash per namespace (`store:products`, ...), so a write
-//! purges a whole namespace with a single `DEL`. Each entry carries the time it was
-//! written and is treated as a miss once older than the TTL.
+//! purges a whole namespace with a single `DEL`. Each entry is two fields: its body and
+//! its tag (the time it was written and a hash of the body); it is a miss once older
+//! than the TTL. An instance keeps the bodies it has seen and asks Redis only for the
+//! tag, so an unchanged answer is not sent again from Redis on every request.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use axum::body::Bytes;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
 /// After a Redis failure, requests skip Redis for this long instead of each paying
 /// for a connection attempt.
 const REDIS_COOLDOWN: Duration = Duration::from_secs(5);
 const REDIS_TIMEOUT: Duration = Duration::from_millis(250);
-/// The in-process stand-in cannot be purged across instances, so it keeps entries briefly.
+/// Without Redis, this instance's copies cannot be purged by other instances, so they
+/// serve only this long.
 const LOCAL_TTL_CAP: Duration = Duration::from_secs(5);
+/// The bytes of bodies an instance keeps (a product page is about 100 KB).
+const LOCAL_CAPACITY_BYTES: u64 = 16 * 1024 * 1024;
 
 /// Cache namespaces; a catalog write purges the ones it affects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -137,15 +143,45 @@ struct Inner {
     /// Prepended to every Redis key, so several stores can share one Redis.
     prefix: String,
     ttl: Duration,
-    local: moka::future::Cache<(Namespace, String), Arc<[u8]>>,
+    /// Entries this instance wrote or fetched. With Redis answering, one is served only
+    /// while Redis still holds its tag; without Redis, for [`LOCAL_TTL_CAP`].
+    local: moka::future::Cache<(Namespace, String), Local>,
+}
+
+/// An entry's tag: when it was written (Unix millis) and the XXH3 of its body.
+type Tag = [u8; 16];
+
+/// An entry's two fields as Redis answers them.
+type TagAndBody = (Option<Vec<u8>>, Option<Vec<u8>>);
+
+#[derive(Clone)]
+struct Local {
+    tag: Tag,
+    stored: Instant,
+    body: Bytes,
+}
+
+fn tag_of(body: &[u8]) -> Tag {
+    let mut tag = [0; 16];
+    tag[..8].copy_from_slice(&now_millis().to_be_bytes());
+    tag[8..].copy_from_slice(&xxhash_rust::xxh3::xxh3_64(body).to_be_bytes());
+    tag
+}
+
+/// The Redis hash fields of an entry: its tag and its body.
+fn fields(key: &str) -> (String, String) {
+    (format!("t:{key}"), format!("b:{key}"))
 }
 
 impl Cache {
     /// Builds the cache on a Redis link (which may have no Redis behind it).
     pub fn new(redis: RedisLink, prefix: &str, ttl: Duration) -> Self {
         let local = moka::future::Cache::builder()
-            .max_capacity(2_000)
-            .time_to_live(ttl.min(LOCAL_TTL_CAP))
+            .max_capacity(LOCAL_CAPACITY_BYTES)
+            .weigher(|(_, key): &(Namespace, String), entry: &Local| {
+                u32::try_from(key.len() + entry.body.len()).unwrap_or(u32::MAX)
+            })
+            .time_to_live(ttl.max(LOCAL_TTL_CAP))
             .support_invalidation_closures()
             .build();
         Cache {
@@ -162,34 +198,73 @@ impl Cache {
         format!("{}:{}", self.inner.prefix, namespace.name())
     }
 
-    pub async fn get(&self, namespace: Namespace, key: &str) -> Option<Arc<[u8]>> {
+    /// The entry for `key`. With Redis, a small read of its tag decides: an unknown or
+    /// expired tag is a miss, the tag of this instance's copy serves the copy, and any
+    /// other tag fetches the body (once, then the copy serves). A 100 KB product page
+    /// then crosses the network once per instance and change, not on every request.
+    pub async fn get(&self, namespace: Namespace, key: &str) -> Option<Bytes> {
+        let local_key = (namespace, key.to_string());
         if let Some(mut redis) = self.inner.redis.connection() {
+            let (tag_field, body_field) = fields(key);
             let result: redis::RedisResult<Option<Vec<u8>>> = redis::cmd("HGET")
                 .arg(self.redis_key(namespace))
-                .arg(key)
+                .arg(&tag_field)
                 .query_async(&mut redis)
                 .await;
-            match result {
-                Ok(value) => {
+            let tag = match result {
+                Ok(tag) => {
                     self.inner.redis.succeeded();
-                    return value.and_then(|entry| self.fresh(&entry)).map(Arc::from);
+                    tag.and_then(|tag| self.fresh_tag(&tag))?
                 }
-                Err(err) => self.inner.redis.failed(&err),
+                Err(err) => {
+                    self.inner.redis.failed(&err);
+                    return self.local_fallback(&local_key).await;
+                }
+            };
+            if let Some(copy) = self.inner.local.get(&local_key).await {
+                if copy.tag == tag {
+                    return Some(copy.body);
+                }
             }
+            // Tag and body in one command, so they belong together.
+            let result: redis::RedisResult<TagAndBody> = redis::cmd("HMGET")
+                .arg(self.redis_key(namespace))
+                .arg(&tag_field)
+                .arg(&body_field)
+                .query_async(&mut redis)
+                .await;
+            return match result {
+                Ok((Some(tag), Some(body))) => {
+                    self.inner.redis.succeeded();
+                    let tag = self.fresh_tag(&tag)?;
+                    let body = Bytes::from(body);
+                    self.keep(local_key, tag, body.clone()).await;
+                    Some(body)
+                }
+                Ok(_) => None,
+                Err(err) => {
+                    self.inner.redis.failed(&err);
+                    None
+                }
+            };
         }
-        self.inner.local.get(&(namespace, key.to_string())).await
+        self.local_fallback(&local_key).await
     }
 
-    pub async fn put(&self, namespace: Namespace, key: &str, value: Arc<[u8]>) {
+    pub async fn put(&self, namespace: Namespace, key: &str, value: Bytes) {
+        let tag = tag_of(&value);
+        let local_key = (namespace, key.to_string());
         if let Some(mut redis) = self.inner.redis.connection() {
-            let mut entry = now_millis().to_be_bytes().to_vec();
-            entry.extend_from_slice(&value);
+            let (tag_field, body_field) = fields(key);
             let ttl_secs = self.inner.ttl.as_secs().max(1);
             let result: redis::RedisResult<()> = redis::pipe()
+                .atomic()
                 .cmd("HSET")
                 .arg(self.redis_key(namespace))
-                .arg(key)
-                .arg(entry)
+                .arg(tag_field)
+                .arg(&tag[..])
+                .arg(body_field)
+                .arg(&value[..])
                 .ignore()
                 // The hash as a whole expires a TTL after its first entry, which bounds
                 // its size without per-field expiry.
@@ -201,17 +276,28 @@ impl Cache {
                 .query_async(&mut redis)
                 .await;
             match result {
-                Ok(()) => {
-                    self.inner.redis.succeeded();
-                    return;
-                }
+                Ok(()) => self.inner.redis.succeeded(),
                 Err(err) => self.inner.redis.failed(&err),
             }
         }
-        self.inner
-            .local
-            .insert((namespace, key.to_string()), value)
-            .await;
+        self.keep(local_key, tag, value).await;
+    }
+
+    async fn keep(&self, local_key: (Namespace, String), tag: Tag, body: Bytes) {
+        let copy = Local {
+            tag,
+            stored: Instant::now(),
+            body,
+        };
+        self.inner.local.insert(local_key, copy).await;
+    }
+
+    /// Without Redis: this instance's copy, if it is younger than [`LOCAL_TTL_CAP`] (no
+    /// other instance can purge it).
+    async fn local_fallback(&self, local_key: &(Namespace, String)) -> Option<Bytes> {
+        let copy = self.inner.local.get(local_key).await?;
+        let limit = self.inner.ttl.min(LOCAL_TTL_CAP);
+        (copy.stored.elapsed() < limit).then_some(copy.body)
     }
 
     /// Drops every entry of the given namespaces, in Redis and in this process.
@@ -239,10 +325,12 @@ impl Cache {
         }
     }
 
-    fn fresh(&self, entry: &[u8]) -> Option<Vec<u8>> {
-        let (stamp, body) = entry.split_first_chunk::<8>()?;
-        let age = now_millis().saturating_sub(u64::from_be_bytes(*stamp));
-        (u128::from(age) < self.inner.ttl.as_millis()).then(|| body.to_vec())
+    /// The tag, if it is one and younger than the TTL.
+    fn fresh_tag(&self, tag: &[u8]) -> Option<Tag> {
+        let tag: Tag = tag.try_into().ok()?;
+        let stamp = u64::from_be_bytes(tag[..8].try_into().expect("8 bytes"));
+        let age = now_millis().saturating_sub(stamp);
+        (u128::from(age) < self.inner.ttl.as_millis()).then_some(tag)
     }
 
     /// The Redis link, for other caches of this instance to share.

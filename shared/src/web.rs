@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::{FromRef, FromRequest, FromRequestParts, MatchedPath, Request};
 use axum::http::header::{HeaderName, HeaderValue, CONTENT_TYPE};
 use axum::http::request::Parts;
@@ -265,8 +265,8 @@ where
 }
 
 /// A JSON body already serialized, as stored in the cache.
-pub fn json_bytes(body: Arc<[u8]>, cache_status: &'static str) -> Response {
-    let mut response = Response::new(Body::from(axum::body::Bytes::from_owner(body)));
+pub fn json_bytes(body: Bytes, cache_status: &'static str) -> Response {
+    let mut response = Response::new(Body::from(body));
     let headers = response.headers_mut();
     headers.insert(
         CONTENT_TYPE,
@@ -294,9 +294,7 @@ where
         return Ok(json_bytes(hit, "hit"));
     }
     let value = build().await?;
-    let bytes: Arc<[u8]> = serde_json::to_vec(&value)
-        .context("serializing a cached response")?
-        .into();
+    let bytes = Bytes::from(serde_json::to_vec(&value).context("serializing a cached response")?);
     state.cache.put(namespace, &key, bytes.clone()).await;
     Ok(json_bytes(bytes, "miss"))
 }

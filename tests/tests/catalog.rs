@@ -456,6 +456,69 @@ async fn store_reads_are_cached_in_redis_and_a_purge_shows_the_change() {
     assert_eq!(fresh.body["products"][0]["title"], "Renamed by a test");
 }
 
+/// Two function instances on one Redis: each keeps the bodies it has seen and asks Redis
+/// only for their tags, so a write or a purge by the other still shows at once.
+#[tokio::test]
+async fn instances_serve_their_own_copy_only_while_redis_holds_its_tag() {
+    use store::cache::{Cache, Namespace, RedisLink};
+    let store = TestStore::new().await;
+    let config = &store.state.config;
+    let instance = || {
+        Cache::new(
+            RedisLink::new(config.redis_url.as_deref()),
+            &config.cache_prefix,
+            config.cache_ttl,
+        )
+    };
+    let (a, b) = (instance(), instance());
+    let key = "list|test";
+    let page = |text: &str| axum::body::Bytes::from(text.to_string());
+
+    assert_eq!(a.get(Namespace::Products, key).await, None);
+    a.put(Namespace::Products, key, page("one")).await;
+    assert_eq!(b.get(Namespace::Products, key).await, Some(page("one")));
+
+    // The body in Redis changes behind the tag's back: both instances still serve their
+    // copy, which shows that a known tag does not fetch the body again.
+    let mut redis = redis::Client::open(config.redis_url.clone().unwrap())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    let hash = format!("{}:products", config.cache_prefix);
+    let () = redis::cmd("HSET")
+        .arg(&hash)
+        .arg(format!("b:{key}"))
+        .arg("changed behind the tag")
+        .query_async(&mut redis)
+        .await
+        .unwrap();
+    assert_eq!(a.get(Namespace::Products, key).await, Some(page("one")));
+    assert_eq!(b.get(Namespace::Products, key).await, Some(page("one")));
+
+    // A write by one instance is what the other serves next.
+    b.put(Namespace::Products, key, page("two")).await;
+    assert_eq!(a.get(Namespace::Products, key).await, Some(page("two")));
+    assert_eq!(b.get(Namespace::Products, key).await, Some(page("two")));
+
+    // A purge by one instance empties the other's copies too.
+    a.purge(&[Namespace::Products]).await;
+    assert_eq!(b.get(Namespace::Products, key).await, None);
+    assert_eq!(a.get(Namespace::Products, key).await, None);
+
+    // A tag older than the TTL is a miss, even with a copy in the process.
+    b.put(Namespace::Products, key, page("three")).await;
+    let old = [0u8; 16];
+    let () = redis::cmd("HSET")
+        .arg(&hash)
+        .arg(format!("t:{key}"))
+        .arg(&old[..])
+        .query_async(&mut redis)
+        .await
+        .unwrap();
+    assert_eq!(b.get(Namespace::Products, key).await, None);
+}
+
 #[tokio::test]
 async fn with_redis_down_or_unset_the_store_still_answers_from_postgres() {
     // Nothing listens on port 1: every Redis call fails fast.
