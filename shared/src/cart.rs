@@ -1294,6 +1294,12 @@ pub async fn set_shipping_method(
 
 // ----------------------------------------------------------- rendering ---
 
+/// The cart in Medusa's shape, to serialize as it is (no `fields` to apply): straight to
+/// bytes, without building a `Value` first.
+pub fn body(cart: &Cart) -> impl serde::Serialize + '_ {
+    wire::CartBody::new(cart)
+}
+
 /// The cart in Medusa's shape ([`wire::CartBody`]), as JSON for `fields` to narrow.
 pub fn render(cart: &Cart) -> ApiResult<Value> {
     serde_json::to_value(wire::CartBody::new(cart)).context("serializing the cart")

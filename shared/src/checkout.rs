@@ -202,7 +202,11 @@ pub enum Completion {
 impl Completion {
     pub fn into_body(self) -> Value {
         match self {
-            Completion::Order(order) => json!({ "type": "order", "order": order }),
+            // Moved into the map, not copied as `json!` would.
+            Completion::Order(order) => Value::Object(serde_json::Map::from_iter([
+                ("type".to_string(), Value::from("order")),
+                ("order".to_string(), order),
+            ])),
             Completion::PaymentFailed { cart, message } => json!({
                 "type": "cart",
                 "cart": cart,

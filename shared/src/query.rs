@@ -589,6 +589,12 @@ impl Fields {
         self.entries.iter().any(|(op, _)| *op == FieldOp::Replace)
     }
 
+    /// Whether [`Fields::project`] leaves every rendered field in place (no `fields`, or
+    /// only additions of what the default shape already has).
+    pub fn keeps_all(&self) -> bool {
+        self.entries.iter().all(|(op, _)| *op == FieldOp::Add)
+    }
+
     /// Applies the selection to a rendered entity (or a list of them): removes what
     /// `-path` names and, when plain entries were given, keeps only the fields named
     /// (with `id` at every level).
@@ -826,6 +832,13 @@ mod tests {
                 "variants": [{ "id": "variant_1", "title": "S", "sku": "X", "prices": [{"id": "price_1", "amount": 1}] }],
             })
         };
+        let additions = Fields::parse("*variants.calculated_price,+tags,", &known).unwrap();
+        assert!(additions.keeps_all());
+        let mut p = product();
+        additions.project(&mut p);
+        assert_eq!(p, product(), "additions leave the default shape as it is");
+        assert!(!Fields::parse("id,title", &known).unwrap().keeps_all());
+
         let mut p = product();
         Fields::parse("id,title", &known).unwrap().project(&mut p);
         assert_eq!(p, serde_json::json!({ "id": "prod_1", "title": "T" }));
@@ -854,6 +867,7 @@ mod tests {
         let mut p = product();
         let f = Fields::parse("*variants.calculated_price,-variants.sku,+tags,", &known).unwrap();
         assert!(!f.narrows());
+        assert!(!f.keeps_all(), "a removal changes the answer");
         f.project(&mut p);
         assert_eq!(p["handle"], "h");
         assert!(p["variants"][0].get("sku").is_none());

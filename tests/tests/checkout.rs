@@ -856,3 +856,28 @@ async fn a_variant_outside_the_keys_sales_channel_cannot_be_added() {
     let lines: i64 = store.scalar("SELECT count(*) FROM cart_line_items").await;
     assert_eq!(lines, 0);
 }
+
+/// A cart without `fields` is serialized straight from its typed shape; with `fields` it
+/// goes through a `Value` that `fields` adjusts. Removing a field that is not there must
+/// give the same answer, so the two paths cannot drift apart.
+#[tokio::test]
+async fn a_cart_answers_the_same_with_or_without_a_fields_pass() {
+    let store = TestStore::new().await;
+    let variant = stocked_variants(&store, 1).await.remove(0);
+    let cart = ready_cart(&store, &variant, 2).await;
+    let collection = payment_collection(&store, &cart).await;
+    system_payment_session(&store, &collection).await;
+    let whole = store.get(&format!("/store/carts/{cart}")).await;
+    assert_eq!(whole.status, 200, "{}", whole.body);
+    for fields in ["-no_such_field", "+items,*region.countries"] {
+        let adjusted = store
+            .get(&format!("/store/carts/{cart}?fields={fields}"))
+            .await;
+        assert_eq!(adjusted.status, 200, "{}", adjusted.body);
+        assert_eq!(adjusted.body, whole.body, "{fields}");
+    }
+    let cart = &whole.body["cart"];
+    for filled in ["items", "shipping_methods", "payment_collection", "region"] {
+        assert!(!cart[filled].is_null(), "{filled}: {cart}");
+    }
+}

@@ -2,6 +2,7 @@
 //! and the Admin API's promotions and shipping options.
 
 use axum::extract::{FromRef, Path, RawQuery, State};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
@@ -74,8 +75,24 @@ pub fn routes() -> Routes<AdminState> {
         .route("/admin/shipping-options/{id}", post(update_shipping_option))
 }
 
-fn cart_body(cart: &cart::Cart, fields: &Fields) -> ApiResult<Json<Value>> {
-    Ok(Json(json!({ "cart": render_cart(cart, fields)? })))
+/// `{"cart": …}`. Without `fields` to apply, the cart is serialized straight to bytes;
+/// otherwise rendered to a `Value`, narrowed, then serialized.
+fn cart_body(cart: &cart::Cart, fields: &Fields) -> ApiResult<Response> {
+    if fields.keeps_all() {
+        return Ok(Json(CartReply {
+            cart: cart::body(cart),
+        })
+        .into_response());
+    }
+    Ok(Json(CartReply {
+        cart: render_cart(cart, fields)?,
+    })
+    .into_response())
+}
+
+#[derive(serde::Serialize)]
+struct CartReply<T> {
+    cart: T,
 }
 
 fn render_cart(cart: &cart::Cart, fields: &Fields) -> ApiResult<Value> {
@@ -98,7 +115,7 @@ async fn create_cart(
     OptionalCustomer(customer): OptionalCustomer,
     RawQuery(raw): RawQuery,
     JsonBody(mut input): JsonBody<CreateCart>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let fields = cart_query(raw.as_deref())?;
     input.owner = customer.map(owner);
     cart_body(
@@ -121,7 +138,7 @@ async fn transfer_cart(
     customer: CustomerContext,
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let fields = cart_query(raw.as_deref())?;
     cart_body(
         &cart::transfer(&state.pool, &id, &owner(customer)).await?,
@@ -134,7 +151,7 @@ async fn get_cart(
     _store: StoreContext,
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let fields = cart_query(raw.as_deref())?;
     let mut conn = state.pool.acquire().await?;
     cart_body(&cart::load(&mut conn, &id, false).await?, &fields)
@@ -146,7 +163,7 @@ async fn update_cart(
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
     JsonBody(input): JsonBody<UpdateCart>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let fields = cart_query(raw.as_deref())?;
     cart_body(
         &cart::update(&state.pool, &id, &store.sales_channel_ids, input).await?,
@@ -160,7 +177,7 @@ async fn add_line(
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
     JsonBody(input): JsonBody<LineInputBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let fields = cart_query(raw.as_deref())?;
     cart_body(&cart::add_line(&state.pool, &id, input).await?, &fields)
 }
@@ -171,7 +188,7 @@ async fn update_line(
     Path((id, line_id)): Path<(String, String)>,
     RawQuery(raw): RawQuery,
     JsonBody(input): JsonBody<UpdateLine>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let fields = cart_query(raw.as_deref())?;
     cart_body(
         &cart::update_line(&state.pool, &id, &line_id, input).await?,
@@ -198,7 +215,7 @@ async fn add_promotions(
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
     JsonBody(input): JsonBody<PromoCodes>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let fields = cart_query(raw.as_deref())?;
     cart_body(
         &cart::add_promotions(&state.pool, &id, &input.promo_codes).await?,
@@ -212,7 +229,7 @@ async fn remove_promotions(
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
     JsonBody(input): JsonBody<PromoCodes>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let fields = cart_query(raw.as_deref())?;
     cart_body(
         &cart::remove_promotions(&state.pool, &id, &input.promo_codes).await?,
@@ -226,7 +243,7 @@ async fn add_shipping_method(
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
     JsonBody(input): JsonBody<AddShippingMethod>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let fields = cart_query(raw.as_deref())?;
     cart_body(
         &cart::set_shipping_method(&state.pool, &id, input).await?,

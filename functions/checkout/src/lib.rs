@@ -87,13 +87,21 @@ async fn list_providers(
     ))
 }
 
+/// `{"payment_collection": …}`, serialized from the rendered collection without a copy.
+#[derive(serde::Serialize)]
+struct CollectionReply {
+    payment_collection: Value,
+}
+
 async fn create_collection(
     State(state): State<AppState>,
     _store: StoreContext,
     JsonBody(input): JsonBody<CreatePaymentCollection>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<CollectionReply>> {
     let collection = checkout::payment_collection(&state.pool, &input).await?;
-    Ok(Json(json!({ "payment_collection": collection })))
+    Ok(Json(CollectionReply {
+        payment_collection: collection,
+    }))
 }
 
 async fn create_session(
@@ -102,9 +110,11 @@ async fn create_session(
     _store: StoreContext,
     Path(id): Path<String>,
     JsonBody(input): JsonBody<CreatePaymentSession>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<CollectionReply>> {
     let collection = checkout::payment_session(&state.pool, &payments, &id, &input).await?;
-    Ok(Json(json!({ "payment_collection": collection })))
+    Ok(Json(CollectionReply {
+        payment_collection: collection,
+    }))
 }
 
 async fn complete_cart(
