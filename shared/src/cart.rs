@@ -333,39 +333,39 @@ struct Parts {
 async fn parts_of(conn: &mut PgConnection, cart: &CartRow) -> ApiResult<Parts> {
     let parts = sqlx::query!(
         r#"SELECT
-  (SELECT to_jsonb(r) FROM (
+  (SELECT row_to_json(r) FROM (
      SELECT id, name, currency_code, automatic_taxes, is_tax_inclusive, tax_rate_bps, metadata,
             created_at, updated_at, deleted_at
        FROM regions WHERE id = $2 AND deleted_at IS NULL) r) AS "region: Json<Region>",
-  (SELECT coalesce(jsonb_agg(to_jsonb(c) ORDER BY c.num_code), '[]') FROM (
+  (SELECT coalesce(json_agg(c ORDER BY c.num_code), '[]') FROM (
      SELECT iso_2, iso_3, num_code, name, display_name, region_id, created_at, updated_at
        FROM region_countries WHERE region_id = $2) c) AS "countries!: Json<Vec<regions::Country>>",
-  (SELECT coalesce(jsonb_agg(to_jsonb(l) ORDER BY l.created_at, l.id), '[]') FROM (
+  (SELECT coalesce(json_agg(l ORDER BY l.created_at, l.id), '[]') FROM (
      SELECT id, cart_id, variant_id, product_id, title, thumbnail, quantity, unit_price,
             is_tax_inclusive, requires_shipping, discountable, product_title, product_handle,
             product_subtitle, product_description, variant_sku, variant_title, metadata,
             created_at, updated_at
        FROM cart_line_items WHERE cart_id = $1) l) AS "lines!: Json<Vec<LineRow>>",
-  (SELECT to_jsonb(m) FROM (
+  (SELECT row_to_json(m) FROM (
      SELECT id, shipping_option_id, name, data, created_at
        FROM cart_shipping_methods WHERE cart_id = $1) m) AS "shipping_method: Json<ShippingMethodRow>",
-  (SELECT to_jsonb(o) FROM (
+  (SELECT row_to_json(o) FROM (
      SELECT o.id, o.name, o.region_id, o.price_type, o.amount, o.free_over_amount, o.type_code,
             o.type_label
        FROM shipping_options o JOIN cart_shipping_methods m ON m.shipping_option_id = o.id
       WHERE m.cart_id = $1) o) AS "shipping_option: Json<ShippingOptionRow>",
-  (SELECT coalesce(jsonb_agg(to_jsonb(p) ORDER BY p.is_automatic DESC, p.code), '[]') FROM (
+  (SELECT coalesce(json_agg(p ORDER BY p.is_automatic DESC, p.code), '[]') FROM (
      SELECT p.id, p.code, p.is_automatic, p.is_active, p.method, p.value, p.currency_code,
             p.target, p.target_product_ids, p.per_unit, p.starts_at, p.ends_at, p.usage_limit,
             p.usage_count, p.min_item_subtotal
        FROM promotions p
       WHERE p.id IN (SELECT promotion_id FROM cart_promotions WHERE cart_id = $1)
          OR (p.is_automatic AND p.is_active)) p) AS "promotions!: Json<Vec<PromotionRow>>",
-  (SELECT to_jsonb(pc) FROM (
+  (SELECT row_to_json(pc) FROM (
      SELECT id, cart_id, order_id, currency_code, amount, status, authorized_amount,
             captured_amount, refunded_amount, completed_at, created_at, updated_at
        FROM payment_collections WHERE cart_id = $1) pc) AS "payment_collection: Json<PaymentCollectionRow>",
-  (SELECT coalesce(jsonb_agg(to_jsonb(s) ORDER BY s.created_at, s.id), '[]') FROM (
+  (SELECT coalesce(json_agg(s ORDER BY s.created_at, s.id), '[]') FROM (
      SELECT s.id, s.payment_collection_id, s.provider_id, s.currency_code, s.amount, s.data,
             s.status, s.authorized_at, s.created_at, s.updated_at
        FROM payment_sessions s JOIN payment_collections pc ON pc.id = s.payment_collection_id

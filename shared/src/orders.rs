@@ -101,44 +101,44 @@ pub async fn retrieve(conn: &mut PgConnection, id: &str) -> ApiResult<Value> {
     }
     let parts = sqlx::query!(
         r#"SELECT
-  (SELECT to_jsonb(o) FROM (
+  (SELECT row_to_json(o) FROM (
      SELECT id, display_id, cart_id, region_id, sales_channel_id, currency_code, email, customer_id,
             shipping_address, billing_address, status, payment_status, fulfillment_status, totals,
             promotions, metadata, created_at, updated_at, canceled_at
        FROM orders WHERE id = $1) o) AS "order: Json<OrderRow>",
-  (SELECT coalesce(jsonb_agg(to_jsonb(l) ORDER BY l.id), '[]') FROM (
+  (SELECT coalesce(json_agg(l ORDER BY l.id), '[]') FROM (
      SELECT id, variant_id, product_id, title, thumbnail, quantity, unit_price, is_tax_inclusive,
             tax_rate_bps, requires_shipping, product_title, product_handle, variant_sku,
             variant_title, metadata, totals, adjustments, created_at, fulfilled_quantity,
             shipped_quantity, delivered_quantity
        FROM order_line_items WHERE order_id = $1) l) AS "lines!: Json<Vec<OrderLineRow>>",
-  (SELECT coalesce(jsonb_agg(to_jsonb(m) ORDER BY m.id), '[]') FROM (
+  (SELECT coalesce(json_agg(m ORDER BY m.id), '[]') FROM (
      SELECT id, shipping_option_id, name, amount, is_tax_inclusive, tax_rate_bps, totals, created_at
        FROM order_shipping_methods WHERE order_id = $1) m) AS "shipping!: Json<Vec<OrderShippingRow>>",
-  (SELECT to_jsonb(pc) FROM (
+  (SELECT row_to_json(pc) FROM (
      SELECT id, cart_id, order_id, currency_code, amount, status, authorized_amount,
             captured_amount, refunded_amount, completed_at, created_at, updated_at
        FROM payment_collections WHERE order_id = $1) pc) AS "payment_collection: Json<PaymentCollectionRow>",
-  (SELECT coalesce(jsonb_agg(to_jsonb(s) ORDER BY s.created_at, s.id), '[]') FROM (
+  (SELECT coalesce(json_agg(s ORDER BY s.created_at, s.id), '[]') FROM (
      SELECT s.id, s.payment_collection_id, s.provider_id, s.currency_code, s.amount, s.data,
             s.status, s.authorized_at, s.created_at, s.updated_at
        FROM payment_sessions s JOIN payment_collections pc ON pc.id = s.payment_collection_id
       WHERE pc.order_id = $1) s) AS "payment_sessions!: Json<Vec<PaymentSessionRow>>",
-  (SELECT coalesce(jsonb_agg(to_jsonb(f) ORDER BY f.created_at, f.id), '[]') FROM (
+  (SELECT coalesce(json_agg(f ORDER BY f.created_at, f.id), '[]') FROM (
      SELECT f.id, f.location_id, f.carrier, f.tracking_number, f.created_at, f.shipped_at,
             f.delivered_at, f.canceled_at,
-            coalesce((SELECT jsonb_agg(jsonb_build_object('line_item_id', fi.order_line_item_id,
+            coalesce((SELECT json_agg(json_build_object('line_item_id', fi.order_line_item_id,
                                                           'quantity', fi.quantity)
                                        ORDER BY fi.order_line_item_id)
                         FROM fulfillment_items fi WHERE fi.fulfillment_id = f.id), '[]') AS items
        FROM fulfillments f WHERE f.order_id = $1) f) AS "fulfillments!: Json<Vec<FulfillmentRow>>",
-  (SELECT coalesce(jsonb_agg(to_jsonb(v)), '[]') FROM (
+  (SELECT coalesce(json_agg(v), '[]') FROM (
      SELECT v.id AS variant_id, v.title, v.sku, v.barcode, v.ean, v.upc, v.allow_backorder,
             v.manage_inventory, v.variant_rank, v.thumbnail, v.metadata, v.created_at,
             v.updated_at,
-            coalesce((SELECT jsonb_agg(jsonb_build_object('id', ov.id, 'value', ov.value,
+            coalesce((SELECT json_agg(json_build_object('id', ov.id, 'value', ov.value,
                                                           'option_id', ov.option_id,
-                                                          'option', jsonb_build_object('id', o.id, 'title', o.title))
+                                                          'option', json_build_object('id', o.id, 'title', o.title))
                                        ORDER BY o.created_at, o.id)
                         FROM product_variant_option_values l
                         JOIN product_option_values ov ON ov.id = l.option_value_id
