@@ -26,7 +26,7 @@ pub const MAX_QUANTITY: i64 = 10_000;
 /// The most lines a cart may hold.
 pub const MAX_LINES: usize = 100;
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow, Deserialize)]
 pub struct CartRow {
     pub id: String,
     pub region_id: String,
@@ -240,21 +240,15 @@ pub async fn region_of(pool: &PgPool, id: &str) -> ApiResult<String> {
 /// transaction ends.
 pub async fn load(conn: &mut PgConnection, id: &str, lock: bool) -> ApiResult<Cart> {
     check_id(id)?;
-    let row = if lock {
-        lock_row(&mut *conn, id).await?
-    } else {
-        sqlx::query_as!(
-            CartRow,
-            "SELECT id, region_id, currency_code, sales_channel_id, email, customer_id,
-                    shipping_address, billing_address, metadata, completed_at, created_at, updated_at
-               FROM carts WHERE id = $1",
-            id
-        )
-        .fetch_optional(&mut *conn)
-        .await?
+    if lock {
+        let row = lock_row(&mut *conn, id)
+            .await?
+            .ok_or_else(|| not_found(id))?;
+        return priced(conn, row).await;
     }
-    .ok_or_else(|| not_found(id))?;
-    priced(conn, row).await
+    // Unlocked, the row comes with the parts: one statement.
+    let (row, parts) = parts_of(conn, id, None).await?;
+    Ok(assemble(row.ok_or_else(|| not_found(id))?, parts?))
 }
 
 /// The cart a payment collection pays for, loaded and locked as [`load`] does; `None`
@@ -282,6 +276,12 @@ pub async fn load_for_collection(
 
 /// Prices a cart from its row: everything else of it is read in one statement.
 async fn priced(conn: &mut PgConnection, row: CartRow) -> ApiResult<Cart> {
+    let (_, parts) = parts_of(&mut *conn, &row.id, Some(&row)).await?;
+    Ok(assemble(row, parts?))
+}
+
+/// The cart from its row and parts: promotions whose rules hold, and the totals.
+fn assemble(row: CartRow, parts: Parts) -> Cart {
     let Parts {
         region,
         countries,
@@ -289,7 +289,7 @@ async fn priced(conn: &mut PgConnection, row: CartRow) -> ApiResult<Cart> {
         shipping,
         promotions: candidates,
         payment,
-    } = parts_of(&mut *conn, &row).await?;
+    } = parts;
     let now = Utc::now();
     let basis = item_basis_total(&lines);
     let promotions: Vec<PromotionRow> = candidates
@@ -302,7 +302,7 @@ async fn priced(conn: &mut PgConnection, row: CartRow) -> ApiResult<Cart> {
         shipping.as_ref().map(|(_, o)| o),
         &promotions,
     );
-    Ok(Cart {
+    Cart {
         row,
         region,
         countries,
@@ -311,7 +311,7 @@ async fn priced(conn: &mut PgConnection, row: CartRow) -> ApiResult<Cart> {
         promotions,
         payment,
         computed,
-    })
+    }
 }
 
 /// What a cart is priced and shown with, besides its own row.
@@ -327,19 +327,32 @@ struct Parts {
     payment: Option<(PaymentCollectionRow, Vec<PaymentSessionRow>)>,
 }
 
-/// Everything of a cart but its row, in one statement (one round trip instead of seven
-/// to nine): each part is a JSON value PostgreSQL builds from the same columns the
-/// rows' types name, parsed straight into them (`Json<T>`).
-async fn parts_of(conn: &mut PgConnection, cart: &CartRow) -> ApiResult<Parts> {
+/// Everything of a cart, in one statement (one round trip instead of seven to nine): each
+/// part is a JSON value PostgreSQL builds from the same columns the rows' types name,
+/// parsed straight into them (`Json<T>`). A caller that locked or wrote the row passes
+/// it (`known`); otherwise (an unlocked read) the row comes with the parts, `None` when
+/// there is no such cart. The parts are an error when the cart's region is gone.
+async fn parts_of(
+    conn: &mut PgConnection,
+    cart_id: &str,
+    known: Option<&CartRow>,
+) -> ApiResult<(Option<CartRow>, ApiResult<Parts>)> {
     let parts = sqlx::query!(
         r#"SELECT
+  (SELECT row_to_json(c) FROM (
+     SELECT id, region_id, currency_code, sales_channel_id, email, customer_id, shipping_address,
+            billing_address, metadata, completed_at, created_at, updated_at
+       FROM carts WHERE id = $1 AND $2::text IS NULL) c) AS "row: Json<CartRow>",
   (SELECT row_to_json(r) FROM (
      SELECT id, name, currency_code, automatic_taxes, is_tax_inclusive, tax_rate_bps, metadata,
             created_at, updated_at, deleted_at
-       FROM regions WHERE id = $2 AND deleted_at IS NULL) r) AS "region: Json<Region>",
+       FROM regions
+      WHERE id = coalesce($2, (SELECT region_id FROM carts WHERE id = $1)) AND deleted_at IS NULL) r)
+       AS "region: Json<Region>",
   (SELECT coalesce(json_agg(c ORDER BY c.num_code), '[]') FROM (
      SELECT iso_2, iso_3, num_code, name, display_name, region_id, created_at, updated_at
-       FROM region_countries WHERE region_id = $2) c) AS "countries!: Json<Vec<regions::Country>>",
+       FROM region_countries WHERE region_id = coalesce($2, (SELECT region_id FROM carts WHERE id = $1))) c)
+       AS "countries!: Json<Vec<regions::Country>>",
   (SELECT coalesce(json_agg(l ORDER BY l.created_at, l.id), '[]') FROM (
      SELECT id, cart_id, variant_id, product_id, title, thumbnail, quantity, unit_price,
             is_tax_inclusive, requires_shipping, discountable, product_title, product_handle,
@@ -370,28 +383,32 @@ async fn parts_of(conn: &mut PgConnection, cart: &CartRow) -> ApiResult<Parts> {
             s.status, s.authorized_at, s.created_at, s.updated_at
        FROM payment_sessions s JOIN payment_collections pc ON pc.id = s.payment_collection_id
       WHERE pc.cart_id = $1) s) AS "payment_sessions!: Json<Vec<PaymentSessionRow>>""#,
-        cart.id,
-        cart.region_id
+        cart_id,
+        known.map(|row| row.region_id.as_str())
     )
     .fetch_one(&mut *conn)
     .await?;
+    let row = parts.row.map(|r| r.0);
     let Some(Json(region)) = parts.region else {
-        return Err(ApiError::invalid_data(format!(
-            "The cart's region {} no longer exists",
-            cart.region_id
-        )));
+        return Ok((
+            row,
+            Err(ApiError::invalid_data(
+                "The cart's region no longer exists".to_string(),
+            )),
+        ));
     };
     let method = parts.shipping_method.map(|m| m.0);
     let option = parts.shipping_option.map(|o| o.0);
     let sessions = parts.payment_sessions.0;
-    Ok(Parts {
+    let parts = Parts {
         region,
         countries: parts.countries.0,
         lines: parts.lines.0,
         shipping: method.zip(option),
         promotions: parts.promotions.0,
         payment: parts.payment_collection.map(|c| (c.0, sessions)),
-    })
+    };
+    Ok((row, Ok(parts)))
 }
 
 /// A shipping option's price for a cart: flat, or free above its threshold.
