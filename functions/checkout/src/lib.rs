@@ -93,15 +93,16 @@ struct CollectionReply {
     payment_collection: Value,
 }
 
+fn collection_body(payment_collection: Value) -> ApiResult<Json<CollectionReply>> {
+    Ok(Json(CollectionReply { payment_collection }))
+}
+
 async fn create_collection(
     State(state): State<AppState>,
     _store: StoreContext,
     JsonBody(input): JsonBody<CreatePaymentCollection>,
 ) -> ApiResult<Json<CollectionReply>> {
-    let collection = checkout::payment_collection(&state.pool, &input).await?;
-    Ok(Json(CollectionReply {
-        payment_collection: collection,
-    }))
+    collection_body(checkout::payment_collection(&state.pool, &input).await?)
 }
 
 async fn create_session(
@@ -111,10 +112,7 @@ async fn create_session(
     Path(id): Path<String>,
     JsonBody(input): JsonBody<CreatePaymentSession>,
 ) -> ApiResult<Json<CollectionReply>> {
-    let collection = checkout::payment_session(&state.pool, &payments, &id, &input).await?;
-    Ok(Json(CollectionReply {
-        payment_collection: collection,
-    }))
+    collection_body(checkout::payment_session(&state.pool, &payments, &id, &input).await?)
 }
 
 async fn complete_cart(
