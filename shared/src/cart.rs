@@ -1280,7 +1280,7 @@ pub async fn set_shipping_method(
     change(pool, id, async |tx, cart| {
         let invalid = || {
             ApiError::invalid_data(format!(
-                "Shipping option {} is not valid for this cart (unknown, or not offered in its region)",
+                "Shipping option {} is not valid for this cart (unknown, inactive, or not offered in its region)",
                 input.option_id
             ))
         };
@@ -1288,10 +1288,12 @@ pub async fn set_shipping_method(
             return Err(invalid());
         }
         // One shipping method per cart: a new choice replaces the old one. Nothing is
-        // written unless the option exists and serves the cart's region.
+        // written unless the option exists, is active (the store lists only those) and
+        // serves the cart's region.
         sqlx::query!(
             "INSERT INTO cart_shipping_methods (id, cart_id, shipping_option_id, name, data)
-             SELECT $1, $2, o.id, o.name, $5 FROM shipping_options o WHERE o.id = $3 AND o.region_id = $4
+             SELECT $1, $2, o.id, o.name, $5 FROM shipping_options o
+              WHERE o.id = $3 AND o.region_id = $4 AND o.is_active
              ON CONFLICT (cart_id) DO UPDATE SET shipping_option_id = EXCLUDED.shipping_option_id,
                     name = EXCLUDED.name, data = EXCLUDED.data, created_at = now()
              RETURNING id",

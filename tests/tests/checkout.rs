@@ -881,3 +881,60 @@ async fn a_cart_answers_the_same_with_or_without_a_fields_pass() {
         assert!(!cart[filled].is_null(), "{filled}: {cart}");
     }
 }
+
+/// The store lists only active shipping options; one deactivated after a storefront
+/// listed it cannot be chosen either.
+#[tokio::test]
+async fn a_deactivated_shipping_option_cannot_be_chosen() {
+    let store = TestStore::new().await;
+    let variant = stocked_variants(&store, 1).await.remove(0);
+    let cart = new_cart(&store).await;
+    ok(&store
+        .post(
+            &format!("/store/carts/{cart}/line-items"),
+            json!({ "variant_id": variant, "quantity": 1 }),
+        )
+        .await);
+    let option = store_tests::flow::first_shipping_option(&store, &cart).await;
+    store
+        .execute_for(
+            "UPDATE shipping_options SET is_active = false WHERE id = $1",
+            &option,
+        )
+        .await;
+    let refused = store
+        .post(
+            &format!("/store/carts/{cart}/shipping-methods"),
+            json!({ "option_id": option }),
+        )
+        .await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert!(
+        refused.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("inactive"),
+        "{}",
+        refused.body
+    );
+    let methods: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM cart_shipping_methods WHERE cart_id = $1")
+            .bind(&cart)
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
+    assert_eq!(methods, 0, "nothing written");
+
+    store
+        .execute_for(
+            "UPDATE shipping_options SET is_active = true WHERE id = $1",
+            &option,
+        )
+        .await;
+    ok(&store
+        .post(
+            &format!("/store/carts/{cart}/shipping-methods"),
+            json!({ "option_id": option }),
+        )
+        .await);
+}
