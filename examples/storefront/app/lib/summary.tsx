@@ -92,6 +92,16 @@ export function FormError({ message, testId }: { message?: string; testId: strin
   ) : null;
 }
 
+/** A labelled `<input>`: the label's text, then the input with the given attributes. */
+export function Field({ label, ...input }: { label: string } & React.InputHTMLAttributes<HTMLInputElement>) {
+  return (
+    <label>
+      {label}
+      <input {...input} />
+    </label>
+  );
+}
+
 /** A `<select name="country_code">` of the given countries. */
 export function CountrySelect({
   countries,

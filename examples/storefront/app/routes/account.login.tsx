@@ -2,7 +2,7 @@ import { data, Form, Link, redirect, useNavigation } from "react-router";
 import type { Route } from "./+types/account.login";
 import { errorMessage, errorStatus } from "~/lib/backend.server";
 import { claimCart, logIn, nextPath, readToken, setToken } from "~/lib/customer.server";
-import { FormError } from "~/lib/summary";
+import { Field, FormError } from "~/lib/summary";
 
 export function meta() {
   return [{ title: "Log in · Storefront" }];
@@ -43,14 +43,8 @@ export default function Login({ loaderData, actionData }: Route.ComponentProps) 
       <h1>Log in</h1>
       <Form method="post" data-testid="login-form">
         <input type="hidden" name="next" value={loaderData.next} />
-        <label>
-          Email
-          <input name="email" type="email" autoComplete="email" required defaultValue={actionData?.email} data-testid="login-email" />
-        </label>
-        <label>
-          Password
-          <input name="password" type="password" autoComplete="current-password" required data-testid="login-password" />
-        </label>
+        <Field label="Email" name="email" type="email" autoComplete="email" required defaultValue={actionData?.email} data-testid="login-email" />
+        <Field label="Password" name="password" type="password" autoComplete="current-password" required data-testid="login-password" />
         <FormError message={actionData?.error} testId="login-error" />
         <button type="submit" disabled={busy} data-testid="login-submit">
           Log in

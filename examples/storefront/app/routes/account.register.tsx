@@ -2,7 +2,7 @@ import { data, Form, Link, redirect, useNavigation } from "react-router";
 import type { Route } from "./+types/account.register";
 import { errorMessage, errorStatus } from "~/lib/backend.server";
 import { claimCart, readToken, register, setToken } from "~/lib/customer.server";
-import { FormError } from "~/lib/summary";
+import { Field, FormError } from "~/lib/summary";
 
 // This storefront asks for at least 8 characters (the store, like Medusa, takes any non-empty password).
 const MIN_PASSWORD = 8;
@@ -46,29 +46,18 @@ export default function Register({ actionData }: Route.ComponentProps) {
     <section className="account-form">
       <h1>Create an account</h1>
       <Form method="post" data-testid="register-form">
-        <label>
-          First name
-          <input name="first_name" autoComplete="given-name" required defaultValue={values?.first_name} data-testid="register-first-name" />
-        </label>
-        <label>
-          Last name
-          <input name="last_name" autoComplete="family-name" required defaultValue={values?.last_name} data-testid="register-last-name" />
-        </label>
-        <label>
-          Email
-          <input name="email" type="email" autoComplete="email" required defaultValue={values?.email} data-testid="register-email" />
-        </label>
-        <label>
-          Password
-          <input
-            name="password"
-            type="password"
-            autoComplete="new-password"
-            minLength={MIN_PASSWORD}
-            required
-            data-testid="register-password"
-          />
-        </label>
+        <Field label="First name" name="first_name" autoComplete="given-name" required defaultValue={values?.first_name} data-testid="register-first-name" />
+        <Field label="Last name" name="last_name" autoComplete="family-name" required defaultValue={values?.last_name} data-testid="register-last-name" />
+        <Field label="Email" name="email" type="email" autoComplete="email" required defaultValue={values?.email} data-testid="register-email" />
+        <Field
+          label="Password"
+          name="password"
+          type="password"
+          autoComplete="new-password"
+          minLength={MIN_PASSWORD}
+          required
+          data-testid="register-password"
+        />
         <FormError message={actionData?.error} testId="register-error" />
         <button type="submit" disabled={busy} data-testid="register-submit">
           Create account

@@ -4,7 +4,7 @@ import { errorMessage, errorStatus, sdk } from "~/lib/backend.server";
 import { authHeaders, clearToken, requireCustomer } from "~/lib/customer.server";
 import { formatMoney } from "~/lib/money";
 import { listRegions } from "~/lib/region.server";
-import { CountrySelect } from "~/lib/summary";
+import { CountrySelect, Field } from "~/lib/summary";
 
 const ADDRESS_FIELDS = ["first_name", "last_name", "address_1", "postal_code", "city", "country_code", "phone"] as const;
 const ORDERS_SHOWN = 20;
@@ -141,18 +141,9 @@ export default function Account({ loaderData, actionData }: Route.ComponentProps
       <Form method="post" className="account-form" data-testid="profile-form">
         <input type="hidden" name="intent" value="profile" />
         <p className="muted">{customer.email}</p>
-        <label>
-          First name
-          <input name="first_name" defaultValue={customer.first_name} data-testid="profile-first-name" />
-        </label>
-        <label>
-          Last name
-          <input name="last_name" defaultValue={customer.last_name} data-testid="profile-last-name" />
-        </label>
-        <label>
-          Phone
-          <input name="phone" defaultValue={customer.phone} data-testid="profile-phone" />
-        </label>
+        <Field label="First name" name="first_name" defaultValue={customer.first_name} data-testid="profile-first-name" />
+        <Field label="Last name" name="last_name" defaultValue={customer.last_name} data-testid="profile-last-name" />
+        <Field label="Phone" name="phone" defaultValue={customer.phone} data-testid="profile-phone" />
         {note("profile")}
         <button type="submit" data-testid="profile-save">
           Save
@@ -177,31 +168,13 @@ export default function Account({ loaderData, actionData }: Route.ComponentProps
       {note("delete-address")}
       <Form method="post" className="account-form" data-testid="address-form">
         <input type="hidden" name="intent" value="add-address" />
-        <label>
-          First name
-          <input name="first_name" defaultValue={customer.first_name} required />
-        </label>
-        <label>
-          Last name
-          <input name="last_name" defaultValue={customer.last_name} required />
-        </label>
-        <label>
-          Address
-          <input name="address_1" required data-testid="address-address-1" />
-        </label>
-        <label>
-          Postal code
-          <input name="postal_code" required data-testid="address-postal-code" />
-        </label>
-        <label>
-          City
-          <input name="city" required data-testid="address-city" />
-        </label>
+        <Field label="First name" name="first_name" defaultValue={customer.first_name} required />
+        <Field label="Last name" name="last_name" defaultValue={customer.last_name} required />
+        <Field label="Address" name="address_1" required data-testid="address-address-1" />
+        <Field label="Postal code" name="postal_code" required data-testid="address-postal-code" />
+        <Field label="City" name="city" required data-testid="address-city" />
         <CountrySelect countries={countries} testId="address-country" />
-        <label>
-          Phone
-          <input name="phone" defaultValue={customer.phone} />
-        </label>
+        <Field label="Phone" name="phone" defaultValue={customer.phone} />
         <label className="checkbox">
           <input type="checkbox" name="is_default_shipping" defaultChecked={addresses.length === 0} /> Default shipping address
         </label>

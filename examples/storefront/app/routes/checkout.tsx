@@ -4,7 +4,7 @@ import { errorMessage, errorStatus, sdk } from "~/lib/backend.server";
 import { getCart, type Cart } from "~/lib/cart.server";
 import { clearCartId } from "~/lib/cookies.server";
 import { formatMoney } from "~/lib/money";
-import { CountrySelect, FormError, LineList, summaryLine, Totals } from "~/lib/summary";
+import { CountrySelect, Field, FormError, LineList, summaryLine, Totals } from "~/lib/summary";
 
 const PAYMENT_PROVIDER = "pp_system_default";
 
@@ -123,10 +123,7 @@ export default function Checkout({ loaderData, actionData }: Route.ComponentProp
   const placing = navigation.state !== "idle" && navigation.formMethod === "POST";
   const money = (amount: number | null | undefined) => formatMoney(amount, cart.currency_code);
   const text = (name: keyof FormValues, label: string, props: React.InputHTMLAttributes<HTMLInputElement> = {}) => (
-    <label>
-      {label}
-      <input name={name} defaultValue={values[name]} data-testid={`checkout-${name.replace("_", "-")}`} {...props} />
-    </label>
+    <Field label={label} name={name} defaultValue={values[name]} data-testid={`checkout-${name.replace("_", "-")}`} {...props} />
   );
   return (
     <section className="checkout">
