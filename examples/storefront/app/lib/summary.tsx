@@ -83,25 +83,6 @@ export function Totals({ totals, ...props }: TotalsProps) {
   );
 }
 
-/** An action's error message under a form, or nothing. */
-export function FormError({ message, testId }: { message?: string; testId: string }) {
-  return message ? (
-    <p className="error-message" role="alert" data-testid={testId}>
-      {message}
-    </p>
-  ) : null;
-}
-
-/** A labelled `<input>`: the label's text, then the input with the given attributes. */
-export function Field({ label, ...input }: { label: string } & React.InputHTMLAttributes<HTMLInputElement>) {
-  return (
-    <label>
-      {label}
-      <input {...input} />
-    </label>
-  );
-}
-
 /** A `<select name="country_code">` of the given countries. */
 export function CountrySelect({
   countries,

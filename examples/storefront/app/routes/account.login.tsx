@@ -1,8 +1,8 @@
-import { data, Form, Link, redirect, useNavigation } from "react-router";
+import { data, Link, redirect } from "react-router";
 import type { Route } from "./+types/account.login";
 import { errorMessage, errorStatus } from "~/lib/backend.server";
 import { claimCart, logIn, nextPath, readToken, setToken } from "~/lib/customer.server";
-import { Field, FormError } from "~/lib/summary";
+import { AccountForm, Field } from "~/lib/form";
 
 export function meta() {
   return [{ title: "Log in · Storefront" }];
@@ -37,22 +37,21 @@ export async function action({ request }: Route.ActionArgs) {
 }
 
 export default function Login({ loaderData, actionData }: Route.ComponentProps) {
-  const busy = useNavigation().state !== "idle";
   return (
-    <section className="account-form">
-      <h1>Log in</h1>
-      <Form method="post" data-testid="login-form">
-        <input type="hidden" name="next" value={loaderData.next} />
-        <Field label="Email" name="email" type="email" autoComplete="email" required defaultValue={actionData?.email} data-testid="login-email" />
-        <Field label="Password" name="password" type="password" autoComplete="current-password" required data-testid="login-password" />
-        <FormError message={actionData?.error} testId="login-error" />
-        <button type="submit" disabled={busy} data-testid="login-submit">
-          Log in
-        </button>
-      </Form>
-      <p>
-        New here? <Link to="/account/register">Create an account</Link>
-      </p>
-    </section>
+    <AccountForm
+      id="login"
+      title="Log in"
+      submit="Log in"
+      error={actionData?.error}
+      footer={
+        <>
+          New here? <Link to="/account/register">Create an account</Link>
+        </>
+      }
+    >
+      <input type="hidden" name="next" value={loaderData.next} />
+      <Field label="Email" name="email" type="email" autoComplete="email" required defaultValue={actionData?.email} data-testid="login-email" />
+      <Field label="Password" name="password" type="password" autoComplete="current-password" required data-testid="login-password" />
+    </AccountForm>
   );
 }

@@ -1,8 +1,8 @@
-import { data, Form, Link, redirect, useNavigation } from "react-router";
+import { data, Link, redirect } from "react-router";
 import type { Route } from "./+types/account.register";
 import { errorMessage, errorStatus } from "~/lib/backend.server";
 import { claimCart, readToken, register, setToken } from "~/lib/customer.server";
-import { Field, FormError } from "~/lib/summary";
+import { AccountForm, Field } from "~/lib/form";
 
 // This storefront asks for at least 8 characters (the store, like Medusa, takes any non-empty password).
 const MIN_PASSWORD = 8;
@@ -40,32 +40,31 @@ export async function action({ request }: Route.ActionArgs) {
 }
 
 export default function Register({ actionData }: Route.ComponentProps) {
-  const busy = useNavigation().state !== "idle";
   const values = actionData?.values;
   return (
-    <section className="account-form">
-      <h1>Create an account</h1>
-      <Form method="post" data-testid="register-form">
-        <Field label="First name" name="first_name" autoComplete="given-name" required defaultValue={values?.first_name} data-testid="register-first-name" />
-        <Field label="Last name" name="last_name" autoComplete="family-name" required defaultValue={values?.last_name} data-testid="register-last-name" />
-        <Field label="Email" name="email" type="email" autoComplete="email" required defaultValue={values?.email} data-testid="register-email" />
-        <Field
-          label="Password"
-          name="password"
-          type="password"
-          autoComplete="new-password"
-          minLength={MIN_PASSWORD}
-          required
-          data-testid="register-password"
-        />
-        <FormError message={actionData?.error} testId="register-error" />
-        <button type="submit" disabled={busy} data-testid="register-submit">
-          Create account
-        </button>
-      </Form>
-      <p>
-        Have an account? <Link to="/account/login">Log in</Link>
-      </p>
-    </section>
+    <AccountForm
+      id="register"
+      title="Create an account"
+      submit="Create account"
+      error={actionData?.error}
+      footer={
+        <>
+          Have an account? <Link to="/account/login">Log in</Link>
+        </>
+      }
+    >
+      <Field label="First name" name="first_name" autoComplete="given-name" required defaultValue={values?.first_name} data-testid="register-first-name" />
+      <Field label="Last name" name="last_name" autoComplete="family-name" required defaultValue={values?.last_name} data-testid="register-last-name" />
+      <Field label="Email" name="email" type="email" autoComplete="email" required defaultValue={values?.email} data-testid="register-email" />
+      <Field
+        label="Password"
+        name="password"
+        type="password"
+        autoComplete="new-password"
+        minLength={MIN_PASSWORD}
+        required
+        data-testid="register-password"
+      />
+    </AccountForm>
   );
 }

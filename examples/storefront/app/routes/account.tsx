@@ -4,7 +4,8 @@ import { errorMessage, errorStatus, sdk } from "~/lib/backend.server";
 import { authHeaders, clearToken, requireCustomer } from "~/lib/customer.server";
 import { formatMoney } from "~/lib/money";
 import { listRegions } from "~/lib/region.server";
-import { CountrySelect, Field } from "~/lib/summary";
+import { Field } from "~/lib/form";
+import { CountrySelect } from "~/lib/summary";
 
 const ADDRESS_FIELDS = ["first_name", "last_name", "address_1", "postal_code", "city", "country_code", "phone"] as const;
 const ORDERS_SHOWN = 20;

@@ -4,7 +4,8 @@ import { errorMessage, errorStatus, sdk } from "~/lib/backend.server";
 import { getCart, type Cart } from "~/lib/cart.server";
 import { clearCartId } from "~/lib/cookies.server";
 import { formatMoney } from "~/lib/money";
-import { CountrySelect, Field, FormError, LineList, summaryLine, Totals } from "~/lib/summary";
+import { Field, FormError } from "~/lib/form";
+import { CountrySelect, LineList, summaryLine, Totals } from "~/lib/summary";
 
 const PAYMENT_PROVIDER = "pp_system_default";
 
