@@ -604,6 +604,198 @@ fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     ApiError::Internal("handler panicked".into()).into_response()
 }
 
+/// Handlers made of one domain function, for the routes whose handler would only pass
+/// the request on: `.post(call::id_body(taxonomy::update_tag))`. Each extracts, in this
+/// order, the state, the actor (an extractor such as an admin's credentials, checked
+/// before anything else is read), the path's ids and the JSON body, then answers what the
+/// function returns as JSON. The name says what the function takes after the state and
+/// the actor: `f(&state, &actor, &id, &input)` for `id_body`.
+pub mod call {
+    use std::future::Future;
+    use std::pin::Pin;
+
+    use axum::extract::{Path, State};
+    use axum::Json;
+
+    use super::JsonBody;
+    use crate::{ApiResult, AppState};
+
+    /// What a JSON body is read into.
+    pub trait Input: serde::de::DeserializeOwned + Send + 'static {}
+
+    impl<I: serde::de::DeserializeOwned + Send + 'static> Input for I {}
+
+    /// A path's two ids: an item's and one of its own (a variant's, a fulfillment's...).
+    type TwoIds = Path<(String, String)>;
+
+    /// What a handler made here answers.
+    pub type Reply<T> = Pin<Box<dyn Future<Output = ApiResult<Json<T>>> + Send>>;
+
+    /// An async function of the state, the actor and the request's `Args`, whose future
+    /// is `Send` (as an async fn's is when its body is): what a bound on `AsyncFn` cannot
+    /// say yet. One impl for each shape of `Args` below.
+    pub trait Action<'a, A: 'a, Args: 'a, T>: Copy + Send + Sync + 'static {
+        type Future: Future<Output = ApiResult<T>> + Send + 'a;
+        fn run(self, state: &'a AppState, actor: &'a A, args: &'a Args) -> Self::Future;
+    }
+
+    /// The JSON body: `f(&state, &actor, &input)`.
+    pub struct Body<I>(I);
+
+    /// The path's id: `f(&state, &actor, &id)`.
+    pub struct Id(String);
+
+    /// The path's id and the JSON body: `f(&state, &actor, &id, &input)`.
+    pub struct IdBody<I>(String, I);
+
+    /// The path's two ids: `f(&state, &actor, &id, &nested_id)`.
+    pub struct Ids(String, String);
+
+    /// The path's two ids and the JSON body: `f(&state, &actor, &id, &nested_id, &input)`.
+    pub struct IdsBody<I>(String, String, I);
+
+    impl<'a, A: 'a, I: 'a, T, F, Fut> Action<'a, A, Body<I>, T> for F
+    where
+        F: Fn(&'a AppState, &'a A, &'a I) -> Fut + Copy + Send + Sync + 'static,
+        Fut: Future<Output = ApiResult<T>> + Send + 'a,
+    {
+        type Future = Fut;
+        fn run(self, state: &'a AppState, actor: &'a A, Body(input): &'a Body<I>) -> Fut {
+            self(state, actor, input)
+        }
+    }
+
+    impl<'a, A: 'a, T, F, Fut> Action<'a, A, Id, T> for F
+    where
+        F: Fn(&'a AppState, &'a A, &'a str) -> Fut + Copy + Send + Sync + 'static,
+        Fut: Future<Output = ApiResult<T>> + Send + 'a,
+    {
+        type Future = Fut;
+        fn run(self, state: &'a AppState, actor: &'a A, Id(id): &'a Id) -> Fut {
+            self(state, actor, id)
+        }
+    }
+
+    impl<'a, A: 'a, I: 'a, T, F, Fut> Action<'a, A, IdBody<I>, T> for F
+    where
+        F: Fn(&'a AppState, &'a A, &'a str, &'a I) -> Fut + Copy + Send + Sync + 'static,
+        Fut: Future<Output = ApiResult<T>> + Send + 'a,
+    {
+        type Future = Fut;
+        fn run(self, state: &'a AppState, actor: &'a A, args: &'a IdBody<I>) -> Fut {
+            self(state, actor, &args.0, &args.1)
+        }
+    }
+
+    impl<'a, A: 'a, T, F, Fut> Action<'a, A, Ids, T> for F
+    where
+        F: Fn(&'a AppState, &'a A, &'a str, &'a str) -> Fut + Copy + Send + Sync + 'static,
+        Fut: Future<Output = ApiResult<T>> + Send + 'a,
+    {
+        type Future = Fut;
+        fn run(self, state: &'a AppState, actor: &'a A, Ids(id, nested): &'a Ids) -> Fut {
+            self(state, actor, id, nested)
+        }
+    }
+
+    impl<'a, A: 'a, I: 'a, T, F, Fut> Action<'a, A, IdsBody<I>, T> for F
+    where
+        F: Fn(&'a AppState, &'a A, &'a str, &'a str, &'a I) -> Fut + Copy + Send + Sync + 'static,
+        Fut: Future<Output = ApiResult<T>> + Send + 'a,
+    {
+        type Future = Fut;
+        fn run(self, state: &'a AppState, actor: &'a A, args: &'a IdsBody<I>) -> Fut {
+            self(state, actor, &args.0, &args.1, &args.2)
+        }
+    }
+
+    /// Runs `f` on what the handler extracted, answering its result as JSON.
+    fn reply<A, Args, T, F>(f: F, state: AppState, actor: A, args: Args) -> Reply<T>
+    where
+        F: for<'a> Action<'a, A, Args, T>,
+        A: Send + 'static,
+        Args: Send + 'static,
+    {
+        Box::pin(async move { f.run(&state, &actor, &args).await.map(Json) })
+    }
+
+    pub fn body<A, I, T, F>(f: F) -> impl Fn(State<AppState>, A, JsonBody<I>) -> Reply<T> + Clone
+    where
+        F: for<'a> Action<'a, A, Body<I>, T>,
+        A: Send + 'static,
+        I: Send + 'static,
+    {
+        move |State(state), actor, JsonBody(input)| reply(f, state, actor, Body(input))
+    }
+
+    pub fn id<A, T, F>(f: F) -> impl Fn(State<AppState>, A, Path<String>) -> Reply<T> + Clone
+    where
+        F: for<'a> Action<'a, A, Id, T>,
+        A: Send + 'static,
+    {
+        move |State(state), actor, Path(id)| reply(f, state, actor, Id(id))
+    }
+
+    pub fn id_body<A, I, T, F>(
+        f: F,
+    ) -> impl Fn(State<AppState>, A, Path<String>, JsonBody<I>) -> Reply<T> + Clone
+    where
+        F: for<'a> Action<'a, A, IdBody<I>, T>,
+        A: Send + 'static,
+        I: Send + 'static,
+    {
+        move |State(state), actor, Path(id), JsonBody(input)| {
+            reply(f, state, actor, IdBody(id, input))
+        }
+    }
+
+    pub fn ids<A, T, F>(f: F) -> impl Fn(State<AppState>, A, TwoIds) -> Reply<T> + Clone
+    where
+        F: for<'a> Action<'a, A, Ids, T>,
+        A: Send + 'static,
+    {
+        move |State(state), actor, Path((id, nested))| reply(f, state, actor, Ids(id, nested))
+    }
+
+    pub fn ids_body<A, I, T, F>(
+        f: F,
+    ) -> impl Fn(State<AppState>, A, TwoIds, JsonBody<I>) -> Reply<T> + Clone
+    where
+        F: for<'a> Action<'a, A, IdsBody<I>, T>,
+        A: Send + 'static,
+        I: Send + 'static,
+    {
+        move |State(state), actor, Path((id, nested)), JsonBody(input)| {
+            reply(f, state, actor, IdsBody(id, nested, input))
+        }
+    }
+}
+
+/// An admin list's `q`, `limit` (50 by default) and `offset`, the query read as Medusa's
+/// admin reads it (`fields` and `order` are accepted and ignored). A malformed value is a
+/// 400 before the handler runs.
+pub struct SearchPage {
+    pub q: Option<String>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for SearchPage {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let query = crate::query::StoreQuery::parse(
+            parts.uri.query(),
+            &["q", "limit", "offset", "fields", "order"],
+        )?;
+        Ok(SearchPage {
+            q: query.single("q")?.map(str::to_string),
+            limit: query.limit(50)?,
+            offset: query.offset()?,
+        })
+    }
+}
+
 #[cfg(test)]
 mod private_path_tests {
     use super::is_private_path;

@@ -1,7 +1,10 @@
 //! The cart function: carts, line items, promotions and shipping of Medusa's Store API,
 //! and the Admin API's promotions and shipping options.
 
-use axum::extract::{FromRef, Path, RawQuery, State};
+use std::future::Future;
+
+use axum::extract::{FromRef, FromRequestParts, Path, RawQuery, State};
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -11,7 +14,7 @@ use store::cart::{
     self, AddShippingMethod, CreateCart, LineInputBody, PromoCodes, UpdateCart, UpdateLine,
 };
 use store::query::{Fields, StoreQuery};
-use store::web::{JsonBody, Routes, StoreContext};
+use store::web::{call, JsonBody, Routes, SearchPage, StoreContext};
 use store::{ApiResult, AppState};
 use store_admin::{promotions, regions, AdminContext, AdminState};
 use store_customers::{CustomerContext, OptionalCustomer};
@@ -53,7 +56,8 @@ pub fn routes() -> Routes<AdminState> {
         )
         .route(
             "/store/carts/{id}/promotions",
-            post(add_promotions).delete(remove_promotions),
+            post(|call, body| change_promotions(call, body, true))
+                .delete(|call, body| change_promotions(call, body, false)),
         )
         .route(
             "/store/carts/{id}/shipping-methods",
@@ -62,17 +66,22 @@ pub fn routes() -> Routes<AdminState> {
         .route("/store/shipping-options", get(list_shipping_options))
         .route(
             "/admin/promotions",
-            get(list_promotions).post(create_promotion),
+            get(list_promotions).post(call::body(promotions::create)),
         )
+        // Deactivate with `{"status": "inactive"}`.
         .route(
             "/admin/promotions/{id}",
-            get(get_promotion).post(update_promotion),
+            get(call::id(get_promotion)).post(call::id_body(promotions::update)),
         )
         .route(
             "/admin/shipping-options",
-            get(admin_shipping_options).post(create_shipping_option),
+            get(admin_shipping_options).post(call::body(regions::create_shipping_option)),
         )
-        .route("/admin/shipping-options/{id}", post(update_shipping_option))
+        // Deactivate with `{"is_active": false}`.
+        .route(
+            "/admin/shipping-options/{id}",
+            post(call::id_body(regions::update_shipping_option)),
+        )
 }
 
 /// `{"cart": …}`. Without `fields` to apply, the cart is serialized straight to bytes;
@@ -108,6 +117,50 @@ fn cart_query(raw: Option<&str>) -> ApiResult<Fields> {
     StoreQuery::parse(raw, &["fields"])?.any_fields()
 }
 
+/// What a handler of one cart takes, extracted in this order: the storefront (its
+/// publishable key checked first), the path (the cart's id, or with a line's id), and
+/// the raw query; the handler's JSON body comes after.
+struct CartCall<P = String> {
+    state: AppState,
+    store: StoreContext,
+    path: P,
+    raw: Option<String>,
+}
+
+impl<P> FromRequestParts<AdminState> for CartCall<P>
+where
+    Path<P>: FromRequestParts<AdminState>,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AdminState) -> Result<Self, Response> {
+        let store = StoreContext::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let Path(path) = Path::<P>::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        Ok(CartCall {
+            state: AppState::from_ref(state),
+            store,
+            path,
+            raw: parts.uri.query().map(str::to_string),
+        })
+    }
+}
+
+impl<P> CartCall<P> {
+    /// Reads `fields` (a bad query changes nothing), then runs `change` and answers the
+    /// cart it leaves.
+    async fn reply(
+        &self,
+        change: impl Future<Output = ApiResult<cart::Cart>>,
+    ) -> ApiResult<Response> {
+        let fields = cart_query(self.raw.as_deref())?;
+        cart_body(&change.await?, &fields)
+    }
+}
+
 /// A logged-in customer's new cart is theirs and takes their email.
 async fn create_cart(
     State(state): State<AppState>,
@@ -132,123 +185,76 @@ fn owner(customer: CustomerContext) -> cart::Owner {
 }
 
 /// `POST /store/carts/:id/customer`: the guest cart becomes the logged-in customer's.
-async fn transfer_cart(
-    State(state): State<AppState>,
-    _store: StoreContext,
-    customer: CustomerContext,
-    Path(id): Path<String>,
-    RawQuery(raw): RawQuery,
-) -> ApiResult<Response> {
-    let fields = cart_query(raw.as_deref())?;
-    cart_body(
-        &cart::transfer(&state.pool, &id, &owner(customer)).await?,
-        &fields,
-    )
+async fn transfer_cart(call: CartCall, customer: CustomerContext) -> ApiResult<Response> {
+    call.reply(cart::transfer(
+        &call.state.pool,
+        &call.path,
+        &owner(customer),
+    ))
+    .await
 }
 
-async fn get_cart(
-    State(state): State<AppState>,
-    _store: StoreContext,
-    Path(id): Path<String>,
-    RawQuery(raw): RawQuery,
-) -> ApiResult<Response> {
-    let fields = cart_query(raw.as_deref())?;
-    let mut conn = state.pool.acquire().await?;
-    cart_body(&cart::load(&mut conn, &id, false).await?, &fields)
+async fn get_cart(call: CartCall) -> ApiResult<Response> {
+    call.reply(async {
+        let mut conn = call.state.pool.acquire().await?;
+        cart::load(&mut conn, &call.path, false).await
+    })
+    .await
 }
 
-async fn update_cart(
-    State(state): State<AppState>,
-    store: StoreContext,
-    Path(id): Path<String>,
-    RawQuery(raw): RawQuery,
-    JsonBody(input): JsonBody<UpdateCart>,
-) -> ApiResult<Response> {
-    let fields = cart_query(raw.as_deref())?;
-    cart_body(
-        &cart::update(&state.pool, &id, &store.sales_channel_ids, input).await?,
-        &fields,
-    )
+async fn update_cart(call: CartCall, JsonBody(input): JsonBody<UpdateCart>) -> ApiResult<Response> {
+    let channels = &call.store.sales_channel_ids;
+    call.reply(cart::update(&call.state.pool, &call.path, channels, input))
+        .await
 }
 
-async fn add_line(
-    State(state): State<AppState>,
-    _store: StoreContext,
-    Path(id): Path<String>,
-    RawQuery(raw): RawQuery,
-    JsonBody(input): JsonBody<LineInputBody>,
-) -> ApiResult<Response> {
-    let fields = cart_query(raw.as_deref())?;
-    cart_body(&cart::add_line(&state.pool, &id, input).await?, &fields)
+async fn add_line(call: CartCall, JsonBody(input): JsonBody<LineInputBody>) -> ApiResult<Response> {
+    call.reply(cart::add_line(&call.state.pool, &call.path, input))
+        .await
 }
 
 async fn update_line(
-    State(state): State<AppState>,
-    _store: StoreContext,
-    Path((id, line_id)): Path<(String, String)>,
-    RawQuery(raw): RawQuery,
+    call: CartCall<(String, String)>,
     JsonBody(input): JsonBody<UpdateLine>,
 ) -> ApiResult<Response> {
-    let fields = cart_query(raw.as_deref())?;
-    cart_body(
-        &cart::update_line(&state.pool, &id, &line_id, input).await?,
-        &fields,
-    )
+    let (id, line_id) = &call.path;
+    call.reply(cart::update_line(&call.state.pool, id, line_id, input))
+        .await
 }
 
-async fn delete_line(
-    State(state): State<AppState>,
-    _store: StoreContext,
-    Path((id, line_id)): Path<(String, String)>,
-    RawQuery(raw): RawQuery,
-) -> ApiResult<Json<Value>> {
-    let fields = cart_query(raw.as_deref())?;
-    let cart = cart::delete_line(&state.pool, &id, &line_id).await?;
+async fn delete_line(call: CartCall<(String, String)>) -> ApiResult<Json<Value>> {
+    let fields = cart_query(call.raw.as_deref())?;
+    let (id, line_id) = &call.path;
+    let cart = cart::delete_line(&call.state.pool, id, line_id).await?;
     Ok(Json(json!({
         "id": line_id, "object": "line-item", "deleted": true, "parent": render_cart(&cart, &fields)?,
     })))
 }
 
-async fn add_promotions(
-    State(state): State<AppState>,
-    _store: StoreContext,
-    Path(id): Path<String>,
-    RawQuery(raw): RawQuery,
+/// `POST` adds the codes, `DELETE` removes them.
+async fn change_promotions(
+    call: CartCall,
     JsonBody(input): JsonBody<PromoCodes>,
+    adding: bool,
 ) -> ApiResult<Response> {
-    let fields = cart_query(raw.as_deref())?;
-    cart_body(
-        &cart::add_promotions(&state.pool, &id, &input.promo_codes).await?,
-        &fields,
-    )
-}
-
-async fn remove_promotions(
-    State(state): State<AppState>,
-    _store: StoreContext,
-    Path(id): Path<String>,
-    RawQuery(raw): RawQuery,
-    JsonBody(input): JsonBody<PromoCodes>,
-) -> ApiResult<Response> {
-    let fields = cart_query(raw.as_deref())?;
-    cart_body(
-        &cart::remove_promotions(&state.pool, &id, &input.promo_codes).await?,
-        &fields,
-    )
+    let (pool, id, codes) = (&call.state.pool, &call.path, &input.promo_codes);
+    if adding {
+        call.reply(cart::add_promotions(pool, id, codes)).await
+    } else {
+        call.reply(cart::remove_promotions(pool, id, codes)).await
+    }
 }
 
 async fn add_shipping_method(
-    State(state): State<AppState>,
-    _store: StoreContext,
-    Path(id): Path<String>,
-    RawQuery(raw): RawQuery,
+    call: CartCall,
     JsonBody(input): JsonBody<AddShippingMethod>,
 ) -> ApiResult<Response> {
-    let fields = cart_query(raw.as_deref())?;
-    cart_body(
-        &cart::set_shipping_method(&state.pool, &id, input).await?,
-        &fields,
-    )
+    call.reply(cart::set_shipping_method(
+        &call.state.pool,
+        &call.path,
+        input,
+    ))
+    .await
 }
 
 async fn list_shipping_options(
@@ -281,44 +287,16 @@ async fn list_shipping_options(
 async fn list_promotions(
     State(state): State<AppState>,
     _admin: AdminContext,
-    RawQuery(raw): RawQuery,
+    page: SearchPage,
 ) -> ApiResult<Json<Value>> {
-    let query = StoreQuery::parse(raw.as_deref(), &["q", "limit", "offset", "fields", "order"])?;
+    let q = page.q.as_deref();
     Ok(Json(
-        promotions::list(
-            &state.pool,
-            query.single("q")?,
-            query.limit(50)?,
-            query.offset()?,
-        )
-        .await?,
+        promotions::list(&state.pool, q, page.limit, page.offset).await?,
     ))
 }
 
-async fn get_promotion(
-    State(state): State<AppState>,
-    _admin: AdminContext,
-    Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(promotions::retrieve(&state.pool, &id).await?))
-}
-
-async fn create_promotion(
-    State(state): State<AppState>,
-    admin: AdminContext,
-    JsonBody(input): JsonBody<promotions::CreatePromotion>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(promotions::create(&state, &admin, &input).await?))
-}
-
-/// Deactivate with `{"status": "inactive"}`.
-async fn update_promotion(
-    State(state): State<AppState>,
-    admin: AdminContext,
-    Path(id): Path<String>,
-    JsonBody(input): JsonBody<promotions::UpdatePromotion>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(promotions::update(&state, &admin, &id, &input).await?))
+async fn get_promotion(state: &AppState, _: &AdminContext, id: &str) -> ApiResult<Value> {
+    promotions::retrieve(&state.pool, id).await
 }
 
 async fn admin_shipping_options(
@@ -329,27 +307,5 @@ async fn admin_shipping_options(
     let query = StoreQuery::parse(raw.as_deref(), &["region_id", "fields", "limit", "offset"])?;
     Ok(Json(
         regions::list_shipping_options(&state, query.single("region_id")?).await?,
-    ))
-}
-
-async fn create_shipping_option(
-    State(state): State<AppState>,
-    admin: AdminContext,
-    JsonBody(input): JsonBody<regions::ShippingOptionInput>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(
-        regions::create_shipping_option(&state, &admin, &input).await?,
-    ))
-}
-
-/// Deactivate with `{"is_active": false}`.
-async fn update_shipping_option(
-    State(state): State<AppState>,
-    admin: AdminContext,
-    Path(id): Path<String>,
-    JsonBody(input): JsonBody<regions::ShippingOptionInput>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(
-        regions::update_shipping_option(&state, &admin, &id, &input).await?,
     ))
 }

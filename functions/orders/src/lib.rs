@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use store::payments::PaymentProviders;
 use store::query::StoreQuery;
-use store::web::{JsonBody, Routes, StoreContext};
+use store::web::{call, JsonBody, Routes, StoreContext};
 use store::wire::list;
 use store::{ApiError, ApiResult, AppState};
 use store_admin::{
@@ -51,28 +51,34 @@ pub fn routes() -> Routes<OrdersState> {
         .route("/store/orders", get(list_customer_orders))
         .route("/store/orders/{id}", get(get_order))
         .route("/admin/orders", get(list_orders))
-        .route("/admin/orders/{id}", get(admin_get_order))
-        .route("/admin/orders/{id}/fulfillments", post(create_fulfillment))
+        .route("/admin/orders/{id}", get(call::id(admin_get_order)))
+        .route(
+            "/admin/orders/{id}/fulfillments",
+            post(call::id_body(lifecycle::create_fulfillment)),
+        )
         .route(
             "/admin/orders/{id}/fulfillments/{fid}/shipments",
-            post(create_shipment),
+            post(call::ids_body(lifecycle::create_shipment)),
         )
         .route(
             "/admin/orders/{id}/fulfillments/{fid}/mark-as-delivered",
-            post(mark_delivered),
+            post(call::ids(lifecycle::mark_delivered)),
         )
         .route(
             "/admin/orders/{id}/fulfillments/{fid}/cancel",
-            post(cancel_fulfillment),
+            post(call::ids(lifecycle::cancel_fulfillment)),
         )
         .route("/admin/orders/{id}/cancel", post(cancel_order))
         .route("/admin/payments/{id}/capture", post(capture_payment))
         .route("/admin/payments/{id}/refund", post(refund_payment))
         .route("/admin/api-keys", get(list_api_keys).post(create_api_key))
-        .route("/admin/api-keys/{id}/revoke", post(revoke_api_key))
+        .route(
+            "/admin/api-keys/{id}/revoke",
+            post(call::id(revoke_api_key)),
+        )
         .route(
             "/admin/api-keys/{id}/sales-channels",
-            post(change_key_channels),
+            post(call::id_body(channels::change_key_channels)),
         )
         .route("/admin/audit-log", get(audit_log))
         .route("/admin/users/me", get(me))
@@ -126,46 +132,8 @@ async fn list_orders(
     Ok(Json(lifecycle::list(&state.pool, &filter).await?))
 }
 
-async fn admin_get_order(
-    State(state): State<AppState>,
-    _admin: AdminContext,
-    Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(
-        json!({ "order": lifecycle::retrieve(&state.pool, &id).await? }),
-    ))
-}
-
-async fn create_fulfillment(
-    State(state): State<AppState>,
-    admin: AdminContext,
-    Path(id): Path<String>,
-    JsonBody(input): JsonBody<lifecycle::CreateFulfillment>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(
-        lifecycle::create_fulfillment(&state, &admin, &id, &input).await?,
-    ))
-}
-
-async fn create_shipment(
-    State(state): State<AppState>,
-    admin: AdminContext,
-    Path((id, fid)): Path<(String, String)>,
-    JsonBody(input): JsonBody<lifecycle::CreateShipment>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(
-        lifecycle::create_shipment(&state, &admin, &id, &fid, &input).await?,
-    ))
-}
-
-async fn mark_delivered(
-    State(state): State<AppState>,
-    admin: AdminContext,
-    Path((id, fid)): Path<(String, String)>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(
-        lifecycle::mark_delivered(&state, &admin, &id, &fid).await?,
-    ))
+async fn admin_get_order(state: &AppState, _: &AdminContext, id: &str) -> ApiResult<Value> {
+    Ok(json!({ "order": lifecycle::retrieve(&state.pool, id).await? }))
 }
 
 async fn cancel_order(
@@ -214,17 +182,6 @@ async fn list_api_keys(
     ))
 }
 
-async fn change_key_channels(
-    State(state): State<AppState>,
-    admin: AdminContext,
-    Path(id): Path<String>,
-    JsonBody(input): JsonBody<channels::KeyChannels>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(
-        channels::change_key_channels(&state, &admin, &id, &input).await?,
-    ))
-}
-
 async fn create_api_key(
     State(state): State<AppState>,
     admin: AdminContext,
@@ -234,13 +191,9 @@ async fn create_api_key(
     Ok(Json(json!({ "api_key": key })))
 }
 
-async fn revoke_api_key(
-    State(state): State<AppState>,
-    admin: AdminContext,
-    Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
-    let key = users::revoke_api_key(&state, &admin, &id).await?;
-    Ok(Json(json!({ "api_key": key })))
+async fn revoke_api_key(state: &AppState, admin: &AdminContext, id: &str) -> ApiResult<Value> {
+    let key = users::revoke_api_key(state, admin, id).await?;
+    Ok(json!({ "api_key": key }))
 }
 
 async fn audit_log(
@@ -255,14 +208,4 @@ async fn audit_log(
 
 async fn me(State(state): State<AppState>, admin: AdminContext) -> ApiResult<Json<Value>> {
     Ok(Json(users::me(&state.pool, &admin).await?))
-}
-
-async fn cancel_fulfillment(
-    State(state): State<AppState>,
-    admin: AdminContext,
-    Path((id, fid)): Path<(String, String)>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(
-        lifecycle::cancel_fulfillment(&state, &admin, &id, &fid).await?,
-    ))
 }

@@ -4,67 +4,76 @@
 use axum::extract::{Path, RawQuery, State};
 use axum::routing::{get, post};
 use axum::Json;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use store::query::StoreQuery;
-use store::web::{JsonBody, Routes};
+
+use store::web::{call, Routes, SearchPage};
 use store::{ApiResult, AppState};
 use store_admin::{channels, inventory, products, regions, taxonomy, AdminContext, AdminState};
 
 pub fn routes() -> Routes<AdminState> {
     Routes::new()
-        .route("/admin/products", get(list_products).post(create_product))
+        .route(
+            "/admin/products",
+            get(list_products).post(call::body(products::create)),
+        )
         .route(
             "/admin/products/{id}",
-            get(get_product).post(update_product).delete(delete_product),
+            get(call::id(get_product))
+                .post(call::id_body(products::update))
+                .delete(call::id(products::delete)),
         )
         .route(
             "/admin/products/{id}/variants/{variant_id}",
-            post(update_variant),
+            post(call::ids_body(products::update_variant)),
         )
         .route(
             "/admin/sales-channels",
-            get(list_channels).post(create_channel),
+            get(list_channels).post(call::body(channels::create_channel)),
         )
-        .route("/admin/sales-channels/{id}", post(update_channel))
+        // Disable with `{"is_disabled": true}`: its products leave every storefront.
         .route(
-            "/admin/product-categories",
-            get(|s, _: AdminContext, q| list_listing(s, q, &taxonomy::CATEGORIES))
-                .post(create_category),
+            "/admin/sales-channels/{id}",
+            post(call::id_body(channels::update_channel)),
         )
+        .merge(taxonomy_routes(
+            [
+                "/admin/product-categories",
+                "/admin/product-categories/{id}",
+            ],
+            &taxonomy::CATEGORIES,
+            taxonomy::create_category,
+            taxonomy::update_category,
+            taxonomy::delete_category,
+        ))
+        .merge(taxonomy_routes(
+            ["/admin/collections", "/admin/collections/{id}"],
+            &taxonomy::COLLECTIONS,
+            taxonomy::create_collection,
+            taxonomy::update_collection,
+            taxonomy::delete_collection,
+        ))
+        .merge(taxonomy_routes(
+            ["/admin/product-tags", "/admin/product-tags/{id}"],
+            &taxonomy::TAGS,
+            taxonomy::create_tag,
+            taxonomy::update_tag,
+            taxonomy::delete_tag,
+        ))
         .route(
-            "/admin/product-categories/{id}",
-            get(|s, _: AdminContext, p| get_listing(s, p, &taxonomy::CATEGORIES))
-                .post(update_category)
-                .delete(delete_category),
+            "/admin/regions",
+            get(list_regions).post(call::body(regions::create_region)),
         )
+        // Name, countries, tax rate (`tax_rate` in percent), tax inclusion.
         .route(
-            "/admin/collections",
-            get(|s, _: AdminContext, q| list_listing(s, q, &taxonomy::COLLECTIONS))
-                .post(create_collection),
+            "/admin/regions/{id}",
+            get(call::id(get_region)).post(call::id_body(regions::update_region)),
         )
-        .route(
-            "/admin/collections/{id}",
-            get(|s, _: AdminContext, p| get_listing(s, p, &taxonomy::COLLECTIONS))
-                .post(update_collection)
-                .delete(delete_collection),
-        )
-        .route(
-            "/admin/product-tags",
-            get(|s, _: AdminContext, q| list_listing(s, q, &taxonomy::TAGS)).post(create_tag),
-        )
-        .route(
-            "/admin/product-tags/{id}",
-            get(|s, _: AdminContext, p| get_listing(s, p, &taxonomy::TAGS))
-                .post(update_tag)
-                .delete(delete_tag),
-        )
-        .route("/admin/regions", get(list_regions).post(create_region))
-        .route("/admin/regions/{id}", get(get_region).post(update_region))
         .route("/admin/inventory-items/{id}", get(get_inventory_item))
         .route(
             "/admin/inventory-items/{id}/location-levels/{location_id}",
-            post(update_level),
+            post(call::ids_body(inventory::update_level)),
         )
 }
 
@@ -98,50 +107,8 @@ async fn list_products(
     ))
 }
 
-async fn get_product(
-    State(state): State<AppState>,
-    _admin: AdminContext,
-    Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(
-        serde_json::json!({ "product": products::retrieve(&state.pool, &id).await? }),
-    ))
-}
-
-async fn create_product(
-    State(state): State<AppState>,
-    admin: AdminContext,
-    JsonBody(input): JsonBody<products::CreateProduct>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(products::create(&state, &admin, &input).await?))
-}
-
-async fn update_product(
-    State(state): State<AppState>,
-    admin: AdminContext,
-    Path(id): Path<String>,
-    JsonBody(input): JsonBody<products::UpdateProduct>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(products::update(&state, &admin, &id, &input).await?))
-}
-
-async fn delete_product(
-    State(state): State<AppState>,
-    admin: AdminContext,
-    Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(products::delete(&state, &admin, &id).await?))
-}
-
-async fn update_variant(
-    State(state): State<AppState>,
-    admin: AdminContext,
-    Path((id, variant_id)): Path<(String, String)>,
-    JsonBody(input): JsonBody<products::UpdateVariant>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(
-        products::update_variant(&state, &admin, &id, &variant_id, &input).await?,
-    ))
+async fn get_product(state: &AppState, _: &AdminContext, id: &str) -> ApiResult<Value> {
+    Ok(json!({ "product": products::retrieve(&state.pool, id).await? }))
 }
 
 async fn get_inventory_item(
@@ -152,17 +119,6 @@ async fn get_inventory_item(
     Ok(Json(inventory::retrieve_item(&state.pool, &id).await?))
 }
 
-async fn update_level(
-    State(state): State<AppState>,
-    admin: AdminContext,
-    Path((id, location_id)): Path<(String, String)>,
-    JsonBody(input): JsonBody<inventory::UpdateLevel>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(
-        inventory::update_level(&state, &admin, &id, &location_id, &input).await?,
-    ))
-}
-
 async fn list_channels(
     State(state): State<AppState>,
     _admin: AdminContext,
@@ -170,177 +126,52 @@ async fn list_channels(
     Ok(Json(channels::list_channels(&state.pool).await?))
 }
 
-async fn create_channel(
-    State(state): State<AppState>,
-    admin: AdminContext,
-    JsonBody(input): JsonBody<channels::SalesChannelInput>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(
-        channels::create_channel(&state, &admin, &input).await?,
-    ))
-}
-
-/// Disable with `{"is_disabled": true}`: its products leave every storefront.
-async fn update_channel(
-    State(state): State<AppState>,
-    admin: AdminContext,
-    Path(id): Path<String>,
-    JsonBody(input): JsonBody<channels::SalesChannelInput>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(
-        channels::update_channel(&state, &admin, &id, &input).await?,
-    ))
-}
-
-async fn create_region(
-    State(state): State<AppState>,
-    admin: AdminContext,
-    JsonBody(input): JsonBody<regions::RegionInput>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(regions::create_region(&state, &admin, &input).await?))
-}
-
-/// Name, countries, tax rate (`tax_rate` in percent), tax inclusion.
-async fn update_region(
-    State(state): State<AppState>,
-    admin: AdminContext,
-    Path(id): Path<String>,
-    JsonBody(input): JsonBody<regions::RegionInput>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(
-        regions::update_region(&state, &admin, &id, &input).await?,
-    ))
-}
-
-async fn create_category(
-    State(state): State<AppState>,
-    admin: AdminContext,
-    JsonBody(input): JsonBody<taxonomy::CategoryInput>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(
-        taxonomy::create_category(&state, &admin, &input).await?,
-    ))
-}
-
-async fn update_category(
-    State(state): State<AppState>,
-    admin: AdminContext,
-    Path(id): Path<String>,
-    JsonBody(input): JsonBody<taxonomy::CategoryInput>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(
-        taxonomy::update_category(&state, &admin, &id, &input).await?,
-    ))
-}
-
-async fn delete_category(
-    State(state): State<AppState>,
-    admin: AdminContext,
-    Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(taxonomy::delete_category(&state, &admin, &id).await?))
-}
-
-async fn create_collection(
-    State(state): State<AppState>,
-    admin: AdminContext,
-    JsonBody(input): JsonBody<taxonomy::CollectionInput>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(
-        taxonomy::create_collection(&state, &admin, &input).await?,
-    ))
-}
-
-async fn update_collection(
-    State(state): State<AppState>,
-    admin: AdminContext,
-    Path(id): Path<String>,
-    JsonBody(input): JsonBody<taxonomy::CollectionInput>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(
-        taxonomy::update_collection(&state, &admin, &id, &input).await?,
-    ))
-}
-
-async fn delete_collection(
-    State(state): State<AppState>,
-    admin: AdminContext,
-    Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(
-        taxonomy::delete_collection(&state, &admin, &id).await?,
-    ))
-}
-
-async fn create_tag(
-    State(state): State<AppState>,
-    admin: AdminContext,
-    JsonBody(input): JsonBody<taxonomy::TagInput>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(taxonomy::create_tag(&state, &admin, &input).await?))
-}
-
-async fn update_tag(
-    State(state): State<AppState>,
-    admin: AdminContext,
-    Path(id): Path<String>,
-    JsonBody(input): JsonBody<taxonomy::TagInput>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(
-        taxonomy::update_tag(&state, &admin, &id, &input).await?,
-    ))
-}
-
-async fn delete_tag(
-    State(state): State<AppState>,
-    admin: AdminContext,
-    Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(taxonomy::delete_tag(&state, &admin, &id).await?))
-}
-
-/// `GET /admin/{product-categories,collections,product-tags}`.
-async fn list_listing(
-    State(state): State<AppState>,
-    RawQuery(raw): RawQuery,
-    listing: &taxonomy::Listing,
-) -> ApiResult<Json<Value>> {
-    let query = StoreQuery::parse(raw.as_deref(), &["q", "limit", "offset", "fields", "order"])?;
-    Ok(Json(
-        taxonomy::list(
-            &state.pool,
-            listing,
-            query.single("q")?,
-            query.limit(50)?,
-            query.offset()?,
+/// `/admin/{product-categories,collections,product-tags}` and `…/{id}`: listed and read
+/// through their [`taxonomy::Listing`], written by their own functions.
+fn taxonomy_routes<C, U, D, I>(
+    [all, one]: [&'static str; 2],
+    listing: &'static taxonomy::Listing,
+    create: C,
+    update: U,
+    delete: D,
+) -> Routes<AdminState>
+where
+    C: for<'a> call::Action<'a, AdminContext, call::Body<I>, Value>,
+    U: for<'a> call::Action<'a, AdminContext, call::IdBody<I>, Value>,
+    D: for<'a> call::Action<'a, AdminContext, call::Id, Value>,
+    I: call::Input,
+{
+    let list = move |State(state): State<AppState>, _: AdminContext, page: SearchPage| async move {
+        let q = page.q.as_deref();
+        let list = taxonomy::list(&state.pool, listing, q, page.limit, page.offset).await?;
+        ApiResult::Ok(Json(list))
+    };
+    let retrieve = move |State(state): State<AppState>, _: AdminContext, Path(id): Path<String>| async move {
+        ApiResult::Ok(Json(taxonomy::retrieve(&state.pool, listing, &id).await?))
+    };
+    Routes::new()
+        .route(all, get(list).post(call::body(create)))
+        .route(
+            one,
+            get(retrieve)
+                .post(call::id_body(update))
+                .delete(call::id(delete)),
         )
-        .await?,
-    ))
-}
-
-/// `GET /admin/{product-categories,collections,product-tags}/:id`.
-async fn get_listing(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    listing: &taxonomy::Listing,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(taxonomy::retrieve(&state.pool, listing, &id).await?))
 }
 
 async fn list_regions(
     State(state): State<AppState>,
     _admin: AdminContext,
-    RawQuery(raw): RawQuery,
+    page: SearchPage,
 ) -> ApiResult<Json<Value>> {
-    let query = StoreQuery::parse(raw.as_deref(), &["q", "limit", "offset", "fields", "order"])?;
     let filter = store::catalog::regions::RegionFilter {
         conditions: store::catalog::regions::RegionConditions {
-            q: query.single("q")?.map(str::to_string),
+            q: page.q,
             ..Default::default()
         },
         order: ("name", false),
-        limit: query.limit(50)?,
-        offset: query.offset()?,
+        limit: page.limit,
+        offset: page.offset,
     };
     let (regions, count) = store::catalog::regions::list(&state.pool, &filter).await?;
     Ok(Json(store::wire::list(
@@ -352,12 +183,6 @@ async fn list_regions(
     )))
 }
 
-async fn get_region(
-    State(state): State<AppState>,
-    _admin: AdminContext,
-    Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(
-        serde_json::json!({ "region": store::catalog::regions::retrieve(&state.pool, &id).await? }),
-    ))
+async fn get_region(state: &AppState, _: &AdminContext, id: &str) -> ApiResult<Value> {
+    Ok(json!({ "region": store::catalog::regions::retrieve(&state.pool, id).await? }))
 }
