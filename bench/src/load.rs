@@ -529,6 +529,26 @@ async fn checkout(
     true
 }
 
+/// Where an answer holds an id that a later step needs: its JSON pointer, and its name
+/// for the failure when it is missing.
+struct IdAt {
+    pointer: &'static str,
+    name: &'static str,
+}
+
+const CART_ID: IdAt = IdAt {
+    pointer: "/cart/id",
+    name: "cart.id",
+};
+const OPTION_ID: IdAt = IdAt {
+    pointer: "/shipping_options/0/id",
+    name: "shipping_options[0].id",
+};
+const COLLECTION_ID: IdAt = IdAt {
+    pointer: "/payment_collection/id",
+    name: "payment_collection.id",
+};
+
 struct Flow<'a> {
     client: &'a Client,
     target: &'a Target,
@@ -568,6 +588,22 @@ impl Flow<'_> {
         serde_json::from_slice(&reply.body).map_err(|e| fail(self.stats, format!("not JSON: {e}")))
     }
 
+    /// Sends the next step's request and returns the id its answer holds at `id`.
+    async fn step_id(
+        &mut self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+        id: IdAt,
+    ) -> Result<String, Failure> {
+        let answer = self.step(method, path, body).await?;
+        answer
+            .pointer(id.pointer)
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .ok_or_else(|| self.missing(id.name))
+    }
+
     /// The last step answered without something the next one needs.
     fn missing(&self, what: &str) -> Failure {
         Failure(format!("{}: answer without {what}", STEPS[self.step - 1]))
@@ -583,17 +619,9 @@ impl Flow<'_> {
 
     /// Creates a cart in the target's region; returns its id.
     async fn create_cart(&mut self) -> Result<String, Failure> {
-        let cart = self
-            .step(
-                Method::POST,
-                "/store/carts",
-                Some(json!({ "region_id": self.target.region_id })),
-            )
-            .await?;
-        Ok(cart["cart"]["id"]
-            .as_str()
-            .ok_or_else(|| self.missing("cart.id"))?
-            .to_string())
+        let body = json!({ "region_id": self.target.region_id });
+        self.step_id(Method::POST, "/store/carts", Some(body), CART_ID)
+            .await
     }
 
     /// Adds one unit of `variant`, then the email and shipping address.
@@ -631,17 +659,8 @@ impl Flow<'_> {
 
     /// Lists the shipping options and adds the first as the shipping method.
     async fn choose_shipping(&mut self, cart_id: &str) -> Result<(), Failure> {
-        let options = self
-            .step(
-                Method::GET,
-                &format!("/store/shipping-options?cart_id={cart_id}"),
-                None,
-            )
-            .await?;
-        let option_id = options["shipping_options"][0]["id"]
-            .as_str()
-            .ok_or_else(|| self.missing("shipping_options[0].id"))?
-            .to_string();
+        let options = format!("/store/shipping-options?cart_id={cart_id}");
+        let option_id = self.step_id(Method::GET, &options, None, OPTION_ID).await?;
         self.step(
             Method::POST,
             &format!("/store/carts/{cart_id}/shipping-methods"),
@@ -653,17 +672,11 @@ impl Flow<'_> {
 
     /// Creates the payment collection and a session with the system provider.
     async fn pay(&mut self, cart_id: &str) -> Result<(), Failure> {
-        let collection = self
-            .step(
-                Method::POST,
-                "/store/payment-collections",
-                Some(json!({ "cart_id": cart_id })),
-            )
+        let collections = "/store/payment-collections";
+        let body = json!({ "cart_id": cart_id });
+        let collection_id = self
+            .step_id(Method::POST, collections, Some(body), COLLECTION_ID)
             .await?;
-        let collection_id = collection["payment_collection"]["id"]
-            .as_str()
-            .ok_or_else(|| self.missing("payment_collection.id"))?
-            .to_string();
         self.step(
             Method::POST,
             &format!("/store/payment-collections/{collection_id}/payment-sessions"),

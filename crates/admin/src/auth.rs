@@ -92,7 +92,8 @@ async fn authenticate(
     state: &AppState,
     auth: &AuthInner,
 ) -> Result<AdminContext, ApiError> {
-    match credential(parts).ok_or_else(unauthorized)? {
+    // The actor's id, when the user or the key still exists.
+    let (id, actor_type) = match credential(parts).ok_or_else(unauthorized)? {
         Credential::Jwt(token) => {
             let claims = token::verify(&auth.secret, &token, "user").ok_or_else(unauthorized)?;
             // A deleted user's tokens stop working at once.
@@ -100,11 +101,7 @@ async fn authenticate(
                 sqlx::query_scalar!("SELECT id FROM admin_users WHERE id = $1", claims.actor_id)
                     .fetch_optional(&state.pool)
                     .await?;
-            let actor_id = exists.ok_or_else(unauthorized)?;
-            Ok(AdminContext {
-                actor_id,
-                actor_type: ActorType::User,
-            })
+            (exists, ActorType::User)
         }
         Credential::SecretKey(key) => {
             let id = sqlx::query_scalar!(
@@ -117,13 +114,13 @@ async fn authenticate(
             )
             .fetch_optional(&state.pool)
             .await?;
-            let actor_id = id.ok_or_else(unauthorized)?;
-            Ok(AdminContext {
-                actor_id,
-                actor_type: ActorType::ApiKey,
-            })
+            (id, ActorType::ApiKey)
         }
-    }
+    };
+    Ok(AdminContext {
+        actor_id: id.ok_or_else(unauthorized)?,
+        actor_type,
+    })
 }
 
 impl<S> axum::extract::FromRequestParts<S> for AdminContext

@@ -191,36 +191,65 @@ pub async fn create_fulfillment(
     )
     .await?;
     let status = update_fulfillment_status(&mut tx, &order.id).await?;
-    let mut event_ids = vec![
-        events::record(
-            &mut tx,
-            names::ORDER_FULFILLMENT_CREATED,
-            &order.id,
-            json!({ "order_id": order.id, "fulfillment_id": fulfillment_id }),
-        )
-        .await?,
-    ];
     let touched: BTreeSet<(&String, &String)> =
         taken.iter().map(|t| (&t.item_id, &t.location)).collect();
-    for (item_id, location) in touched {
-        event_ids.push(inventory_updated(&mut tx, item_id, location).await?);
-    }
+    let event_ids = fulfillment_events(
+        &mut tx,
+        names::ORDER_FULFILLMENT_CREATED,
+        &order.id,
+        &fulfillment_id,
+        &touched,
+    )
+    .await?;
     let items: Vec<Value> = wanted
         .iter()
         .map(|(id, q)| json!({ "id": id, "quantity": q }))
         .collect();
     let after =
         json!({ "fulfillment_id": fulfillment_id, "items": items, "fulfillment_status": status });
-    audit_order(
-        &mut tx,
-        actor,
-        "order.fulfillment_created",
-        &order.id,
-        after,
-    )
-    .await?;
-    state.commit(tx, &event_ids, Stale::Nothing).await?;
-    respond(&state.pool, &order.id).await
+    let action = "order.fulfillment_created";
+    commit_order_change(state, tx, actor, action, &order.id, after, &event_ids).await
+}
+
+/// The fulfilment's `event` on the order, then an `inventory.updated` for each
+/// (inventory item, location) level it changed: the ids of the events, in that order.
+async fn fulfillment_events<S: AsRef<str>>(
+    conn: &mut PgConnection,
+    event: &str,
+    order_id: &str,
+    fulfillment_id: &str,
+    levels: &BTreeSet<(S, S)>,
+) -> ApiResult<Vec<String>> {
+    let mut event_ids = vec![
+        events::record(
+            &mut *conn,
+            event,
+            order_id,
+            json!({ "order_id": order_id, "fulfillment_id": fulfillment_id }),
+        )
+        .await?,
+    ];
+    for (item_id, location) in levels {
+        let (item_id, location) = (item_id.as_ref(), location.as_ref());
+        event_ids.push(inventory_updated(&mut *conn, item_id, location).await?);
+    }
+    Ok(event_ids)
+}
+
+/// Audits a change of the order (`action`, what it is `after`), commits it with its
+/// events, and answers the order.
+async fn commit_order_change(
+    state: &AppState,
+    mut tx: sqlx::Transaction<'_, sqlx::Postgres>,
+    actor: &AdminContext,
+    action: &str,
+    order_id: &str,
+    after: Value,
+    event_ids: &[String],
+) -> ApiResult<Value> {
+    audit::record(&mut tx, actor, action, "order", order_id, None, Some(after)).await?;
+    state.commit(tx, event_ids, Stale::Nothing).await?;
+    respond(&state.pool, order_id).await
 }
 
 /// An `inventory.updated` event for one level.
@@ -616,29 +645,17 @@ pub async fn cancel_fulfillment(
     .execute(&mut *tx)
     .await?;
     let status = update_fulfillment_status(&mut tx, &order.id).await?;
-    let mut event_ids = vec![
-        events::record(
-            &mut tx,
-            names::ORDER_FULFILLMENT_CANCELED,
-            &order.id,
-            json!({ "order_id": order.id, "fulfillment_id": fulfillment_id }),
-        )
-        .await?,
-    ];
-    for (item_id, location) in &touched {
-        event_ids.push(inventory_updated(&mut tx, item_id, location).await?);
-    }
-    let after = json!({ "fulfillment_id": fulfillment_id, "fulfillment_status": status });
-    audit_order(
+    let event_ids = fulfillment_events(
         &mut tx,
-        actor,
-        "order.fulfillment_canceled",
+        names::ORDER_FULFILLMENT_CANCELED,
         &order.id,
-        after,
+        fulfillment_id,
+        &touched,
     )
     .await?;
-    state.commit(tx, &event_ids, Stale::Nothing).await?;
-    respond(&state.pool, &order.id).await
+    let after = json!({ "fulfillment_id": fulfillment_id, "fulfillment_status": status });
+    let action = "order.fulfillment_canceled";
+    commit_order_change(state, tx, actor, action, &order.id, after, &event_ids).await
 }
 
 /// Moves the fulfillment's quantities into `column` (`shipped_quantity`, `delivered_quantity`).
@@ -743,9 +760,8 @@ pub async fn create_shipment(
     .await?;
     let after = json!({ "fulfillment_id": fulfillment_id, "carrier": carrier,
                         "tracking_number": tracking_number, "fulfillment_status": status });
-    audit_order(&mut tx, actor, "order.shipment_created", &order.id, after).await?;
-    state.commit(tx, &[event_id], Stale::Nothing).await?;
-    respond(&state.pool, &order.id).await
+    let action = "order.shipment_created";
+    commit_order_change(state, tx, actor, action, &order.id, after, &[event_id]).await
 }
 
 pub async fn mark_delivered(
@@ -782,9 +798,8 @@ pub async fn mark_delivered(
     )
     .await?;
     let after = json!({ "fulfillment_id": fulfillment_id, "fulfillment_status": status });
-    audit_order(&mut tx, actor, "order.delivery_created", &order.id, after).await?;
-    state.commit(tx, &[event_id], Stale::Nothing).await?;
-    respond(&state.pool, &order.id).await
+    let action = "order.delivery_created";
+    commit_order_change(state, tx, actor, action, &order.id, after, &[event_id]).await
 }
 
 struct PaymentState {
@@ -857,16 +872,6 @@ async fn save_session_data(
     .execute(conn)
     .await?;
     Ok(())
-}
-
-async fn audit_order(
-    conn: &mut PgConnection,
-    actor: &AdminContext,
-    action: &str,
-    order_id: &str,
-    after: Value,
-) -> Result<(), sqlx::Error> {
-    audit::record(conn, actor, action, "order", order_id, None, Some(after)).await
 }
 
 /// An order can be canceled while it is open and nothing of it is fulfilled.

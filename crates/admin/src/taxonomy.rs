@@ -28,13 +28,21 @@ fn new_handle(value: Option<&str>) -> ApiResult<Option<String>> {
     value.map(|h| input::handle("handle", h)).transpose()
 }
 
-/// Commits an audited write and answers `{<kind>: after}`.
-async fn committed(
+/// Audits a write of a `kind`: a creation when there is nothing `before`, else an
+/// update; commits it, and answers `{<kind>: after}`.
+async fn audited_write(
     state: &AppState,
-    tx: sqlx::Transaction<'_, sqlx::Postgres>,
+    mut tx: sqlx::Transaction<'_, sqlx::Postgres>,
+    actor: &AdminContext,
     kind: &str,
+    id: &str,
+    before: Option<Value>,
     after: Value,
 ) -> ApiResult<Value> {
+    match before {
+        None => audit::created(&mut tx, actor, kind, id, after.clone()).await?,
+        Some(before) => audit::updated(&mut tx, actor, kind, id, before, after.clone()).await?,
+    }
     state.commit(tx, &[], Stale::Catalog).await?;
     Ok(json!({ kind: after }))
 }
@@ -142,8 +150,7 @@ pub async fn create_category(
     .await
     .map_err(|e| input::duplicate(e, format!("handle: a category with handle {handle:?} already exists")))?;
     let body = category_json(&mut tx, &id).await?;
-    audit::created(&mut tx, actor, "product_category", &id, body.clone()).await?;
-    committed(state, tx, "product_category", body).await
+    audited_write(state, tx, actor, "product_category", &id, None, body).await
 }
 
 pub async fn update_category(
@@ -179,8 +186,7 @@ pub async fn update_category(
     .await
     .map_err(|e| input::duplicate(e, "handle: a category with this handle already exists"))?;
     let body = category_json(&mut tx, id).await?;
-    audit::updated(&mut tx, actor, "product_category", id, before, body.clone()).await?;
-    committed(state, tx, "product_category", body).await
+    audited_write(state, tx, actor, "product_category", id, Some(before), body).await
 }
 
 /// Deletes a category without subcategories; its products simply lose it.
@@ -249,8 +255,7 @@ pub async fn create_collection(
         )
     })?;
     let body = collection_json(&mut tx, &id).await?;
-    audit::created(&mut tx, actor, "collection", &id, body.clone()).await?;
-    committed(state, tx, "collection", body).await
+    audited_write(state, tx, actor, "collection", &id, None, body).await
 }
 
 pub async fn update_collection(
@@ -275,8 +280,7 @@ pub async fn update_collection(
     .await
     .map_err(|e| input::duplicate(e, "handle: a collection with this handle already exists"))?;
     let body = collection_json(&mut tx, id).await?;
-    audit::updated(&mut tx, actor, "collection", id, before, body.clone()).await?;
-    committed(state, tx, "collection", body).await
+    audited_write(state, tx, actor, "collection", id, Some(before), body).await
 }
 
 /// Deletes a collection; its products stay, without a collection.
@@ -328,8 +332,7 @@ pub async fn create_tag(
     .await
     .map_err(|e| input::duplicate(e, format!("value: a tag {value:?} already exists")))?;
     let body = tag_json(&mut tx, &id).await?;
-    audit::created(&mut tx, actor, "product_tag", &id, body.clone()).await?;
-    committed(state, tx, "product_tag", body).await
+    audited_write(state, tx, actor, "product_tag", &id, None, body).await
 }
 
 pub async fn update_tag(
@@ -352,8 +355,7 @@ pub async fn update_tag(
     .await
     .map_err(|e| input::duplicate(e, "value: a tag with this value already exists"))?;
     let body = tag_json(&mut tx, id).await?;
-    audit::updated(&mut tx, actor, "product_tag", id, before, body.clone()).await?;
-    committed(state, tx, "product_tag", body).await
+    audited_write(state, tx, actor, "product_tag", id, Some(before), body).await
 }
 
 pub async fn delete_tag(state: &AppState, actor: &AdminContext, id: &str) -> ApiResult<Value> {

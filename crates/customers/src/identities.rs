@@ -107,6 +107,23 @@ async fn check_limits(
     }
 }
 
+/// What register and login check first: logins are enabled, the body holds credentials,
+/// `check` accepts the email (answering the one to use), and the attempt is within the
+/// limits. Answers the auth settings, the email and the password.
+async fn admit<'a>(
+    state: &AppState,
+    auth: &'a Auth,
+    ip: Option<&str>,
+    input: EmailPass,
+    check: impl FnOnce(&str) -> ApiResult<String>,
+) -> Result<(&'a AuthInner, String, String), Response> {
+    let auth = enabled(auth)?;
+    let credentials = input.credentials().map_err(IntoResponse::into_response)?;
+    let email = check(&credentials.email).map_err(IntoResponse::into_response)?;
+    check_limits(state, auth, &email, ip).await?;
+    Ok((auth, email, credentials.password))
+}
+
 /// `POST /auth/customer/emailpass/register`: `{token}` without a customer yet.
 pub async fn register(
     state: &AppState,
@@ -114,11 +131,8 @@ pub async fn register(
     ip: Option<&str>,
     input: EmailPass,
 ) -> Result<Value, Response> {
-    let auth = enabled(auth)?;
-    let credentials = input.credentials().map_err(IntoResponse::into_response)?;
-    let email = validate_email(&credentials.email).map_err(IntoResponse::into_response)?;
-    check_limits(state, auth, &email, ip).await?;
-    let hash = hash_password(credentials.password)
+    let (auth, email, password) = admit(state, auth, ip, input, validate_email).await?;
+    let hash = hash_password(password)
         .await
         .map_err(IntoResponse::into_response)?;
     let id = new_id("authid");
@@ -148,22 +162,21 @@ pub async fn login(
     ip: Option<&str>,
     input: EmailPass,
 ) -> Result<Value, Response> {
-    let auth = enabled(auth)?;
-    let credentials = input.credentials().map_err(IntoResponse::into_response)?;
-    if credentials.email.is_empty() || credentials.email.len() > 320 {
-        return Err(invalid_login().into_response());
-    }
-    check_limits(state, auth, &credentials.email, ip).await?;
+    let plausible = |email: &str| match email.len() {
+        1..=320 => Ok(email.to_string()),
+        _ => Err(invalid_login()),
+    };
+    let (auth, email, password) = admit(state, auth, ip, input, plausible).await?;
     let identity = sqlx::query!(
         "SELECT id, password_hash, customer_id FROM auth_identities
           WHERE actor_type = 'customer' AND email = $1",
-        credentials.email,
+        email,
     )
     .fetch_optional(&state.pool)
     .await
     .map_err(|e| ApiError::from(e).into_response())?;
     let hash = identity.as_ref().map(|i| i.password_hash.clone());
-    if !verify_password(credentials.password, hash).await {
+    if !verify_password(password, hash).await {
         return Err(invalid_login().into_response());
     }
     let identity = identity.ok_or_else(|| invalid_login().into_response())?;

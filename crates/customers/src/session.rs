@@ -71,11 +71,7 @@ impl From<Refusal> for Response {
 }
 
 /// The verified claims of the request's customer token.
-fn claims<S>(parts: &Parts, state: &S) -> Result<Claims, Refusal>
-where
-    Auth: FromRef<S>,
-{
-    let auth = Auth::from_ref(state);
+fn claims(parts: &Parts, auth: &Auth) -> Result<Claims, Refusal> {
     let inner = auth.inner().ok_or(Refusal::Disabled)?;
     let token = token_of(parts).ok_or(Refusal::Unauthorized)?;
     token::verify(&inner.secret, &token, "customer").ok_or(Refusal::Unauthorized)
@@ -104,36 +100,48 @@ async fn customer_of(state: &AppState, claims: Claims) -> Result<CustomerContext
     })
 }
 
-impl<S> FromRequestParts<S> for CustomerContext
+/// The router state the customer extractors read: the app state (for the database) and
+/// the login settings. Every state that holds both is one.
+pub trait CustomerState: Send + Sync {
+    fn app(&self) -> AppState;
+    fn auth(&self) -> Auth;
+}
+
+impl<S> CustomerState for S
 where
     AppState: FromRef<S>,
     Auth: FromRef<S>,
     S: Send + Sync,
 {
-    type Rejection = Response;
+    fn app(&self) -> AppState {
+        AppState::from_ref(self)
+    }
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
-        let claims = claims(parts, state).map_err(Response::from)?;
-        customer_of(&AppState::from_ref(state), claims).await
+    fn auth(&self) -> Auth {
+        Auth::from_ref(self)
     }
 }
 
-impl<S> FromRequestParts<S> for OptionalCustomer
-where
-    AppState: FromRef<S>,
-    Auth: FromRef<S>,
-    S: Send + Sync,
-{
+impl<S: CustomerState> FromRequestParts<S> for CustomerContext {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
+        let claims = claims(parts, &state.auth()).map_err(Response::from)?;
+        customer_of(&state.app(), claims).await
+    }
+}
+
+impl<S: CustomerState> FromRequestParts<S> for OptionalCustomer {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
         if token_of(parts).is_none() {
             return Ok(OptionalCustomer(None));
         }
-        let Ok(claims) = claims(parts, state) else {
+        let Ok(claims) = claims(parts, &state.auth()) else {
             return Ok(OptionalCustomer(None));
         };
-        match customer_of(&AppState::from_ref(state), claims).await {
+        match customer_of(&state.app(), claims).await {
             Ok(customer) => Ok(OptionalCustomer(Some(customer))),
             Err(response) if response.status().is_server_error() => Err(response),
             Err(_) => Ok(OptionalCustomer(None)),
@@ -141,15 +149,11 @@ where
     }
 }
 
-impl<S> FromRequestParts<S> for IdentityToken
-where
-    Auth: FromRef<S>,
-    S: Send + Sync,
-{
+impl<S: CustomerState> FromRequestParts<S> for IdentityToken {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
-        claims(parts, state)
+        claims(parts, &state.auth())
             .map(IdentityToken)
             .map_err(Response::from)
     }

@@ -212,6 +212,30 @@ impl StripeProvider {
         })
     }
 
+    /// `POST /v1/payment_intents/{id}/{action}` (`capture`, `cancel`): the session data
+    /// of the intent it answers; a refusal whose intent is already `done_status` (the
+    /// action was taken before) counts as done.
+    async fn settle_intent(
+        &self,
+        data: &Value,
+        action: &str,
+        done_status: &str,
+    ) -> Result<Value, PaymentError> {
+        let id = intent_id(data)?;
+        let request = self
+            .client
+            .post(self.url(&format!("/v1/payment_intents/{id}/{action}")))
+            .form(&[] as &[(&str, &str)]);
+        match self.send(request).await {
+            Ok(intent) => Ok(session_data(&intent)),
+            Err(Failure::Api(StripeError {
+                payment_intent: Some(intent),
+                ..
+            })) if intent_status(&intent) == done_status => Ok(session_data(&intent)),
+            Err(failure) => Err(failure.into()),
+        }
+    }
+
     fn url(&self, path: &str) -> String {
         format!("{}{}", self.api_base, path)
     }
@@ -394,37 +418,13 @@ impl PaymentProvider for StripeProvider {
     }
 
     async fn capture(&self, data: &Value) -> Result<Value, PaymentError> {
-        let id = intent_id(data)?;
-        let request = self
-            .client
-            .post(self.url(&format!("/v1/payment_intents/{id}/capture")))
-            .form(&[] as &[(&str, &str)]);
-        match self.send(request).await {
-            Ok(intent) => Ok(session_data(&intent)),
-            // Captured before (a retried capture): done.
-            Err(Failure::Api(StripeError {
-                payment_intent: Some(intent),
-                ..
-            })) if intent_status(&intent) == "succeeded" => Ok(session_data(&intent)),
-            Err(failure) => Err(failure.into()),
-        }
+        // Captured before (a retried capture): done.
+        self.settle_intent(data, "capture", "succeeded").await
     }
 
     async fn cancel(&self, data: &Value) -> Result<Value, PaymentError> {
-        let id = intent_id(data)?;
-        let request = self
-            .client
-            .post(self.url(&format!("/v1/payment_intents/{id}/cancel")))
-            .form(&[] as &[(&str, &str)]);
-        match self.send(request).await {
-            Ok(intent) => Ok(session_data(&intent)),
-            // Canceled before: done.
-            Err(Failure::Api(StripeError {
-                payment_intent: Some(intent),
-                ..
-            })) if intent_status(&intent) == "canceled" => Ok(session_data(&intent)),
-            Err(failure) => Err(failure.into()),
-        }
+        // Canceled before: done.
+        self.settle_intent(data, "cancel", "canceled").await
     }
 
     async fn refund(

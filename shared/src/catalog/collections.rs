@@ -73,17 +73,9 @@ impl CollectionFilter {
     }
 
     fn push_conditions(&self, sql: &mut QueryBuilder<Postgres>) {
-        for (column, values) in [
-            ("c.id", &self.ids),
-            ("c.handle", &self.handles),
-            ("c.title", &self.titles),
-        ] {
-            if let Some(values) = values {
-                sql.push(format_args!(" AND {column} = ANY("))
-                    .push_bind(values.clone())
-                    .push(")");
-            }
-        }
+        super::push_any(sql, "c.id", &self.ids);
+        super::push_any(sql, "c.handle", &self.handles);
+        super::push_any(sql, "c.title", &self.titles);
         if let Some(q) = &self.q {
             let pattern = format!("%{}%", escape_like(q));
             sql.push(" AND (c.title ILIKE ")
@@ -92,15 +84,13 @@ impl CollectionFilter {
                 .push_bind(pattern)
                 .push(")");
         }
-        for (column, range) in [
-            ("created_at", &self.created_at),
-            ("updated_at", &self.updated_at),
-        ] {
-            for (op, at) in range.bounds() {
-                sql.push(format_args!(" AND c.{column} {op} "))
-                    .push_bind(at);
-            }
-        }
+        super::push_date_ranges(
+            sql,
+            &[
+                ("c.created_at", &self.created_at),
+                ("c.updated_at", &self.updated_at),
+            ],
+        );
         super::push_groups(sql, &self.groups, Self::push_conditions);
     }
 }

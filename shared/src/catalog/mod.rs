@@ -14,7 +14,7 @@ use crate::cache::{Cache, Namespace};
 use sqlx::{Postgres, QueryBuilder};
 
 use crate::error::ApiResult;
-use crate::query::Conjunction;
+use crate::query::{Conjunction, DateRange};
 
 /// Drops cached store responses after a catalog write.
 pub async fn purge_store_cache(cache: &Cache) {
@@ -43,6 +43,28 @@ where
         rows.clear();
     }
     Ok((rows, count))
+}
+
+/// `AND <column> = ANY(<values>)` when the values are given.
+pub(crate) fn push_any(
+    sql: &mut QueryBuilder<Postgres>,
+    column: &str,
+    values: &Option<Vec<String>>,
+) {
+    if let Some(values) = values {
+        sql.push(format_args!(" AND {column} = ANY("))
+            .push_bind(values.clone())
+            .push(")");
+    }
+}
+
+/// `AND <column> <op> <bound>` for every bound of each (qualified column, date range).
+pub(crate) fn push_date_ranges(sql: &mut QueryBuilder<Postgres>, ranges: &[(&str, &DateRange)]) {
+    for (column, range) in ranges {
+        for (op, at) in range.bounds() {
+            sql.push(format_args!(" AND {column} {op} ")).push_bind(at);
+        }
+    }
 }
 
 /// Appends `$and`/`$or` groups to a `WHERE TRUE ...` condition list: each group is

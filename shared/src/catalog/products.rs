@@ -282,20 +282,32 @@ async fn fetch_page(
     Ok(sql.build_query_as().fetch_all(pool).await?)
 }
 
+/// `AND` the product is linked to any of `ids` through `table` (aliased `t`), whose
+/// `column` holds the linked id.
+fn linked(
+    sql: &mut QueryBuilder<Postgres>,
+    table: &str,
+    t: &str,
+    column: &str,
+    ids: &Option<Vec<String>>,
+) {
+    if let Some(ids) = ids {
+        sql.push(format_args!(
+            " AND EXISTS (SELECT 1 FROM {table} {t}
+                           WHERE {t}.product_id = p.id AND {t}.{column} = ANY("
+        ))
+        .push_bind(ids.clone())
+        .push("))");
+    }
+}
+
 /// The request's filters as `AND ...` conditions on `p`; `$and`/`$or` branches nest.
 fn push_conditions(sql: &mut QueryBuilder<Postgres>, filter: &ProductFilter) {
-    let any = |sql: &mut QueryBuilder<Postgres>, column: &str, values: &Option<Vec<String>>| {
-        if let Some(values) = values {
-            sql.push(format_args!(" AND {column} = ANY("))
-                .push_bind(values.clone())
-                .push(")");
-        }
-    };
-    any(sql, "p.id", &filter.ids);
-    any(sql, "p.handle", &filter.handles);
-    any(sql, "p.title", &filter.titles);
-    any(sql, "p.collection_id", &filter.collection_ids);
-    any(sql, "p.type_id", &filter.type_ids);
+    super::push_any(sql, "p.id", &filter.ids);
+    super::push_any(sql, "p.handle", &filter.handles);
+    super::push_any(sql, "p.title", &filter.titles);
+    super::push_any(sql, "p.collection_id", &filter.collection_ids);
+    super::push_any(sql, "p.type_id", &filter.type_ids);
     if let Some(words) = &filter.search_words {
         // The words are alphanumeric only, so they cannot carry tsquery syntax.
         let tsquery = words
@@ -307,35 +319,25 @@ fn push_conditions(sql: &mut QueryBuilder<Postgres>, filter: &ProductFilter) {
             .push_bind(tsquery)
             .push(")");
     }
-    if let Some(ids) = &filter.category_ids {
-        sql.push(
-            " AND EXISTS (SELECT 1 FROM product_category_links c
-                           WHERE c.product_id = p.id AND c.category_id = ANY(",
-        )
-        .push_bind(ids.clone())
-        .push("))");
-    }
-    if let Some(ids) = &filter.tag_ids {
-        sql.push(
-            " AND EXISTS (SELECT 1 FROM product_tag_links t
-                           WHERE t.product_id = p.id AND t.tag_id = ANY(",
-        )
-        .push_bind(ids.clone())
-        .push("))");
-    }
+    linked(
+        sql,
+        "product_category_links",
+        "c",
+        "category_id",
+        &filter.category_ids,
+    );
+    linked(sql, "product_tag_links", "t", "tag_id", &filter.tag_ids);
     if let Some(flag) = filter.is_giftcard {
         sql.push(" AND p.is_giftcard = ").push_bind(flag);
     }
-    for (column, range) in [
-        ("created_at", &filter.created_at),
-        ("updated_at", &filter.updated_at),
-        ("deleted_at", &filter.deleted_at),
-    ] {
-        for (op, at) in range.bounds() {
-            sql.push(format_args!(" AND p.{column} {op} "))
-                .push_bind(at);
-        }
-    }
+    super::push_date_ranges(
+        sql,
+        &[
+            ("p.created_at", &filter.created_at),
+            ("p.updated_at", &filter.updated_at),
+            ("p.deleted_at", &filter.deleted_at),
+        ],
+    );
     super::push_groups(sql, &filter.groups, |branch, sql| {
         push_conditions(sql, branch)
     });

@@ -72,16 +72,8 @@ impl RegionConditions {
     }
 
     fn push(&self, sql: &mut QueryBuilder<Postgres>) {
-        for (column, values) in [
-            ("r.id", &self.ids),
-            ("r.currency_code", &self.currency_codes),
-        ] {
-            if let Some(values) = values {
-                sql.push(format_args!(" AND {column} = ANY("))
-                    .push_bind(values.clone())
-                    .push(")");
-            }
-        }
+        super::push_any(sql, "r.id", &self.ids);
+        super::push_any(sql, "r.currency_code", &self.currency_codes);
         if let Some(q) = &self.q {
             sql.push(" AND r.name ILIKE ")
                 .push_bind(format!("%{}%", escape_like(q)));
