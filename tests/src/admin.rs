@@ -10,7 +10,9 @@ use serde_json::{json, Value};
 use store_admin::rate_limit::LoginLimits;
 use store_admin::AdminAuth;
 
-use crate::flow::{add_shipping_method, first_shipping_option, new_cart, ok, payment_collection};
+use crate::flow::{
+    add_shipping_method, filled_cart, first_shipping_option, ok, payment_collection,
+};
 use crate::stripe_fake::StripeFake;
 use crate::{Reply, TestStore};
 
@@ -122,21 +124,9 @@ impl TestStore {
         stripe: Option<&StripeFake>,
         promo_code: Option<&str>,
     ) -> Value {
-        let cart = new_cart(self).await;
-        ok(&self
-            .post(
-                &format!("/store/carts/{cart}/line-items"),
-                json!({ "variant_id": variant, "quantity": quantity }),
-            )
-            .await);
         let address = json!({ "first_name": "Ada", "last_name": "Lovelace", "address_1": "Main Street 1",
                               "city": "Copenhagen", "country_code": "dk", "postal_code": "2200" });
-        ok(&self
-            .post(
-                &format!("/store/carts/{cart}"),
-                json!({ "email": "ada@example.com", "shipping_address": address }),
-            )
-            .await);
+        let cart = filled_cart(self, variant, quantity, "ada@example.com", address).await;
         if let Some(code) = promo_code {
             let cart = self
                 .post(

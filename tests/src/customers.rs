@@ -46,16 +46,24 @@ impl TestStore {
         self.customer_send(Method::POST, uri, who, Some(body)).await
     }
 
+    pub async fn customer_delete(&self, uri: &str, who: As<'_>) -> Reply {
+        self.customer_send(Method::DELETE, uri, who, None).await
+    }
+
+    /// `POST /auth/customer/emailpass/register` with these credentials, as a guest.
+    pub async fn register_identity(&self, credentials: &Value) -> Reply {
+        self.customer_post(
+            "/auth/customer/emailpass/register",
+            As::Guest,
+            credentials.clone(),
+        )
+        .await
+    }
+
     /// Registers `email`, creates its customer and logs in; returns the login token.
     pub async fn register_customer(&self, email: &str, first_name: &str) -> String {
         let credentials = json!({ "email": email, "password": CUSTOMER_PASSWORD });
-        let registered = self
-            .customer_post(
-                "/auth/customer/emailpass/register",
-                As::Guest,
-                credentials.clone(),
-            )
-            .await;
+        let registered = self.register_identity(&credentials).await;
         assert_eq!(registered.status, 200, "{}", registered.body);
         let token = registered.body["token"].as_str().unwrap().to_string();
         let created = self

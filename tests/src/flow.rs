@@ -15,6 +15,24 @@ pub fn ok(reply: &Reply) -> &Value {
     &reply.body
 }
 
+/// The id of the `resource` (`"cart"`, `"order"`...) a successful reply carries.
+pub fn id_of(reply: &Reply, resource: &str) -> String {
+    ok(reply)[resource]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no {resource}.id in {}", reply.body))
+        .to_string()
+}
+
+/// The string `key` of each item of `body[list]`, in order.
+pub fn each(body: &Value, list: &str, key: &str) -> Vec<String> {
+    body[list]
+        .as_array()
+        .unwrap_or_else(|| panic!("no {list} in {body}"))
+        .iter()
+        .map(|item| item[key].as_str().unwrap().to_string())
+        .collect()
+}
+
 /// Minor units from a wire amount (`12.99` → 1299).
 pub fn cents(value: &Value) -> i64 {
     (value
@@ -41,10 +59,37 @@ pub async fn stocked_variants(store: &TestStore, n: i64) -> Vec<String> {
 
 pub async fn new_cart(store: &TestStore) -> String {
     let region = store.region_id("eur").await;
-    let reply = store
-        .post("/store/carts", json!({ "region_id": region }))
-        .await;
-    ok(&reply)["cart"]["id"].as_str().unwrap().to_string()
+    id_of(
+        &store
+            .post("/store/carts", json!({ "region_id": region }))
+            .await,
+        "cart",
+    )
+}
+
+/// A new cart holding `quantity` of `variant`, for the shopper `email` shipping to
+/// `shipping_address`.
+pub async fn filled_cart(
+    store: &TestStore,
+    variant: &str,
+    quantity: i64,
+    email: &str,
+    shipping_address: Value,
+) -> String {
+    let cart = new_cart(store).await;
+    ok(&store
+        .post(
+            &format!("/store/carts/{cart}/line-items"),
+            json!({ "variant_id": variant, "quantity": quantity }),
+        )
+        .await);
+    ok(&store
+        .post(
+            &format!("/store/carts/{cart}"),
+            json!({ "email": email, "shipping_address": shipping_address }),
+        )
+        .await);
+    cart
 }
 
 /// A cart with `quantity` of `variant`, email, address, the cheapest shipping and a
@@ -60,19 +105,7 @@ pub async fn ready_cart_for(
     quantity: i64,
     email: &str,
 ) -> String {
-    let cart = new_cart(store).await;
-    ok(&store
-        .post(
-            &format!("/store/carts/{cart}/line-items"),
-            json!({ "variant_id": variant, "quantity": quantity }),
-        )
-        .await);
-    ok(&store
-        .post(
-            &format!("/store/carts/{cart}"),
-            json!({ "email": email, "shipping_address": address() }),
-        )
-        .await);
+    let cart = filled_cart(store, variant, quantity, email, address()).await;
     let option = first_shipping_option(store, &cart).await;
     add_shipping_method(store, &cart, &option).await;
     let collection = payment_collection(store, &cart).await;
@@ -103,13 +136,12 @@ pub async fn add_shipping_method(store: &TestStore, cart: &str, option: &str) {
 
 /// Creates (or finds) the payment collection of `cart`; returns its id.
 pub async fn payment_collection(store: &TestStore, cart: &str) -> String {
-    let collection = store
-        .post("/store/payment-collections", json!({ "cart_id": cart }))
-        .await;
-    ok(&collection)["payment_collection"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string()
+    id_of(
+        &store
+            .post("/store/payment-collections", json!({ "cart_id": cart }))
+            .await,
+        "payment_collection",
+    )
 }
 
 /// Opens a `pp_system_default` payment session on `collection`.

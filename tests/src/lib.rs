@@ -307,6 +307,27 @@ impl TestStore {
             .unwrap()
     }
 
+    /// The one value `sql` selects with `$1` bound to `id`.
+    pub async fn scalar_for<T>(&self, sql: &'static str, id: &str) -> T
+    where
+        T: for<'r> sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres> + Send + Unpin,
+    {
+        sqlx::query_scalar(sql)
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+
+    /// The euro price of `variant`, in minor units, as the database holds it.
+    pub async fn eur_price(&self, variant: &Value) -> i64 {
+        self.scalar_for(
+            "SELECT amount FROM prices WHERE variant_id = $1 AND currency_code = 'eur'",
+            variant["id"].as_str().unwrap(),
+        )
+        .await
+    }
+
     pub async fn scalar<T>(&self, sql: &'static str) -> T
     where
         T: for<'r> sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres> + Send + Unpin,
@@ -352,6 +373,15 @@ impl TestStore {
             .execute(&self.pool)
             .await
             .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+
+    /// Marks `product` as a gift card.
+    pub async fn make_gift_card(&self, product: &str) {
+        self.execute_for(
+            "UPDATE products SET is_giftcard = TRUE WHERE id = $1",
+            product,
+        )
+        .await;
     }
 
     /// A million units of every inventory item, for benchmarks that check out many times.

@@ -6,11 +6,22 @@ use axum::http::Method;
 use base64::Engine;
 use serde_json::{json, Value};
 use store_tests::admin::{ADMIN_EMAIL, ADMIN_PASSWORD, TEST_JWT_SECRET};
+use store_tests::flow::{id_of, ok};
 use store_tests::{Reply, TestStore};
 
-fn ok(reply: &Reply) -> &Value {
-    assert_eq!(reply.status, 200, "{}", reply.body);
-    &reply.body
+/// A request to send: method, path and body.
+type Call = (Method, String, Option<Value>);
+
+fn get(uri: impl Into<String>) -> Call {
+    (Method::GET, uri.into(), None)
+}
+
+fn post(uri: impl Into<String>, body: Value) -> Call {
+    (Method::POST, uri.into(), Some(body))
+}
+
+fn delete(uri: impl Into<String>) -> Call {
+    (Method::DELETE, uri.into(), None)
 }
 
 /// The `/admin/...` paths (and `/auth/token/refresh`) the function routers declare.
@@ -64,32 +75,21 @@ async fn every_admin_route_refuses_bad_credentials_with_one_and_the_same_401() {
     let order = store.place_order(&variant, 1).await;
     let order_id = order["id"].as_str().unwrap();
     let payment_id = order["payment_collections"][0]["id"].as_str().unwrap();
-    let product_id: String =
-        sqlx::query_scalar("SELECT product_id FROM product_variants WHERE id = $1")
-            .bind(&variant)
-            .fetch_one(&store.pool)
-            .await
-            .unwrap();
-    let (publishable_id, channel_id): (String, String) = sqlx::query_as(
-        "SELECT publishable_key_id, sales_channel_id FROM publishable_api_key_sales_channels LIMIT 1",
-    )
-    .fetch_one(&store.pool)
-    .await
-    .unwrap();
+    let product_id: String = store
+        .scalar_for(
+            "SELECT product_id FROM product_variants WHERE id = $1",
+            &variant,
+        )
+        .await;
+    let (publishable_id, channel_id): (String, String) = store.scalar_pair("SELECT publishable_key_id, sales_channel_id FROM publishable_api_key_sales_channels LIMIT 1").await;
     let region_id = store.region_id("eur").await;
-    let shipping_option_id: String = sqlx::query_scalar("SELECT id FROM shipping_options LIMIT 1")
-        .fetch_one(&store.pool)
-        .await
-        .unwrap();
-    let promotion_id: String = sqlx::query_scalar("SELECT id FROM promotions LIMIT 1")
-        .fetch_one(&store.pool)
-        .await
-        .unwrap();
-    let (item_id, location_id): (String, String) =
-        sqlx::query_as("SELECT inventory_item_id, location_id FROM reservations LIMIT 1")
-            .fetch_one(&store.pool)
-            .await
-            .unwrap();
+    let shipping_option_id: String = store
+        .scalar("SELECT id FROM shipping_options LIMIT 1")
+        .await;
+    let promotion_id: String = store.scalar("SELECT id FROM promotions LIMIT 1").await;
+    let (item_id, location_id): (String, String) = store
+        .scalar_pair("SELECT inventory_item_id, location_id FROM reservations LIMIT 1")
+        .await;
 
     // A secret key that works, and one that worked until it was revoked.
     let key = ok(&store
@@ -114,10 +114,7 @@ async fn every_admin_route_refuses_bad_credentials_with_one_and_the_same_401() {
     let keys = store.admin_get(&token, "/admin/api-keys").await;
     assert!(!ok(&keys).to_string().contains(&live_key));
 
-    let user_id: String = sqlx::query_scalar("SELECT id FROM admin_users")
-        .fetch_one(&store.pool)
-        .await
-        .unwrap();
+    let user_id: String = store.scalar("SELECT id FROM admin_users").await;
     let now = chrono::Utc::now().timestamp();
     let expired =
         store_admin::auth::sign_token(TEST_JWT_SECRET.as_bytes(), &user_id, now - 7200, now - 3600);
@@ -159,180 +156,108 @@ async fn every_admin_route_refuses_bad_credentials_with_one_and_the_same_401() {
         ("basic with a password", Some(basic("admin@example.com:pw"))),
         ("other scheme", Some(format!("Token {token}"))),
     ];
-    let routes: Vec<(Method, String, Option<Value>)> = vec![
-        (Method::GET, "/admin/users/me".into(), None),
-        (Method::POST, "/auth/token/refresh".into(), Some(json!({}))),
-        (Method::GET, "/admin/orders".into(), None),
-        (Method::GET, format!("/admin/orders/{order_id}"), None),
-        (
-            Method::POST,
-            format!("/admin/orders/{order_id}/fulfillments"),
-            Some(json!({})),
-        ),
-        (
-            Method::POST,
+    let routes: Vec<Call> = vec![
+        get("/admin/users/me"),
+        post("/auth/token/refresh", json!({})),
+        get("/admin/orders"),
+        get(format!("/admin/orders/{order_id}")),
+        post(format!("/admin/orders/{order_id}/fulfillments"), json!({})),
+        post(
             format!("/admin/orders/{order_id}/fulfillments/ful_x/shipments"),
-            Some(json!({})),
+            json!({}),
         ),
-        (
-            Method::POST,
+        post(
             format!("/admin/orders/{order_id}/fulfillments/ful_x/mark-as-delivered"),
-            Some(json!({})),
+            json!({}),
         ),
-        (
-            Method::POST,
-            format!("/admin/orders/{order_id}/cancel"),
-            Some(json!({})),
-        ),
-        (
-            Method::POST,
+        post(format!("/admin/orders/{order_id}/cancel"), json!({})),
+        post(
             format!("/admin/orders/{order_id}/fulfillments/ful_x/cancel"),
-            Some(json!({})),
+            json!({}),
         ),
-        (
-            Method::POST,
-            format!("/admin/payments/{payment_id}/capture"),
-            Some(json!({})),
-        ),
-        (
-            Method::POST,
+        post(format!("/admin/payments/{payment_id}/capture"), json!({})),
+        post(
             format!("/admin/payments/{payment_id}/refund"),
-            Some(json!({ "amount": 1 })),
+            json!({ "amount": 1 }),
         ),
-        (Method::GET, "/admin/api-keys".into(), None),
-        (
-            Method::POST,
-            "/admin/api-keys".into(),
-            Some(json!({ "title": "sneaky" })),
-        ),
-        (
-            Method::POST,
+        get("/admin/api-keys"),
+        post("/admin/api-keys", json!({ "title": "sneaky" })),
+        post(
             format!("/admin/api-keys/{}/revoke", key["id"].as_str().unwrap()),
-            Some(json!({})),
+            json!({}),
         ),
-        (
-            Method::GET,
-            format!("/admin/audit-log?resource_id={order_id}"),
-            None,
-        ),
-        (Method::GET, "/admin/sales-channels".into(), None),
-        (
-            Method::POST,
-            "/admin/sales-channels".into(),
-            Some(json!({ "name": "Sneaky" })),
-        ),
-        (
-            Method::POST,
+        get(format!("/admin/audit-log?resource_id={order_id}")),
+        get("/admin/sales-channels"),
+        post("/admin/sales-channels", json!({ "name": "Sneaky" })),
+        post(
             format!("/admin/sales-channels/{channel_id}"),
-            Some(json!({ "is_disabled": true })),
+            json!({ "is_disabled": true }),
         ),
-        (
-            Method::POST,
+        post(
             format!("/admin/api-keys/{publishable_id}/sales-channels"),
-            Some(json!({ "remove": [channel_id] })),
+            json!({ "remove": [channel_id] }),
         ),
-        (
-            Method::POST,
+        post(
             format!("/admin/api-keys/{publishable_id}/revoke"),
-            Some(json!({})),
+            json!({}),
         ),
-        (
-            Method::POST,
-            "/admin/regions".into(),
-            Some(json!({ "name": "Sneaky", "currency_code": "eur" })),
+        post(
+            "/admin/regions",
+            json!({ "name": "Sneaky", "currency_code": "eur" }),
         ),
-        (
-            Method::POST,
+        post(
             format!("/admin/regions/{region_id}"),
-            Some(json!({ "tax_rate": 0 })),
+            json!({ "tax_rate": 0 }),
         ),
-        (Method::GET, "/admin/shipping-options".into(), None),
-        (
-            Method::POST,
+        get("/admin/shipping-options"),
+        post(
             format!("/admin/shipping-options/{shipping_option_id}"),
-            Some(json!({ "is_active": false })),
+            json!({ "is_active": false }),
         ),
-        (
-            Method::POST,
-            "/admin/shipping-options".into(),
-            Some(json!({ "name": "Sneaky", "region_id": region_id, "amount": 0 })),
+        post(
+            "/admin/shipping-options",
+            json!({ "name": "Sneaky", "region_id": region_id, "amount": 0 }),
         ),
-        (
-            Method::POST,
-            "/admin/product-categories".into(),
-            Some(json!({ "name": "Sneaky" })),
+        post("/admin/product-categories", json!({ "name": "Sneaky" })),
+        post("/admin/collections", json!({ "title": "Sneaky" })),
+        post("/admin/product-tags", json!({ "value": "Sneaky" })),
+        delete("/admin/product-tags/ptag_x"),
+        delete("/admin/collections/pcol_x"),
+        delete("/admin/product-categories/pcat_x"),
+        get("/admin/product-categories"),
+        get("/admin/collections"),
+        get("/admin/product-tags"),
+        get("/admin/regions"),
+        get(format!("/admin/regions/{region_id}")),
+        get("/admin/promotions"),
+        post(
+            "/admin/promotions",
+            json!({ "code": "FREE", "application_method": { "type": "percentage", "value": 100 } }),
         ),
-        (
-            Method::POST,
-            "/admin/collections".into(),
-            Some(json!({ "title": "Sneaky" })),
-        ),
-        (
-            Method::POST,
-            "/admin/product-tags".into(),
-            Some(json!({ "value": "Sneaky" })),
-        ),
-        (Method::DELETE, "/admin/product-tags/ptag_x".into(), None),
-        (Method::DELETE, "/admin/collections/pcol_x".into(), None),
-        (
-            Method::DELETE,
-            "/admin/product-categories/pcat_x".into(),
-            None,
-        ),
-        (Method::GET, "/admin/product-categories".into(), None),
-        (Method::GET, "/admin/collections".into(), None),
-        (Method::GET, "/admin/product-tags".into(), None),
-        (Method::GET, "/admin/regions".into(), None),
-        (Method::GET, format!("/admin/regions/{region_id}"), None),
-        (Method::GET, "/admin/promotions".into(), None),
-        (
-            Method::POST,
-            "/admin/promotions".into(),
-            Some(
-                json!({ "code": "FREE", "application_method": { "type": "percentage", "value": 100 } }),
-            ),
-        ),
-        (
-            Method::GET,
+        get(format!("/admin/promotions/{promotion_id}")),
+        post(
             format!("/admin/promotions/{promotion_id}"),
-            None,
+            json!({ "status": "inactive" }),
         ),
-        (
-            Method::POST,
-            format!("/admin/promotions/{promotion_id}"),
-            Some(json!({ "status": "inactive" })),
+        get("/admin/products"),
+        post(
+            "/admin/products",
+            json!({ "title": "Sneaky", "status": "published" }),
         ),
-        (Method::GET, "/admin/products".into(), None),
-        (
-            Method::POST,
-            "/admin/products".into(),
-            Some(json!({ "title": "Sneaky", "status": "published" })),
-        ),
-        (Method::GET, format!("/admin/products/{product_id}"), None),
-        (
-            Method::POST,
+        get(format!("/admin/products/{product_id}")),
+        post(
             format!("/admin/products/{product_id}"),
-            Some(json!({ "status": "draft" })),
+            json!({ "status": "draft" }),
         ),
-        (
-            Method::DELETE,
-            format!("/admin/products/{product_id}"),
-            None,
-        ),
-        (
-            Method::POST,
+        delete(format!("/admin/products/{product_id}")),
+        post(
             format!("/admin/products/{product_id}/variants/{variant}"),
-            Some(json!({ "prices": [] })),
+            json!({ "prices": [] }),
         ),
-        (
-            Method::GET,
-            format!("/admin/inventory-items/{item_id}"),
-            None,
-        ),
-        (
-            Method::POST,
+        get(format!("/admin/inventory-items/{item_id}")),
+        post(
             format!("/admin/inventory-items/{item_id}/location-levels/{location_id}"),
-            Some(json!({ "stocked_quantity": 0 })),
+            json!({ "stocked_quantity": 0 }),
         ),
     ];
     let audit_before = count(&store, "SELECT count(*) FROM audit_log").await;
@@ -451,12 +376,12 @@ async fn every_admin_route_refuses_bad_credentials_with_one_and_the_same_401() {
         .await;
     assert_eq!(key_me.status, 400);
     // Key use is recorded.
-    let used: bool =
-        sqlx::query_scalar("SELECT last_used_at IS NOT NULL FROM admin_api_keys WHERE id = $1")
-            .bind(key["id"].as_str().unwrap())
-            .fetch_one(&store.pool)
-            .await
-            .unwrap();
+    let used: bool = store
+        .scalar_for(
+            "SELECT last_used_at IS NOT NULL FROM admin_api_keys WHERE id = $1",
+            key["id"].as_str().unwrap(),
+        )
+        .await;
     assert!(used);
 }
 
@@ -636,7 +561,7 @@ async fn a_product_created_in_the_admin_is_sold_in_the_store_with_its_prices_and
             json!({ "title": "Secret Lamp", "variants": [{ "title": "One", "prices": [{ "currency_code": "eur", "amount": 5 }] }] }),
         )
         .await;
-    let draft_id = ok(&draft)["product"]["id"].as_str().unwrap().to_string();
+    let draft_id = id_of(&draft, "product");
     assert_eq!(draft.body["product"]["status"], "draft");
     let (handles, _, _) = store_handles(&store, &region).await;
     assert!(!handles.contains(&"secret-lamp".to_string()));
@@ -993,7 +918,7 @@ async fn promotions_are_created_used_counted_and_deactivated() {
     let cart = store
         .post("/store/carts", json!({ "region_id": region }))
         .await;
-    let cart = ok(&cart)["cart"]["id"].as_str().unwrap().to_string();
+    let cart = id_of(&cart, "cart");
     ok(&store
         .post(
             &format!("/store/carts/{cart}/line-items"),
@@ -1066,10 +991,7 @@ async fn sales_channels_and_publishable_keys_are_managed_and_a_revoked_key_stops
             json!({ "name": "Wholesale", "description": "B2B" }),
         )
         .await;
-    let channel = ok(&channel)["sales_channel"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let channel = id_of(&channel, "sales_channel");
     let product = store
         .admin_post(
             &token,
@@ -1196,7 +1118,7 @@ async fn regions_tax_rates_and_shipping_options_are_managed_and_reach_the_store(
             json!({ "name": "Nordics", "currency_code": "SEK", "countries": ["se"], "tax_rate": 25 }),
         )
         .await;
-    let nordics = ok(&created)["region"]["id"].as_str().unwrap().to_string();
+    let nordics = id_of(&created, "region");
     let listed = store.get("/store/regions").await;
     let region = ok(&listed)["regions"]
         .as_array()
@@ -1243,14 +1165,11 @@ async fn regions_tax_rates_and_shipping_options_are_managed_and_reach_the_store(
                     "type": { "code": "same-day", "label": "Same day" } }),
         )
         .await;
-    let option_id = ok(&option)["shipping_option"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let option_id = id_of(&option, "shipping_option");
     let cart = store
         .post("/store/carts", json!({ "region_id": europe }))
         .await;
-    let cart = ok(&cart)["cart"]["id"].as_str().unwrap().to_string();
+    let cart = id_of(&cart, "cart");
     let offered = store
         .get(&format!("/store/shipping-options?cart_id={cart}"))
         .await;
@@ -1305,10 +1224,7 @@ async fn categories_collections_and_tags_are_managed_and_products_filed_under_th
             json!({ "name": "Lighting" }),
         )
         .await;
-    let lighting = ok(&lighting)["product_category"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let lighting = id_of(&lighting, "product_category");
     let desk = store
         .admin_post(
             &token,
@@ -1316,10 +1232,7 @@ async fn categories_collections_and_tags_are_managed_and_products_filed_under_th
             json!({ "name": "Desk lamps", "parent_category_id": lighting }),
         )
         .await;
-    let desk = ok(&desk)["product_category"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let desk = id_of(&desk, "product_category");
     let listed = store
         .get("/store/product-categories?handle=desk-lamps")
         .await;
@@ -1358,14 +1271,11 @@ async fn categories_collections_and_tags_are_managed_and_products_filed_under_th
             json!({ "title": "Autumn 2026" }),
         )
         .await;
-    let autumn = ok(&autumn)["collection"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let autumn = id_of(&autumn, "collection");
     let eco = store
         .admin_post(&token, "/admin/product-tags", json!({ "value": "eco" }))
         .await;
-    let eco = ok(&eco)["product_tag"]["id"].as_str().unwrap().to_string();
+    let eco = id_of(&eco, "product_tag");
 
     let product: String = store
         .scalar("SELECT id FROM products WHERE status = 'published' ORDER BY handle LIMIT 1")
@@ -1451,12 +1361,7 @@ async fn the_dashboards_list_requests_are_answered() {
     let gift: String = store
         .scalar("SELECT id FROM products WHERE status = 'draft' ORDER BY id LIMIT 1")
         .await;
-    store
-        .execute_for(
-            "UPDATE products SET is_giftcard = TRUE WHERE id = $1",
-            &gift,
-        )
-        .await;
+    store.make_gift_card(&gift).await;
     let cards = store
         .admin_get(&token, "/admin/products?is_giftcard=true")
         .await;

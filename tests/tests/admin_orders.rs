@@ -4,12 +4,8 @@
 use std::sync::Arc;
 
 use serde_json::{json, Value};
+use store_tests::flow::ok;
 use store_tests::{Reply, TestStore};
-
-fn ok(reply: &Reply) -> &Value {
-    assert_eq!(reply.status, 200, "{}", reply.body);
-    &reply.body
-}
 
 fn refused(reply: &Reply, status: u16, words: &str) {
     assert_eq!(reply.status, status, "{}", reply.body);
@@ -31,10 +27,46 @@ async fn event_names(store: &TestStore, order_id: &str) -> Vec<String> {
         .collect()
 }
 
+/// The calls of one logged-in admin on orders and payments.
+struct Admin<'a> {
+    store: &'a TestStore,
+    token: String,
+}
+
+impl<'a> Admin<'a> {
+    async fn login(store: &'a TestStore) -> Self {
+        let token = store.admin_token().await;
+        Admin { store, token }
+    }
+
+    /// `POST /admin/orders/{order}/{action}` (`cancel`, `fulfillments`).
+    async fn order(&self, order: &str, action: &str, body: Value) -> Reply {
+        self.post(format!("/admin/orders/{order}/{action}"), body)
+            .await
+    }
+
+    /// `POST /admin/orders/{order}/fulfillments/{fulfillment}/{action}`.
+    async fn fulfillment(&self, order: &str, fulfillment: &str, action: &str) -> Reply {
+        let path = format!("/admin/orders/{order}/fulfillments/{fulfillment}/{action}");
+        self.post(path, json!({})).await
+    }
+
+    /// `POST /admin/payments/{payment}/{action}` (`capture`, `refund`).
+    async fn payment(&self, payment: &str, action: &str, body: Value) -> Reply {
+        self.post(format!("/admin/payments/{payment}/{action}"), body)
+            .await
+    }
+
+    async fn post(&self, path: String, body: Value) -> Reply {
+        self.store.admin_post(&self.token, &path, body).await
+    }
+}
+
 #[tokio::test]
 async fn an_order_goes_from_placed_to_fulfilled_shipped_and_delivered() {
     let store = TestStore::new().await;
-    let token = store.admin_token().await;
+    let admin = Admin::login(&store).await;
+    let token = &admin.token;
     let variant = store.stocked_variant().await;
     let (stocked_before, reserved_before) = store.stock_of(&variant).await;
     let order = store.place_order(&variant, 3).await;
@@ -45,53 +77,51 @@ async fn an_order_goes_from_placed_to_fulfilled_shipped_and_delivered() {
         (stocked_before, reserved_before + 3)
     );
 
-    let got = store
-        .admin_get(&token, &format!("/admin/orders/{id}"))
-        .await;
+    let got = store.admin_get(token, &format!("/admin/orders/{id}")).await;
     let got = &ok(&got)["order"];
     assert_eq!(got["status"], "pending");
     assert_eq!(got["payment_status"], "authorized");
     assert_eq!(got["fulfillment_status"], "not_fulfilled");
 
     // Illegal before anything happened.
-    let too_many = store
-        .admin_post(
-            &token,
-            &format!("/admin/orders/{id}/fulfillments"),
+    let too_many = admin
+        .order(
+            &id,
+            "fulfillments",
             json!({ "items": [{ "id": line, "quantity": 4 }] }),
         )
         .await;
     refused(&too_many, 400, "left to fulfill");
-    let foreign = store
-        .admin_post(
-            &token,
-            &format!("/admin/orders/{id}/fulfillments"),
+    let foreign = admin
+        .order(
+            &id,
+            "fulfillments",
             json!({ "items": [{ "id": "ordli_other", "quantity": 1 }] }),
         )
         .await;
     refused(&foreign, 400, "not an item");
-    let zero = store
-        .admin_post(
-            &token,
-            &format!("/admin/orders/{id}/fulfillments"),
+    let zero = admin
+        .order(
+            &id,
+            "fulfillments",
             json!({ "items": [{ "id": line, "quantity": 0 }] }),
         )
         .await;
     refused(&zero, 400, "quantity");
     let missing = store
-        .admin_post(&token, "/admin/orders/order_nope/fulfillments", json!({}))
+        .admin_post(token, "/admin/orders/order_nope/fulfillments", json!({}))
         .await;
     assert_eq!(missing.status, 404);
     let malformed = store
-        .admin_post(&token, "/admin/orders/nope/fulfillments", json!({}))
+        .admin_post(token, "/admin/orders/nope/fulfillments", json!({}))
         .await;
     assert_eq!(malformed.status, 400);
 
     // Fulfil one: it leaves the shelf and the reservation.
-    let first = store
-        .admin_post(
-            &token,
-            &format!("/admin/orders/{id}/fulfillments"),
+    let first = admin
+        .order(
+            &id,
+            "fulfillments",
             json!({ "items": [{ "id": line, "quantity": 1 }] }),
         )
         .await;
@@ -105,19 +135,13 @@ async fn an_order_goes_from_placed_to_fulfilled_shipped_and_delivered() {
     let f1 = first["fulfillments"][0]["id"].as_str().unwrap().to_string();
 
     // Delivered before shipped: refused.
-    let early = store
-        .admin_post(
-            &token,
-            &format!("/admin/orders/{id}/fulfillments/{f1}/mark-as-delivered"),
-            json!({}),
-        )
-        .await;
+    let early = admin.fulfillment(&id, &f1, "mark-as-delivered").await;
     refused(&early, 409, "not been shipped");
 
-    let shipped = store
-        .admin_post(
-            &token,
-            &format!("/admin/orders/{id}/fulfillments/{f1}/shipments"),
+    let shipped = admin
+        .order(
+            &id,
+            &format!("fulfillments/{f1}/shipments"),
             json!({ "carrier": "DHL", "tracking_number": "JD0001" }),
         )
         .await;
@@ -125,31 +149,13 @@ async fn an_order_goes_from_placed_to_fulfilled_shipped_and_delivered() {
     assert_eq!(shipped["fulfillment_status"], "partially_shipped");
     assert_eq!(shipped["fulfillments"][0]["carrier"], "DHL");
     assert_eq!(shipped["fulfillments"][0]["tracking_number"], "JD0001");
-    let twice = store
-        .admin_post(
-            &token,
-            &format!("/admin/orders/{id}/fulfillments/{f1}/shipments"),
-            json!({}),
-        )
-        .await;
+    let twice = admin.fulfillment(&id, &f1, "shipments").await;
     refused(&twice, 409, "already shipped");
-    let unknown = store
-        .admin_post(
-            &token,
-            &format!("/admin/orders/{id}/fulfillments/ful_nope/shipments"),
-            json!({}),
-        )
-        .await;
+    let unknown = admin.fulfillment(&id, "ful_nope", "shipments").await;
     assert_eq!(unknown.status, 404);
 
     // The rest, with no items named; then nothing is left.
-    let second = store
-        .admin_post(
-            &token,
-            &format!("/admin/orders/{id}/fulfillments"),
-            json!({}),
-        )
-        .await;
+    let second = admin.order(&id, "fulfillments", json!({})).await;
     let second = ok(&second)["order"].clone();
     assert_eq!(second["items"][0]["detail"]["fulfilled_quantity"], 3);
     assert_eq!(
@@ -160,71 +166,39 @@ async fn an_order_goes_from_placed_to_fulfilled_shipped_and_delivered() {
         .as_str()
         .unwrap()
         .to_string();
-    let more = store
-        .admin_post(
-            &token,
-            &format!("/admin/orders/{id}/fulfillments"),
-            json!({}),
-        )
-        .await;
+    let more = admin.order(&id, "fulfillments", json!({})).await;
     refused(&more, 409, "fully fulfilled");
-    let over = store
-        .admin_post(
-            &token,
-            &format!("/admin/orders/{id}/fulfillments"),
+    let over = admin
+        .order(
+            &id,
+            "fulfillments",
             json!({ "items": [{ "id": line, "quantity": 1 }] }),
         )
         .await;
     refused(&over, 400, "left to fulfill");
 
     // Shipping with Medusa's labels and items form.
-    let shipped = store
-        .admin_post(
-            &token,
-            &format!("/admin/orders/{id}/fulfillments/{f2}/shipments"),
-            json!({ "items": [{ "id": line, "quantity": 2 }], "labels": [{ "tracking_number": "JD0002", "tracking_url": "", "label_url": "" }] }),
-        )
-        .await;
+    let shipped = admin.order(&id, &format!("fulfillments/{f2}/shipments"), json!({ "items": [{ "id": line, "quantity": 2 }], "labels": [{ "tracking_number": "JD0002", "tracking_url": "", "label_url": "" }] })).await;
     assert_eq!(ok(&shipped)["order"]["fulfillment_status"], "shipped");
     assert_eq!(
         shipped.body["order"]["fulfillments"][1]["tracking_number"],
         "JD0002"
     );
 
-    let delivered = store
-        .admin_post(
-            &token,
-            &format!("/admin/orders/{id}/fulfillments/{f1}/mark-as-delivered"),
-            json!({}),
-        )
-        .await;
+    let delivered = admin.fulfillment(&id, &f1, "mark-as-delivered").await;
     assert_eq!(
         ok(&delivered)["order"]["fulfillment_status"],
         "partially_delivered"
     );
-    let again = store
-        .admin_post(
-            &token,
-            &format!("/admin/orders/{id}/fulfillments/{f1}/mark-as-delivered"),
-            json!({}),
-        )
-        .await;
+    let again = admin.fulfillment(&id, &f1, "mark-as-delivered").await;
     refused(&again, 409, "already delivered");
-    let delivered = store
-        .admin_post(
-            &token,
-            &format!("/admin/orders/{id}/fulfillments/{f2}/mark-as-delivered"),
-            json!({}),
-        )
-        .await;
+    let delivered = admin.fulfillment(&id, &f2, "mark-as-delivered").await;
     let done = ok(&delivered)["order"].clone();
     assert_eq!(done["fulfillment_status"], "delivered");
     assert_eq!(done["status"], "completed");
     assert_eq!(done["items"][0]["detail"]["delivered_quantity"], 3);
 
-    let cancel = store
-        .admin_post(&token, &format!("/admin/orders/{id}/cancel"), json!({}))
-        .await;
+    let cancel = admin.order(&id, "cancel", json!({})).await;
     refused(&cancel, 409, "completed");
 
     // The store's view of the order shows the fulfillments too.
@@ -249,16 +223,11 @@ async fn an_order_goes_from_placed_to_fulfilled_shipped_and_delivered() {
             "delivery.created",
         ]
     );
-    let shipment: Value = sqlx::query_scalar(
-        "SELECT payload FROM outbox_events WHERE name = 'shipment.created' ORDER BY occurred_at LIMIT 1",
-    )
-    .fetch_one(&store.pool)
-    .await
-    .unwrap();
+    let shipment: Value = store.scalar("SELECT payload FROM outbox_events WHERE name = 'shipment.created' ORDER BY occurred_at LIMIT 1").await;
     assert_eq!(shipment["carrier"], "DHL");
     assert_eq!(shipment["fulfillment_id"], f1.as_str());
     let audit = store
-        .admin_get(&token, &format!("/admin/audit-log?resource_id={id}"))
+        .admin_get(token, &format!("/admin/audit-log?resource_id={id}"))
         .await;
     let actions: Vec<&str> = ok(&audit)["audit_log"]
         .as_array()
@@ -273,7 +242,8 @@ async fn an_order_goes_from_placed_to_fulfilled_shipped_and_delivered() {
 #[tokio::test]
 async fn a_payment_is_captured_once_and_never_refunded_beyond_what_was_captured() {
     let store = TestStore::new().await;
-    let token = store.admin_token().await;
+    let admin = Admin::login(&store).await;
+    let token = &admin.token;
     let variant = store.stocked_variant().await;
     let order = store.place_order(&variant, 1).await;
     let id = order["id"].as_str().unwrap().to_string();
@@ -284,62 +254,40 @@ async fn a_payment_is_captured_once_and_never_refunded_beyond_what_was_captured(
     let total = order["total"].as_f64().unwrap();
     assert!(total > 2.0);
 
-    let early = store
-        .admin_post(
-            &token,
-            &format!("/admin/payments/{payment}/refund"),
-            json!({ "amount": 1 }),
-        )
+    let early = admin
+        .payment(&payment, "refund", json!({ "amount": 1 }))
         .await;
     refused(&early, 409, "only captured money");
-    let partial = store
-        .admin_post(
-            &token,
-            &format!("/admin/payments/{payment}/capture"),
-            json!({ "amount": 0.5 }),
-        )
+    let partial = admin
+        .payment(&payment, "capture", json!({ "amount": 0.5 }))
         .await;
     refused(&partial, 400, "partial capture");
 
-    let captured = store
-        .admin_post(
-            &token,
-            &format!("/admin/payments/{payment}/capture"),
-            json!({}),
-        )
-        .await;
+    let captured = admin.payment(&payment, "capture", json!({})).await;
     let captured = ok(&captured)["payment"].clone();
     assert_eq!(captured["captured_amount"].as_f64().unwrap(), total);
-    let twice = store
-        .admin_post(
-            &token,
-            &format!("/admin/payments/{payment}/capture"),
-            json!({}),
-        )
-        .await;
+    let twice = admin.payment(&payment, "capture", json!({})).await;
     refused(&twice, 409, "only an authorized payment");
 
-    let refund = store
-        .admin_post(
-            &token,
-            &format!("/admin/payments/{payment}/refund"),
+    let refund = admin
+        .payment(
+            &payment,
+            "refund",
             json!({ "amount": 1.5, "note": "scratched" }),
         )
         .await;
     let refund = ok(&refund)["payment"].clone();
     assert_eq!(refund["refunded_amount"], json!(1.5));
     assert_eq!(refund["refunds"][0]["note"], "scratched");
-    let got = store
-        .admin_get(&token, &format!("/admin/orders/{id}"))
-        .await;
+    let got = store.admin_get(token, &format!("/admin/orders/{id}")).await;
     assert_eq!(ok(&got)["order"]["payment_status"], "partially_refunded");
     assert_eq!(got.body["order"]["summary"]["refunded_total"], json!(1.5));
 
     let left = ((total - 1.5) * 100.0).round() as i64;
-    let beyond = store
-        .admin_post(
-            &token,
-            &format!("/admin/payments/{payment}/refund"),
+    let beyond = admin
+        .payment(
+            &payment,
+            "refund",
             json!({ "amount": (left + 1) as f64 / 100.0 }),
         )
         .await;
@@ -352,31 +300,21 @@ async fn a_payment_is_captured_once_and_never_refunded_beyond_what_was_captured(
     ] {
         let reply = store
             .admin_post(
-                &token,
+                token,
                 &format!("/admin/payments/{payment}/refund"),
                 bad.clone(),
             )
             .await;
         assert_eq!(reply.status, 400, "{bad}: {}", reply.body);
     }
-    let rest = store
-        .admin_post(
-            &token,
-            &format!("/admin/payments/{payment}/refund"),
-            json!({ "amount": left as f64 / 100.0 }),
-        )
+    let rest = admin
+        .payment(&payment, "refund", json!({ "amount": left as f64 / 100.0 }))
         .await;
     ok(&rest);
-    let got = store
-        .admin_get(&token, &format!("/admin/orders/{id}"))
-        .await;
+    let got = store.admin_get(token, &format!("/admin/orders/{id}")).await;
     assert_eq!(ok(&got)["order"]["payment_status"], "refunded");
-    let more = store
-        .admin_post(
-            &token,
-            &format!("/admin/payments/{payment}/refund"),
-            json!({ "amount": 0.01 }),
-        )
+    let more = admin
+        .payment(&payment, "refund", json!({ "amount": 0.01 }))
         .await;
     refused(&more, 409, "refunded");
 
@@ -388,12 +326,12 @@ async fn a_payment_is_captured_once_and_never_refunded_beyond_what_was_captured(
     .await
     .unwrap();
     assert_eq!(captured, refunded);
-    let refunds: i64 =
-        sqlx::query_scalar("SELECT sum(amount)::bigint FROM refunds WHERE order_id = $1")
-            .bind(&id)
-            .fetch_one(&store.pool)
-            .await
-            .unwrap();
+    let refunds: i64 = store
+        .scalar_for(
+            "SELECT sum(amount)::bigint FROM refunds WHERE order_id = $1",
+            &id,
+        )
+        .await;
     assert_eq!(refunds, refunded);
     assert_eq!(
         event_names(&store, &id).await,
@@ -405,7 +343,7 @@ async fn a_payment_is_captured_once_and_never_refunded_beyond_what_was_captured(
         ]
     );
     let audit = store
-        .admin_get(&token, &format!("/admin/audit-log?resource_id={payment}"))
+        .admin_get(token, &format!("/admin/audit-log?resource_id={payment}"))
         .await;
     assert_eq!(ok(&audit)["count"], 3);
 }
@@ -413,7 +351,7 @@ async fn a_payment_is_captured_once_and_never_refunded_beyond_what_was_captured(
 #[tokio::test]
 async fn canceling_an_order_gives_back_its_stock_and_its_money() {
     let store = TestStore::new().await;
-    let token = store.admin_token().await;
+    let admin = Admin::login(&store).await;
     let variant = store.stocked_variant().await;
     let before = store.stock_of(&variant).await;
 
@@ -425,9 +363,7 @@ async fn canceling_an_order_gives_back_its_stock_and_its_money() {
         .unwrap()
         .to_string();
     assert_eq!(store.stock_of(&variant).await, (before.0, before.1 + 2));
-    let canceled = store
-        .admin_post(&token, &format!("/admin/orders/{id}/cancel"), json!({}))
-        .await;
+    let canceled = admin.order(&id, "cancel", json!({})).await;
     let canceled = ok(&canceled)["order"].clone();
     assert_eq!(canceled["status"], "canceled");
     assert_eq!(canceled["payment_status"], "canceled");
@@ -439,28 +375,20 @@ async fn canceling_an_order_gives_back_its_stock_and_its_money() {
     // Nothing moves a canceled order.
     let line = order["items"][0]["id"].as_str().unwrap();
     refused(
-        &store
-            .admin_post(&token, &format!("/admin/orders/{id}/cancel"), json!({}))
-            .await,
+        &admin.order(&id, "cancel", json!({})).await,
         409,
         "already canceled",
     );
     refused(
-        &store
-            .admin_post(
-                &token,
-                &format!("/admin/orders/{id}/fulfillments"),
-                json!({}),
-            )
-            .await,
+        &admin.order(&id, "fulfillments", json!({})).await,
         409,
         "canceled",
     );
     refused(
-        &store
-            .admin_post(
-                &token,
-                &format!("/admin/orders/{id}/fulfillments"),
+        &admin
+            .order(
+                &id,
+                "fulfillments",
                 json!({ "items": [{ "id": line, "quantity": 1 }] }),
             )
             .await,
@@ -468,24 +396,12 @@ async fn canceling_an_order_gives_back_its_stock_and_its_money() {
         "canceled",
     );
     refused(
-        &store
-            .admin_post(
-                &token,
-                &format!("/admin/payments/{payment}/capture"),
-                json!({}),
-            )
-            .await,
+        &admin.payment(&payment, "capture", json!({})).await,
         409,
         "canceled",
     );
     refused(
-        &store
-            .admin_post(
-                &token,
-                &format!("/admin/payments/{payment}/refund"),
-                json!({}),
-            )
-            .await,
+        &admin.payment(&payment, "refund", json!({})).await,
         409,
         "canceled",
     );
@@ -501,23 +417,11 @@ async fn canceling_an_order_gives_back_its_stock_and_its_money() {
         .as_str()
         .unwrap()
         .to_string();
-    ok(&store
-        .admin_post(
-            &token,
-            &format!("/admin/payments/{payment}/capture"),
-            json!({}),
-        )
+    ok(&admin.payment(&payment, "capture", json!({})).await);
+    ok(&admin
+        .payment(&payment, "refund", json!({ "amount": 1 }))
         .await);
-    ok(&store
-        .admin_post(
-            &token,
-            &format!("/admin/payments/{payment}/refund"),
-            json!({ "amount": 1 }),
-        )
-        .await);
-    let canceled = store
-        .admin_post(&token, &format!("/admin/orders/{id}/cancel"), json!({}))
-        .await;
+    let canceled = admin.order(&id, "cancel", json!({})).await;
     assert_eq!(ok(&canceled)["order"]["payment_status"], "refunded");
     let (captured, refunded): (i64, i64) = sqlx::query_as(
         "SELECT captured_amount, refunded_amount FROM payment_collections WHERE id = $1",
@@ -552,17 +456,9 @@ async fn canceling_an_order_gives_back_its_stock_and_its_money() {
     // A fulfilled order cannot be canceled.
     let order = store.place_order(&variant, 1).await;
     let id = order["id"].as_str().unwrap().to_string();
-    ok(&store
-        .admin_post(
-            &token,
-            &format!("/admin/orders/{id}/fulfillments"),
-            json!({}),
-        )
-        .await);
+    ok(&admin.order(&id, "fulfillments", json!({})).await);
     refused(
-        &store
-            .admin_post(&token, &format!("/admin/orders/{id}/cancel"), json!({}))
-            .await,
+        &admin.order(&id, "cancel", json!({})).await,
         409,
         "fulfillments",
     );
@@ -571,7 +467,8 @@ async fn canceling_an_order_gives_back_its_stock_and_its_money() {
 #[tokio::test]
 async fn concurrent_cancel_and_fulfill_of_one_order_end_in_one_consistent_state() {
     let store = Arc::new(TestStore::new().await);
-    let token = store.admin_token().await;
+    let admin = Admin::login(&store).await;
+    let token = &admin.token;
     let variant = store.stocked_variant().await;
     let mut outcomes = Vec::new();
     for _ in 0..8 {
@@ -594,12 +491,9 @@ async fn concurrent_cancel_and_fulfill_of_one_order_end_in_one_consistent_state(
         .fetch_one(&store.pool)
         .await
         .unwrap();
-        let fulfillments: i64 =
-            sqlx::query_scalar("SELECT count(*) FROM fulfillments WHERE order_id = $1")
-                .bind(&id)
-                .fetch_one(&store.pool)
-                .await
-                .unwrap();
+        let fulfillments: i64 = store
+            .scalar_for("SELECT count(*) FROM fulfillments WHERE order_id = $1", &id)
+            .await;
         match (cancel.status.as_u16(), fulfill.status.as_u16()) {
             (200, 409) => {
                 assert_eq!(
@@ -635,65 +529,60 @@ async fn concurrent_cancel_and_fulfill_of_one_order_end_in_one_consistent_state(
 #[tokio::test]
 async fn orders_are_listed_with_filters_and_pages() {
     let store = TestStore::new().await;
-    let token = store.admin_token().await;
+    let admin = Admin::login(&store).await;
+    let token = &admin.token;
     let variant = store.stocked_variant().await;
     let first = store.place_order(&variant, 1).await;
     let second = store.place_order(&variant, 1).await;
     let second_id = second["id"].as_str().unwrap();
-    ok(&store
-        .admin_post(
-            &token,
-            &format!("/admin/orders/{second_id}/cancel"),
-            json!({}),
-        )
-        .await);
+    ok(&admin.order(second_id, "cancel", json!({})).await);
 
-    let all = store.admin_get(&token, "/admin/orders").await;
+    let all = store.admin_get(token, "/admin/orders").await;
     assert_eq!(ok(&all)["count"], 2);
     assert_eq!(all.body["orders"][0]["id"], second_id, "newest first");
     let canceled = store
-        .admin_get(&token, "/admin/orders?status[0]=canceled")
+        .admin_get(token, "/admin/orders?status[0]=canceled")
         .await;
     assert_eq!(ok(&canceled)["count"], 1);
     assert_eq!(canceled.body["orders"][0]["id"], second_id);
     let page = store
-        .admin_get(&token, "/admin/orders?limit=1&offset=1")
+        .admin_get(token, "/admin/orders?limit=1&offset=1")
         .await;
     assert_eq!(ok(&page)["count"], 2);
     assert_eq!(page.body["orders"][0]["id"], first["id"]);
     assert_eq!(page.body["limit"], 1);
     // Past the last page: no orders, and still the count.
     let beyond = store
-        .admin_get(&token, "/admin/orders?limit=1&offset=5")
+        .admin_get(token, "/admin/orders?limit=1&offset=5")
         .await;
     assert_eq!(ok(&beyond)["count"], 2);
     assert_eq!(beyond.body["orders"], json!([]));
     let by_email = store
-        .admin_get(&token, "/admin/orders?email=ADA@example.com")
+        .admin_get(token, "/admin/orders?email=ADA@example.com")
         .await;
     assert_eq!(ok(&by_email)["count"], 2);
     let nobody = store
-        .admin_get(&token, "/admin/orders?email=eve@example.com")
+        .admin_get(token, "/admin/orders?email=eve@example.com")
         .await;
     assert_eq!(ok(&nobody)["count"], 0);
     let q = store
-        .admin_get(&token, &format!("/admin/orders?q={}", first["display_id"]))
+        .admin_get(token, &format!("/admin/orders?q={}", first["display_id"]))
         .await;
     assert_eq!(ok(&q)["count"], 1);
     assert_eq!(q.body["orders"][0]["id"], first["id"]);
     let q = store
-        .admin_get(&token, &format!("/admin/orders?q={second_id}"))
+        .admin_get(token, &format!("/admin/orders?q={second_id}"))
         .await;
     assert_eq!(ok(&q)["count"], 1);
-    let q = store.admin_get(&token, "/admin/orders?q=lovelace").await;
+    let q = store.admin_get(token, "/admin/orders?q=lovelace").await;
     assert_eq!(ok(&q)["count"], 2);
     let future = store
-        .admin_get(&token, "/admin/orders?created_at[$gte]=2999-01-01")
+        .admin_get(token, "/admin/orders?created_at[$gte]=2999-01-01")
         .await;
     assert_eq!(ok(&future)["count"], 0);
     let past = store
         .admin_get(
-            &token,
+            token,
             "/admin/orders?created_at[$gte]=2000-01-01T00:00:00Z&created_at[$lte]=2999-01-01",
         )
         .await;
@@ -705,7 +594,7 @@ async fn orders_are_listed_with_filters_and_pages() {
         "colour=red",
     ] {
         let reply = store
-            .admin_get(&token, &format!("/admin/orders?{bad}"))
+            .admin_get(token, &format!("/admin/orders?{bad}"))
             .await;
         assert_eq!(reply.status, 400, "{bad}: {}", reply.body);
     }
@@ -717,7 +606,7 @@ async fn stripe_payments_are_captured_refunded_and_canceled_at_stripe() {
     let store = TestStore::new().await;
     let payments = store_stripe::providers(Some(fake.config(std::time::Duration::from_secs(5))));
     let store = store.with_payments(payments);
-    let token = store.admin_token().await;
+    let admin = Admin::login(&store).await;
     let variant = store.stocked_variant().await;
 
     let order = store
@@ -734,23 +623,13 @@ async fn stripe_payments_are_captured_refunded_and_canceled_at_stripe() {
         .to_string();
     assert_eq!(fake.intent(&intent).unwrap()["status"], "requires_capture");
 
-    ok(&store
-        .admin_post(
-            &token,
-            &format!("/admin/payments/{payment}/capture"),
-            json!({}),
-        )
-        .await);
+    ok(&admin.payment(&payment, "capture", json!({})).await);
     let captured = fake.intent(&intent).unwrap();
     assert_eq!(captured["status"], "succeeded");
     let received = captured["amount_received"].as_i64().unwrap();
 
-    ok(&store
-        .admin_post(
-            &token,
-            &format!("/admin/payments/{payment}/refund"),
-            json!({ "amount": 1 }),
-        )
+    ok(&admin
+        .payment(&payment, "refund", json!({ "amount": 1 }))
         .await);
     assert_eq!(fake.refunded(&intent), 100);
     let refund_request = fake
@@ -763,26 +642,20 @@ async fn stripe_payments_are_captured_refunded_and_canceled_at_stripe() {
 
     // Stripe down: nothing is recorded, and the order can be refunded later.
     fake.set_fail_with_500(true);
-    let failed = store
-        .admin_post(
-            &token,
-            &format!("/admin/payments/{payment}/refund"),
-            json!({ "amount": 1 }),
-        )
+    let failed = admin
+        .payment(&payment, "refund", json!({ "amount": 1 }))
         .await;
     assert_eq!(failed.status, 422, "{}", failed.body);
     fake.set_fail_with_500(false);
-    let refunded: i64 =
-        sqlx::query_scalar("SELECT refunded_amount FROM payment_collections WHERE id = $1")
-            .bind(&payment)
-            .fetch_one(&store.pool)
-            .await
-            .unwrap();
+    let refunded: i64 = store
+        .scalar_for(
+            "SELECT refunded_amount FROM payment_collections WHERE id = $1",
+            &payment,
+        )
+        .await;
     assert_eq!(refunded, 100);
     assert_eq!(store.scalar::<i64>("SELECT count(*) FROM refunds").await, 1);
-    let canceled = store
-        .admin_post(&token, &format!("/admin/orders/{id}/cancel"), json!({}))
-        .await;
+    let canceled = admin.order(&id, "cancel", json!({})).await;
     assert_eq!(ok(&canceled)["order"]["payment_status"], "refunded");
     assert_eq!(
         fake.refunded(&intent),
@@ -799,47 +672,39 @@ async fn stripe_payments_are_captured_refunded_and_canceled_at_stripe() {
         .as_str()
         .unwrap()
         .to_string();
-    ok(&store
-        .admin_post(&token, &format!("/admin/orders/{id}/cancel"), json!({}))
-        .await);
+    ok(&admin.order(&id, "cancel", json!({})).await);
     assert_eq!(fake.intent(&intent).unwrap()["status"], "canceled");
 }
 
 #[tokio::test]
 async fn concurrent_refunds_never_give_back_more_than_was_captured() {
     let store = Arc::new(TestStore::new().await);
-    let token = store.admin_token().await;
+    let admin = Admin::login(&store).await;
     let variant = store.stocked_variant().await;
     let order = store.place_order(&variant, 1).await;
     let payment = order["payment_collections"][0]["id"]
         .as_str()
         .unwrap()
         .to_string();
-    ok(&store
-        .admin_post(
-            &token,
-            &format!("/admin/payments/{payment}/capture"),
-            json!({}),
+    ok(&admin.payment(&payment, "capture", json!({})).await);
+    let captured: i64 = store
+        .scalar_for(
+            "SELECT captured_amount FROM payment_collections WHERE id = $1",
+            &payment,
         )
-        .await);
-    let captured: i64 =
-        sqlx::query_scalar("SELECT captured_amount FROM payment_collections WHERE id = $1")
-            .bind(&payment)
-            .fetch_one(&store.pool)
-            .await
-            .unwrap();
+        .await;
     // Two of these fit in what was captured, a third does not.
     let each = captured * 2 / 5 + 1;
     let tasks: Vec<_> = (0..10)
         .map(|_| {
-            let (store, token, payment) = (store.clone(), token.clone(), payment.clone());
+            let (store, token, payment) = (store.clone(), admin.token.clone(), payment.clone());
             tokio::spawn(async move {
-                store
-                    .admin_post(
-                        &token,
-                        &format!("/admin/payments/{payment}/refund"),
-                        json!({ "amount": each as f64 / 100.0 }),
-                    )
+                let admin = Admin {
+                    store: &store,
+                    token,
+                };
+                admin
+                    .payment(&payment, "refund", json!({ "amount": each as f64 / 100.0 }))
                     .await
             })
         })
@@ -857,12 +722,12 @@ async fn concurrent_refunds_never_give_back_more_than_was_captured() {
         }
     }
     assert_eq!(accepted, 2);
-    let refunded: i64 =
-        sqlx::query_scalar("SELECT refunded_amount FROM payment_collections WHERE id = $1")
-            .bind(&payment)
-            .fetch_one(&store.pool)
-            .await
-            .unwrap();
+    let refunded: i64 = store
+        .scalar_for(
+            "SELECT refunded_amount FROM payment_collections WHERE id = $1",
+            &payment,
+        )
+        .await;
     assert_eq!(refunded, 2 * each);
     assert_eq!(store.scalar::<i64>("SELECT count(*) FROM refunds").await, 2);
     let refund_events: i64 = store
@@ -874,17 +739,17 @@ async fn concurrent_refunds_never_give_back_more_than_was_captured() {
 #[tokio::test]
 async fn a_fulfillment_canceled_before_shipping_puts_its_stock_back_for_the_order() {
     let store = TestStore::new().await;
-    let token = store.admin_token().await;
+    let admin = Admin::login(&store).await;
     let variant = store.stocked_variant().await;
     let before = store.stock_of(&variant).await;
     let order = store.place_order(&variant, 2).await;
     let id = order["id"].as_str().unwrap().to_string();
     let line = order["items"][0]["id"].as_str().unwrap().to_string();
 
-    let first = store
-        .admin_post(
-            &token,
-            &format!("/admin/orders/{id}/fulfillments"),
+    let first = admin
+        .order(
+            &id,
+            "fulfillments",
             json!({ "items": [{ "id": line, "quantity": 1 }] }),
         )
         .await;
@@ -893,13 +758,7 @@ async fn a_fulfillment_canceled_before_shipping_puts_its_stock_back_for_the_orde
         .unwrap()
         .to_string();
     assert_eq!(store.stock_of(&variant).await, (before.0 - 1, before.1 + 1));
-    let canceled = store
-        .admin_post(
-            &token,
-            &format!("/admin/orders/{id}/fulfillments/{f1}/cancel"),
-            json!({}),
-        )
-        .await;
+    let canceled = admin.fulfillment(&id, &f1, "cancel").await;
     let canceled = ok(&canceled)["order"].clone();
     assert_eq!(canceled["fulfillment_status"], "not_fulfilled");
     assert!(canceled["fulfillments"][0]["canceled_at"].is_string());
@@ -913,91 +772,41 @@ async fn a_fulfillment_canceled_before_shipping_puts_its_stock_back_for_the_orde
     assert_eq!(reservations, 1, "one reservation row per line and item");
 
     refused(
-        &store
-            .admin_post(
-                &token,
-                &format!("/admin/orders/{id}/fulfillments/{f1}/cancel"),
-                json!({}),
-            )
-            .await,
+        &admin.fulfillment(&id, &f1, "cancel").await,
         409,
         "canceled",
     );
     refused(
-        &store
-            .admin_post(
-                &token,
-                &format!("/admin/orders/{id}/fulfillments/{f1}/shipments"),
-                json!({}),
-            )
-            .await,
+        &admin.fulfillment(&id, &f1, "shipments").await,
         409,
         "canceled",
     );
 
     // Fulfilled in full again, then shipped: that one cannot be canceled.
-    let all = store
-        .admin_post(
-            &token,
-            &format!("/admin/orders/{id}/fulfillments"),
-            json!({}),
-        )
-        .await;
+    let all = admin.order(&id, "fulfillments", json!({})).await;
     let f2 = ok(&all)["order"]["fulfillments"][1]["id"]
         .as_str()
         .unwrap()
         .to_string();
     assert_eq!(store.stock_of(&variant).await, (before.0 - 2, before.1));
-    ok(&store
-        .admin_post(
-            &token,
-            &format!("/admin/orders/{id}/fulfillments/{f2}/shipments"),
-            json!({}),
-        )
-        .await);
-    refused(
-        &store
-            .admin_post(
-                &token,
-                &format!("/admin/orders/{id}/fulfillments/{f2}/cancel"),
-                json!({}),
-            )
-            .await,
-        409,
-        "shipped",
-    );
+    ok(&admin.fulfillment(&id, &f2, "shipments").await);
+    refused(&admin.fulfillment(&id, &f2, "cancel").await, 409, "shipped");
 
     // An order whose fulfillment was canceled can itself be canceled.
     let order = store.place_order(&variant, 1).await;
     let other = order["id"].as_str().unwrap().to_string();
-    let f = store
-        .admin_post(
-            &token,
-            &format!("/admin/orders/{other}/fulfillments"),
-            json!({}),
-        )
-        .await;
+    let f = admin.order(&other, "fulfillments", json!({})).await;
     let f = ok(&f)["order"]["fulfillments"][0]["id"]
         .as_str()
         .unwrap()
         .to_string();
     refused(
-        &store
-            .admin_post(&token, &format!("/admin/orders/{other}/cancel"), json!({}))
-            .await,
+        &admin.order(&other, "cancel", json!({})).await,
         409,
         "fulfillments",
     );
-    ok(&store
-        .admin_post(
-            &token,
-            &format!("/admin/orders/{other}/fulfillments/{f}/cancel"),
-            json!({}),
-        )
-        .await);
-    ok(&store
-        .admin_post(&token, &format!("/admin/orders/{other}/cancel"), json!({}))
-        .await);
+    ok(&admin.fulfillment(&other, &f, "cancel").await);
+    ok(&admin.order(&other, "cancel", json!({})).await);
     assert_eq!(store.stock_of(&variant).await, (before.0 - 2, before.1));
     assert_eq!(
         event_names(&store, &other).await,
@@ -1013,7 +822,7 @@ async fn a_fulfillment_canceled_before_shipping_puts_its_stock_back_for_the_orde
 #[tokio::test]
 async fn a_backordered_fulfillment_canceled_creates_no_phantom_stock() {
     let store = TestStore::new().await;
-    let token = store.admin_token().await;
+    let admin = Admin::login(&store).await;
     let variant = store.stocked_variant().await;
     store
         .execute_for(
@@ -1032,13 +841,7 @@ async fn a_backordered_fulfillment_canceled_creates_no_phantom_stock() {
         "one on the shelf, three promised"
     );
 
-    let fulfilled = store
-        .admin_post(
-            &token,
-            &format!("/admin/orders/{id}/fulfillments"),
-            json!({}),
-        )
-        .await;
+    let fulfilled = admin.order(&id, "fulfillments", json!({})).await;
     let f = ok(&fulfilled)["order"]["fulfillments"][0]["id"]
         .as_str()
         .unwrap()
@@ -1048,13 +851,7 @@ async fn a_backordered_fulfillment_canceled_creates_no_phantom_stock() {
         (0, 0),
         "the one unit left; nothing negative"
     );
-    ok(&store
-        .admin_post(
-            &token,
-            &format!("/admin/orders/{id}/fulfillments/{f}/cancel"),
-            json!({}),
-        )
-        .await);
+    ok(&admin.fulfillment(&id, &f, "cancel").await);
     assert_eq!(
         store.stock_of(&variant).await,
         (1, 3),

@@ -2,6 +2,7 @@
 
 use axum::http::Method;
 use serde_json::{json, Value};
+use store_tests::flow::each;
 use store_tests::TestStore;
 
 #[tokio::test]
@@ -89,14 +90,13 @@ async fn categories_form_a_tree_and_can_carry_their_products() {
         .as_array()
         .unwrap()
         .len() as i64;
-    let expected: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM product_category_links l JOIN products p ON p.id = l.product_id
+    let expected: i64 = store
+        .scalar_for(
+            "SELECT count(*) FROM product_category_links l JOIN products p ON p.id = l.product_id
           WHERE l.category_id = $1 AND p.status = 'published'",
-    )
-    .bind(&tees)
-    .fetch_one(&store.pool)
-    .await
-    .unwrap();
+            &tees,
+        )
+        .await;
     assert!(expected > 0);
     assert_eq!(listed, expected);
 
@@ -414,15 +414,6 @@ async fn private_answers_are_not_stored_and_no_answer_is_sniffed() {
     assert_ne!(products.header("cache-control"), Some("no-store"));
 }
 
-fn titles(body: &Value) -> Vec<String> {
-    body["products"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["title"].as_str().unwrap().to_string())
-        .collect()
-}
-
 #[tokio::test]
 async fn store_reads_are_cached_in_redis_and_a_purge_shows_the_change() {
     let store = TestStore::new().await;
@@ -445,8 +436,8 @@ async fn store_reads_are_cached_in_redis_and_a_purge_shows_the_change() {
         .await;
     let stale = store.get("/store/products?limit=3&order=handle").await;
     assert_eq!(
-        titles(&stale.body),
-        titles(&first.body),
+        each(&stale.body, "products", "title"),
+        each(&first.body, "products", "title"),
         "served from the cache until purged"
     );
 

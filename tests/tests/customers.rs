@@ -8,7 +8,7 @@ use store_auth::token;
 use store_tests::admin::TEST_JWT_SECRET;
 use store_tests::customers::{As, CUSTOMER_PASSWORD};
 use store_tests::flow::{
-    add_shipping_method, address, first_shipping_option, ok, payment_collection,
+    add_shipping_method, address, first_shipping_option, id_of, ok, payment_collection,
     system_payment_session,
 };
 use store_tests::{Reply, TestStore};
@@ -28,7 +28,7 @@ async fn guest_cart(store: &TestStore) -> String {
     let cart = store
         .post("/store/carts", json!({ "region_id": region }))
         .await;
-    let cart = ok(&cart)["cart"]["id"].as_str().unwrap().to_string();
+    let cart = id_of(&cart, "cart");
     let variant = store.stocked_variant().await;
     ok(&store
         .post(
@@ -66,13 +66,7 @@ async fn a_customer_registers_keeps_addresses_and_sees_only_their_own_orders() {
     let credentials = json!({ "email": email, "password": CUSTOMER_PASSWORD });
 
     // Register: a token without a customer yet.
-    let registered = store
-        .customer_post(
-            "/auth/customer/emailpass/register",
-            As::Guest,
-            credentials.clone(),
-        )
-        .await;
+    let registered = store.register_identity(&credentials).await;
     let registration = ok(&registered)["token"].as_str().unwrap().to_string();
     let payload = claims(&registration);
     assert_eq!(payload.actor_id, "");
@@ -216,11 +210,9 @@ async fn a_customer_registers_keeps_addresses_and_sees_only_their_own_orders() {
         format!("Address with id: {first_id} was not found")
     );
     let foreign_delete = store
-        .customer_send(
-            Method::DELETE,
+        .customer_delete(
             &format!("/store/customers/me/addresses/{first_id}"),
             As::Bearer(&other),
-            None,
         )
         .await;
     error(&foreign_delete, 404);
@@ -250,13 +242,12 @@ async fn a_customer_registers_keeps_addresses_and_sees_only_their_own_orders() {
     let order_id = complete(&store, &cart, As::Bearer(&token)).await;
     let order = store.get(&format!("/store/orders/{order_id}")).await;
     assert_eq!(ok(&order)["order"]["customer_id"], customer_id.as_str());
-    let placed: Value = sqlx::query_scalar(
-        "SELECT payload FROM outbox_events WHERE name = 'order.placed' AND aggregate_id = $1",
-    )
-    .bind(&order_id)
-    .fetch_one(&store.pool)
-    .await
-    .unwrap();
+    let placed: Value = store
+        .scalar_for(
+            "SELECT payload FROM outbox_events WHERE name = 'order.placed' AND aggregate_id = $1",
+            &order_id,
+        )
+        .await;
     assert_eq!(placed["customer_id"], customer_id.as_str());
 
     // A cart created while logged in is the customer's from the start.
@@ -320,11 +311,9 @@ async fn a_customer_registers_keeps_addresses_and_sees_only_their_own_orders() {
 
     // Deleting an address answers the customer without it.
     let deleted = store
-        .customer_send(
-            Method::DELETE,
+        .customer_delete(
             &format!("/store/customers/me/addresses/{first_id}"),
             As::Bearer(&token),
-            None,
         )
         .await;
     assert_eq!(ok(&deleted)["deleted"], true);
@@ -478,13 +467,11 @@ async fn tokens_refresh_and_a_cookie_session_logs_in_and_out() {
     assert_eq!(ok(&me)["customer"]["id"], customer.as_str());
 
     let logout = store
-        .customer_send(Method::DELETE, "/auth/session", As::Cookie(&cookie), None)
+        .customer_delete("/auth/session", As::Cookie(&cookie))
         .await;
     ok(&logout);
     assert!(logout.header("set-cookie").unwrap().contains("Max-Age=0"));
-    let without_cookie = store
-        .customer_send(Method::DELETE, "/auth/session", As::Guest, None)
-        .await;
+    let without_cookie = store.customer_delete("/auth/session", As::Guest).await;
     assert_eq!(error(&without_cookie, 401)["message"], "Unauthorized");
 }
 
@@ -519,10 +506,9 @@ async fn a_password_reset_token_works_once_and_not_after_it_expires() {
     assert_eq!(events.len(), 1, "{events:?}");
     assert_eq!(events[0]["entity_id"], email);
     let reset_token = events[0]["token"].as_str().unwrap().to_string();
-    let stored: String = sqlx::query_scalar("SELECT token_hash FROM password_reset_tokens")
-        .fetch_one(&store.pool)
-        .await
-        .unwrap();
+    let stored: String = store
+        .scalar("SELECT token_hash FROM password_reset_tokens")
+        .await;
     assert_ne!(stored, reset_token, "only a hash is stored");
 
     let update = |token: String, password: &'static str| {
@@ -559,13 +545,12 @@ async fn a_password_reset_token_works_once_and_not_after_it_expires() {
 
     // An expired token is refused.
     reset("ada@example.com").await;
-    let token: String = sqlx::query_scalar(
-        "SELECT payload->>'token' FROM outbox_events WHERE name = 'auth.password_reset'
+    let token: String = store
+        .scalar(
+            "SELECT payload->>'token' FROM outbox_events WHERE name = 'auth.password_reset'
           ORDER BY occurred_at DESC LIMIT 1",
-    )
-    .fetch_one(&store.pool)
-    .await
-    .unwrap();
+        )
+        .await;
     sqlx::query("UPDATE password_reset_tokens SET expires_at = now() - interval '1 second' WHERE used_at IS NULL")
         .execute(&store.pool)
         .await

@@ -1,16 +1,7 @@
 //! The products routes as a storefront uses them.
 
-use serde_json::Value;
+use store_tests::flow::each;
 use store_tests::TestStore;
-
-fn ids(body: &Value, list: &str) -> Vec<String> {
-    body[list]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["id"].as_str().unwrap().to_string())
-        .collect()
-}
 
 #[tokio::test]
 async fn listing_products_for_a_region_prices_every_variant_in_its_currency() {
@@ -35,13 +26,7 @@ async fn listing_products_for_a_region_prices_every_variant_in_its_currency() {
             let price = &variant["calculated_price"];
             assert_eq!(price["currency_code"], "eur");
             assert_eq!(price["is_calculated_price_tax_inclusive"], true);
-            let expected: i64 = sqlx::query_scalar(
-                "SELECT amount FROM prices WHERE variant_id = $1 AND currency_code = 'eur'",
-            )
-            .bind(variant["id"].as_str().unwrap())
-            .fetch_one(&store.pool)
-            .await
-            .unwrap();
+            let expected = store.eur_price(variant).await;
             let shown = price["calculated_amount"].as_f64().unwrap();
             assert_eq!((shown * 100.0).round() as i64, expected, "{variant}");
             assert_eq!(price["original_amount"], price["calculated_amount"]);
@@ -118,15 +103,14 @@ async fn inventory_quantity_is_stock_on_hand_minus_reservations_when_asked_for()
         .await;
     let variant = &product.body["products"][0]["variants"][0];
     let variant_id = variant["id"].as_str().unwrap();
-    let stocked: i32 = sqlx::query_scalar(
-        "SELECT l.stocked_quantity FROM inventory_levels l
+    let stocked: i32 = store
+        .scalar_for(
+            "SELECT l.stocked_quantity FROM inventory_levels l
            JOIN product_variant_inventory_items vi ON vi.inventory_item_id = l.inventory_item_id
           WHERE vi.variant_id = $1",
-    )
-    .bind(variant_id)
-    .fetch_one(&store.pool)
-    .await
-    .unwrap();
+            variant_id,
+        )
+        .await;
     assert_eq!(variant["inventory_quantity"], stocked);
 
     store.execute_for("UPDATE inventory_levels SET stocked_quantity = 10, reserved_quantity = 3
@@ -288,7 +272,7 @@ async fn filters_by_id_list_category_collection_tag_and_type_narrow_the_list() {
             two[0], two[1]
         ))
         .await;
-    let mut found = ids(&reply.body, "products");
+    let mut found = each(&reply.body, "products", "id");
     found.sort();
     assert_eq!(found, two);
 

@@ -8,12 +8,7 @@ use store_tests::flow::{self, ok};
 use store_tests::TestStore;
 
 fn ids(body: &Value, list: &str) -> Vec<String> {
-    let mut ids: Vec<String> = body[list]
-        .as_array()
-        .unwrap_or_else(|| panic!("no {list} in {body}"))
-        .iter()
-        .map(|p| p["id"].as_str().unwrap().to_string())
-        .collect();
+    let mut ids = flow::each(body, list, "id");
     ids.sort();
     ids
 }
@@ -44,10 +39,7 @@ async fn the_starters_related_products_call_answers_with_the_collections_product
     let store = TestStore::new().await;
     let region = store.region_id("eur").await;
     let collection: String =
-        sqlx::query_scalar("SELECT collection_id FROM products WHERE collection_id IS NOT NULL AND status = 'published' LIMIT 1")
-            .fetch_one(&store.pool)
-            .await
-            .unwrap();
+        store.scalar("SELECT collection_id FROM products WHERE collection_id IS NOT NULL AND status = 'published' LIMIT 1").await;
     // Exactly as the Next.js starter sends it, trailing comma included.
     let reply = store
         .get(&format!(
@@ -81,12 +73,7 @@ async fn is_giftcard_tags_dates_and_or_groups_filter_as_in_medusa() {
     let (gift, old): (String, String) = store
         .scalar_pair("SELECT min(id), max(id) FROM products WHERE status = 'published'")
         .await;
-    store
-        .execute_for(
-            "UPDATE products SET is_giftcard = TRUE WHERE id = $1",
-            &gift,
-        )
-        .await;
+    store.make_gift_card(&gift).await;
     store
         .execute_for(
             "UPDATE products SET created_at = '2020-01-15T12:00:00Z' WHERE id = $1",
@@ -390,25 +377,18 @@ async fn fields_narrow_add_and_remove_as_medusa_applies_them() {
             .await;
         for variant in ok(&reply)["product"]["variants"].as_array().unwrap() {
             let prices = variant["prices"].as_array().unwrap();
-            let stored: i64 =
-                sqlx::query_scalar("SELECT count(*) FROM prices WHERE variant_id = $1")
-                    .bind(variant["id"].as_str().unwrap())
-                    .fetch_one(&store.pool)
-                    .await
-                    .unwrap();
+            let stored: i64 = store
+                .scalar_for(
+                    "SELECT count(*) FROM prices WHERE variant_id = $1",
+                    variant["id"].as_str().unwrap(),
+                )
+                .await;
             assert_eq!(prices.len() as i64, stored, "{fields}: {variant}");
             let eur = prices
                 .iter()
                 .find(|p| p["currency_code"] == "eur")
                 .expect("a eur price");
-            let amount: i64 = sqlx::query_scalar(
-                "SELECT amount FROM prices WHERE variant_id = $1 AND currency_code = 'eur'",
-            )
-            .bind(variant["id"].as_str().unwrap())
-            .fetch_one(&store.pool)
-            .await
-            .unwrap();
-            assert_eq!(flow::cents(&eur["amount"]), amount);
+            assert_eq!(flow::cents(&eur["amount"]), store.eur_price(variant).await);
             assert!(variant["calculated_price"].is_object());
         }
     }
