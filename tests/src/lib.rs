@@ -111,6 +111,29 @@ impl Reply {
     }
 }
 
+/// The value of the first `name` among decoded `(name, value)` pairs (a query, a form).
+pub fn value_of<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.as_str())
+}
+
+/// Serves `router` on a free port of 127.0.0.1 for the rest of the test; returns its
+/// base URL (`http://127.0.0.1:<port>`). `what` names the server in a failure.
+pub async fn serve_on_loopback(router: Router, what: &'static str) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap_or_else(|e| panic!("bind the {what}: {e}"));
+    let addr = listener.local_addr().expect("local address");
+    tokio::spawn(async move {
+        axum::serve(listener, router)
+            .await
+            .unwrap_or_else(|e| panic!("{what}: {e}"));
+    });
+    format!("http://{addr}")
+}
+
 fn env(name: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| {
         panic!(

@@ -38,10 +38,7 @@ pub struct RecordedRequest {
 
 impl RecordedRequest {
     pub fn param(&self, name: &str) -> Option<&str> {
-        self.query
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+        crate::value_of(&self.query, name)
     }
 }
 
@@ -122,15 +119,8 @@ impl StrapiFake {
         }
         let inner: Shared = Arc::new(Mutex::new(inner));
         let router = Router::new().fallback(handle).with_state(inner.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind the Strapi fake");
-        let addr = listener.local_addr().expect("local address");
-        tokio::spawn(async move {
-            axum::serve(listener, router).await.expect("Strapi fake");
-        });
         StrapiFake {
-            base_url: format!("http://{addr}"),
+            base_url: crate::serve_on_loopback(router, "Strapi fake").await,
             inner,
         }
     }

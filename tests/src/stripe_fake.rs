@@ -50,10 +50,7 @@ pub struct RecordedRequest {
 impl RecordedRequest {
     /// The first value of a form parameter.
     pub fn param(&self, name: &str) -> Option<&str> {
-        self.form
-            .iter()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.as_str())
+        crate::value_of(&self.form, name)
     }
 }
 
@@ -85,15 +82,8 @@ impl StripeFake {
     pub async fn start() -> Self {
         let inner: Shared = Arc::default();
         let router = Router::new().fallback(handle).with_state(inner.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind the Stripe fake");
-        let addr = listener.local_addr().expect("local address");
-        tokio::spawn(async move {
-            axum::serve(listener, router).await.expect("Stripe fake");
-        });
         StripeFake {
-            base_url: format!("http://{addr}"),
+            base_url: crate::serve_on_loopback(router, "Stripe fake").await,
             inner,
         }
     }

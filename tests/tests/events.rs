@@ -16,7 +16,7 @@ use store::events::{names, Envelope, Relay};
 use store_notify::mail::format_money;
 use store_tests::aws::Moto;
 use store_tests::flow::{cents, place_order, ready_cart_for, stocked_variants};
-use store_tests::TestStore;
+use store_tests::{serve_on_loopback, TestStore};
 
 struct Shop {
     store: TestStore,
@@ -401,9 +401,7 @@ async fn hook(status: StatusCode) -> (Hook, String) {
             }
         }),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hook", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let url = format!("{}/hook", serve_on_loopback(app, "webhook").await);
     (hook, url)
 }
 
@@ -940,10 +938,7 @@ async fn strapi_writes(token: &'static str) -> (StrapiWrites, String) {
             }),
         )
         .with_state(state.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (state, url)
+    (state, serve_on_loopback(app, "Strapi").await)
 }
 
 #[tokio::test]

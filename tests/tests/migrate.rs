@@ -30,10 +30,8 @@ async fn response_url() -> (String, Answers) {
             },
         ),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (format!("http://{address}/cfn-response"), received)
+    let base = store_tests::serve_on_loopback(app, "CloudFormation response").await;
+    (format!("{base}/cfn-response"), received)
 }
 
 fn event(request_type: &str, url: &str) -> migrate::CustomResourceEvent {
