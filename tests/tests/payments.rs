@@ -43,6 +43,11 @@ fn provider(providers: &PaymentProviders) -> &dyn PaymentProvider {
         .expect("Stripe is configured")
 }
 
+/// A new session's payment intent (its session data), created through `stripe`.
+async fn new_intent(stripe: &dyn PaymentProvider) -> Value {
+    stripe.initiate(&request(&new_session_id())).await.unwrap()
+}
+
 fn intent_id(data: &Value) -> String {
     data["id"]
         .as_str()
@@ -185,7 +190,7 @@ async fn the_same_session_id_twice_creates_one_intent() {
 async fn authorize_after_confirmation_is_authorized() {
     let (fake, providers) = stripe().await;
     let stripe = provider(&providers);
-    let data = stripe.initiate(&request(&new_session_id())).await.unwrap();
+    let data = new_intent(stripe).await;
     let id = intent_id(&data);
 
     match stripe.authorize(&data).await.unwrap() {
@@ -224,7 +229,7 @@ async fn auto_confirmed_intents_are_authorized_on_the_first_look() {
     let (fake, providers) = stripe().await;
     fake.set_auto_confirm(true);
     let stripe = provider(&providers);
-    let data = stripe.initiate(&request(&new_session_id())).await.unwrap();
+    let data = new_intent(stripe).await;
     assert!(matches!(
         stripe.authorize(&data).await.unwrap(),
         Authorization::Authorized { .. }
@@ -235,7 +240,7 @@ async fn auto_confirmed_intents_are_authorized_on_the_first_look() {
 async fn a_declined_card_is_declined_with_the_gateways_message() {
     let (fake, providers) = stripe().await;
     let stripe = provider(&providers);
-    let data = stripe.initiate(&request(&new_session_id())).await.unwrap();
+    let data = new_intent(stripe).await;
     fake.decline(&intent_id(&data));
 
     match stripe.authorize(&data).await.unwrap() {
@@ -255,7 +260,7 @@ async fn a_declined_card_is_declined_with_the_gateways_message() {
 async fn a_canceled_intent_is_declined() {
     let (_fake, providers) = stripe().await;
     let stripe = provider(&providers);
-    let data = stripe.initiate(&request(&new_session_id())).await.unwrap();
+    let data = new_intent(stripe).await;
     stripe.cancel(&data).await.unwrap();
     assert!(matches!(
         stripe.authorize(&data).await.unwrap(),
@@ -288,7 +293,7 @@ async fn a_slow_gateway_times_out_within_the_configured_timeout() {
 async fn a_gateway_answering_500_is_unavailable() {
     let (fake, providers) = stripe().await;
     let stripe = provider(&providers);
-    let data = stripe.initiate(&request(&new_session_id())).await.unwrap();
+    let data = new_intent(stripe).await;
     fake.set_fail_with_500(true);
 
     for result in [
@@ -331,7 +336,7 @@ async fn capture_and_cancel_hit_the_right_endpoints() {
     let (fake, providers) = stripe().await;
     let stripe = provider(&providers);
 
-    let paid = stripe.initiate(&request(&new_session_id())).await.unwrap();
+    let paid = new_intent(stripe).await;
     let paid_id = intent_id(&paid);
     fake.confirm(&paid_id);
     let captured = stripe.capture(&paid).await.unwrap();
@@ -344,7 +349,7 @@ async fn capture_and_cancel_hit_the_right_endpoints() {
     // A retried capture of a captured intent is done, not an error.
     assert_eq!(stripe.capture(&paid).await.unwrap()["status"], "succeeded");
 
-    let abandoned = stripe.initiate(&request(&new_session_id())).await.unwrap();
+    let abandoned = new_intent(stripe).await;
     let abandoned_id = intent_id(&abandoned);
     fake.confirm(&abandoned_id);
     let canceled = stripe.cancel(&abandoned).await.unwrap();
