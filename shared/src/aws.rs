@@ -2,7 +2,9 @@
 //! provides it: region (`AWS_REGION`), the execution role's credentials
 //! (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`) and, for local
 //! servers such as moto, an endpoint (`AWS_ENDPOINT_URL_<SERVICE>` or `AWS_ENDPOINT_URL`).
-//! The HTTPS client is rustls with ring.
+//! The HTTP client is the reqwest client the store links anyway (HTTP/1.1, rustls with
+//! ring): SQS and SES speak HTTP/1.1, and the SDK's own client would add HTTP/2 and a
+//! second hyper stack to every function (about 0.2 MB of each binary).
 //!
 //! `aws-config`'s full provider chain (profiles, SSO, STS, instance metadata) is not
 //! linked: it would add megabytes to every function for sources a Lambda never uses.
@@ -11,8 +13,17 @@ use std::time::Duration;
 
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_credential_types::Credentials;
-use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
+use std::sync::OnceLock;
+
 use aws_smithy_runtime_api::client::behavior_version::BehaviorVersion;
+use aws_smithy_runtime_api::client::http::{
+    http_client_fn, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient,
+    SharedHttpConnector,
+};
+use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
+use aws_smithy_runtime_api::client::result::ConnectorError;
+use aws_smithy_runtime_api::http::StatusCode;
+use aws_smithy_types::body::SdkBody;
 use aws_smithy_types::timeout::TimeoutConfig;
 use aws_types::region::Region;
 use aws_types::SdkConfig;
@@ -57,9 +68,7 @@ impl AwsSettings {
 
     /// The SDK configuration, with every call bounded by `operation_timeout`.
     pub fn sdk_config(&self, operation_timeout: Duration) -> SdkConfig {
-        let http = aws_smithy_http_client::Builder::new()
-            .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
-            .build_https();
+        let http = reqwest_http_client();
         let timeouts = TimeoutConfig::builder()
             .connect_timeout(Duration::from_secs(1).min(operation_timeout))
             .operation_timeout(operation_timeout)
@@ -78,6 +87,76 @@ impl AwsSettings {
             builder = builder.endpoint_url(url);
         }
         builder.build()
+    }
+}
+
+/// The SDK's HTTP client: one reqwest client (one connection pool), built with the
+/// connect and read timeouts of the first operation's settings (every operation of a
+/// configuration has the same).
+fn reqwest_http_client() -> SharedHttpClient {
+    let connector = OnceLock::new();
+    http_client_fn(move |settings, _| {
+        connector
+            .get_or_init(|| SharedHttpConnector::new(ReqwestConnector::new(settings)))
+            .clone()
+    })
+}
+
+#[derive(Debug)]
+struct ReqwestConnector(reqwest::Client);
+
+impl ReqwestConnector {
+    fn new(settings: &HttpConnectorSettings) -> Self {
+        let mut builder = reqwest::Client::builder();
+        if let Some(timeout) = settings.connect_timeout() {
+            builder = builder.connect_timeout(timeout);
+        }
+        if let Some(timeout) = settings.read_timeout() {
+            builder = builder.read_timeout(timeout);
+        }
+        // Only a TLS backend that cannot start fails here; the default then still sends.
+        ReqwestConnector(builder.build().unwrap_or_default())
+    }
+}
+
+impl HttpConnector for ReqwestConnector {
+    fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
+        let client = self.0.clone();
+        HttpConnectorFuture::new(async move {
+            // SQS and SES requests are built in memory; a streaming body is not sent.
+            let body = request
+                .body()
+                .bytes()
+                .map(axum::body::Bytes::copy_from_slice)
+                .ok_or_else(|| ConnectorError::user("a streaming request body".into()))?;
+            let method = reqwest::Method::from_bytes(request.method().as_bytes())
+                .map_err(|e| ConnectorError::user(e.into()))?;
+            let mut outgoing = client.request(method, request.uri()).body(body);
+            for (name, value) in request.headers() {
+                outgoing = outgoing.header(name, value);
+            }
+            let answer = outgoing.send().await.map_err(connector_error)?;
+            let status = StatusCode::try_from(answer.status().as_u16())
+                .map_err(|e| ConnectorError::other(e.into(), None))?;
+            let headers = answer.headers().clone();
+            let bytes = answer.bytes().await.map_err(connector_error)?;
+            let mut response = HttpResponse::new(status, SdkBody::from(bytes));
+            for (name, value) in &headers {
+                response.headers_mut().append(name.clone(), value.clone());
+            }
+            Ok(response)
+        })
+    }
+}
+
+/// A reqwest failure as the SDK classifies it: timeouts and I/O are retried.
+fn connector_error(error: reqwest::Error) -> ConnectorError {
+    if error.is_timeout() {
+        ConnectorError::timeout(error.into())
+    } else if error.is_connect() || error.is_request() || error.is_body() {
+        ConnectorError::io(error.into())
+    } else {
+        ConnectorError::other(error.into(), None)
     }
 }
 
