@@ -5,8 +5,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{FromRequestParts, Path, RawQuery, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH, VARY};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -40,16 +41,12 @@ pub fn routes() -> Routes<AppState> {
 }
 
 async fn list_or_single(
-    Extension(service): Extension<ContentService>,
     _store: StoreContext,
     Path(content_type): Path<String>,
     RawQuery(raw): RawQuery,
+    Ready(content): Ready,
     headers: HeaderMap,
 ) -> Response {
-    let content = match ready(&service) {
-        Ok(content) => content,
-        Err(refusal) => return refusal.into_response(),
-    };
     let Some(kind) = content.config.content_type(&content_type).map(|t| t.kind) else {
         return unknown_type(&content_type, &content.config);
     };
@@ -67,20 +64,16 @@ async fn list_or_single(
         shape,
         tags: vec![format!("touch:{content_type}"), tag],
     };
-    serve(content, fetch, &headers).await
+    serve(&content, fetch, &headers).await
 }
 
 async fn document(
-    Extension(service): Extension<ContentService>,
     _store: StoreContext,
     Path((content_type, document_id)): Path<(String, String)>,
     RawQuery(raw): RawQuery,
+    Ready(content): Ready,
     headers: HeaderMap,
 ) -> Response {
-    let content = match ready(&service) {
-        Ok(content) => content,
-        Err(refusal) => return refusal.into_response(),
-    };
     match content.config.content_type(&content_type).map(|t| t.kind) {
         None => return unknown_type(&content_type, &content.config),
         Some(TypeKind::Single) => {
@@ -117,7 +110,7 @@ async fn document(
             format!("doc:{document_id}"),
         ],
     };
-    serve(content, fetch, &headers).await
+    serve(&content, fetch, &headers).await
 }
 
 const PRICING_KEYS: [&str; 3] = ["region_id", "country_code", "currency_code"];
@@ -129,16 +122,12 @@ type Pricing = [Option<String>; 3];
 /// product entry (by handle) or null.
 async fn product_with_content(
     State(state): State<AppState>,
-    Extension(service): Extension<ContentService>,
     store: StoreContext,
     Path(handle): Path<String>,
     RawQuery(raw): RawQuery,
+    Ready(content): Ready,
     headers: HeaderMap,
 ) -> Response {
-    let content = match ready(&service) {
-        Ok(content) => content,
-        Err(refusal) => return refusal.into_response(),
-    };
     if !valid_handle(&handle) {
         return error(
             StatusCode::BAD_REQUEST,
@@ -165,7 +154,7 @@ async fn product_with_content(
         shape: Shape::List,
         tags: vec![format!("touch:{product_type}"), format!("product:{handle}")],
     };
-    let preview = match preview_requested(content, &headers) {
+    let preview = match preview_requested(&content, &headers) {
         Ok(preview) => preview,
         Err(refusal) => return refusal.into_response(),
     };
@@ -174,7 +163,7 @@ async fn product_with_content(
         Err(failure) => return failure_response(failure),
     };
     let served = with_product(served, product, state.config.cache_ttl);
-    let mut response = respond(content, &served, &headers);
+    let mut response = respond(&content, &served, &headers);
     response
         .headers_mut()
         .insert(VARY, HeaderValue::from_static("x-publishable-api-key"));
@@ -285,15 +274,7 @@ async fn commerce_product(
     Ok(product)
 }
 
-async fn webhook(
-    Extension(service): Extension<ContentService>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let content = match ready(&service) {
-        Ok(content) => content,
-        Err(refusal) => return refusal.into_response(),
-    };
+async fn webhook(Ready(content): Ready, headers: HeaderMap, body: Bytes) -> Response {
     if content.config.webhook_secret.is_none() {
         return error(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -360,14 +341,26 @@ impl IntoResponse for Refusal {
     }
 }
 
-fn ready(service: &ContentService) -> Result<&Arc<Content>, Refusal> {
-    service.content().map_err(|why| {
-        Refusal(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "unexpected_state",
-            why.to_string(),
-        )
-    })
+/// The configured content service; without one (no `STRAPI_URL`) the handler is not
+/// run and the answer is a 503 that says why.
+struct Ready(Arc<Content>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Ready {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
+        let Extension(service) = Extension::<ContentService>::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        match service.content() {
+            Ok(content) => Ok(Ready(content.clone())),
+            Err(why) => Err(error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unexpected_state",
+                why,
+            )),
+        }
+    }
 }
 
 /// Whether the request carries the preview secret; a wrong one is a 401.

@@ -67,6 +67,9 @@ pub enum Outcome {
     Skipped(String),
 }
 
+/// What running a handler gives: its outcome, or the error that retries the message.
+type Handled = Result<Outcome, HandlerError>;
+
 impl Consumer {
     pub fn new(
         pool: PgPool,
@@ -181,11 +184,7 @@ impl Consumer {
     }
 
     /// Claims `(event, handler)`, acts, and records it in one transaction.
-    async fn run_once(
-        &self,
-        automation: Automation,
-        event: &Envelope,
-    ) -> Result<Outcome, HandlerError> {
+    async fn run_once(&self, automation: Automation, event: &Envelope) -> Handled {
         let mut tx = self.pool.begin().await?;
         let claimed = sqlx::query!(
             "INSERT INTO event_handlings (event_id, handler) VALUES ($1, $2) ON CONFLICT DO NOTHING",
@@ -210,7 +209,7 @@ impl Consumer {
         automation: Automation,
         event: &Envelope,
         conn: &mut PgConnection,
-    ) -> Result<Outcome, HandlerError> {
+    ) -> Handled {
         match automation {
             Automation::OrderConfirmation => self.order_confirmation(event, conn).await,
             Automation::LowStockAlert => self.low_stock_alert(event, conn).await,
@@ -228,11 +227,7 @@ impl Consumer {
     }
 
     /// Emails the customer the placed order.
-    async fn order_confirmation(
-        &self,
-        event: &Envelope,
-        conn: &mut PgConnection,
-    ) -> Result<Outcome, HandlerError> {
+    async fn order_confirmation(&self, event: &Envelope, conn: &mut PgConnection) -> Handled {
         let Some(order) = store_notify::OrderSummary::load(conn, &event.aggregate_id).await? else {
             return Ok(Outcome::Skipped(format!(
                 "order {} does not exist",
@@ -244,11 +239,7 @@ impl Consumer {
     }
 
     /// Emails the merchant the items newly at or below the stock threshold.
-    async fn low_stock_alert(
-        &self,
-        event: &Envelope,
-        conn: &mut PgConnection,
-    ) -> Result<Outcome, HandlerError> {
+    async fn low_stock_alert(&self, event: &Envelope, conn: &mut PgConnection) -> Handled {
         let s = &self.settings;
         let Some(to) = &s.merchant_email else {
             return Ok(Outcome::Skipped("MERCHANT_EMAIL is not set".into()));
@@ -266,11 +257,7 @@ impl Consumer {
     }
 
     /// Upserts the product's Strapi entry, or removes it once the product is gone.
-    async fn strapi_sync(
-        &self,
-        event: &Envelope,
-        conn: &mut PgConnection,
-    ) -> Result<Outcome, HandlerError> {
+    async fn strapi_sync(&self, event: &Envelope, conn: &mut PgConnection) -> Handled {
         let Some(sync) = &self.strapi_sync else {
             return Ok(Outcome::Skipped("STRAPI_SYNC_TOKEN is not set".into()));
         };
@@ -293,18 +280,14 @@ impl Consumer {
     }
 
     /// POSTs the event and its order, signed, to the fulfilment webhook.
-    async fn fulfillment_webhook(
-        &self,
-        event: &Envelope,
-        conn: &mut PgConnection,
-    ) -> Result<Outcome, HandlerError> {
+    async fn fulfillment_webhook(&self, event: &Envelope, conn: &mut PgConnection) -> Handled {
         let fail = |message: String| failed(Automation::FulfillmentWebhook, message);
         let Some(hook) = &self.settings.webhook else {
             return Ok(Outcome::Skipped(
                 "FULFILLMENT_WEBHOOK_URL is not set".into(),
             ));
         };
-        let order_id = payload_str(event, "order_id").unwrap_or(&event.aggregate_id);
+        let order_id = order_id_of(event);
         let order = match store::orders::retrieve(conn, order_id).await {
             Ok(order) => order,
             Err(err) => return Err(fail(format!("order {order_id}: {err}"))),
@@ -338,15 +321,9 @@ impl Consumer {
     }
 
     /// Emails the customer the shipment's carrier and tracking number.
-    async fn shipping_email(
-        &self,
-        event: &Envelope,
-        conn: &mut PgConnection,
-    ) -> Result<Outcome, HandlerError> {
-        let order_id = payload_str(event, "order_id")
-            .unwrap_or(&event.aggregate_id)
-            .to_string();
-        let Some(order) = store_notify::OrderSummary::load(conn, &order_id).await? else {
+    async fn shipping_email(&self, event: &Envelope, conn: &mut PgConnection) -> Handled {
+        let order_id = order_id_of(event);
+        let Some(order) = store_notify::OrderSummary::load(conn, order_id).await? else {
             return Ok(Outcome::Skipped(format!("order {order_id} does not exist")));
         };
         let carrier = payload_str(event, "carrier").unwrap_or("the carrier");
@@ -357,11 +334,7 @@ impl Consumer {
     }
 
     /// Reminds the customer of a cart still open, with an email and items.
-    async fn abandoned_cart(
-        &self,
-        event: &Envelope,
-        conn: &mut PgConnection,
-    ) -> Result<Outcome, HandlerError> {
+    async fn abandoned_cart(&self, event: &Envelope, conn: &mut PgConnection) -> Handled {
         let s = &self.settings;
         let Some(cart) = store_notify::CartSummary::load(conn, &event.aggregate_id).await? else {
             return Ok(Outcome::Skipped(format!(
@@ -382,16 +355,10 @@ impl Consumer {
     }
 
     /// Asks the customer to review an order that was not canceled.
-    async fn review_request(
-        &self,
-        event: &Envelope,
-        conn: &mut PgConnection,
-    ) -> Result<Outcome, HandlerError> {
+    async fn review_request(&self, event: &Envelope, conn: &mut PgConnection) -> Handled {
         let s = &self.settings;
-        let order_id = payload_str(event, "order_id")
-            .unwrap_or(&event.aggregate_id)
-            .to_string();
-        let Some(order) = store_notify::OrderSummary::load(conn, &order_id).await? else {
+        let order_id = order_id_of(event);
+        let Some(order) = store_notify::OrderSummary::load(conn, order_id).await? else {
             return Ok(Outcome::Skipped(format!("order {order_id} does not exist")));
         };
         if order.status == "canceled" {
@@ -402,11 +369,7 @@ impl Consumer {
     }
 
     /// Emails a customer the reset token, while it is still unused and unexpired.
-    async fn password_reset_email(
-        &self,
-        event: &Envelope,
-        conn: &mut PgConnection,
-    ) -> Result<Outcome, HandlerError> {
+    async fn password_reset_email(&self, event: &Envelope, conn: &mut PgConnection) -> Handled {
         let (Some(to), Some(token)) =
             (payload_str(event, "entity_id"), payload_str(event, "token"))
         else {
@@ -438,11 +401,7 @@ impl Consumer {
         self.send(email, Automation::PasswordResetEmail).await
     }
 
-    async fn send(
-        &self,
-        email: store_notify::mail::Email,
-        automation: Automation,
-    ) -> Result<Outcome, HandlerError> {
+    async fn send(&self, email: store_notify::mail::Email, automation: Automation) -> Handled {
         if !self.mailer.is_enabled() {
             return Ok(Outcome::Skipped("MAIL_FROM is not set".into()));
         }
@@ -487,6 +446,11 @@ fn parse(body: &str) -> Result<Envelope, HandlerError> {
 
 fn payload_str<'a>(event: &'a Envelope, key: &str) -> Option<&'a str> {
     event.payload.get(key).and_then(Value::as_str)
+}
+
+/// The order an event is about: its payload's `order_id`, else the event's aggregate.
+fn order_id_of(event: &Envelope) -> &str {
+    payload_str(event, "order_id").unwrap_or(&event.aggregate_id)
 }
 
 fn payload_strings(event: &Envelope, key: &str) -> Vec<String> {
