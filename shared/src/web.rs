@@ -796,6 +796,39 @@ impl<S: Send + Sync> FromRequestParts<S> for SearchPage {
     }
 }
 
+/// What a storefront handler takes first: the state, the storefront (its publishable
+/// key checked before anything else is read) and the raw query. A handler extracts
+/// what else it needs after it: a logged-in customer, then the path, then the body.
+pub struct StoreCall {
+    pub state: AppState,
+    pub store: StoreContext,
+    pub raw: Option<String>,
+}
+
+impl StoreCall {
+    /// The raw query, for [`crate::query::StoreQuery::parse`].
+    pub fn query(&self) -> Option<&str> {
+        self.raw.as_deref()
+    }
+}
+
+impl<S> FromRequestParts<S> for StoreCall
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let store = StoreContext::from_request_parts(parts, state).await?;
+        Ok(StoreCall {
+            state: AppState::from_ref(state),
+            store,
+            raw: parts.uri.query().map(str::to_string),
+        })
+    }
+}
+
 #[cfg(test)]
 mod private_path_tests {
     use super::is_private_path;

@@ -2,6 +2,8 @@
 //! customers (`/auth`), customers and their addresses (`/store/customers`), and the
 //! Admin API's customers.
 
+use std::future::Future;
+
 use axum::extract::{FromRequestParts, Path, RawQuery, State};
 use axum::http::header::{CONTENT_TYPE, SET_COOKIE};
 use axum::http::request::Parts;
@@ -12,7 +14,7 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use store::query::{Fields, StoreQuery};
-use store::web::{JsonBody, Routes, StoreContext};
+use store::web::{JsonBody, Routes, StoreCall};
 use store::wire::list;
 use store::{ApiError, ApiResult, AppState};
 use store_admin::{auth, AdminAuth, AdminContext, AdminState};
@@ -63,37 +65,52 @@ fn token_response(result: Result<Value, Response>) -> Response {
     }
 }
 
+/// What a login takes before its JSON body: the state, the login settings and the
+/// caller's IP address (for the rate limit on failed attempts).
+struct LoginCall {
+    state: AppState,
+    auth: AdminAuth,
+    ip: Option<String>,
+}
+
+impl FromRequestParts<AdminState> for LoginCall {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AdminState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(LoginCall {
+            state: state.app.clone(),
+            auth: state.auth.clone(),
+            ip: auth::source_ip(parts),
+        })
+    }
+}
+
 /// `POST /auth/user/emailpass` → `{token}` for an admin user.
-async fn user_login(
-    State(state): State<AppState>,
-    State(admin): State<AdminAuth>,
-    parts: Parts,
-    JsonBody(input): JsonBody<auth::EmailPass>,
-) -> Response {
-    let ip = auth::source_ip(&parts);
-    token_response(auth::login(&state, &admin, ip.as_deref(), input).await)
+async fn user_login(call: LoginCall, JsonBody(input): JsonBody<auth::EmailPass>) -> Response {
+    let LoginCall {
+        state,
+        auth: admin,
+        ip,
+    } = &call;
+    token_response(auth::login(state, admin, ip.as_deref(), input).await)
 }
 
 /// `POST /auth/customer/emailpass/register` → `{token}` to create the customer with.
-async fn register(
-    State(state): State<AppState>,
-    State(auth): State<AdminAuth>,
-    parts: Parts,
-    JsonBody(input): JsonBody<identities::EmailPass>,
-) -> Response {
-    let ip = auth::source_ip(&parts);
-    token_response(identities::register(&state, &auth, ip.as_deref(), input).await)
+async fn register(call: LoginCall, JsonBody(input): JsonBody<identities::EmailPass>) -> Response {
+    let LoginCall { state, auth, ip } = &call;
+    token_response(identities::register(state, auth, ip.as_deref(), input).await)
 }
 
 /// `POST /auth/customer/emailpass` → `{token}` of the customer.
 async fn customer_login(
-    State(state): State<AppState>,
-    State(auth): State<AdminAuth>,
-    parts: Parts,
+    call: LoginCall,
     JsonBody(input): JsonBody<identities::EmailPass>,
 ) -> Response {
-    let ip = auth::source_ip(&parts);
-    token_response(identities::login(&state, &auth, ip.as_deref(), input).await)
+    let LoginCall { state, auth, ip } = &call;
+    token_response(identities::login(state, auth, ip.as_deref(), input).await)
 }
 
 /// `POST /auth/customer/emailpass/reset-password`: 201 "Created", known email or not.
@@ -191,55 +208,76 @@ async fn customer_body(
     Ok(Json(json!({ "customer": body })))
 }
 
-/// `POST /store/customers` with the registration token.
-async fn create_customer(
-    State(state): State<AppState>,
-    _store: StoreContext,
-    IdentityToken(claims): IdentityToken,
-    RawQuery(raw): RawQuery,
-    JsonBody(input): JsonBody<customers::CreateCustomer>,
-) -> ApiResult<Json<Value>> {
-    let fields = customer_fields(raw.as_deref())?;
-    let customer = customers::create(&state, &claims, input).await?;
-    customer_body(&state, customer, &fields).await
+/// What a handler of the logged-in customer takes before the path and the body, extracted
+/// in this order: the storefront (its publishable key checked first), the customer (401
+/// without a login) and the raw query.
+struct CustomerCall {
+    state: AppState,
+    raw: Option<String>,
+    /// The customer's id.
+    id: String,
 }
 
-async fn me(
-    State(state): State<AppState>,
-    _store: StoreContext,
-    customer: CustomerContext,
-    RawQuery(raw): RawQuery,
+impl FromRequestParts<AdminState> for CustomerCall {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AdminState) -> Result<Self, Response> {
+        let call = StoreCall::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let customer = CustomerContext::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        Ok(CustomerCall {
+            state: call.state,
+            raw: call.raw,
+            id: customer.customer_id,
+        })
+    }
+}
+
+/// Reads `fields` (a bad query changes nothing), then runs `change` and answers the
+/// customer it leaves.
+async fn customer_reply(
+    call: &CustomerCall,
+    change: impl Future<Output = ApiResult<Customer>>,
 ) -> ApiResult<Json<Value>> {
-    let fields = customer_fields(raw.as_deref())?;
-    let mut conn = state.pool.acquire().await?;
-    let loaded = customers::load(&mut conn, &customer.customer_id).await?;
-    drop(conn);
-    customer_body(&state, loaded, &fields).await
+    let fields = customer_fields(call.raw.as_deref())?;
+    customer_body(&call.state, change.await?, &fields).await
+}
+
+/// `POST /store/customers` with the registration token.
+async fn create_customer(
+    call: StoreCall,
+    IdentityToken(claims): IdentityToken,
+    JsonBody(input): JsonBody<customers::CreateCustomer>,
+) -> ApiResult<Json<Value>> {
+    let fields = customer_fields(call.query())?;
+    let customer = customers::create(&call.state, &claims, input).await?;
+    customer_body(&call.state, customer, &fields).await
+}
+
+async fn me(call: CustomerCall) -> ApiResult<Json<Value>> {
+    customer_reply(&call, async {
+        let mut conn = call.state.pool.acquire().await?;
+        customers::load(&mut conn, &call.id).await
+    })
+    .await
 }
 
 async fn update_me(
-    State(state): State<AppState>,
-    _store: StoreContext,
-    customer: CustomerContext,
-    RawQuery(raw): RawQuery,
+    call: CustomerCall,
     JsonBody(input): JsonBody<customers::UpdateCustomer>,
 ) -> ApiResult<Json<Value>> {
-    let fields = customer_fields(raw.as_deref())?;
-    let updated = customers::update(&state, &customer.customer_id, input).await?;
-    customer_body(&state, updated, &fields).await
+    customer_reply(&call, customers::update(&call.state, &call.id, input)).await
 }
 
-async fn list_addresses(
-    State(state): State<AppState>,
-    _store: StoreContext,
-    customer: CustomerContext,
-    RawQuery(raw): RawQuery,
-) -> ApiResult<Json<Value>> {
-    let query = StoreQuery::parse_list(raw.as_deref(), &[])?;
+async fn list_addresses(call: CustomerCall) -> ApiResult<Json<Value>> {
+    let query = StoreQuery::parse_list(call.raw.as_deref(), &[])?;
     let (limit, offset) = (query.limit(50)?, query.offset()?);
     let fields = query.any_fields()?;
-    let mut conn = state.pool.acquire().await?;
-    let all = addresses::of_customer(&mut conn, &customer.customer_id).await?;
+    let mut conn = call.state.pool.acquire().await?;
+    let all = addresses::of_customer(&mut conn, &call.id).await?;
     let count = all.len() as i64;
     let mut page: Vec<Value> = all
         .iter()
@@ -253,47 +291,27 @@ async fn list_addresses(
 }
 
 async fn create_address(
-    State(state): State<AppState>,
-    _store: StoreContext,
-    customer: CustomerContext,
-    RawQuery(raw): RawQuery,
+    call: CustomerCall,
     JsonBody(input): JsonBody<addresses::AddressInput>,
 ) -> ApiResult<Json<Value>> {
-    let fields = customer_fields(raw.as_deref())?;
-    let updated = addresses::create(&state, &customer.customer_id, input).await?;
-    customer_body(&state, updated, &fields).await
+    customer_reply(&call, addresses::create(&call.state, &call.id, input)).await
 }
 
-async fn get_address(
-    State(state): State<AppState>,
-    _store: StoreContext,
-    customer: CustomerContext,
-    Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
-    let address = addresses::get(&state, &customer.customer_id, &id).await?;
+async fn get_address(call: CustomerCall, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    let address = addresses::get(&call.state, &call.id, &id).await?;
     Ok(Json(json!({ "address": address })))
 }
 
 async fn update_address(
-    State(state): State<AppState>,
-    _store: StoreContext,
-    customer: CustomerContext,
+    call: CustomerCall,
     Path(id): Path<String>,
-    RawQuery(raw): RawQuery,
     JsonBody(input): JsonBody<addresses::AddressInput>,
 ) -> ApiResult<Json<Value>> {
-    let fields = customer_fields(raw.as_deref())?;
-    let updated = addresses::update(&state, &customer.customer_id, &id, input).await?;
-    customer_body(&state, updated, &fields).await
+    customer_reply(&call, addresses::update(&call.state, &call.id, &id, input)).await
 }
 
-async fn delete_address(
-    State(state): State<AppState>,
-    _store: StoreContext,
-    customer: CustomerContext,
-    Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
-    let updated = addresses::delete(&state, &customer.customer_id, &id).await?;
+async fn delete_address(call: CustomerCall, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    let updated = addresses::delete(&call.state, &call.id, &id).await?;
     Ok(Json(json!({
         "id": id, "object": "address", "deleted": true, "parent": updated.render()?,
     })))

@@ -105,32 +105,25 @@ pub async fn limit_cart_writes(
     let limits = limiter.limits;
     let prefix = &limiter.app.config.cache_prefix;
     let redis = limiter.app.cache.redis();
-    // The address first: what one address is refused does not use up the key's budget,
-    // which every shopper of the shop shares.
-    if let Some(ip) = store_auth::source_ip(&parts).filter(|ip| !is_loopback(ip)) {
-        let most = if creates {
-            limits.creates_per_ip
-        } else {
-            limits.writes_per_ip
-        };
-        let counter = [(format!("{prefix}:carts:{kind}:ip:{ip}"), most)];
-        if !rate_limit::allow(&redis, &limiter.local, WINDOW, &counter).await {
-            return too_many(creates);
-        }
-    }
-    if let Some(key) = parts
+    let (per_ip, per_key) = if creates {
+        (limits.creates_per_ip, limits.creates_per_key)
+    } else {
+        (limits.writes_per_ip, limits.writes_per_key)
+    };
+    let ip = store_auth::source_ip(&parts).filter(|ip| !is_loopback(ip));
+    let key = parts
         .headers
         .get(PUBLISHABLE_KEY_HEADER)
         .and_then(|v| v.to_str().ok())
-        .filter(|k| k.len() <= 128)
-    {
-        let most = if creates {
-            limits.creates_per_key
-        } else {
-            limits.writes_per_key
-        };
-        let counter = [(format!("{prefix}:carts:{kind}:key:{key}"), most)];
-        if !rate_limit::allow(&redis, &limiter.local, WINDOW, &counter).await {
+        .filter(|k| k.len() <= 128);
+    // The address first: what one address is refused does not use up the key's budget,
+    // which every shopper of the shop shares.
+    let counters = [
+        ip.map(|ip| (format!("{prefix}:carts:{kind}:ip:{ip}"), per_ip)),
+        key.map(|key| (format!("{prefix}:carts:{kind}:key:{key}"), per_key)),
+    ];
+    for counter in counters.into_iter().flatten() {
+        if !rate_limit::allow(&redis, &limiter.local, WINDOW, &[counter]).await {
             return too_many(creates);
         }
     }

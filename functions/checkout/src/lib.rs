@@ -1,7 +1,7 @@
 //! The checkout function: payment providers, payment collections and sessions, and
 //! completing a cart into an order.
 
-use axum::extract::{FromRef, Path, RawQuery, State};
+use axum::extract::{FromRef, Path, State};
 use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use store::checkout::{self, CreatePaymentCollection, CreatePaymentSession};
 use store::payments::PaymentProviders;
 use store::query::StoreQuery;
-use store::web::{finish_router, JsonBody, Routes, StoreContext};
+use store::web::{finish_router, JsonBody, Routes, StoreCall};
 use store::{ApiError, ApiResult, AppState};
 use store_stripe::verify_webhook_now;
 
@@ -53,13 +53,11 @@ pub fn routes() -> Routes<CheckoutState> {
 }
 
 async fn list_providers(
-    State(state): State<AppState>,
+    call: StoreCall,
     State(payments): State<PaymentProviders>,
-    _store: StoreContext,
-    RawQuery(raw): RawQuery,
 ) -> ApiResult<Json<Value>> {
     let query = StoreQuery::parse(
-        raw.as_deref(),
+        call.query(),
         &["region_id", "fields", "limit", "offset", "order"],
     )?;
     if let Some(region_id) = query.single("region_id")? {
@@ -68,7 +66,7 @@ async fn list_providers(
                 "Invalid region_id {region_id:?}"
             )));
         }
-        store::catalog::regions::find(&state.pool, region_id)
+        store::catalog::regions::find(&call.state.pool, region_id)
             .await?
             .ok_or_else(|| {
                 ApiError::not_found(format!("Region with id: {region_id} was not found"))
@@ -98,29 +96,28 @@ fn collection_body(payment_collection: Value) -> ApiResult<Json<CollectionReply>
 }
 
 async fn create_collection(
-    State(state): State<AppState>,
-    _store: StoreContext,
+    call: StoreCall,
     JsonBody(input): JsonBody<CreatePaymentCollection>,
 ) -> ApiResult<Json<CollectionReply>> {
-    collection_body(checkout::payment_collection(&state.pool, &input).await?)
+    collection_body(checkout::payment_collection(&call.state.pool, &input).await?)
 }
 
 async fn create_session(
-    State(state): State<AppState>,
+    call: StoreCall,
     State(payments): State<PaymentProviders>,
-    _store: StoreContext,
     Path(id): Path<String>,
     JsonBody(input): JsonBody<CreatePaymentSession>,
 ) -> ApiResult<Json<CollectionReply>> {
-    collection_body(checkout::payment_session(&state.pool, &payments, &id, &input).await?)
+    let pool = &call.state.pool;
+    collection_body(checkout::payment_session(pool, &payments, &id, &input).await?)
 }
 
 async fn complete_cart(
-    State(state): State<AppState>,
+    call: StoreCall,
     State(payments): State<PaymentProviders>,
-    _store: StoreContext,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
+    let state = &call.state;
     let completion = checkout::complete(&state.pool, &payments, &state.events, &id).await?;
     Ok(Json(completion.into_body()))
 }

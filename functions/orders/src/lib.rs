@@ -1,14 +1,16 @@
 //! The orders function: orders of Medusa's Store API, and the Admin API's orders,
 //! payments, admin login, secret keys and audit log.
 
-use axum::extract::{FromRef, Path, Query, RawQuery, State};
+use axum::extract::{FromRef, FromRequestParts, Path, Query, RawQuery, State};
+use axum::http::request::Parts;
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use store::payments::PaymentProviders;
 use store::query::StoreQuery;
-use store::web::{call, JsonBody, Routes, StoreContext};
+use store::web::{call, JsonBody, Routes, StoreCall};
 use store::wire::list;
 use store::{ApiError, ApiResult, AppState};
 use store_admin::{
@@ -68,9 +70,9 @@ pub fn routes() -> Routes<OrdersState> {
             "/admin/orders/{id}/fulfillments/{fid}/cancel",
             post(call::ids(lifecycle::cancel_fulfillment)),
         )
-        .route("/admin/orders/{id}/cancel", post(cancel_order))
-        .route("/admin/payments/{id}/capture", post(capture_payment))
-        .route("/admin/payments/{id}/refund", post(refund_payment))
+        .route("/admin/orders/{id}/cancel", post(call::id(cancel_order)))
+        .route("/admin/payments/{id}/capture", post(call::id_body(capture)))
+        .route("/admin/payments/{id}/refund", post(call::id_body(refund)))
         .route("/admin/api-keys", get(list_api_keys).post(create_api_key))
         .route(
             "/admin/api-keys/{id}/revoke",
@@ -85,14 +87,9 @@ pub fn routes() -> Routes<OrdersState> {
 }
 
 /// No login needed: as in Medusa, the order id is the secret.
-async fn get_order(
-    State(state): State<AppState>,
-    _store: StoreContext,
-    Path(id): Path<String>,
-    RawQuery(raw): RawQuery,
-) -> ApiResult<Json<Value>> {
-    let fields = StoreQuery::parse(raw.as_deref(), &["fields"])?.any_fields()?;
-    let mut conn = state.pool.acquire().await?;
+async fn get_order(call: StoreCall, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    let fields = StoreQuery::parse(call.query(), &["fields"])?.any_fields()?;
+    let mut conn = call.state.pool.acquire().await?;
     let mut order = store::orders::retrieve(&mut conn, &id).await?;
     fields.project(&mut order);
     Ok(Json(json!({ "order": order })))
@@ -101,16 +98,14 @@ async fn get_order(
 /// `GET /store/orders`: the logged-in customer's orders (401 without a login), newest
 /// first unless `order=created_at`; `limit`, `offset` and `fields` as for one order.
 async fn list_customer_orders(
-    State(state): State<AppState>,
-    _store: StoreContext,
+    call: StoreCall,
     customer: CustomerContext,
-    RawQuery(raw): RawQuery,
 ) -> ApiResult<Json<Value>> {
-    let query = StoreQuery::parse_list(raw.as_deref(), &[])?;
+    let query = StoreQuery::parse_list(call.query(), &[])?;
     let (limit, offset) = (query.limit(50)?, query.offset()?);
     let (_, descending) = query.order(&["created_at"], "-created_at")?;
     let fields = query.any_fields()?;
-    let mut conn = state.pool.acquire().await?;
+    let mut conn = call.state.pool.acquire().await?;
     let (mut orders, count) = store::orders::list_of_customer(
         &mut conn,
         &customer.customer_id,
@@ -136,39 +131,44 @@ async fn admin_get_order(state: &AppState, _: &AdminContext, id: &str) -> ApiRes
     Ok(json!({ "order": lifecycle::retrieve(&state.pool, id).await? }))
 }
 
-async fn cancel_order(
-    State(state): State<AppState>,
-    State(payments): State<PaymentProviders>,
+/// Who moves money: the admin (their credentials checked first) with the payment
+/// providers to refund or capture through.
+struct Cashier {
     admin: AdminContext,
-    Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(
-        lifecycle::cancel(&state, &payments, &admin, &id).await?,
-    ))
+    payments: PaymentProviders,
 }
 
-async fn capture_payment(
-    State(state): State<AppState>,
-    State(payments): State<PaymentProviders>,
-    admin: AdminContext,
-    Path(id): Path<String>,
-    JsonBody(input): JsonBody<lifecycle::CapturePayment>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(
-        lifecycle::capture(&state, &payments, &admin, &id, &input).await?,
-    ))
+impl FromRequestParts<OrdersState> for Cashier {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &OrdersState) -> Result<Self, Response> {
+        Ok(Cashier {
+            admin: AdminContext::from_request_parts(parts, state).await?,
+            payments: state.payments.clone(),
+        })
+    }
 }
 
-async fn refund_payment(
-    State(state): State<AppState>,
-    State(payments): State<PaymentProviders>,
-    admin: AdminContext,
-    Path(id): Path<String>,
-    JsonBody(input): JsonBody<lifecycle::RefundPayment>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(
-        lifecycle::refund(&state, &payments, &admin, &id, &input).await?,
-    ))
+async fn cancel_order(state: &AppState, by: &Cashier, id: &str) -> ApiResult<Value> {
+    lifecycle::cancel(state, &by.payments, &by.admin, id).await
+}
+
+async fn capture(
+    state: &AppState,
+    by: &Cashier,
+    id: &str,
+    input: &lifecycle::CapturePayment,
+) -> ApiResult<Value> {
+    lifecycle::capture(state, &by.payments, &by.admin, id, input).await
+}
+
+async fn refund(
+    state: &AppState,
+    by: &Cashier,
+    id: &str,
+    input: &lifecycle::RefundPayment,
+) -> ApiResult<Value> {
+    lifecycle::refund(state, &by.payments, &by.admin, id, input).await
 }
 
 async fn list_api_keys(

@@ -3,11 +3,11 @@
 
 mod admin;
 
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::Path;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
-use serde_json::json;
+use serde_json::{json, Value};
 
 use store::cache::Namespace;
 use store::catalog::categories::{
@@ -25,7 +25,7 @@ use store::catalog::regions::{
     self, RegionConditions, RegionFilter, REGION_FIELDS, REGION_LIST_KEYS, REGION_ORDER_COLUMNS,
 };
 use store::query::{Fields, StoreQuery};
-use store::web::{cached_json, Routes, StoreContext};
+use store::web::{cached_json, Routes, StoreCall};
 use store::wire::list;
 use store::{ApiError, ApiResult, AppState};
 use store_admin::AdminState;
@@ -53,14 +53,10 @@ pub fn routes() -> Routes<AdminState> {
         .merge(admin::routes())
 }
 
-async fn list_regions(
-    State(state): State<AppState>,
-    _store: StoreContext,
-    RawQuery(raw): RawQuery,
-) -> ApiResult<Response> {
-    let query = StoreQuery::parse_list(raw.as_deref(), &REGION_LIST_KEYS)?;
+async fn list_regions(call: StoreCall) -> ApiResult<Response> {
+    let query = StoreQuery::parse_list(call.query(), &REGION_LIST_KEYS)?;
     let key = query.cache_key();
-    cached_json(&state, Namespace::Regions, key, || async {
+    cached_json(&call.state, Namespace::Regions, key, || async {
         let filter = RegionFilter {
             conditions: RegionConditions::from_query(&query)?,
             order: query.order(&REGION_ORDER_COLUMNS, "created_at")?,
@@ -68,51 +64,37 @@ async fn list_regions(
             offset: query.offset()?,
         };
         let fields = query.fields(&REGION_FIELDS)?;
-        let (mut items, count) = regions::list(&state.pool, &filter).await?;
+        let (mut items, count) = regions::list(&call.state.pool, &filter).await?;
         items.iter_mut().for_each(|r| fields.project(r));
         Ok(list("regions", items, count, filter.offset, filter.limit))
     })
     .await
 }
 
-async fn get_region(
-    State(state): State<AppState>,
-    _store: StoreContext,
-    Path(id): Path<String>,
-    RawQuery(raw): RawQuery,
-) -> ApiResult<Response> {
-    let query = StoreQuery::parse(raw.as_deref(), &["fields"])?;
-    well_formed(&id, "reg", "region")?;
+async fn get_region(call: StoreCall, Path(id): Path<String>) -> ApiResult<Response> {
+    let query = item_query(&call, &["fields"], &id, "reg", "region")?;
     let key = format!("{id}?{}", query.cache_key());
-    cached_json(&state, Namespace::Regions, key, || async {
+    cached_json(&call.state, Namespace::Regions, key, || async {
         let fields = query.fields(&REGION_FIELDS)?;
-        let mut region = regions::retrieve(&state.pool, &id).await?;
+        let mut region = regions::retrieve(&call.state.pool, &id).await?;
         fields.project(&mut region);
         Ok(json!({ "region": region }))
     })
     .await
 }
 
-async fn list_products(
-    State(state): State<AppState>,
-    store: StoreContext,
-    RawQuery(raw): RawQuery,
-) -> ApiResult<Response> {
-    let query = StoreQuery::parse_list(raw.as_deref(), &PRODUCT_LIST_KEYS)?;
-    let channels = store.narrow(query.ids("sales_channel_id", "sc")?)?;
-    let key = format!("{}|{}", channels.join(","), query.cache_key());
-    cached_json(&state, Namespace::Products, key, || async {
+async fn list_products(call: StoreCall) -> ApiResult<Response> {
+    let query = StoreQuery::parse_list(call.query(), &PRODUCT_LIST_KEYS)?;
+    let channels = call.store.narrow(query.ids("sales_channel_id", "sc")?)?;
+    let key = channel_key(&channels, &query);
+    cached_json(&call.state, Namespace::Products, key, || async {
         let filter = ProductFilter {
             sales_channel_ids: channels.clone(),
             ..ProductFilter::from_query(&query)?
         };
-        let page = Page {
-            order: query.order(&PRODUCT_ORDER_COLUMNS, "created_at")?,
-            limit: query.limit(50)?,
-            offset: query.offset()?,
-        };
-        let (extras, fields) = product_extras(&state, &query).await?;
-        let (mut items, count) = products::list(&state.pool, &filter, page, &extras).await?;
+        let page = page(&query, &PRODUCT_ORDER_COLUMNS, "created_at")?;
+        let (extras, fields) = product_extras(&call.state, &query).await?;
+        let (mut items, count) = products::list(&call.state.pool, &filter, page, &extras).await?;
         items
             .iter_mut()
             .for_each(|p| products::apply_fields(p, &fields, true));
@@ -121,34 +103,53 @@ async fn list_products(
     .await
 }
 
-async fn get_product(
-    State(state): State<AppState>,
-    store: StoreContext,
-    Path(id): Path<String>,
-    RawQuery(raw): RawQuery,
-) -> ApiResult<Response> {
-    let query = StoreQuery::parse(
-        raw.as_deref(),
-        &[
-            "fields",
-            "region_id",
-            "country_code",
-            "currency_code",
-            "province",
-            "sales_channel_id",
-            "cart_id",
-        ],
-    )?;
-    well_formed(&id, "prod", "product")?;
-    let channels = store.narrow(query.ids("sales_channel_id", "sc")?)?;
-    let key = format!("{id}|{}|{}", channels.join(","), query.cache_key());
-    cached_json(&state, Namespace::Products, key, || async {
-        let (extras, fields) = product_extras(&state, &query).await?;
-        let mut product = products::retrieve(&state.pool, &id, &channels, &extras).await?;
+/// What `GET /store/products/:id` reads: `fields`, the pricing context, the sales
+/// channels and the cart whose region prices the product.
+const PRODUCT_KEYS: [&str; 7] = [
+    "fields",
+    "region_id",
+    "country_code",
+    "currency_code",
+    "province",
+    "sales_channel_id",
+    "cart_id",
+];
+
+async fn get_product(call: StoreCall, Path(id): Path<String>) -> ApiResult<Response> {
+    let query = item_query(&call, &PRODUCT_KEYS, &id, "prod", "product")?;
+    let channels = call.store.narrow(query.ids("sales_channel_id", "sc")?)?;
+    let key = format!("{id}|{}", channel_key(&channels, &query));
+    cached_json(&call.state, Namespace::Products, key, || async {
+        let (extras, fields) = product_extras(&call.state, &query).await?;
+        let mut product = products::retrieve(&call.state.pool, &id, &channels, &extras).await?;
         products::apply_fields(&mut product, &fields, false);
         Ok(json!({ "product": product }))
     })
     .await
+}
+
+/// The key a storefront's read is cached under: the sales channels it sees, then the
+/// query.
+fn channel_key(channels: &[String], query: &StoreQuery) -> String {
+    format!("{}|{}", channels.join(","), query.cache_key())
+}
+
+/// A category or collection list's query (`keys` allowed), and the key its answer is
+/// cached under.
+fn grouping_list_query(call: &StoreCall, keys: &[&str]) -> ApiResult<(StoreQuery, String)> {
+    let query = StoreQuery::parse_list(call.query(), keys)?;
+    let key = channel_key(&call.store.sales_channel_ids, &query);
+    Ok((query, key))
+}
+
+/// A list's `order` (by one of `columns`, `default` without one), `limit` (50 without
+/// one) and `offset`.
+fn page(query: &StoreQuery, columns: &[&'static str], default: &'static str) -> ApiResult<Page> {
+    Ok(Page {
+        order: query.order(columns, default)?,
+        limit: query.limit(50)?,
+        offset: query.offset()?,
+    })
 }
 
 /// Prices when a pricing context is given (or asked for), stock and price lists when
@@ -180,68 +181,46 @@ async fn product_extras(state: &AppState, query: &StoreQuery) -> ApiResult<(Extr
     Ok((extras, fields))
 }
 
-async fn list_categories(
-    State(state): State<AppState>,
-    store: StoreContext,
-    RawQuery(raw): RawQuery,
-) -> ApiResult<Response> {
-    let query = StoreQuery::parse_list(raw.as_deref(), &CATEGORY_LIST_KEYS)?;
-    let key = format!(
-        "{}|{}",
-        store.sales_channel_ids.join(","),
-        query.cache_key()
-    );
-    cached_json(&state, Namespace::Categories, key, || async {
+async fn list_categories(call: StoreCall) -> ApiResult<Response> {
+    let (query, key) = grouping_list_query(&call, &CATEGORY_LIST_KEYS)?;
+    cached_json(&call.state, Namespace::Categories, key, || async {
         let filter = CategoryFilter::from_query(&query)?;
         let fields = query.fields(&CATEGORY_FIELDS)?;
-        let order = query.order(&CATEGORY_ORDER_COLUMNS, "rank")?;
-        let (limit, offset) = (query.limit(50)?, query.offset()?);
-        let all = categories::all_visible(&state.pool).await?;
+        let page = page(&query, &CATEGORY_ORDER_COLUMNS, "rank")?;
+        let all = categories::all_visible(&call.state.pool).await?;
         let tree = Tree::new(&all);
-        let selected = tree.select(&filter, order);
+        let selected = tree.select(&filter, page.order);
         let count = selected.len() as i64;
-        let page: Vec<_> = selected
+        let mut items: Vec<_> = selected
             .into_iter()
-            .skip(offset as usize)
-            .take(limit as usize)
+            .skip(page.offset as usize)
+            .take(page.limit as usize)
+            .map(|c| tree.render(c, &filter))
             .collect();
-        let mut items: Vec<_> = page.iter().map(|c| tree.render(c, &filter)).collect();
-        let ids: Vec<String> = page.iter().map(|c| c.id.clone()).collect();
-        with_products(
-            &state,
-            Grouping::Category,
-            &ids,
-            &store,
-            &fields,
-            &mut items,
-        )
-        .await?;
-        Ok(list("product_categories", items, count, offset, limit))
+        with_products(&call, Grouping::Category, &fields, &mut items).await?;
+        Ok(list(
+            "product_categories",
+            items,
+            count,
+            page.offset,
+            page.limit,
+        ))
     })
     .await
 }
 
-async fn get_category(
-    State(state): State<AppState>,
-    store: StoreContext,
-    Path(id): Path<String>,
-    RawQuery(raw): RawQuery,
-) -> ApiResult<Response> {
-    let query = StoreQuery::parse(
-        raw.as_deref(),
-        &[
-            "fields",
-            "include_ancestors_tree",
-            "include_descendants_tree",
-        ],
-    )?;
-    well_formed(&id, "pcat", "product category")?;
-    let key = format!(
-        "{id}|{}|{}",
-        store.sales_channel_ids.join(","),
-        query.cache_key()
-    );
-    cached_json(&state, Namespace::Categories, key, || async {
+/// What `GET /store/product-categories/:id` reads.
+const CATEGORY_KEYS: [&str; 3] = [
+    "fields",
+    "include_ancestors_tree",
+    "include_descendants_tree",
+];
+
+async fn get_category(call: StoreCall, Path(id): Path<String>) -> ApiResult<Response> {
+    let query = item_query(&call, &CATEGORY_KEYS, &id, "pcat", "product category")?;
+    let channels = &call.store.sales_channel_ids;
+    let key = format!("{id}|{}", channel_key(channels, &query));
+    cached_json(&call.state, Namespace::Categories, key, || async {
         let filter = CategoryFilter {
             ids: Some(vec![id.clone()]),
             include_ancestors_tree: query.boolean("include_ancestors_tree")?.unwrap_or(false),
@@ -249,85 +228,52 @@ async fn get_category(
             ..CategoryFilter::default()
         };
         let fields = query.fields(&CATEGORY_FIELDS)?;
-        let all = categories::all_visible(&state.pool).await?;
+        let all = categories::all_visible(&call.state.pool).await?;
         let tree = Tree::new(&all);
         let category = tree
             .select(&filter, ("rank", false))
             .pop()
             .ok_or_else(|| categories::not_found(&id))?;
         let mut items = vec![tree.render(category, &filter)];
-        let ids = std::slice::from_ref(&id);
-        with_products(&state, Grouping::Category, ids, &store, &fields, &mut items).await?;
+        with_products(&call, Grouping::Category, &fields, &mut items).await?;
         Ok(json!({ "product_category": items.pop() }))
     })
     .await
 }
 
-async fn list_collections(
-    State(state): State<AppState>,
-    store: StoreContext,
-    RawQuery(raw): RawQuery,
-) -> ApiResult<Response> {
-    let query = StoreQuery::parse_list(raw.as_deref(), &COLLECTION_LIST_KEYS)?;
-    let key = format!(
-        "{}|{}",
-        store.sales_channel_ids.join(","),
-        query.cache_key()
-    );
-    cached_json(&state, Namespace::Collections, key, || async {
+async fn list_collections(call: StoreCall) -> ApiResult<Response> {
+    let (query, key) = grouping_list_query(&call, &COLLECTION_LIST_KEYS)?;
+    cached_json(&call.state, Namespace::Collections, key, || async {
         let filter = CollectionFilter::from_query(&query)?;
         let fields = query.fields(&COLLECTION_FIELDS)?;
-        let order = query.order(&COLLECTION_ORDER_COLUMNS, "created_at")?;
-        let (limit, offset) = (query.limit(50)?, query.offset()?);
-        let (rows, count) = collections::list(&state.pool, &filter, order, limit, offset).await?;
+        let Page {
+            order,
+            limit,
+            offset,
+        } = page(&query, &COLLECTION_ORDER_COLUMNS, "created_at")?;
+        let (rows, count) =
+            collections::list(&call.state.pool, &filter, order, limit, offset).await?;
         let mut items: Vec<_> = rows.iter().map(collections::render).collect();
-        let ids: Vec<String> = rows.iter().map(|c| c.id.clone()).collect();
-        with_products(
-            &state,
-            Grouping::Collection,
-            &ids,
-            &store,
-            &fields,
-            &mut items,
-        )
-        .await?;
+        with_products(&call, Grouping::Collection, &fields, &mut items).await?;
         Ok(list("collections", items, count, offset, limit))
     })
     .await
 }
 
-async fn get_collection(
-    State(state): State<AppState>,
-    store: StoreContext,
-    Path(id): Path<String>,
-    RawQuery(raw): RawQuery,
-) -> ApiResult<Response> {
-    let query = StoreQuery::parse(raw.as_deref(), &["fields"])?;
-    well_formed(&id, "pcol", "collection")?;
-    let key = format!(
-        "{id}|{}|{}",
-        store.sales_channel_ids.join(","),
-        query.cache_key()
-    );
-    cached_json(&state, Namespace::Collections, key, || async {
+async fn get_collection(call: StoreCall, Path(id): Path<String>) -> ApiResult<Response> {
+    let query = item_query(&call, &["fields"], &id, "pcol", "collection")?;
+    let channels = &call.store.sales_channel_ids;
+    let key = format!("{id}|{}", channel_key(channels, &query));
+    cached_json(&call.state, Namespace::Collections, key, || async {
         let fields = query.fields(&COLLECTION_FIELDS)?;
         let filter = CollectionFilter {
             ids: Some(vec![id.clone()]),
             ..CollectionFilter::default()
         };
-        let (rows, _) = collections::list(&state.pool, &filter, ("id", false), 1, 0).await?;
+        let (rows, _) = collections::list(&call.state.pool, &filter, ("id", false), 1, 0).await?;
         let collection = rows.first().ok_or_else(|| collections::not_found(&id))?;
         let mut items = vec![collections::render(collection)];
-        let ids = std::slice::from_ref(&id);
-        with_products(
-            &state,
-            Grouping::Collection,
-            ids,
-            &store,
-            &fields,
-            &mut items,
-        )
-        .await?;
+        with_products(&call, Grouping::Collection, &fields, &mut items).await?;
         Ok(json!({ "collection": items.pop() }))
     })
     .await
@@ -336,28 +282,41 @@ async fn get_collection(
 /// Attaches each category's or collection's products when `fields` asks for them
 /// (`*products`), then applies `fields`.
 async fn with_products(
-    state: &AppState,
+    call: &StoreCall,
     grouping: Grouping,
-    ids: &[String],
-    store: &StoreContext,
     fields: &Fields,
-    items: &mut [serde_json::Value],
+    items: &mut [Value],
 ) -> ApiResult<()> {
     if fields.requests("products") {
+        let ids: Vec<String> = items.iter().map(id_of).collect();
+        let channels = &call.store.sales_channel_ids;
         let mut by_owner =
-            products::summaries_by(&state.pool, grouping, ids, &store.sales_channel_ids).await?;
+            products::summaries_by(&call.state.pool, grouping, &ids, channels).await?;
         for item in items.iter_mut() {
-            let id = item["id"].as_str().unwrap_or_default().to_string();
-            item["products"] = by_owner.remove(&id).unwrap_or_default().into();
+            item["products"] = by_owner.remove(&id_of(item)).unwrap_or_default().into();
         }
     }
     items.iter_mut().for_each(|c| fields.project(c));
     Ok(())
 }
 
-fn well_formed(id: &str, prefix: &str, what: &str) -> ApiResult<()> {
+/// A rendered category's or collection's id.
+fn id_of(item: &Value) -> String {
+    item["id"].as_str().unwrap_or_default().to_string()
+}
+
+/// The query of a read of one item (`keys` allowed), then the item's id, which must be
+/// well formed: `{prefix}_…`.
+fn item_query(
+    call: &StoreCall,
+    keys: &[&str],
+    id: &str,
+    prefix: &str,
+    what: &str,
+) -> ApiResult<StoreQuery> {
+    let query = StoreQuery::parse(call.query(), keys)?;
     if store::id::is_well_formed(id, prefix) {
-        Ok(())
+        Ok(query)
     } else {
         Err(ApiError::invalid_data(format!(
             "Invalid {what} id {id:?}: expected an id starting with {prefix}_"
