@@ -143,16 +143,22 @@ fn parse_number(
     }
 }
 
+/// A lookup over fixed `(name, value)` pairs, for the `from_lookup` of a configuration
+/// (tests, tools): the first pair of a name gives its value.
+pub fn lookup_in<'a>(vars: &'a [(&str, &str)]) -> impl Fn(&str) -> Option<String> + 'a {
+    move |name| {
+        vars.iter()
+            .find(|(key, _)| *key == name)
+            .map(|(_, value)| value.to_string())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        Config::from_lookup(|name| {
-            vars.iter()
-                .find(|(k, _)| *k == name)
-                .map(|(_, v)| v.to_string())
-        })
+        Config::from_lookup(lookup_in(vars))
     }
 
     #[test]

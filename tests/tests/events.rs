@@ -952,13 +952,9 @@ async fn product_events_create_update_and_delete_the_strapi_entry_without_echoes
         ("STRAPI_SYNC_ID_FIELD", "commerce_id"),
         ("STRAPI_SYNC_TITLE_FIELD", "title"),
     ];
-    let config = SyncConfig::from_lookup(|k| {
-        vars.iter()
-            .find(|(n, _)| *n == k)
-            .map(|(_, v)| v.to_string())
-    })
-    .unwrap()
-    .unwrap();
+    let config = SyncConfig::from_lookup(store::config::lookup_in(&vars))
+        .unwrap()
+        .unwrap();
     let shop = Shop {
         consumer: shop
             .consumer

@@ -289,11 +289,7 @@ mod tests {
     use super::*;
 
     fn config(vars: &[(&str, &str)]) -> Result<Option<ContentConfig>, ConfigError> {
-        ContentConfig::from_lookup(|name| {
-            vars.iter()
-                .find(|(k, _)| *k == name)
-                .map(|(_, v)| v.to_string())
-        })
+        ContentConfig::from_lookup(crate::config::lookup_in(vars))
     }
 
     #[test]
