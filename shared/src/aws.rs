@@ -103,7 +103,7 @@ fn reqwest_http_client() -> SharedHttpClient {
 }
 
 #[derive(Debug)]
-struct ReqwestConnector(reqwest::Client);
+struct ReqwestConnector(Option<reqwest::Client>);
 
 impl ReqwestConnector {
     fn new(settings: &HttpConnectorSettings) -> Self {
@@ -114,8 +114,13 @@ impl ReqwestConnector {
         if let Some(timeout) = settings.read_timeout() {
             builder = builder.read_timeout(timeout);
         }
-        // Only a TLS backend that cannot start fails here; the default then still sends.
-        ReqwestConnector(builder.build().unwrap_or_default())
+        // Only a TLS backend that cannot start fails here; every call then says so.
+        ReqwestConnector(
+            builder
+                .build()
+                .map_err(|e| tracing::error!(error = %e, "the AWS SDK's HTTP client cannot start"))
+                .ok(),
+        )
     }
 }
 
@@ -123,6 +128,9 @@ impl HttpConnector for ReqwestConnector {
     fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
         let client = self.0.clone();
         HttpConnectorFuture::new(async move {
+            let client = client.ok_or_else(|| {
+                ConnectorError::other("the AWS SDK's HTTP client cannot start".into(), None)
+            })?;
             // SQS and SES requests are built in memory; a streaming body is not sent.
             let body = request
                 .body()

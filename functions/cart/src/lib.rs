@@ -14,7 +14,7 @@ use store::cart::{
     self, AddShippingMethod, CreateCart, LineInputBody, PromoCodes, UpdateCart, UpdateLine,
 };
 use store::query::{Fields, StoreQuery};
-use store::web::{call, JsonBody, Routes, SearchPage, StoreContext};
+use store::web::{call, JsonBody, Routes, SearchPage, StoreCall, StoreContext};
 use store::{ApiResult, AppState};
 use store_admin::{promotions, regions, AdminContext, AdminState};
 use store_customers::{CustomerContext, OptionalCustomer};
@@ -133,18 +133,18 @@ where
 {
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AdminState) -> Result<Self, Response> {
-        let store = StoreContext::from_request_parts(parts, state)
+    async fn from_request_parts(parts: &mut Parts, from: &AdminState) -> Result<Self, Response> {
+        let StoreCall { state, store, raw } = StoreCall::from_request_parts(parts, from)
             .await
             .map_err(IntoResponse::into_response)?;
-        let Path(path) = Path::<P>::from_request_parts(parts, state)
+        let Path(path) = Path::<P>::from_request_parts(parts, from)
             .await
             .map_err(IntoResponse::into_response)?;
         Ok(CartCall {
-            state: AppState::from_ref(state),
+            state,
             store,
             path,
-            raw: parts.uri.query().map(str::to_string),
+            raw,
         })
     }
 }
