@@ -15,6 +15,14 @@ pub fn ok(reply: &Reply) -> &Value {
     &reply.body
 }
 
+/// The message of a 400 `invalid_data` reply.
+#[track_caller]
+pub fn invalid(reply: &Reply) -> &str {
+    assert_eq!(reply.status, 400, "{}", reply.body);
+    assert_eq!(reply.body["type"], "invalid_data", "{}", reply.body);
+    reply.body["message"].as_str().unwrap_or_default()
+}
+
 /// The id of the `resource` (`"cart"`, `"order"`...) a successful reply carries.
 pub fn id_of(reply: &Reply, resource: &str) -> String {
     ok(reply)[resource]["id"]

@@ -45,6 +45,16 @@ impl Answer {
     fn cache(&self) -> &str {
         self.header("x-cache")
     }
+
+    /// A JSON error: `status`, of type `kind`, whose message contains `needle`.
+    #[track_caller]
+    fn assert_error(&self, status: u16, kind: &str, needle: &str) {
+        assert_eq!(self.status, status, "{}", self.text);
+        let body = self.json();
+        assert_eq!(body["type"], kind, "{}", self.text);
+        let message = body["message"].as_str().unwrap_or_default();
+        assert!(message.contains(needle), "'{needle}' not in: {message}");
+    }
 }
 
 fn config(fake: &StrapiFake, extra: &[(&str, &str)]) -> ContentConfig {
@@ -73,6 +83,16 @@ fn config(fake: &StrapiFake, extra: &[(&str, &str)]) -> ContentConfig {
 }
 
 impl Proxy {
+    /// Each of `uris` is a 400 whose message contains `needle`, and Strapi is never asked.
+    async fn refuses_before_strapi(&self, uris: &[&str], needle: &str) {
+        for uri in uris {
+            self.get(uri)
+                .await
+                .assert_error(400, "invalid_data", needle);
+        }
+        assert!(self.fake.requests().is_empty());
+    }
+
     async fn new() -> Self {
         Self::with(|_| {}).await
     }
@@ -231,19 +251,13 @@ async fn when_strapi_is_down_the_last_good_copy_is_served_and_said_so() {
 
     // Nothing cached for this one: a JSON 502.
     let nothing = proxy.get("/content/banners").await;
-    assert_eq!(nothing.status, 502);
-    assert_eq!(nothing.json()["type"], "unexpected_state");
-    assert!(nothing.json()["message"]
-        .as_str()
-        .unwrap()
-        .contains("unavailable"));
+    nothing.assert_error(502, "unexpected_state", "unavailable");
     assert_eq!(nothing.header("cache-control"), "no-store");
 
     // Strapi not even listening.
     let gone = Proxy::with(|c| c.strapi_url = "http://127.0.0.1:9".into()).await;
     let answer = gone.get("/content/banners").await;
-    assert_eq!(answer.status, 502);
-    assert_eq!(answer.json()["type"], "unexpected_state");
+    answer.assert_error(502, "unexpected_state", "");
 }
 
 #[tokio::test]
@@ -309,12 +323,7 @@ async fn strapi_404s_and_400s_are_passed_on_as_json_errors_and_not_cached() {
         let missing = proxy
             .get("/content/product-contents/doesnotexist000000000000")
             .await;
-        assert_eq!(missing.status, 404);
-        assert_eq!(missing.json()["type"], "not_found");
-        assert!(missing.json()["message"]
-            .as_str()
-            .unwrap()
-            .contains("Not Found"));
+        missing.assert_error(404, "not_found", "Not Found");
     }
     assert_eq!(
         proxy
@@ -325,12 +334,7 @@ async fn strapi_404s_and_400s_are_passed_on_as_json_errors_and_not_cached() {
     let invalid = proxy
         .get("/content/product-contents?filters[nope][$eq]=x")
         .await;
-    assert_eq!(invalid.status, 400);
-    assert_eq!(invalid.json()["type"], "invalid_data");
-    assert!(invalid.json()["message"]
-        .as_str()
-        .unwrap()
-        .contains("Invalid key nope"));
+    invalid.assert_error(400, "invalid_data", "Invalid key nope");
     // A draft-only document is not found without preview.
     let draft_only = proxy
         .get("/content/product-contents/ipbtajqa4k5y0orz1q60h092")
@@ -397,26 +401,26 @@ async fn the_api_token_reaches_strapi_and_never_a_client() {
 #[tokio::test]
 async fn unknown_content_types_and_query_keys_are_refused_before_strapi() {
     let proxy = Proxy::new().await;
-    for uri in [
-        "/content/users",
-        "/content/users/1",
-        "/content/pages?status=draft",
-        "/content/pages?publicationState=preview",
-        "/content/pages?foo=1",
-        "/content/pages?filters[slug=about",
-        "/content/pages?pagination[pageSize]=1000",
-        "/content/pages?pagination[limit]=-1",
-        "/content/pages?pagination[bogus]=1",
-        "/content/pages?locale=../../x",
-        "/content/homepage?sort=title",
-        "/content/pages/ab%2F..%2Fc",
-        "/content/products/product-1?filters[handle][$eq]=other",
-    ] {
-        let answer = proxy.get(uri).await;
-        assert_eq!(answer.status, 400, "{uri}: {}", answer.text);
-        assert_eq!(answer.json()["type"], "invalid_data", "{uri}");
-    }
-    assert!(proxy.fake.requests().is_empty());
+    proxy
+        .refuses_before_strapi(
+            &[
+                "/content/users",
+                "/content/users/1",
+                "/content/pages?status=draft",
+                "/content/pages?publicationState=preview",
+                "/content/pages?foo=1",
+                "/content/pages?filters[slug=about",
+                "/content/pages?pagination[pageSize]=1000",
+                "/content/pages?pagination[limit]=-1",
+                "/content/pages?pagination[bogus]=1",
+                "/content/pages?locale=../../x",
+                "/content/homepage?sort=title",
+                "/content/pages/ab%2F..%2Fc",
+                "/content/products/product-1?filters[handle][$eq]=other",
+            ],
+            "",
+        )
+        .await;
     // And without a publishable key, nothing at all.
     let request = Request::get("/content/pages").body(Body::empty()).unwrap();
     assert_eq!(proxy.send(request).await.status, 400);
@@ -425,19 +429,16 @@ async fn unknown_content_types_and_query_keys_are_refused_before_strapi() {
 #[tokio::test]
 async fn populate_deeper_than_configured_is_refused() {
     let proxy = Proxy::new().await;
-    for uri in [
-        "/content/homepage?populate[featured_products][populate][banner][populate]=*",
-        "/content/homepage?populate[0]=featured_products.banner.image",
-        "/content/pages?populate=seo.a.b",
-    ] {
-        let answer = proxy.get(uri).await;
-        assert_eq!(answer.status, 400, "{uri}");
-        assert!(answer.json()["message"]
-            .as_str()
-            .unwrap()
-            .contains("at most 2"));
-    }
-    assert!(proxy.fake.requests().is_empty());
+    proxy
+        .refuses_before_strapi(
+            &[
+                "/content/homepage?populate[featured_products][populate][banner][populate]=*",
+                "/content/homepage?populate[0]=featured_products.banner.image",
+                "/content/pages?populate=seo.a.b",
+            ],
+            "at most 2",
+        )
+        .await;
     let allowed = proxy.get("/content/homepage?populate=*").await;
     assert_eq!(allowed.status, 200, "{}", allowed.text);
     assert_eq!(
@@ -445,10 +446,8 @@ async fn populate_deeper_than_configured_is_refused() {
         StrapiFake::captured("08-homepage-single-type-populate-all.json")
     );
     let shallower = Proxy::with(|c| c.max_populate_depth = 0).await;
-    assert_eq!(
-        shallower.get("/content/homepage?populate=*").await.status,
-        400
-    );
+    let deep = shallower.get("/content/homepage?populate=*").await;
+    deep.assert_error(400, "invalid_data", "at most 0");
 }
 
 #[tokio::test]
@@ -458,8 +457,7 @@ async fn a_webhook_with_a_wrong_or_missing_secret_is_refused_and_purges_nothing(
     let body = StrapiFake::webhook("first-banner--entry.publish").body;
     for secret in [None, Some("wrong"), Some("dev-webhook-secre"), Some("")] {
         let answer = proxy.webhook(&body, secret).await;
-        assert_eq!(answer.status, 401, "{secret:?}");
-        assert_eq!(answer.json()["type"], "unauthorized");
+        answer.assert_error(401, "unauthorized", "");
     }
     assert_eq!(proxy.get("/content/banners").await.cache(), "hit");
     let right = proxy.webhook(&body, Some(WEBHOOK_SECRET)).await;
@@ -706,16 +704,14 @@ async fn relative_media_urls_become_absolute() {
 #[tokio::test]
 async fn a_missing_translation_falls_back_to_the_default_locale() {
     let proxy = Proxy::with(|c| c.default_locale = Some("en".into())).await;
-    proxy.fake.set_response(
-        "/api/pages?locale=fr&pagination[page]=1&pagination[pageSize]=2",
-        200,
-        json!({ "data": [], "meta": { "pagination": { "page": 1, "pageSize": 2, "pageCount": 0, "total": 0 } } }),
-    );
-    proxy.fake.set_response(
-        "/api/pages?locale=en&pagination[page]=1&pagination[pageSize]=2",
-        200,
-        StrapiFake::captured("05-pages-page1-size2.json"),
-    );
+    let none = json!({ "data": [], "meta": { "pagination": { "page": 1, "pageSize": 2, "pageCount": 0, "total": 0 } } });
+    for (locale, status, body) in [
+        ("fr", 200, none),
+        ("en", 200, StrapiFake::captured("05-pages-page1-size2.json")),
+    ] {
+        let path = format!("/api/pages?locale={locale}&pagination[page]=1&pagination[pageSize]=2");
+        proxy.fake.set_response(&path, status, body);
+    }
     let answer = proxy
         .get("/content/pages?locale=fr&pagination[page]=1&pagination[pageSize]=2")
         .await;
@@ -728,16 +724,15 @@ async fn a_missing_translation_falls_back_to_the_default_locale() {
     assert_eq!(cached.cache(), "hit");
     assert_eq!(cached.header("x-content-locale-fallback"), "en");
     // A single document missing in that locale: Strapi's 404, then the default locale.
-    proxy.fake.set_response(
-        "/api/product-contents/m7cgf8vyeobpmlvg1rie2e4j?locale=fr",
-        404,
-        StrapiFake::captured("19-404-unknown-documentId.json"),
-    );
-    proxy.fake.set_response(
-        "/api/product-contents/m7cgf8vyeobpmlvg1rie2e4j?locale=en",
-        200,
-        StrapiFake::captured("03-product-by-documentId.json"),
-    );
+    for (locale, status, body) in [
+        ("fr", 404, "19-404-unknown-documentId.json"),
+        ("en", 200, "03-product-by-documentId.json"),
+    ] {
+        let path = format!("/api/product-contents/m7cgf8vyeobpmlvg1rie2e4j?locale={locale}");
+        proxy
+            .fake
+            .set_response(&path, status, StrapiFake::captured(body));
+    }
     let doc = proxy
         .get("/content/product-contents/m7cgf8vyeobpmlvg1rie2e4j?locale=fr")
         .await;
@@ -785,8 +780,7 @@ async fn a_product_by_handle_comes_with_its_prices_and_its_content() {
     assert_eq!(bare.status, 200, "{}", bare.text);
     assert_eq!(bare.json()["content"], Value::Null);
     let missing = proxy.get("/content/products/no-such-product").await;
-    assert_eq!(missing.status, 404);
-    assert_eq!(missing.json()["type"], "not_found");
+    missing.assert_error(404, "not_found", "");
 }
 
 #[tokio::test]

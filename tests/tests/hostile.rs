@@ -16,6 +16,20 @@ fn refused(reply: &Reply, status: u16, needle: &str) {
     assert!(message.contains(needle), "'{needle}' not in: {message}");
 }
 
+/// Each GET of `cases` (path, needle) is a 400 whose message contains its needle.
+async fn each_get_refused(store: &TestStore, cases: &[(&str, &str)]) {
+    for (path, needle) in cases {
+        refused(&store.get(path).await, 400, needle);
+    }
+}
+
+/// Each POST to `uri` of `cases` (body, needle) is a 400 whose message contains its needle.
+async fn each_post_refused(store: &TestStore, uri: &str, cases: Vec<(Value, &str)>) {
+    for (body, needle) in cases {
+        refused(&store.post(uri, body).await, 400, needle);
+    }
+}
+
 async fn new_cart(store: &TestStore) -> String {
     let region = store.region_id("eur").await;
     let reply = store
@@ -31,25 +45,26 @@ async fn a_nul_anywhere_is_a_400_that_names_the_field_and_writes_nothing() {
     let cart = new_cart(&store).await;
     let uri = format!("/store/carts/{cart}");
 
-    let email = store
-        .post(&uri, json!({ "email": "a\u{0}@example.com" }))
-        .await;
-    refused(&email, 400, "'email'");
-    let value = store
-        .post(&uri, json!({ "metadata": { "note": "x\u{0}" } }))
-        .await;
-    refused(&value, 400, "'metadata.note'");
-    let key = store
-        .post(&uri, json!({ "metadata": { "k\u{0}": "x" } }))
-        .await;
-    refused(&key, 400, "a key of 'metadata'");
-    let address =
-        json!({ "shipping_address": { "city": "Copen\u{0}hagen", "country_code": "dk" } });
-    refused(
-        &store.post(&uri, address).await,
-        400,
-        "'shipping_address.city'",
-    );
+    each_post_refused(
+        &store,
+        &uri,
+        vec![
+            (json!({ "email": "a\u{0}@example.com" }), "'email'"),
+            (
+                json!({ "metadata": { "note": "x\u{0}" } }),
+                "'metadata.note'",
+            ),
+            (
+                json!({ "metadata": { "k\u{0}": "x" } }),
+                "a key of 'metadata'",
+            ),
+            (
+                json!({ "shipping_address": { "city": "Copen\u{0}hagen", "country_code": "dk" } }),
+                "'shipping_address.city'",
+            ),
+        ],
+    )
+    .await;
     let promo = store
         .post(
             &format!("{uri}/promotions"),
@@ -66,36 +81,23 @@ async fn a_nul_anywhere_is_a_400_that_names_the_field_and_writes_nothing() {
     );
     assert_eq!(after.body["cart"]["shipping_address"], Value::Null);
 
-    refused(
-        &store.get("/store/products?handle=abc%00").await,
-        400,
-        "'handle'",
-    );
-    refused(
-        &store.get("/store/regions?currency_code=e%00ur").await,
-        400,
-        "'currency_code'",
-    );
-    refused(
-        &store.get("/store/products/prod%00x").await,
-        400,
-        "'prod%00x'",
-    );
+    each_get_refused(
+        &store,
+        &[
+            ("/store/products?handle=abc%00", "'handle'"),
+            ("/store/regions?currency_code=e%00ur", "'currency_code'"),
+            ("/store/products/prod%00x", "'prod%00x'"),
+        ],
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn a_path_that_is_not_utf8_is_a_json_400() {
     let store = TestStore::new().await;
-    refused(
-        &store.get("/store/products/%ff").await,
-        400,
-        "not valid UTF-8",
-    );
-    refused(
-        &store.get("/store/carts/%ff%fe").await,
-        400,
-        "not valid UTF-8",
-    );
+    for path in ["/store/products/%ff", "/store/carts/%ff%fe"] {
+        refused(&store.get(path).await, 400, "not valid UTF-8");
+    }
 }
 
 #[tokio::test]
@@ -139,13 +141,18 @@ async fn metadata_is_limited_in_keys_size_and_string_length() {
     let uri = format!("/store/carts/{cart}");
     let many: serde_json::Map<String, Value> =
         (0..51).map(|i| (format!("k{i}"), json!(i))).collect();
-    refused(
-        &store.post(&uri, json!({ "metadata": many })).await,
-        400,
-        "at most 50",
-    );
-    let long = json!({ "metadata": { "note": "y".repeat(2049) } });
-    refused(&store.post(&uri, long).await, 400, "'metadata.note'");
+    each_post_refused(
+        &store,
+        &uri,
+        vec![
+            (json!({ "metadata": many }), "at most 50"),
+            (
+                json!({ "metadata": { "note": "y".repeat(2049) } }),
+                "'metadata.note'",
+            ),
+        ],
+    )
+    .await;
     let fifty: serde_json::Map<String, Value> =
         (0..50).map(|i| (format!("k{i}"), json!(i))).collect();
     let fine = store.post(&uri, json!({ "metadata": fifty })).await;
@@ -155,21 +162,15 @@ async fn metadata_is_limited_in_keys_size_and_string_length() {
 #[tokio::test]
 async fn paging_keys_take_one_value() {
     let store = TestStore::new().await;
-    refused(
-        &store.get("/store/products?limit[]=1").await,
-        400,
-        "one value",
-    );
-    refused(
-        &store.get("/store/products?offset[]=5").await,
-        400,
-        "one value",
-    );
-    refused(
-        &store.get("/store/products?limit=1&limit=2").await,
-        400,
-        "once",
-    );
+    each_get_refused(
+        &store,
+        &[
+            ("/store/products?limit[]=1", "one value"),
+            ("/store/products?offset[]=5", "one value"),
+            ("/store/products?limit=1&limit=2", "once"),
+        ],
+    )
+    .await;
     assert_eq!(store.get("/store/products?limit=1").await.status, 200);
 }
 

@@ -48,6 +48,13 @@ async fn new_intent(stripe: &dyn PaymentProvider) -> Value {
     stripe.initiate(&request(&new_session_id())).await.unwrap()
 }
 
+/// [`stripe`] with one new payment intent (its session data).
+async fn stripe_with_intent() -> (StripeFake, PaymentProviders, Value) {
+    let (fake, providers) = stripe().await;
+    let data = new_intent(provider(&providers)).await;
+    (fake, providers, data)
+}
+
 fn intent_id(data: &Value) -> String {
     data["id"]
         .as_str()
@@ -188,9 +195,8 @@ async fn the_same_session_id_twice_creates_one_intent() {
 
 #[tokio::test]
 async fn authorize_after_confirmation_is_authorized() {
-    let (fake, providers) = stripe().await;
+    let (fake, providers, data) = stripe_with_intent().await;
     let stripe = provider(&providers);
-    let data = new_intent(stripe).await;
     let id = intent_id(&data);
 
     match stripe.authorize(&data).await.unwrap() {
@@ -238,9 +244,8 @@ async fn auto_confirmed_intents_are_authorized_on_the_first_look() {
 
 #[tokio::test]
 async fn a_declined_card_is_declined_with_the_gateways_message() {
-    let (fake, providers) = stripe().await;
+    let (fake, providers, data) = stripe_with_intent().await;
     let stripe = provider(&providers);
-    let data = new_intent(stripe).await;
     fake.decline(&intent_id(&data));
 
     match stripe.authorize(&data).await.unwrap() {
@@ -291,9 +296,8 @@ async fn a_slow_gateway_times_out_within_the_configured_timeout() {
 
 #[tokio::test]
 async fn a_gateway_answering_500_is_unavailable() {
-    let (fake, providers) = stripe().await;
+    let (fake, providers, data) = stripe_with_intent().await;
     let stripe = provider(&providers);
-    let data = new_intent(stripe).await;
     fake.set_fail_with_500(true);
 
     for result in [

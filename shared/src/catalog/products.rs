@@ -755,22 +755,13 @@ impl<'a> Lookup<'a> {
         let r = self.related;
         wire::Product {
             row: p,
-            variants: r
-                .variants
-                .iter()
-                .filter(|v| v.product_id == p.id)
+            variants: owned_by(&r.variants, &p.id)
                 .map(|v| self.variant(v, extras))
                 .collect(),
-            options: r
-                .options
-                .iter()
-                .filter(|o| o.product_id == p.id)
+            options: owned_by(&r.options, &p.id)
                 .map(|o| self.option(o, true))
                 .collect(),
-            images: r
-                .images
-                .iter()
-                .filter(|i| i.product_id == p.id)
+            images: owned_by(&r.images, &p.id)
                 .map(|row| wire::Image {
                     row,
                     deleted_at: None,
@@ -806,11 +797,7 @@ impl<'a> Lookup<'a> {
     }
 
     fn variant(&self, v: &'a VariantRow, extras: &Extras) -> wire::Variant<'a> {
-        let options = self
-            .related
-            .variant_values
-            .iter()
-            .filter(|l| l.owner_id == v.id)
+        let options = owned_by(&self.related.variant_values, &v.id)
             .filter_map(|l| self.values.get(l.id.as_str()))
             .map(|row| wire::VariantOptionValue {
                 value: wire::OptionValue {
@@ -834,10 +821,7 @@ impl<'a> Lookup<'a> {
                     .unwrap_or(Value::Null)
             }),
             prices: extras.variant_prices.then(|| {
-                self.related
-                    .variant_prices
-                    .iter()
-                    .filter(|pr| pr.variant_id == v.id)
+                owned_by(&self.related.variant_prices, &v.id)
                     .map(variant_price_json)
                     .collect()
             }),
@@ -853,10 +837,7 @@ impl<'a> Lookup<'a> {
             is_exclusive: true,
             deleted_at: None,
             values: with_values.then(|| {
-                self.related
-                    .option_values
-                    .iter()
-                    .filter(|v| v.option_id == o.id)
+                owned_by(&self.related.option_values, &o.id)
                     .map(|row| wire::OptionValue {
                         row,
                         deleted_at: None,
@@ -879,8 +860,34 @@ fn variant_price_json(pr: &VariantPriceRow) -> Value {
     })
 }
 
-fn owned_by<'a>(rows: &'a [NamedRow], owner: &'a str) -> impl Iterator<Item = &'a NamedRow> {
-    rows.iter().filter(move |r| r.owner_id == owner)
+/// A related row of a product, variant or option: which one it belongs to.
+trait Owned {
+    fn owner(&self) -> &str;
+}
+
+macro_rules! owned_by_field {
+    ($($row:ty => $field:ident),* $(,)?) => {
+        $(impl Owned for $row {
+            fn owner(&self) -> &str {
+                &self.$field
+            }
+        })*
+    };
+}
+
+owned_by_field! {
+    VariantRow => product_id,
+    OptionRow => product_id,
+    ImageRow => product_id,
+    OptionValueRow => option_id,
+    VariantPriceRow => variant_id,
+    NamedRow => owner_id,
+    LinkRow => owner_id,
+}
+
+/// The rows of `rows` that belong to `owner`, in their order.
+fn owned_by<'a, T: Owned>(rows: &'a [T], owner: &'a str) -> impl Iterator<Item = &'a T> {
+    rows.iter().filter(move |r| r.owner() == owner)
 }
 
 #[cfg(test)]

@@ -36,6 +36,17 @@ export function LineList({ items, currency, testId }: { items: SummaryLine[]; cu
   );
 }
 
+/** A table's header row; an empty title leaves a column without a heading. */
+export function TableHead({ titles }: { titles: string[] }) {
+  return (
+    <thead>
+      <tr>
+        {titles.map((t, i) => (t ? <th key={t}>{t}</th> : <th key={`blank-${i}`} />))}
+      </tr>
+    </thead>
+  );
+}
+
 // The totals of a cart or an order as the Store API names them.
 type Amount = number | null | undefined;
 export type TotalsOf = {

@@ -5,7 +5,7 @@ import { authHeaders, clearToken, requireCustomer } from "~/lib/customer.server"
 import { formatMoney } from "~/lib/money";
 import { listRegions } from "~/lib/region.server";
 import { Field } from "~/lib/form";
-import { CountrySelect } from "~/lib/summary";
+import { CountrySelect, TableHead } from "~/lib/summary";
 
 const ADDRESS_FIELDS = ["first_name", "last_name", "address_1", "postal_code", "city", "country_code", "phone"] as const;
 const ORDERS_SHOWN = 20;
@@ -114,14 +114,7 @@ export default function Account({ loaderData, actionData }: Route.ComponentProps
         <p data-testid="orders-empty">No orders yet.</p>
       ) : (
         <table data-testid="order-history">
-          <thead>
-            <tr>
-              <th>Order</th>
-              <th>Date</th>
-              <th>Items</th>
-              <th>Total</th>
-            </tr>
-          </thead>
+          <TableHead titles={["Order", "Date", "Items", "Total"]} />
           <tbody>
             {orders.map((o) => (
               <tr key={o.id} data-testid="order-history-row" data-order-id={o.id}>

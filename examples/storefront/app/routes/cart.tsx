@@ -4,7 +4,7 @@ import { errorMessage, errorStatus, sdk } from "~/lib/backend.server";
 import { getCart, type Cart } from "~/lib/cart.server";
 import { clearCartId } from "~/lib/cookies.server";
 import { formatMoney } from "~/lib/money";
-import { Totals } from "~/lib/summary";
+import { TableHead, Totals } from "~/lib/summary";
 
 const MAX_QUANTITY = 99;
 
@@ -117,15 +117,7 @@ export default function CartPage({ loaderData, actionData }: Route.ComponentProp
         </p>
       ) : null}
       <table className="cart-lines">
-        <thead>
-          <tr>
-            <th>Item</th>
-            <th>Price</th>
-            <th>Quantity</th>
-            <th>Total</th>
-            <th />
-          </tr>
-        </thead>
+        <TableHead titles={["Item", "Price", "Quantity", "Total", ""]} />
         <tbody>
           {cart.items.map((item) => (
             <tr key={item.id} data-testid="cart-line" data-line-id={item.id}>
