@@ -950,12 +950,20 @@ struct SellableVariant {
     amount: Option<i64>,
     /// The cart's region's, while the region exists.
     region_tax_inclusive: Option<bool>,
+    /// How many lines the cart has.
+    lines: i64,
+    /// The line this one adds to (same variant and metadata), and its quantity.
+    existing_id: Option<String>,
+    existing_quantity: Option<i32>,
 }
 
+/// The variant a new line asks for, with what the cart already holds of it (under
+/// `metadata`), in one statement.
 async fn sellable_variant(
     conn: &mut PgConnection,
     cart: &CartRow,
     variant_id: &str,
+    metadata: &Value,
 ) -> ApiResult<SellableVariant> {
     let unknown = || {
         ApiError::invalid_data(format!(
@@ -971,14 +979,22 @@ async fn sellable_variant(
                 p.subtitle AS product_subtitle, p.description AS product_description, p.thumbnail,
                 p.discountable, v.title AS variant_title, v.sku AS variant_sku,
                 (SELECT amount FROM prices WHERE variant_id = v.id AND currency_code = $2 AND price_list_id IS NULL) AS "amount?",
-                (SELECT is_tax_inclusive FROM regions WHERE id = $4 AND deleted_at IS NULL) AS "region_tax_inclusive?"
+                (SELECT is_tax_inclusive FROM regions WHERE id = $4 AND deleted_at IS NULL) AS "region_tax_inclusive?",
+                (SELECT count(*) FROM cart_line_items WHERE cart_id = $5) AS "lines!",
+                e.id AS "existing_id?", e.quantity AS "existing_quantity?"
            FROM product_variants v JOIN products p ON p.id = v.product_id
+           LEFT JOIN LATERAL (
+                SELECT l.id, l.quantity FROM cart_line_items l
+                 WHERE l.cart_id = $5 AND l.variant_id = v.id AND l.metadata = $6
+                 LIMIT 1) e ON TRUE
           WHERE v.id = $1 AND v.deleted_at IS NULL AND p.deleted_at IS NULL AND p.status = 'published'
             AND EXISTS (SELECT 1 FROM product_sales_channels s WHERE s.product_id = p.id AND s.sales_channel_id = $3)"#,
         variant_id,
         cart.currency_code,
         cart.sales_channel_id,
         cart.region_id,
+        cart.id,
+        metadata,
     )
     .fetch_optional(&mut *conn)
     .await?
@@ -1024,27 +1040,15 @@ async fn add_line_in(
 ) -> ApiResult<()> {
     let id = cart.id.as_str();
     let quantity = check_quantity(input.quantity, false)?;
-    let variant = sellable_variant(conn, cart, &input.variant_id).await?;
+    let metadata = Value::Object(input.metadata.unwrap_or_default());
+    let variant = sellable_variant(conn, cart, &input.variant_id, &metadata).await?;
     let tax_inclusive = variant
         .region_tax_inclusive
         .ok_or_else(|| ApiError::invalid_data("The cart's region no longer exists"))?;
-    let metadata = Value::Object(input.metadata.unwrap_or_default());
-    // The line this one adds to (same variant and metadata), and how many lines there are.
-    let existing = sqlx::query!(
-        r#"SELECT (SELECT count(*) FROM cart_line_items WHERE cart_id = $1) AS "lines!",
-                  l.id AS "id?", l.quantity AS "quantity?"
-             FROM (SELECT 1) one
-             LEFT JOIN cart_line_items l ON l.cart_id = $1 AND l.variant_id = $2 AND l.metadata = $3"#,
-        id,
-        variant.variant_id,
-        metadata,
-    )
-    .fetch_one(&mut *conn)
-    .await?;
-    let total_quantity = i64::from(existing.quantity.unwrap_or(0)) + i64::from(quantity);
+    let total_quantity = i64::from(variant.existing_quantity.unwrap_or(0)) + i64::from(quantity);
     check_quantity(total_quantity, false)?;
     check_stock(conn, cart, &variant.variant_id, total_quantity).await?;
-    match existing.id {
+    match &variant.existing_id {
         Some(line_id) => {
             sqlx::query!(
                 "UPDATE cart_line_items SET quantity = $2, updated_at = now() WHERE id = $1",
@@ -1055,7 +1059,7 @@ async fn add_line_in(
             .await?;
         }
         None => {
-            if existing.lines as usize >= MAX_LINES {
+            if variant.lines as usize >= MAX_LINES {
                 return Err(ApiError::invalid_data(format!(
                     "A cart holds at most {MAX_LINES} lines"
                 )));

@@ -7,6 +7,7 @@
 use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
+use sqlx::types::Json;
 use sqlx::{PgConnection, PgPool};
 
 use crate::cart::{self, Cart};
@@ -154,18 +155,21 @@ async fn replace_session(
     cart: &Cart,
     data: &Value,
 ) -> ApiResult<(cart::PaymentCollectionRow, cart::PaymentSessionRow)> {
-    sqlx::query!(
-        "DELETE FROM payment_sessions WHERE payment_collection_id = $1",
-        collection_id
-    )
-    .execute(&mut *tx)
-    .await?;
-    let session = sqlx::query_as!(
-        cart::PaymentSessionRow,
-        "INSERT INTO payment_sessions (id, payment_collection_id, provider_id, currency_code, amount, data)
-         VALUES ($1, $2, $3, $4, $5, $6)
-         RETURNING id, payment_collection_id, provider_id, currency_code, amount, data, status,
-                   authorized_at, created_at, updated_at",
+    // One statement: the old sessions go, the new one comes, the collection follows the cart.
+    let row = sqlx::query!(
+        r#"WITH gone AS (DELETE FROM payment_sessions WHERE payment_collection_id = $2),
+                session AS (
+                INSERT INTO payment_sessions (id, payment_collection_id, provider_id, currency_code, amount, data)
+                VALUES ($1, $2, $3, $4, $5, $6)
+                RETURNING id, payment_collection_id, provider_id, currency_code, amount, data, status,
+                          authorized_at, created_at, updated_at),
+                collection AS (
+                UPDATE payment_collections SET amount = $5, status = 'not_paid', updated_at = now() WHERE id = $2
+                RETURNING id, cart_id, order_id, currency_code, amount, status, authorized_amount,
+                          captured_amount, refunded_amount, completed_at, created_at, updated_at)
+           SELECT row_to_json(collection) AS "collection!: Json<cart::PaymentCollectionRow>",
+                  row_to_json(session) AS "session!: Json<cart::PaymentSessionRow>"
+             FROM session, collection"#,
         session_id,
         collection_id,
         provider_id,
@@ -175,17 +179,7 @@ async fn replace_session(
     )
     .fetch_one(&mut *tx)
     .await?;
-    let collection = sqlx::query_as!(
-        cart::PaymentCollectionRow,
-        "UPDATE payment_collections SET amount = $2, status = 'not_paid', updated_at = now() WHERE id = $1
-         RETURNING id, cart_id, order_id, currency_code, amount, status, authorized_amount,
-                   captured_amount, refunded_amount, completed_at, created_at, updated_at",
-        collection_id,
-        cart.total(),
-    )
-    .fetch_one(&mut *tx)
-    .await?;
-    Ok((collection, session))
+    Ok((row.collection.0, row.session.0))
 }
 
 fn completed(cart: &Cart) -> ApiError {
@@ -359,21 +353,13 @@ async fn place_order(
     payment_data: &Value,
 ) -> ApiResult<(String, String)> {
     let order_id = new_id("order");
-    let email = cart.row.email.clone().unwrap_or_default();
-    let display_id = insert_order(&mut *conn, cart, &order_id, &email).await?;
-    let line_ids = insert_lines(&mut *conn, cart, &order_id).await?;
-    insert_shipping(&mut *conn, cart, &order_id).await?;
-    mark_paid(&mut *conn, cart, &order_id, session_id, payment_data).await?;
-    let event_id = events::record(
-        &mut *conn,
-        events::names::ORDER_PLACED,
-        &order_id,
-        json!({
-            "id": order_id, "display_id": display_id, "email": email, "currency_code": cart.row.currency_code,
-            "total": cart.total(), "placed_at": Utc::now(), "customer_id": cart.row.customer_id,
-        }),
-    )
-    .await?;
+    let event_id = new_id("evt");
+    let paid = Paid {
+        session_id,
+        data: payment_data,
+        event_id: &event_id,
+    };
+    let line_ids = write_order(&mut *conn, cart, &order_id, &paid).await?;
     use_promotions(&mut *conn, cart).await?;
     let demand: Vec<Demand> = cart
         .lines
@@ -413,156 +399,202 @@ async fn use_promotions(conn: &mut PgConnection, cart: &Cart) -> ApiResult<()> {
     Ok(())
 }
 
-/// The order row; returns its display id.
-async fn insert_order(
+/// The authorized payment an order is written with, and the id of its `order.placed` event.
+struct Paid<'a> {
+    session_id: &'a str,
+    data: &'a Value,
+    event_id: &'a str,
+}
+
+/// Writes, in one statement, every row only this cart's lock guards: the order, its
+/// lines and shipping method, the authorized session and collection, the completed cart
+/// and the `order.placed` event (with the order's display id). Returns the lines' ids, in
+/// the cart's order.
+async fn write_order(
     conn: &mut PgConnection,
     cart: &Cart,
     order_id: &str,
-    email: &str,
-) -> ApiResult<i64> {
+    paid: &Paid<'_>,
+) -> ApiResult<Vec<String>> {
+    let row = &cart.row;
     let promotions: Vec<cart::Promotion> =
         cart.promotions.iter().map(cart::Promotion::new).collect();
-    let display_id = sqlx::query_scalar!(
-        "INSERT INTO orders (id, cart_id, region_id, sales_channel_id, currency_code, email, shipping_address,
-                             billing_address, totals, promotions, metadata, customer_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-         RETURNING display_id",
-        order_id,
-        cart.row.id,
-        cart.row.region_id,
-        cart.row.sales_channel_id,
-        cart.row.currency_code,
-        email,
-        cart.row.shipping_address,
-        cart.row.billing_address,
-        serde_json::to_value(&cart.computed.totals).context("serializing the cart totals")?,
-        serde_json::to_value(promotions).context("serializing the cart's promotions")?,
-        cart.row.metadata,
-        cart.row.customer_id,
-    )
-    .fetch_one(&mut *conn)
-    .await?;
-
-    Ok(display_id)
-}
-
-/// The order's lines, with their totals and promotion adjustments, in one statement;
-/// returns their ids, in the cart's order.
-async fn insert_lines(
-    conn: &mut PgConnection,
-    cart: &Cart,
-    order_id: &str,
-) -> ApiResult<Vec<String>> {
-    let lines = &cart.lines;
-    let ids: Vec<String> = lines.iter().map(|_| new_id("ordli")).collect();
-    let column =
-        |f: fn(&cart::LineRow) -> &String| lines.iter().map(f).cloned().collect::<Vec<_>>();
-    let optional =
-        |f: fn(&cart::LineRow) -> &Option<String>| lines.iter().map(f).cloned().collect::<Vec<_>>();
-    let totals = cart
-        .computed
-        .lines
-        .iter()
-        .map(|t| serde_json::to_value(t).context("serializing the order totals"))
-        .collect::<ApiResult<Vec<Value>>>()?;
-    let adjustments: Vec<Value> = lines
-        .iter()
-        .map(|line| {
-            Value::Array(
-                cart.computed
-                    .adjustments
-                    .iter()
-                    .filter(|a| a.line_id == line.id)
-                    .map(|a| json!({ "promotion_id": a.promotion_id, "code": a.code, "amount": a.amount }))
-                    .collect(),
-            )
-        })
-        .collect();
+    let l = LineColumns::of(cart)?;
+    let s = ShippingColumns::of(cart)?;
+    let placed = json!({
+        "id": order_id, "email": row.email.as_deref().unwrap_or_default(), "currency_code": row.currency_code,
+        "total": cart.total(), "placed_at": Utc::now(), "customer_id": row.customer_id,
+    });
     sqlx::query!(
-        "INSERT INTO order_line_items (id, order_id, variant_id, product_id, title, thumbnail, quantity, unit_price,
-                is_tax_inclusive, tax_rate_bps, requires_shipping, product_title, product_handle, variant_sku,
-                variant_title, metadata, totals, adjustments)
-         SELECT l.id, $2, l.variant_id, l.product_id, l.title, l.thumbnail, l.quantity, l.unit_price,
-                l.is_tax_inclusive, $3, l.requires_shipping, l.product_title, l.product_handle, l.variant_sku,
-                l.variant_title, l.metadata, l.totals, l.adjustments
-           FROM unnest($1::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int4[], $9::int8[],
-                       $10::bool[], $11::bool[], $12::text[], $13::text[], $14::text[], $15::text[],
-                       $16::jsonb[], $17::jsonb[], $18::jsonb[])
-                AS l(id, variant_id, product_id, title, thumbnail, quantity, unit_price, is_tax_inclusive,
-                     requires_shipping, product_title, product_handle, variant_sku, variant_title, metadata,
-                     totals, adjustments)",
-        &ids,
-        order_id,
-        cart.region.tax_rate_bps,
-        &column(|l| &l.variant_id),
-        &column(|l| &l.product_id),
-        &column(|l| &l.title),
-        &optional(|l| &l.thumbnail) as &[Option<String>],
-        &lines.iter().map(|l| l.quantity).collect::<Vec<_>>(),
-        &lines.iter().map(|l| l.unit_price).collect::<Vec<_>>(),
-        &lines.iter().map(|l| l.is_tax_inclusive).collect::<Vec<_>>(),
-        &lines.iter().map(|l| l.requires_shipping).collect::<Vec<_>>(),
-        &column(|l| &l.product_title),
-        &column(|l| &l.product_handle),
-        &optional(|l| &l.variant_sku) as &[Option<String>],
-        &column(|l| &l.variant_title),
-        &lines.iter().map(|l| l.metadata.clone()).collect::<Vec<_>>(),
-        &totals,
-        &adjustments,
-    )
-    .execute(&mut *conn)
-    .await?;
-    Ok(ids)
-}
-
-async fn insert_shipping(conn: &mut PgConnection, cart: &Cart, order_id: &str) -> ApiResult<()> {
-    for ((method, option), totals) in cart.shipping.iter().zip(&cart.computed.shipping) {
-        sqlx::query!(
-            "INSERT INTO order_shipping_methods (id, order_id, shipping_option_id, name, amount, is_tax_inclusive,
-                    tax_rate_bps, totals)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            new_id("ordsm"),
-            order_id,
-            option.id,
-            method.name,
-            cart::shipping_amount(option, cart.item_basis_total()),
-            cart.region.is_tax_inclusive,
-            cart.region.tax_rate_bps,
-            serde_json::to_value(totals).context("serializing the order totals")?,
-        )
-        .execute(&mut *conn)
-        .await?;
-    }
-
-    Ok(())
-}
-
-/// The payment session is authorized, its collection belongs to the order, the cart is
-/// completed.
-async fn mark_paid(
-    conn: &mut PgConnection,
-    cart: &Cart,
-    order_id: &str,
-    session_id: &str,
-    payment_data: &Value,
-) -> ApiResult<()> {
-    // One statement: each write touches a row only this cart's lock guards.
-    sqlx::query!(
-        "WITH session AS (
-              UPDATE payment_sessions SET status = 'authorized', data = $2, authorized_at = now(),
+        "WITH placed AS (
+              INSERT INTO orders (id, cart_id, region_id, sales_channel_id, currency_code, email, shipping_address,
+                                  billing_address, totals, promotions, metadata, customer_id)
+              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+              RETURNING display_id),
+              lines AS (
+              INSERT INTO order_line_items (id, order_id, variant_id, product_id, title, thumbnail, quantity,
+                     unit_price, is_tax_inclusive, tax_rate_bps, requires_shipping, product_title, product_handle,
+                     variant_sku, variant_title, metadata, totals, adjustments)
+              SELECT l.id, $1, l.variant_id, l.product_id, l.title, l.thumbnail, l.quantity, l.unit_price,
+                     l.is_tax_inclusive, $14, l.requires_shipping, l.product_title, l.product_handle, l.variant_sku,
+                     l.variant_title, l.metadata, l.totals, l.adjustments
+                FROM unnest($13::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::int4[],
+                            $20::int8[], $21::bool[], $22::bool[], $23::text[], $24::text[], $25::text[],
+                            $26::text[], $27::jsonb[], $28::jsonb[], $29::jsonb[])
+                     AS l(id, variant_id, product_id, title, thumbnail, quantity, unit_price, is_tax_inclusive,
+                          requires_shipping, product_title, product_handle, variant_sku, variant_title, metadata,
+                          totals, adjustments)),
+              shipping AS (
+              INSERT INTO order_shipping_methods (id, order_id, shipping_option_id, name, amount, is_tax_inclusive,
+                     tax_rate_bps, totals)
+              SELECT $30::text, $1, $31::text, $32::text, $33::int8, $34::bool, $14, $35::jsonb
+               WHERE $30::text IS NOT NULL),
+              session AS (
+              UPDATE payment_sessions SET status = 'authorized', data = $37, authorized_at = now(),
                      updated_at = now()
-               WHERE id = $1),
+               WHERE id = $36),
               collection AS (
               UPDATE payment_collections SET status = 'authorized', authorized_amount = amount,
-                     order_id = $4, completed_at = now(), updated_at = now()
-               WHERE cart_id = $3)
-         UPDATE carts SET completed_at = now(), updated_at = now() WHERE id = $3",
-        session_id,
-        payment_data,
-        cart.row.id,
+                     order_id = $1, completed_at = now(), updated_at = now()
+               WHERE cart_id = $2),
+              event AS (
+              INSERT INTO outbox_events (id, name, aggregate_id, payload)
+              SELECT $38, $39, $1, $40::jsonb || jsonb_build_object('display_id', display_id) FROM placed)
+         UPDATE carts SET completed_at = now(), updated_at = now() WHERE id = $2",
         order_id,
+        row.id,
+        row.region_id,
+        row.sales_channel_id,
+        row.currency_code,
+        row.email.as_deref().unwrap_or_default(),
+        row.shipping_address,
+        row.billing_address,
+        serde_json::to_value(&cart.computed.totals).context("serializing the cart totals")?,
+        serde_json::to_value(promotions).context("serializing the cart's promotions")?,
+        row.metadata,
+        row.customer_id,
+        &l.ids,
+        cart.region.tax_rate_bps,
+        &l.variant_ids,
+        &l.product_ids,
+        &l.titles,
+        &l.thumbnails as &[Option<String>],
+        &l.quantities,
+        &l.unit_prices,
+        &l.tax_inclusive,
+        &l.requires_shipping,
+        &l.product_titles,
+        &l.product_handles,
+        &l.variant_skus as &[Option<String>],
+        &l.variant_titles,
+        &l.metadata,
+        &l.totals,
+        &l.adjustments,
+        s.id,
+        s.option_id,
+        s.name,
+        s.amount,
+        cart.region.is_tax_inclusive,
+        s.totals,
+        paid.session_id,
+        paid.data,
+        paid.event_id,
+        events::names::ORDER_PLACED,
+        placed,
     )
     .execute(&mut *conn)
     .await?;
-    Ok(())
+    Ok(l.ids)
+}
+
+/// The order's lines as one array per column, with their totals and promotion adjustments.
+struct LineColumns {
+    ids: Vec<String>,
+    variant_ids: Vec<String>,
+    product_ids: Vec<String>,
+    titles: Vec<String>,
+    thumbnails: Vec<Option<String>>,
+    quantities: Vec<i32>,
+    unit_prices: Vec<i64>,
+    tax_inclusive: Vec<bool>,
+    requires_shipping: Vec<bool>,
+    product_titles: Vec<String>,
+    product_handles: Vec<String>,
+    variant_skus: Vec<Option<String>>,
+    variant_titles: Vec<String>,
+    metadata: Vec<Value>,
+    totals: Vec<Value>,
+    adjustments: Vec<Value>,
+}
+
+impl LineColumns {
+    fn of(cart: &Cart) -> ApiResult<Self> {
+        let lines = &cart.lines;
+        let column = |f: fn(&cart::LineRow) -> &String| lines.iter().map(f).cloned().collect();
+        let optional =
+            |f: fn(&cart::LineRow) -> &Option<String>| lines.iter().map(f).cloned().collect();
+        let adjustments = lines
+            .iter()
+            .map(|line| {
+                Value::Array(
+                    cart.computed
+                        .adjustments
+                        .iter()
+                        .filter(|a| a.line_id == line.id)
+                        .map(|a| json!({ "promotion_id": a.promotion_id, "code": a.code, "amount": a.amount }))
+                        .collect(),
+                )
+            })
+            .collect();
+        Ok(LineColumns {
+            ids: lines.iter().map(|_| new_id("ordli")).collect(),
+            variant_ids: column(|l| &l.variant_id),
+            product_ids: column(|l| &l.product_id),
+            titles: column(|l| &l.title),
+            thumbnails: optional(|l| &l.thumbnail),
+            quantities: lines.iter().map(|l| l.quantity).collect(),
+            unit_prices: lines.iter().map(|l| l.unit_price).collect(),
+            tax_inclusive: lines.iter().map(|l| l.is_tax_inclusive).collect(),
+            requires_shipping: lines.iter().map(|l| l.requires_shipping).collect(),
+            product_titles: column(|l| &l.product_title),
+            product_handles: column(|l| &l.product_handle),
+            variant_skus: optional(|l| &l.variant_sku),
+            variant_titles: column(|l| &l.variant_title),
+            metadata: lines.iter().map(|l| l.metadata.clone()).collect(),
+            totals: cart
+                .computed
+                .lines
+                .iter()
+                .map(|t| serde_json::to_value(t).context("serializing the order totals"))
+                .collect::<ApiResult<_>>()?,
+            adjustments,
+        })
+    }
+}
+
+/// The order's shipping method, when the cart has one (all `None` when not).
+#[derive(Default)]
+struct ShippingColumns {
+    id: Option<String>,
+    option_id: Option<String>,
+    name: Option<String>,
+    amount: Option<i64>,
+    totals: Option<Value>,
+}
+
+impl ShippingColumns {
+    fn of(cart: &Cart) -> ApiResult<Self> {
+        let Some(((method, option), totals)) =
+            cart.shipping.iter().zip(&cart.computed.shipping).next()
+        else {
+            return Ok(ShippingColumns::default());
+        };
+        Ok(ShippingColumns {
+            id: Some(new_id("ordsm")),
+            option_id: Some(option.id.clone()),
+            name: Some(method.name.clone()),
+            amount: Some(cart::shipping_amount(option, cart.item_basis_total())),
+            totals: Some(serde_json::to_value(totals).context("serializing the order totals")?),
+        })
+    }
 }

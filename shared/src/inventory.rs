@@ -78,18 +78,21 @@ async fn item_needs(
     conn: &mut PgConnection,
     demand: &[Demand<'_>],
 ) -> ApiResult<BTreeMap<String, ItemNeed>> {
+    let variants: Vec<&str> = demand.iter().map(|d| d.variant_id).collect();
+    // One statement for every line's variant.
+    let items = sqlx::query!(
+        "SELECT vi.variant_id, vi.inventory_item_id, vi.required_quantity, v.allow_backorder
+           FROM product_variant_inventory_items vi JOIN product_variants v ON v.id = vi.variant_id
+          WHERE vi.variant_id = ANY($1) AND v.manage_inventory
+          ORDER BY vi.variant_id, vi.inventory_item_id",
+        &variants as &[&str]
+    )
+    .fetch_all(&mut *conn)
+    .await?;
     let mut needs: BTreeMap<String, ItemNeed> = BTreeMap::new();
     for d in demand {
-        let items = sqlx::query!(
-            "SELECT vi.inventory_item_id, vi.required_quantity, v.allow_backorder
-               FROM product_variant_inventory_items vi JOIN product_variants v ON v.id = vi.variant_id
-              WHERE vi.variant_id = $1 AND v.manage_inventory",
-            d.variant_id
-        )
-        .fetch_all(&mut *conn)
-        .await?;
-        for row in items {
-            let (item, backorder) = (row.inventory_item_id, row.allow_backorder);
+        for row in items.iter().filter(|row| row.variant_id == d.variant_id) {
+            let (item, backorder) = (row.inventory_item_id.clone(), row.allow_backorder);
             let quantity = d.quantity * i64::from(row.required_quantity);
             let need = needs.entry(item).or_insert(ItemNeed {
                 quantity: 0,
@@ -144,16 +147,34 @@ async fn reserve_item(
             "Some items in the cart are no longer in stock in the requested quantity",
         ));
     };
+    let too_large = || ApiError::invalid_data("Quantity is too large");
+    let (ids, line_ids, quantities) = lines.into_iter().try_fold(
+        (Vec::new(), Vec::new(), Vec::new()),
+        |(mut ids, mut line_ids, mut quantities), (line, quantity)| {
+            ids.push(new_id("resitem"));
+            line_ids.push(line);
+            quantities.push(i32::try_from(quantity).map_err(|_| too_large())?);
+            Ok::<_, ApiError>((ids, line_ids, quantities))
+        },
+    )?;
+    // The level and a reservation per order line, in one statement.
     sqlx::query!(
-        "UPDATE inventory_levels SET reserved_quantity = reserved_quantity + $2, updated_at = now() WHERE id = $1",
+        "WITH held AS (
+              UPDATE inventory_levels SET reserved_quantity = reserved_quantity + $2, updated_at = now()
+               WHERE id = $1)
+         INSERT INTO reservations (id, order_line_item_id, inventory_item_id, location_id, quantity)
+         SELECT r.id, r.line_id, $3, $4, r.quantity
+           FROM unnest($5::text[], $6::text[], $7::int4[]) AS r(id, line_id, quantity)",
         level_id,
-        i32::try_from(needed).map_err(|_| ApiError::invalid_data("Quantity is too large"))?,
+        i32::try_from(needed).map_err(|_| too_large())?,
+        item,
+        location_id,
+        &ids,
+        &line_ids,
+        &quantities,
     )
     .execute(&mut *conn)
-        .await?;
-    for (line, quantity) in lines {
-        insert_reservation(conn, &line, item, location_id, quantity as i32).await?;
-    }
+    .await?;
     Ok(())
 }
 

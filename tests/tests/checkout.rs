@@ -229,6 +229,13 @@ async fn a_guest_checks_out_and_the_order_keeps_the_carts_totals() {
         .scalar("SELECT count(*) FROM outbox_events WHERE name = 'order.placed'")
         .await;
     assert_eq!(events, 1);
+    let placed: Value = store
+        .scalar("SELECT payload FROM outbox_events WHERE name = 'order.placed'")
+        .await;
+    for key in ["id", "display_id", "email", "currency_code"] {
+        assert_eq!(placed[key], order[key], "order.placed's {key}");
+    }
+    assert_eq!(placed["total"], cents(&order["total"]), "in minor units");
     let used: i64 = store
         .scalar("SELECT usage_count FROM promotions WHERE code = 'WELCOME10'")
         .await;
