@@ -247,7 +247,7 @@ pub async fn load(conn: &mut PgConnection, id: &str, lock: bool) -> ApiResult<Ca
         return priced(conn, row).await;
     }
     // Unlocked, the row comes with the parts: one statement.
-    let (row, parts) = parts_of(conn, id, None).await?;
+    let (row, parts) = parts_of(conn, id, RowFrom::Read).await?;
     Ok(assemble(row.ok_or_else(|| not_found(id))?, parts?))
 }
 
@@ -276,8 +276,15 @@ pub async fn load_for_collection(
 
 /// Prices a cart from its row: everything else of it is read in one statement.
 async fn priced(conn: &mut PgConnection, row: CartRow) -> ApiResult<Cart> {
-    let (_, parts) = parts_of(&mut *conn, &row.id, Some(&row)).await?;
+    let (_, parts) = parts_of(&mut *conn, &row.id, RowFrom::Locked(&row)).await?;
     Ok(assemble(row, parts?))
+}
+
+/// Writes a change to the locked cart's row (and `updated_at`, which every change moves)
+/// and prices the cart as it now is, in one statement.
+async fn written(conn: &mut PgConnection, id: &str, writes: &RowWrites) -> ApiResult<Cart> {
+    let (row, parts) = parts_of(&mut *conn, id, RowFrom::Write(writes)).await?;
+    Ok(assemble(row.ok_or_else(|| not_found(id))?, parts?))
 }
 
 /// The cart from its row and parts: promotions whose rules hold, and the totals.
@@ -327,31 +334,58 @@ struct Parts {
     payment: Option<(PaymentCollectionRow, Vec<PaymentSessionRow>)>,
 }
 
+/// Where [`parts_of`] gets the cart's row from.
+enum RowFrom<'a> {
+    /// An unlocked read: the row comes with the parts.
+    Read,
+    /// The caller locked the row and has it.
+    Locked(&'a CartRow),
+    /// The caller locked the row; the statement writes these to it and answers it.
+    Write(&'a RowWrites),
+}
+
 /// Everything of a cart, in one statement (one round trip instead of seven to nine): each
 /// part is a JSON value PostgreSQL builds from the same columns the rows' types name,
-/// parsed straight into them (`Json<T>`). A caller that locked or wrote the row passes
-/// it (`known`); otherwise (an unlocked read) the row comes with the parts, `None` when
-/// there is no such cart. The parts are an error when the cart's region is gone.
+/// parsed straight into them (`Json<T>`). The row comes with the parts (`None` when
+/// there is no such cart) unless the caller has it ([`RowFrom`]). The parts are an
+/// error when the cart's region is gone.
 async fn parts_of(
     conn: &mut PgConnection,
     cart_id: &str,
-    known: Option<&CartRow>,
+    from: RowFrom<'_>,
 ) -> ApiResult<(Option<CartRow>, ApiResult<Parts>)> {
+    let (known, writes) = match from {
+        RowFrom::Read => (None, None),
+        RowFrom::Locked(row) => (Some(row.region_id.as_str()), None),
+        RowFrom::Write(writes) => (None, Some(writes)),
+    };
     let parts = sqlx::query!(
-        r#"SELECT
-  (SELECT row_to_json(c) FROM (
+        r#"WITH written AS (
+     UPDATE carts SET sales_channel_id = coalesce($4, sales_channel_id),
+            email = coalesce($5, email), customer_id = coalesce($6, customer_id),
+            shipping_address = coalesce($7, shipping_address),
+            billing_address = coalesce($8, billing_address),
+            metadata = coalesce($9, metadata), updated_at = now()
+      WHERE id = $1 AND $3
+     RETURNING id, region_id, currency_code, sales_channel_id, email, customer_id, shipping_address,
+               billing_address, metadata, completed_at, created_at, updated_at),
+  cart AS (
+     SELECT * FROM written
+      UNION ALL
      SELECT id, region_id, currency_code, sales_channel_id, email, customer_id, shipping_address,
             billing_address, metadata, completed_at, created_at, updated_at
-       FROM carts WHERE id = $1 AND $2::text IS NULL) c) AS "row: Json<CartRow>",
+       FROM carts WHERE id = $1 AND $2::text IS NULL AND NOT $3)
+SELECT
+  (SELECT row_to_json(c) FROM cart c) AS "row: Json<CartRow>",
   (SELECT row_to_json(r) FROM (
      SELECT id, name, currency_code, automatic_taxes, is_tax_inclusive, tax_rate_bps, metadata,
             created_at, updated_at, deleted_at
        FROM regions
-      WHERE id = coalesce($2, (SELECT region_id FROM carts WHERE id = $1)) AND deleted_at IS NULL) r)
+      WHERE id = coalesce($2, (SELECT region_id FROM cart)) AND deleted_at IS NULL) r)
        AS "region: Json<Region>",
   (SELECT coalesce(json_agg(c ORDER BY c.num_code), '[]') FROM (
      SELECT iso_2, iso_3, num_code, name, display_name, region_id, created_at, updated_at
-       FROM region_countries WHERE region_id = coalesce($2, (SELECT region_id FROM carts WHERE id = $1))) c)
+       FROM region_countries WHERE region_id = coalesce($2, (SELECT region_id FROM cart))) c)
        AS "countries!: Json<Vec<regions::Country>>",
   (SELECT coalesce(json_agg(l ORDER BY l.created_at, l.id), '[]') FROM (
      SELECT id, cart_id, variant_id, product_id, title, thumbnail, quantity, unit_price,
@@ -384,7 +418,14 @@ async fn parts_of(
        FROM payment_sessions s JOIN payment_collections pc ON pc.id = s.payment_collection_id
       WHERE pc.cart_id = $1) s) AS "payment_sessions!: Json<Vec<PaymentSessionRow>>""#,
         cart_id,
-        known.map(|row| row.region_id.as_str())
+        known,
+        writes.is_some(),
+        writes.and_then(|w| w.sales_channel_id.as_deref()),
+        writes.and_then(|w| w.email.as_deref()),
+        writes.and_then(|w| w.customer_id.as_deref()),
+        writes.and_then(|w| w.shipping_address.as_ref()),
+        writes.and_then(|w| w.billing_address.as_ref()),
+        writes.and_then(|w| w.metadata.as_ref()),
     )
     .fetch_one(&mut *conn)
     .await?;
@@ -681,12 +722,11 @@ pub async fn create(pool: &PgPool, key_channels: &[String], input: CreateCart) -
     }
     // After the items, so promotion minimums see them.
     let writes = apply_update(&mut tx, &row, key_channels, update).await?;
-    let row = if writes.is_empty() {
-        row
+    let cart = if writes.is_empty() {
+        priced(&mut tx, row).await?
     } else {
-        write_row(&mut tx, &id, writes).await?
+        written(&mut tx, &id, &writes).await?
     };
-    let cart = priced(&mut tx, row).await?;
     tx.commit().await?;
     Ok(cart)
 }
@@ -738,8 +778,7 @@ async fn change<W: Into<RowWrites>>(
     let mut tx = pool.begin().await?;
     let row = lock_open(&mut tx, id).await?;
     let writes = change(&mut tx, row).await?.into();
-    let row = write_row(&mut tx, id, writes).await?;
-    let cart = priced(&mut tx, row).await?;
+    let cart = written(&mut tx, id, &writes).await?;
     tx.commit().await?;
     Ok(cart)
 }
@@ -859,31 +898,6 @@ impl From<()> for RowWrites {
     fn from((): ()) -> Self {
         RowWrites::default()
     }
-}
-
-/// Writes a change to the cart's row (and `updated_at`, which every change moves);
-/// answers the row as it now is.
-async fn write_row(conn: &mut PgConnection, id: &str, writes: RowWrites) -> ApiResult<CartRow> {
-    Ok(sqlx::query_as!(
-        CartRow,
-        "UPDATE carts SET sales_channel_id = coalesce($2, sales_channel_id),
-                email = coalesce($3, email), customer_id = coalesce($4, customer_id),
-                shipping_address = coalesce($5, shipping_address),
-                billing_address = coalesce($6, billing_address),
-                metadata = coalesce($7, metadata), updated_at = now()
-          WHERE id = $1
-         RETURNING id, region_id, currency_code, sales_channel_id, email, customer_id,
-                   shipping_address, billing_address, metadata, completed_at, created_at, updated_at",
-        id,
-        writes.sales_channel_id,
-        writes.email,
-        writes.customer_id,
-        writes.shipping_address,
-        writes.billing_address,
-        writes.metadata,
-    )
-    .fetch_one(&mut *conn)
-    .await?)
 }
 
 /// Moves the cart to another region: its currency and tax, every line repriced, the

@@ -124,10 +124,10 @@ async fn each_checkout_step_sends_at_most_its_budget_of_statements() {
     // parts).
     let budgets = [
         ("create cart", 4),
-        ("add line item", 7),
-        ("email + address", 5),
+        ("add line item", 6),
+        ("email + address", 4),
         ("list shipping options", 2),
-        ("add shipping method", 5),
+        ("add shipping method", 4),
         ("payment collection", 4),
         ("payment session", 4),
         ("complete", 8),
