@@ -168,6 +168,20 @@ fn tag_of(body: &[u8]) -> Tag {
     tag
 }
 
+/// A cached body and the XXH3 of it, which its tag carries (so an `ETag` needs no second
+/// pass over the body).
+pub struct Hit {
+    pub body: Bytes,
+    pub hash: u64,
+}
+
+impl Hit {
+    fn new(tag: &Tag, body: Bytes) -> Self {
+        let hash = u64::from_be_bytes(tag[8..].try_into().expect("8 bytes"));
+        Hit { body, hash }
+    }
+}
+
 /// The Redis hash fields of an entry: its tag and its body.
 fn fields(key: &str) -> (String, String) {
     (format!("t:{key}"), format!("b:{key}"))
@@ -202,7 +216,7 @@ impl Cache {
     /// expired tag is a miss, the tag of this instance's copy serves the copy, and any
     /// other tag fetches the body (once, then the copy serves). A 100 KB product page
     /// then crosses the network once per instance and change, not on every request.
-    pub async fn get(&self, namespace: Namespace, key: &str) -> Option<Bytes> {
+    pub async fn get(&self, namespace: Namespace, key: &str) -> Option<Hit> {
         let local_key = (namespace, key.to_string());
         if let Some(mut redis) = self.inner.redis.connection() {
             let (tag_field, body_field) = fields(key);
@@ -223,7 +237,7 @@ impl Cache {
             };
             if let Some(copy) = self.inner.local.get(&local_key).await {
                 if copy.tag == tag {
-                    return Some(copy.body);
+                    return Some(Hit::new(&tag, copy.body));
                 }
             }
             // Tag and body in one command, so they belong together.
@@ -239,7 +253,7 @@ impl Cache {
                     let tag = self.fresh_tag(&tag)?;
                     let body = Bytes::from(body);
                     self.keep(local_key, tag, body.clone()).await;
-                    Some(body)
+                    Some(Hit::new(&tag, body))
                 }
                 Ok(_) => None,
                 Err(err) => {
@@ -294,10 +308,10 @@ impl Cache {
 
     /// Without Redis: this instance's copy, if it is younger than [`LOCAL_TTL_CAP`] (no
     /// other instance can purge it).
-    async fn local_fallback(&self, local_key: &(Namespace, String)) -> Option<Bytes> {
+    async fn local_fallback(&self, local_key: &(Namespace, String)) -> Option<Hit> {
         let copy = self.inner.local.get(local_key).await?;
         let limit = self.inner.ttl.min(LOCAL_TTL_CAP);
-        (copy.stored.elapsed() < limit).then_some(copy.body)
+        (copy.stored.elapsed() < limit).then(|| Hit::new(&copy.tag, copy.body))
     }
 
     /// Drops every entry of the given namespaces, in Redis and in this process.

@@ -344,6 +344,17 @@ enum RowFrom<'a> {
     Write(&'a RowWrites),
 }
 
+impl<'a> RowFrom<'a> {
+    /// The region of the row the caller has, and what the statement writes to the row.
+    fn binds(self) -> (Option<&'a str>, Option<&'a RowWrites>) {
+        match self {
+            RowFrom::Read => (None, None),
+            RowFrom::Locked(row) => (Some(row.region_id.as_str()), None),
+            RowFrom::Write(writes) => (None, Some(writes)),
+        }
+    }
+}
+
 /// Everything of a cart, in one statement (one round trip instead of seven to nine): each
 /// part is a JSON value PostgreSQL builds from the same columns the rows' types name,
 /// parsed straight into them (`Json<T>`). The row comes with the parts (`None` when
@@ -354,12 +365,9 @@ async fn parts_of(
     cart_id: &str,
     from: RowFrom<'_>,
 ) -> ApiResult<(Option<CartRow>, ApiResult<Parts>)> {
-    let (known, writes) = match from {
-        RowFrom::Read => (None, None),
-        RowFrom::Locked(row) => (Some(row.region_id.as_str()), None),
-        RowFrom::Write(writes) => (None, Some(writes)),
-    };
-    let parts = sqlx::query!(
+    let (known, writes) = from.binds();
+    let parts = sqlx::query_as!(
+        PartsRow,
         r#"WITH written AS (
      UPDATE carts SET sales_channel_id = coalesce($4, sales_channel_id),
             email = coalesce($5, email), customer_id = coalesce($6, customer_id),
@@ -429,27 +437,43 @@ SELECT
     )
     .fetch_one(&mut *conn)
     .await?;
-    let row = parts.row.map(|r| r.0);
-    let Some(Json(region)) = parts.region else {
-        return Ok((
-            row,
-            Err(ApiError::invalid_data(
-                "The cart's region no longer exists".to_string(),
-            )),
-        ));
-    };
-    let method = parts.shipping_method.map(|m| m.0);
-    let option = parts.shipping_option.map(|o| o.0);
-    let sessions = parts.payment_sessions.0;
-    let parts = Parts {
-        region,
-        countries: parts.countries.0,
-        lines: parts.lines.0,
-        shipping: method.zip(option),
-        promotions: parts.promotions.0,
-        payment: parts.payment_collection.map(|c| (c.0, sessions)),
-    };
-    Ok((row, Ok(parts)))
+    Ok(parts.split())
+}
+
+/// The parts statement's one row: each part as the JSON PostgreSQL built, parsed.
+struct PartsRow {
+    row: Option<Json<CartRow>>,
+    region: Option<Json<Region>>,
+    countries: Json<Vec<regions::Country>>,
+    lines: Json<Vec<LineRow>>,
+    shipping_method: Option<Json<ShippingMethodRow>>,
+    shipping_option: Option<Json<ShippingOptionRow>>,
+    promotions: Json<Vec<PromotionRow>>,
+    payment_collection: Option<Json<PaymentCollectionRow>>,
+    payment_sessions: Json<Vec<PaymentSessionRow>>,
+}
+
+impl PartsRow {
+    /// The row, if the statement read it, and the parts (an error when the region is gone).
+    fn split(self) -> (Option<CartRow>, ApiResult<Parts>) {
+        let row = self.row.map(|r| r.0);
+        let Some(Json(region)) = self.region else {
+            let gone = ApiError::invalid_data("The cart's region no longer exists");
+            return (row, Err(gone));
+        };
+        let method = self.shipping_method.map(|m| m.0);
+        let option = self.shipping_option.map(|o| o.0);
+        let sessions = self.payment_sessions.0;
+        let parts = Parts {
+            region,
+            countries: self.countries.0,
+            lines: self.lines.0,
+            shipping: method.zip(option),
+            promotions: self.promotions.0,
+            payment: self.payment_collection.map(|c| (c.0, sessions)),
+        };
+        (row, Ok(parts))
+    }
 }
 
 /// A shipping option's price for a cart: flat, or free above its threshold.

@@ -17,6 +17,7 @@ use crate::id::{is_well_formed, new_id};
 use crate::inventory::{self, Demand};
 use crate::orders;
 use crate::payments::{Authorization, InitiateRequest, PaymentProvider, PaymentProviders};
+use crate::totals;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -419,7 +420,7 @@ async fn write_order(
     let row = &cart.row;
     let promotions: Vec<cart::Promotion> =
         cart.promotions.iter().map(cart::Promotion::new).collect();
-    let l = LineColumns::of(cart)?;
+    let lines = OrderLine::all(cart);
     let s = ShippingColumns::of(cart)?;
     let placed = json!({
         "id": order_id, "email": row.email.as_deref().unwrap_or_default(), "currency_code": row.currency_code,
@@ -438,28 +439,27 @@ async fn write_order(
               SELECT l.id, $1, l.variant_id, l.product_id, l.title, l.thumbnail, l.quantity, l.unit_price,
                      l.is_tax_inclusive, $14, l.requires_shipping, l.product_title, l.product_handle, l.variant_sku,
                      l.variant_title, l.metadata, l.totals, l.adjustments
-                FROM unnest($13::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::int4[],
-                            $20::int8[], $21::bool[], $22::bool[], $23::text[], $24::text[], $25::text[],
-                            $26::text[], $27::jsonb[], $28::jsonb[], $29::jsonb[])
-                     AS l(id, variant_id, product_id, title, thumbnail, quantity, unit_price, is_tax_inclusive,
-                          requires_shipping, product_title, product_handle, variant_sku, variant_title, metadata,
-                          totals, adjustments)),
+                FROM jsonb_to_recordset($13::jsonb)
+                     AS l(id text, variant_id text, product_id text, title text, thumbnail text, quantity int4,
+                          unit_price int8, is_tax_inclusive bool, requires_shipping bool, product_title text,
+                          product_handle text, variant_sku text, variant_title text, metadata jsonb,
+                          totals jsonb, adjustments jsonb)),
               shipping AS (
               INSERT INTO order_shipping_methods (id, order_id, shipping_option_id, name, amount, is_tax_inclusive,
                      tax_rate_bps, totals)
-              SELECT $30::text, $1, $31::text, $32::text, $33::int8, $34::bool, $14, $35::jsonb
-               WHERE $30::text IS NOT NULL),
+              SELECT $15::text, $1, $16::text, $17::text, $18::int8, $19::bool, $14, $20::jsonb
+               WHERE $15::text IS NOT NULL),
               session AS (
-              UPDATE payment_sessions SET status = 'authorized', data = $37, authorized_at = now(),
+              UPDATE payment_sessions SET status = 'authorized', data = $22, authorized_at = now(),
                      updated_at = now()
-               WHERE id = $36),
+               WHERE id = $21),
               collection AS (
               UPDATE payment_collections SET status = 'authorized', authorized_amount = amount,
                      order_id = $1, completed_at = now(), updated_at = now()
                WHERE cart_id = $2),
               event AS (
               INSERT INTO outbox_events (id, name, aggregate_id, payload)
-              SELECT $38, $39, $1, $40::jsonb || jsonb_build_object('display_id', display_id) FROM placed)
+              SELECT $23, $24, $1, $25::jsonb || jsonb_build_object('display_id', display_id) FROM placed)
          UPDATE carts SET completed_at = now(), updated_at = now() WHERE id = $2",
         order_id,
         row.id,
@@ -473,23 +473,8 @@ async fn write_order(
         serde_json::to_value(promotions).context("serializing the cart's promotions")?,
         row.metadata,
         row.customer_id,
-        &l.ids,
+        serde_json::to_value(&lines).context("serializing the order lines")?,
         cart.region.tax_rate_bps,
-        &l.variant_ids,
-        &l.product_ids,
-        &l.titles,
-        &l.thumbnails as &[Option<String>],
-        &l.quantities,
-        &l.unit_prices,
-        &l.tax_inclusive,
-        &l.requires_shipping,
-        &l.product_titles,
-        &l.product_handles,
-        &l.variant_skus as &[Option<String>],
-        &l.variant_titles,
-        &l.metadata,
-        &l.totals,
-        &l.adjustments,
         s.id,
         s.option_id,
         s.name,
@@ -504,71 +489,62 @@ async fn write_order(
     )
     .execute(&mut *conn)
     .await?;
-    Ok(l.ids)
+    Ok(lines.into_iter().map(|l| l.id).collect())
 }
 
-/// The order's lines as one array per column, with their totals and promotion adjustments.
-struct LineColumns {
-    ids: Vec<String>,
-    variant_ids: Vec<String>,
-    product_ids: Vec<String>,
-    titles: Vec<String>,
-    thumbnails: Vec<Option<String>>,
-    quantities: Vec<i32>,
-    unit_prices: Vec<i64>,
-    tax_inclusive: Vec<bool>,
-    requires_shipping: Vec<bool>,
-    product_titles: Vec<String>,
-    product_handles: Vec<String>,
-    variant_skus: Vec<Option<String>>,
-    variant_titles: Vec<String>,
-    metadata: Vec<Value>,
-    totals: Vec<Value>,
+/// An order line as the order statement reads it (`jsonb_to_recordset`), with its totals
+/// and promotion adjustments.
+#[derive(serde::Serialize)]
+struct OrderLine<'a> {
+    id: String,
+    variant_id: &'a str,
+    product_id: &'a str,
+    title: &'a str,
+    thumbnail: Option<&'a str>,
+    quantity: i32,
+    unit_price: i64,
+    is_tax_inclusive: bool,
+    requires_shipping: bool,
+    product_title: &'a str,
+    product_handle: &'a str,
+    variant_sku: Option<&'a str>,
+    variant_title: &'a str,
+    metadata: &'a Value,
+    totals: &'a totals::LineTotals,
     adjustments: Vec<Value>,
 }
 
-impl LineColumns {
-    fn of(cart: &Cart) -> ApiResult<Self> {
-        let lines = &cart.lines;
-        let column = |f: fn(&cart::LineRow) -> &String| lines.iter().map(f).cloned().collect();
-        let optional =
-            |f: fn(&cart::LineRow) -> &Option<String>| lines.iter().map(f).cloned().collect();
-        let adjustments = lines
+impl<'a> OrderLine<'a> {
+    /// The cart's lines, in its order, each with a new order line id.
+    fn all(cart: &'a Cart) -> Vec<Self> {
+        cart.lines
             .iter()
-            .map(|line| {
-                Value::Array(
-                    cart.computed
-                        .adjustments
-                        .iter()
-                        .filter(|a| a.line_id == line.id)
-                        .map(|a| json!({ "promotion_id": a.promotion_id, "code": a.code, "amount": a.amount }))
-                        .collect(),
-                )
+            .zip(&cart.computed.lines)
+            .map(|(line, totals)| OrderLine {
+                id: new_id("ordli"),
+                variant_id: &line.variant_id,
+                product_id: &line.product_id,
+                title: &line.title,
+                thumbnail: line.thumbnail.as_deref(),
+                quantity: line.quantity,
+                unit_price: line.unit_price,
+                is_tax_inclusive: line.is_tax_inclusive,
+                requires_shipping: line.requires_shipping,
+                product_title: &line.product_title,
+                product_handle: &line.product_handle,
+                variant_sku: line.variant_sku.as_deref(),
+                variant_title: &line.variant_title,
+                metadata: &line.metadata,
+                totals,
+                adjustments: cart
+                    .computed
+                    .adjustments
+                    .iter()
+                    .filter(|a| a.line_id == line.id)
+                    .map(|a| json!({ "promotion_id": a.promotion_id, "code": a.code, "amount": a.amount }))
+                    .collect(),
             })
-            .collect();
-        Ok(LineColumns {
-            ids: lines.iter().map(|_| new_id("ordli")).collect(),
-            variant_ids: column(|l| &l.variant_id),
-            product_ids: column(|l| &l.product_id),
-            titles: column(|l| &l.title),
-            thumbnails: optional(|l| &l.thumbnail),
-            quantities: lines.iter().map(|l| l.quantity).collect(),
-            unit_prices: lines.iter().map(|l| l.unit_price).collect(),
-            tax_inclusive: lines.iter().map(|l| l.is_tax_inclusive).collect(),
-            requires_shipping: lines.iter().map(|l| l.requires_shipping).collect(),
-            product_titles: column(|l| &l.product_title),
-            product_handles: column(|l| &l.product_handle),
-            variant_skus: optional(|l| &l.variant_sku),
-            variant_titles: column(|l| &l.variant_title),
-            metadata: lines.iter().map(|l| l.metadata.clone()).collect(),
-            totals: cart
-                .computed
-                .lines
-                .iter()
-                .map(|t| serde_json::to_value(t).context("serializing the order totals"))
-                .collect::<ApiResult<_>>()?,
-            adjustments,
-        })
+            .collect()
     }
 }
 

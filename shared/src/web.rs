@@ -23,6 +23,7 @@ use crate::catalog::channels;
 use crate::config::Config;
 use crate::error::{ApiError, Context, ErrorType};
 use crate::events::Relay;
+use crate::http_cache::BodyHash;
 
 pub const PUBLISHABLE_KEY_HEADER: &str = "x-publishable-api-key";
 pub const CACHE_STATUS_HEADER: &str = "x-cache";
@@ -213,7 +214,7 @@ where
             return Err(invalid());
         }
         if let Some(cached) = state.cache.get(Namespace::PublishableKeys, token).await {
-            if let Ok(sales_channel_ids) = serde_json::from_slice::<Vec<String>>(&cached) {
+            if let Ok(sales_channel_ids) = serde_json::from_slice::<Vec<String>>(&cached.body) {
                 return Ok(StoreContext { sales_channel_ids });
             }
         }
@@ -267,6 +268,8 @@ where
 /// A JSON body already serialized, as stored in the cache.
 pub fn json_bytes(body: Bytes, cache_status: &'static str) -> Response {
     let mut response = Response::new(Body::from(body));
+    // Room for what the layers add (cache and CORS headers), so the map grows once.
+    response.headers_mut().reserve(12);
     let headers = response.headers_mut();
     headers.insert(
         CONTENT_TYPE,
@@ -291,7 +294,9 @@ where
     Fut: std::future::Future<Output = Result<serde_json::Value, ApiError>>,
 {
     if let Some(hit) = state.cache.get(namespace, &key).await {
-        return Ok(json_bytes(hit, "hit"));
+        let mut response = json_bytes(hit.body, "hit");
+        response.extensions_mut().insert(BodyHash(hit.hash));
+        return Ok(response);
     }
     let value = build().await?;
     let bytes = Bytes::from(serde_json::to_vec(&value).context("serializing a cached response")?);

@@ -236,7 +236,7 @@ async fn commerce_product(
         pricing[2].as_deref().unwrap_or("")
     );
     if let Some(hit) = state.cache.get(Namespace::Products, &key).await {
-        if let Ok(product) = serde_json::from_slice(&hit) {
+        if let Ok(product) = serde_json::from_slice(&hit.body) {
             return Ok(product);
         }
     }
