@@ -420,10 +420,11 @@ async fn write_order(
     let row = &cart.row;
     let promotions: Vec<cart::Promotion> =
         cart.promotions.iter().map(cart::Promotion::new).collect();
+    let email = row.email.as_deref().unwrap_or_default();
     let lines = OrderLine::all(cart);
-    let s = ShippingColumns::of(cart)?;
+    let shipping = OrderShipping::of(cart);
     let placed = json!({
-        "id": order_id, "email": row.email.as_deref().unwrap_or_default(), "currency_code": row.currency_code,
+        "id": order_id, "email": email, "currency_code": row.currency_code,
         "total": cart.total(), "placed_at": Utc::now(), "customer_id": row.customer_id,
     });
     sqlx::query!(
@@ -447,26 +448,27 @@ async fn write_order(
               shipping AS (
               INSERT INTO order_shipping_methods (id, order_id, shipping_option_id, name, amount, is_tax_inclusive,
                      tax_rate_bps, totals)
-              SELECT $15::text, $1, $16::text, $17::text, $18::int8, $19::bool, $14, $20::jsonb
-               WHERE $15::text IS NOT NULL),
+              SELECT s.id, $1, s.shipping_option_id, s.name, s.amount, $16, $14, s.totals
+                FROM jsonb_to_recordset($15::jsonb)
+                     AS s(id text, shipping_option_id text, name text, amount int8, totals jsonb)),
               session AS (
-              UPDATE payment_sessions SET status = 'authorized', data = $22, authorized_at = now(),
+              UPDATE payment_sessions SET status = 'authorized', data = $18, authorized_at = now(),
                      updated_at = now()
-               WHERE id = $21),
+               WHERE id = $17),
               collection AS (
               UPDATE payment_collections SET status = 'authorized', authorized_amount = amount,
                      order_id = $1, completed_at = now(), updated_at = now()
                WHERE cart_id = $2),
               event AS (
               INSERT INTO outbox_events (id, name, aggregate_id, payload)
-              SELECT $23, $24, $1, $25::jsonb || jsonb_build_object('display_id', display_id) FROM placed)
+              SELECT $19, $20, $1, $21::jsonb || jsonb_build_object('display_id', display_id) FROM placed)
          UPDATE carts SET completed_at = now(), updated_at = now() WHERE id = $2",
         order_id,
         row.id,
         row.region_id,
         row.sales_channel_id,
         row.currency_code,
-        row.email.as_deref().unwrap_or_default(),
+        email,
         row.shipping_address,
         row.billing_address,
         serde_json::to_value(&cart.computed.totals).context("serializing the cart totals")?,
@@ -475,12 +477,8 @@ async fn write_order(
         row.customer_id,
         serde_json::to_value(&lines).context("serializing the order lines")?,
         cart.region.tax_rate_bps,
-        s.id,
-        s.option_id,
-        s.name,
-        s.amount,
+        serde_json::to_value(&shipping).context("serializing the order's shipping")?,
         cart.region.is_tax_inclusive,
-        s.totals,
         paid.session_id,
         paid.data,
         paid.event_id,
@@ -548,29 +546,29 @@ impl<'a> OrderLine<'a> {
     }
 }
 
-/// The order's shipping method, when the cart has one (all `None` when not).
-#[derive(Default)]
-struct ShippingColumns {
-    id: Option<String>,
-    option_id: Option<String>,
-    name: Option<String>,
-    amount: Option<i64>,
-    totals: Option<Value>,
+/// The order's shipping method as the order statement reads it (`jsonb_to_recordset`):
+/// none or one, as the cart has.
+#[derive(serde::Serialize)]
+struct OrderShipping<'a> {
+    id: String,
+    shipping_option_id: &'a str,
+    name: &'a str,
+    amount: i64,
+    totals: &'a totals::ShippingTotals,
 }
 
-impl ShippingColumns {
-    fn of(cart: &Cart) -> ApiResult<Self> {
-        let Some(((method, option), totals)) =
-            cart.shipping.iter().zip(&cart.computed.shipping).next()
-        else {
-            return Ok(ShippingColumns::default());
-        };
-        Ok(ShippingColumns {
-            id: Some(new_id("ordsm")),
-            option_id: Some(option.id.clone()),
-            name: Some(method.name.clone()),
-            amount: Some(cart::shipping_amount(option, cart.item_basis_total())),
-            totals: Some(serde_json::to_value(totals).context("serializing the order totals")?),
-        })
+impl<'a> OrderShipping<'a> {
+    fn of(cart: &'a Cart) -> Vec<Self> {
+        cart.shipping
+            .iter()
+            .zip(&cart.computed.shipping)
+            .map(|((method, option), totals)| OrderShipping {
+                id: new_id("ordsm"),
+                shipping_option_id: &option.id,
+                name: &method.name,
+                amount: cart::shipping_amount(option, cart.item_basis_total()),
+                totals,
+            })
+            .collect()
     }
 }

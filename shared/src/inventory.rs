@@ -147,16 +147,12 @@ async fn reserve_item(
             "Some items in the cart are no longer in stock in the requested quantity",
         ));
     };
-    let too_large = || ApiError::invalid_data("Quantity is too large");
-    let (ids, line_ids, quantities) = lines.into_iter().try_fold(
-        (Vec::new(), Vec::new(), Vec::new()),
-        |(mut ids, mut line_ids, mut quantities), (line, quantity)| {
-            ids.push(new_id("resitem"));
-            line_ids.push(line);
-            quantities.push(i32::try_from(quantity).map_err(|_| too_large())?);
-            Ok::<_, ApiError>((ids, line_ids, quantities))
-        },
-    )?;
+    let needed =
+        i32::try_from(needed).map_err(|_| ApiError::invalid_data("Quantity is too large"))?;
+    // Each line's share is at most the whole need, so it fits an i32 too.
+    let ids: Vec<String> = lines.iter().map(|_| new_id("resitem")).collect();
+    let (line_ids, quantities): (Vec<String>, Vec<i32>) =
+        lines.into_iter().map(|(line, q)| (line, q as i32)).unzip();
     // The level and a reservation per order line, in one statement.
     sqlx::query!(
         "WITH held AS (
@@ -166,7 +162,7 @@ async fn reserve_item(
          SELECT r.id, r.line_id, $3, $4, r.quantity
            FROM unnest($5::text[], $6::text[], $7::int4[]) AS r(id, line_id, quantity)",
         level_id,
-        i32::try_from(needed).map_err(|_| too_large())?,
+        needed,
         item,
         location_id,
         &ids,

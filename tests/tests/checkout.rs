@@ -191,6 +191,15 @@ async fn a_guest_checks_out_and_the_order_keeps_the_carts_totals() {
     }
     assert_eq!(order["items"].as_array().unwrap().len(), 2);
     assert_eq!(order["email"], "ada@example.com");
+    // The shipping method the cart had, written with the order.
+    let shipped = order["shipping_methods"].as_array().unwrap();
+    assert_eq!(shipped.len(), 1, "{shipped:?}");
+    for key in ["name", "amount", "shipping_option_id"] {
+        assert_eq!(
+            shipped[0][key], cart_body["shipping_methods"][0][key],
+            "{key}"
+        );
+    }
     assert!(order["display_id"].as_i64().unwrap() >= 1);
     // Completion marks the session, the collection and the cart together.
     let collection_id = collection["id"].as_str().unwrap();
