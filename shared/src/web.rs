@@ -37,6 +37,8 @@ pub struct AppState {
     pub events: Relay,
     /// Answers 503 at once while the database is unreachable.
     pub db: crate::db_breaker::DbBreaker,
+    /// The cold start's background connect, which [`AppState::on_pool`] waits for.
+    pub warm_up: WarmUp,
 }
 
 impl AppState {
@@ -50,13 +52,14 @@ impl AppState {
             cache: cache_of(&config),
             config: Arc::new(config),
             events: Relay::disabled(),
+            warm_up: WarmUp::default(),
         })
     }
 
     /// The state a function builds at cold start, from the environment.
     pub fn from_env() -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
-        let state = Self::new(Config::from_env()?)?.with_events(Relay::from_env());
-        warm_up(&state.pool, &state.cache);
+        let mut state = Self::new(Config::from_env()?)?.with_events(Relay::from_env());
+        state.warm_up = warm_up(&state.pool, &state.cache);
         tracing::info!(
             redis = if state.config.redis_url.is_some() { "on" } else { "off (REDIS_URL unset): in-process cache" },
             events = if state.events.is_enabled() { "on" } else { "off (EVENTS_QUEUE_URL unset): events stay in the outbox" },
@@ -65,6 +68,31 @@ impl AppState {
             "store configured"
         );
         Ok(state)
+    }
+
+    /// Runs a request's first query on one of the pool's connections (after the cold
+    /// start's connect, [`WarmUp`]) and gives the connection back before it returns.
+    /// Dropped, the connection would go back from a task that drop spawns, and the
+    /// request's next query, finding none idle, would open another: at a cold start, a
+    /// second backend. The checks before a handler (publishable key, customer, admin) use
+    /// this.
+    pub async fn on_pool<T>(
+        &self,
+        query: impl AsyncFnOnce(&mut sqlx::PgConnection) -> Result<T, sqlx::Error>,
+    ) -> Result<T, sqlx::Error> {
+        self.warmed().await;
+        let mut conn = self.pool.acquire().await?;
+        let answer = query(&mut conn).await;
+        conn.return_to_pool().await;
+        answer
+    }
+
+    /// Waits for the cold start's connect ([`WarmUp`]), for at most a few milliseconds,
+    /// so that the query that follows takes its connection instead of opening another.
+    pub async fn warmed(&self) {
+        if !self.warm_up.is_done() {
+            let _ = tokio::time::timeout(WARM_UP_PATIENCE, self.warm_up.connected()).await;
+        }
     }
 
     pub fn with_events(mut self, events: Relay) -> Self {
@@ -109,17 +137,50 @@ impl AppState {
 /// the runtime fetches the first request, instead of one after the other inside it. Best
 /// effort: what fails is met again, and answered, by the request. Outside a Tokio
 /// runtime it does nothing.
-pub fn warm_up(pool: &PgPool, cache: &Cache) {
+pub fn warm_up(pool: &PgPool, cache: &Cache) -> WarmUp {
     let Ok(runtime) = tokio::runtime::Handle::try_current() else {
-        return;
+        return WarmUp::default();
     };
+    let (done, warming) = tokio::sync::watch::channel(false);
     let pool = pool.clone();
     runtime.spawn(async move {
-        let _ = tokio::time::timeout(WARM_UP_FOR, pool.acquire()).await;
+        if let Ok(Ok(mut conn)) = tokio::time::timeout(WARM_UP_FOR, pool.acquire()).await {
+            // Idle before the waiters are told, not later from a task that drop spawns.
+            conn.return_to_pool().await;
+        }
+        let _ = done.send(true);
     });
     let redis = cache.redis();
     runtime.spawn(async move { redis.warm_up().await });
+    WarmUp(Some(warming))
 }
+
+/// A cold start's background connect to PostgreSQL ([`warm_up`]). A query that came while
+/// it was under way opened a second connection beside it (sqlx opens one whenever none
+/// is idle): two backends forked at once, the query's the later. The first query of a
+/// request that needs the database ([`AppState::on_pool`]) waits for it instead and takes
+/// its connection; a request answered from the caches does not wait.
+#[derive(Debug, Clone, Default)]
+pub struct WarmUp(Option<tokio::sync::watch::Receiver<bool>>);
+
+impl WarmUp {
+    /// Whether there is no background connect under way.
+    pub fn is_done(&self) -> bool {
+        self.0.as_ref().is_none_or(|warming| *warming.borrow())
+    }
+
+    /// Returns once the background connect has ended, connected or not (at most
+    /// [`WARM_UP_FOR`]); at once when there is none.
+    pub async fn connected(&self) {
+        if let Some(warming) = &self.0 {
+            let _ = warming.clone().wait_for(|done| *done).await;
+        }
+    }
+}
+
+/// How long a request's first query waits for the cold start's connect: a connect takes
+/// a few milliseconds; one that takes longer (PostgreSQL away) is the pool's to meet.
+const WARM_UP_PATIENCE: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// How long a cold start's background connect to PostgreSQL may take.
 const WARM_UP_FOR: std::time::Duration = std::time::Duration::from_secs(2);
@@ -218,7 +279,8 @@ where
                 return Ok(StoreContext { sales_channel_ids });
             }
         }
-        let sales_channel_ids = channels::sales_channels_for_key(&state.pool, token)
+        let sales_channel_ids = state
+            .on_pool(async |conn| channels::sales_channels_for_key(conn, token).await)
             .await?
             .ok_or_else(invalid)?;
         if let Ok(bytes) = serde_json::to_vec(&sales_channel_ids) {

@@ -139,3 +139,29 @@ async fn warm_up_opens_a_connection_before_the_first_request() {
     // Opened, then handed back to the pool for the first request.
     assert_eq!((state.pool.size(), state.pool.num_idle()), (1, 1));
 }
+
+/// A request's first query that comes while the cold start's connect is under way waits
+/// for it and takes its connection, and gives it back before the handler's query asks
+/// for one: one backend per cold start, not one for the warm-up and one for the request.
+#[tokio::test]
+async fn the_first_query_takes_the_warm_up_connection() {
+    let store = TestStore::new().await;
+    let mut state = AppState::new((*store.state.config).clone()).expect("state");
+    state.warm_up = store::web::warm_up(&state.pool, &state.cache);
+    let key_checked: i32 = state
+        .on_pool(async |conn| sqlx::query_scalar("SELECT 1").fetch_one(conn).await)
+        .await
+        .expect("first query");
+    assert_eq!(key_checked, 1);
+    let mut handler = state
+        .pool
+        .acquire()
+        .await
+        .expect("the handler's connection");
+    let answer: i32 = sqlx::query_scalar("SELECT 2")
+        .fetch_one(&mut *handler)
+        .await
+        .unwrap();
+    assert_eq!(answer, 2);
+    assert_eq!(state.pool.size(), 1, "connections opened");
+}

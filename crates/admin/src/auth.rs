@@ -97,22 +97,29 @@ async fn authenticate(
         Credential::Jwt(token) => {
             let claims = token::verify(&auth.secret, &token, "user").ok_or_else(unauthorized)?;
             // A deleted user's tokens stop working at once.
-            let exists =
-                sqlx::query_scalar!("SELECT id FROM admin_users WHERE id = $1", claims.actor_id)
-                    .fetch_optional(&state.pool)
-                    .await?;
+            let exists = state
+                .on_pool(async |conn| {
+                    sqlx::query_scalar!("SELECT id FROM admin_users WHERE id = $1", claims.actor_id)
+                        .fetch_optional(conn)
+                        .await
+                })
+                .await?;
             (exists, ActorType::User)
         }
         Credential::SecretKey(key) => {
-            let id = sqlx::query_scalar!(
-                "UPDATE admin_api_keys
+            let hash = key_hash(&key);
+            let id = state.on_pool(async |conn| {
+                sqlx::query_scalar!(
+                    "UPDATE admin_api_keys
                     SET last_used_at = CASE WHEN last_used_at IS NULL OR last_used_at < now() - interval '1 minute'
                                             THEN now() ELSE last_used_at END
                   WHERE token_hash = $1 AND revoked_at IS NULL
                   RETURNING id",
-                key_hash(&key),
-            )
-            .fetch_optional(&state.pool)
+                    hash,
+                )
+                .fetch_optional(conn)
+                .await
+            })
             .await?;
             (id, ActorType::ApiKey)
         }

@@ -85,13 +85,17 @@ async fn customer_of(state: &AppState, claims: Claims) -> Result<CustomerContext
     if claims.actor_id.is_empty() {
         return Err(unauthorized());
     }
-    let email = sqlx::query_scalar!(
-        "SELECT email FROM customers WHERE id = $1 AND deleted_at IS NULL",
-        claims.actor_id
-    )
-    .fetch_optional(&state.pool)
-    .await
-    .map_err(|e| ApiError::from(e).into_response())?;
+    let email = state
+        .on_pool(async |conn| {
+            sqlx::query_scalar!(
+                "SELECT email FROM customers WHERE id = $1 AND deleted_at IS NULL",
+                claims.actor_id
+            )
+            .fetch_optional(conn)
+            .await
+        })
+        .await
+        .map_err(|e| ApiError::from(e).into_response())?;
     let email = email.ok_or_else(unauthorized)?;
     Ok(CustomerContext {
         customer_id: claims.actor_id,

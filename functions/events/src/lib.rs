@@ -39,6 +39,8 @@ pub struct Consumer {
     pub http: reqwest::Client,
     /// Off without `STRAPI_URL` and `STRAPI_SYNC_TOKEN`.
     pub strapi_sync: Option<ProductSync>,
+    /// The cold start's background connect, which an invocation waits for.
+    pub warm_up: store::web::WarmUp,
 }
 
 /// Why a message was not handled; the message is retried.
@@ -91,6 +93,7 @@ impl Consumer {
             settings: Arc::new(settings),
             http,
             strapi_sync: None,
+            warm_up: store::web::WarmUp::default(),
         }
     }
 
@@ -105,7 +108,7 @@ impl Consumer {
         let sync = SyncConfig::from_lookup(|name| std::env::var(name).ok())?
             .map(ProductSync::new)
             .transpose()?;
-        let consumer = Consumer::new(
+        let mut consumer = Consumer::new(
             store::web::lazy_pool(&config)?,
             store::web::cache_of(&config),
             Mailer::from_env(),
@@ -113,7 +116,7 @@ impl Consumer {
             Settings::from_env()?,
         )
         .with_strapi_sync(sync);
-        store::web::warm_up(&consumer.pool, &consumer.cache);
+        consumer.warm_up = store::web::warm_up(&consumer.pool, &consumer.cache);
         consumer.log_configuration();
         Ok(consumer)
     }
@@ -532,6 +535,7 @@ async fn mark_low_stock(
 impl Consumer {
     /// A Lambda invocation: an SQS batch (`Records`) or a schedule's `{"task": ...}`.
     pub async fn invoke(&self, payload: Value) -> Result<Value, lambda_runtime::Error> {
+        self.warm_up.connected().await;
         if payload.get("Records").is_some() {
             let event: SqsEvent = serde_json::from_value(payload)?;
             return Ok(serde_json::to_value(self.handle_batch(event).await)?);

@@ -1,10 +1,10 @@
 //! Sales channels and the publishable keys that open them to a storefront.
 
-use sqlx::PgPool;
+use sqlx::PgConnection;
 
 /// The sales channels of a live (not revoked) publishable key; None for an unknown key.
 pub async fn sales_channels_for_key(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     token: &str,
 ) -> Result<Option<Vec<String>>, sqlx::Error> {
     sqlx::query_scalar!(
@@ -16,6 +16,6 @@ pub async fn sales_channels_for_key(
           GROUP BY k.id"#,
         token
     )
-    .fetch_optional(pool)
+    .fetch_optional(conn)
     .await
 }
