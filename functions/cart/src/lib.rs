@@ -137,7 +137,7 @@ where
         let StoreCall { state, store, raw } = StoreCall::from_request_parts(parts, from)
             .await
             .map_err(IntoResponse::into_response)?;
-        // Every cart route reads the cart: at a cold start, with the warm-up's connection.
+        // Every route on one cart reads it: at a cold start, with the warm-up's connection.
         state.warmed().await;
         let Path(path) = Path::<P>::from_request_parts(parts, from)
             .await
