@@ -131,11 +131,9 @@ async fn warm_up_opens_a_connection_before_the_first_request() {
     let store = TestStore::new().await;
     let state = AppState::new((*store.state.config).clone()).expect("state");
     assert_eq!(state.pool.size(), 0, "the pool connects lazily");
-    store::web::warm_up(&state.pool, &state.cache);
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while state.pool.num_idle() == 0 && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    store::web::warm_up(&state.pool, &state.cache)
+        .connected()
+        .await;
     // Opened, then handed back to the pool for the first request.
     assert_eq!((state.pool.size(), state.pool.num_idle()), (1, 1));
 }
@@ -164,4 +162,20 @@ async fn the_first_query_takes_the_warm_up_connection() {
         .unwrap();
     assert_eq!(answer, 2);
     assert_eq!(state.pool.size(), 1, "connections opened");
+}
+
+/// Through a cart route: with the publishable key already cached, the cart's own query is
+/// the request's first, and it waits for the warm-up's connection too.
+#[tokio::test]
+async fn a_cart_request_at_a_cold_start_opens_one_connection() {
+    let store = TestStore::new().await;
+    let cart = "/store/carts/cart_01JWARMUPCARTROUTE000000000";
+    // Caches the publishable key in Redis, which the new state shares.
+    assert_eq!(store.get(cart).await.status, 404);
+    let mut state = AppState::new((*store.state.config).clone()).expect("state");
+    state.warm_up = store::web::warm_up(&state.pool, &state.cache);
+    let store = store.with_state(state);
+    let reply = store.get(cart).await;
+    assert_eq!(reply.status, 404, "{:?}", reply.body);
+    assert_eq!(store.state.pool.size(), 1, "connections opened");
 }
