@@ -536,8 +536,10 @@ pub struct AddressInput {
 }
 
 impl AddressInput {
-    /// Checks lengths and that the country is one the region serves; returns the stored form.
-    fn validate(self, field: &str, region: &RegionCountries) -> ApiResult<Value> {
+    /// Checks lengths; returns the stored form, its country code trimmed and lowercased.
+    /// Whether the region serves the country is checked against the cart as written
+    /// ([`RowWrites::check_countries`]).
+    fn validate(self, field: &str) -> ApiResult<Value> {
         let texts = [
             ("first_name", &self.first_name),
             ("last_name", &self.last_name),
@@ -556,19 +558,10 @@ impl AddressInput {
                 )));
             }
         }
-        let country_code = match &self.country_code {
-            None => None,
-            Some(code) => {
-                let code = code.trim().to_ascii_lowercase();
-                if !region.countries.contains(&code) {
-                    return Err(ApiError::invalid_data(format!(
-                        "Country with code {code} is not within region {}",
-                        region.name
-                    )));
-                }
-                Some(code)
-            }
-        };
+        let country_code = self
+            .country_code
+            .as_ref()
+            .map(|code| code.trim().to_ascii_lowercase());
         Ok(json!({
             "id": new_id("caaddr"),
             "first_name": self.first_name, "last_name": self.last_name, "company": self.company,
@@ -684,7 +677,82 @@ pub struct AddShippingMethod {
 
 /// Creates a cart in the key's sales channel (or the one asked for, if the key has it)
 /// and the region's currency.
+///
+/// A cart created with nothing but a region, currency, channel or metadata (what
+/// storefronts send) is one `INSERT` and one read, with no transaction around them.
 pub async fn create(pool: &PgPool, key_channels: &[String], input: CreateCart) -> ApiResult<Cart> {
+    if input.is_bare() {
+        if let Ok(channel) = sales_channel_of(key_channels, input.sales_channel_id.as_deref()) {
+            let mut conn = pool.acquire().await?;
+            if let Some(row) = insert_bare(&mut conn, &input, &channel).await? {
+                return priced(&mut conn, row).await;
+            }
+        }
+        // No region matches, or the channel is not the key's: the full path says why.
+    }
+    create_with_contents(pool, key_channels, input).await
+}
+
+impl CreateCart {
+    /// Nothing to write besides the cart's own row: no items, addresses, email, owner or
+    /// promotion codes.
+    fn is_bare(&self) -> bool {
+        self.items.as_ref().is_none_or(Vec::is_empty)
+            && self.email.is_none()
+            && self.owner.is_none()
+            && self.shipping_address.is_none()
+            && self.billing_address.is_none()
+            && self.promo_codes.is_none()
+    }
+}
+
+/// The sales channel a new cart goes in: the one asked for if the key has it, else the
+/// key's first.
+fn sales_channel_of(key_channels: &[String], requested: Option<&str>) -> ApiResult<String> {
+    match requested {
+        Some(id) if key_channels.iter().any(|c| c == id) => Ok(id.to_string()),
+        Some(id) => Err(ApiError::invalid_data(format!(
+            "Sales channel {id} is not part of the publishable key"
+        ))),
+        None => key_channels
+            .first()
+            .cloned()
+            .ok_or_else(|| ApiError::invalid_data("The publishable key has no sales channel")),
+    }
+}
+
+/// Inserts a bare cart in the region asked for (or the first region, of the currency if
+/// one is asked for); `None` when no live region matches.
+async fn insert_bare(
+    conn: &mut PgConnection,
+    input: &CreateCart,
+    sales_channel_id: &str,
+) -> ApiResult<Option<CartRow>> {
+    Ok(sqlx::query_as!(
+        CartRow,
+        "INSERT INTO carts (id, region_id, currency_code, sales_channel_id, metadata)
+         SELECT $1, r.id, r.currency_code, $4, $5 FROM regions r
+          WHERE r.deleted_at IS NULL AND ($2::text IS NULL OR r.id = $2)
+            AND ($3::text IS NULL OR r.currency_code = lower($3))
+          ORDER BY r.created_at, r.id LIMIT 1
+         RETURNING id, region_id, currency_code, sales_channel_id, email, customer_id,
+                   shipping_address, billing_address, metadata, completed_at, created_at, updated_at",
+        new_id("cart"),
+        input.region_id,
+        input.currency_code,
+        sales_channel_id,
+        input.metadata.clone().map(Value::Object),
+    )
+    .fetch_optional(&mut *conn)
+    .await?)
+}
+
+/// [`create`] with items, addresses, an email or promotion codes: one transaction.
+async fn create_with_contents(
+    pool: &PgPool,
+    key_channels: &[String],
+    input: CreateCart,
+) -> ApiResult<Cart> {
     let mut tx = pool.begin().await?;
     let region = match &input.region_id {
         Some(id) => {
@@ -705,18 +773,7 @@ pub async fn create(pool: &PgPool, key_channels: &[String], input: CreateCart) -
             )));
         }
     }
-    let sales_channel_id = match &input.sales_channel_id {
-        Some(id) if key_channels.contains(id) => id.clone(),
-        Some(id) => {
-            return Err(ApiError::invalid_data(format!(
-                "Sales channel {id} is not part of the publishable key"
-            )))
-        }
-        None => key_channels
-            .first()
-            .cloned()
-            .ok_or_else(|| ApiError::invalid_data("The publishable key has no sales channel"))?,
-    };
+    let sales_channel_id = sales_channel_of(key_channels, input.sales_channel_id.as_deref())?;
     let id = new_id("cart");
     // The new row is this transaction's alone until it commits: no lock to take.
     let row = sqlx::query_as!(
@@ -751,6 +808,7 @@ pub async fn create(pool: &PgPool, key_channels: &[String], input: CreateCart) -
     } else {
         written(&mut tx, &id, &writes).await?
     };
+    writes.check_countries(&cart)?;
     tx.commit().await?;
     Ok(cart)
 }
@@ -801,8 +859,9 @@ async fn change<W: Into<RowWrites>>(
 ) -> ApiResult<Cart> {
     let mut tx = pool.begin().await?;
     let row = lock_open(&mut tx, id).await?;
-    let writes = change(&mut tx, row).await?.into();
+    let writes: RowWrites = change(&mut tx, row).await?.into();
     let cart = written(&mut tx, id, &writes).await?;
+    writes.check_countries(&cart)?;
     tx.commit().await?;
     Ok(cart)
 }
@@ -871,16 +930,10 @@ async fn apply_update(
     if let Some(email) = &input.email {
         writes.email = Some(validate_email(email)?);
     }
-    if input.shipping_address.is_some() || input.billing_address.is_some() {
-        // A region given in the same update is the cart's by now.
-        let region_id = input.region_id.as_deref().unwrap_or(&cart.region_id);
-        let region = region_countries(&mut *conn, region_id).await?;
-        let validate = |field, address: Option<AddressInput>| {
-            address.map(|a| a.validate(field, &region)).transpose()
-        };
-        writes.shipping_address = validate("shipping_address", input.shipping_address)?;
-        writes.billing_address = validate("billing_address", input.billing_address)?;
-    }
+    let validate =
+        |field, address: Option<AddressInput>| address.map(|a| a.validate(field)).transpose();
+    writes.shipping_address = validate("shipping_address", input.shipping_address)?;
+    writes.billing_address = validate("billing_address", input.billing_address)?;
     writes.metadata = input.metadata.map(Value::Object);
     if let Some(codes) = input.promo_codes {
         // On a cart update, the list replaces the codes (as Medusa does).
@@ -906,6 +959,26 @@ struct RowWrites {
 }
 
 impl RowWrites {
+    /// An address written must be in a country of the cart's region (as the cart is after
+    /// the change, so a region changed in the same update counts). Checked after the write,
+    /// which saves a round trip for the region's countries: an error here rolls the
+    /// caller's transaction back.
+    fn check_countries(&self, cart: &Cart) -> ApiResult<()> {
+        let codes = [&self.shipping_address, &self.billing_address]
+            .into_iter()
+            .flatten()
+            .filter_map(|address| address.get("country_code").and_then(Value::as_str));
+        for code in codes {
+            if !cart.countries.iter().any(|c| c.iso_2 == code) {
+                return Err(ApiError::invalid_data(format!(
+                    "Country with code {code} is not within region {}",
+                    cart.region.name
+                )));
+            }
+        }
+        Ok(())
+    }
+
     fn is_empty(&self) -> bool {
         !self.moved
             && self.sales_channel_id.is_none()
@@ -950,26 +1023,6 @@ async fn change_region(conn: &mut PgConnection, id: &str, region_id: &str) -> Ap
         .execute(&mut *conn)
         .await?;
     Ok(())
-}
-
-/// A region's name and the countries it serves, which an address must be in.
-struct RegionCountries {
-    name: String,
-    countries: Vec<String>,
-}
-
-/// The region an address must be in, with the countries it serves.
-async fn region_countries(conn: &mut PgConnection, region_id: &str) -> ApiResult<RegionCountries> {
-    sqlx::query_as!(
-        RegionCountries,
-        r#"SELECT r.name,
-                  array(SELECT c.iso_2 FROM region_countries c WHERE c.region_id = r.id) AS "countries!"
-             FROM regions r WHERE r.id = $1 AND r.deleted_at IS NULL"#,
-        region_id
-    )
-    .fetch_optional(&mut *conn)
-    .await?
-    .ok_or_else(|| ApiError::invalid_data("The cart's region no longer exists"))
 }
 
 /// The variant as a cart line sees it, if it can be sold in this channel and currency.

@@ -360,7 +360,7 @@ async fn place_order(
         data: payment_data,
         event_id: &event_id,
     };
-    let line_ids = write_order(&mut *conn, cart, &order_id, &paid).await?;
+    let (line_ids, items) = write_order(&mut *conn, cart, &order_id, &paid).await?;
     use_promotions(&mut *conn, cart).await?;
     let demand: Vec<Demand> = cart
         .lines
@@ -372,7 +372,7 @@ async fn place_order(
             quantity: i64::from(line.quantity),
         })
         .collect();
-    inventory::reserve(conn, &cart.row.sales_channel_id, &demand).await?;
+    inventory::reserve(conn, &cart.row.sales_channel_id, &demand, &items).await?;
     Ok((order_id, event_id))
 }
 
@@ -410,13 +410,14 @@ struct Paid<'a> {
 /// Writes, in one statement, every row only this cart's lock guards: the order, its
 /// lines and shipping method, the authorized session and collection, the completed cart
 /// and the `order.placed` event (with the order's display id). Returns the lines' ids, in
-/// the cart's order.
+/// the cart's order, and the managed inventory items the lines' variants draw on (read in
+/// the same round trip, for [`inventory::reserve`]).
 async fn write_order(
     conn: &mut PgConnection,
     cart: &Cart,
     order_id: &str,
     paid: &Paid<'_>,
-) -> ApiResult<Vec<String>> {
+) -> ApiResult<(Vec<String>, Vec<inventory::StockedItem>)> {
     let row = &cart.row;
     let promotions: Vec<cart::Promotion> =
         cart.promotions.iter().map(cart::Promotion::new).collect();
@@ -427,7 +428,8 @@ async fn write_order(
         "id": order_id, "email": email, "currency_code": row.currency_code,
         "total": cart.total(), "placed_at": Utc::now(), "customer_id": row.customer_id,
     });
-    sqlx::query!(
+    let items = sqlx::query_as!(
+        inventory::StockedItem,
         "WITH placed AS (
               INSERT INTO orders (id, cart_id, region_id, sales_channel_id, currency_code, email, shipping_address,
                                   billing_address, totals, promotions, metadata, customer_id)
@@ -461,8 +463,14 @@ async fn write_order(
                WHERE cart_id = $2),
               event AS (
               INSERT INTO outbox_events (id, name, aggregate_id, payload)
-              SELECT $19, $20, $1, $21::jsonb || jsonb_build_object('display_id', display_id) FROM placed)
-         UPDATE carts SET completed_at = now(), updated_at = now() WHERE id = $2",
+              SELECT $19, $20, $1, $21::jsonb || jsonb_build_object('display_id', display_id) FROM placed),
+              completed AS (
+              UPDATE carts SET completed_at = now(), updated_at = now() WHERE id = $2)
+         SELECT vi.variant_id, vi.inventory_item_id, vi.required_quantity, v.allow_backorder
+           FROM product_variant_inventory_items vi JOIN product_variants v ON v.id = vi.variant_id
+          WHERE vi.variant_id IN (SELECT l.variant_id FROM jsonb_to_recordset($13::jsonb) AS l(variant_id text))
+            AND v.manage_inventory
+          ORDER BY vi.variant_id, vi.inventory_item_id",
         order_id,
         row.id,
         row.region_id,
@@ -485,9 +493,9 @@ async fn write_order(
         events::names::ORDER_PLACED,
         placed,
     )
-    .execute(&mut *conn)
+    .fetch_all(&mut *conn)
     .await?;
-    Ok(lines.into_iter().map(|l| l.id).collect())
+    Ok((lines.into_iter().map(|l| l.id).collect(), items))
 }
 
 /// An order line as the order statement reads it (`jsonb_to_recordset`), with its totals

@@ -55,18 +55,30 @@ pub struct Demand<'a> {
     pub quantity: i64,
 }
 
-/// Reserves stock for every line at the locations of the sales channel. Quantities of
-/// lines that share an inventory item are summed before the check, and items are locked
-/// in id order so concurrent orders cannot deadlock. Fails with a 409 when an item that
-/// does not allow backorders is short; the caller's transaction then rolls back.
+/// One inventory item a line's variant draws on, as the order statement reads it (see
+/// `checkout::write_order`): only variants whose stock is managed, ordered by variant,
+/// then item.
+#[derive(Debug)]
+pub struct StockedItem {
+    pub variant_id: String,
+    pub inventory_item_id: String,
+    pub required_quantity: i32,
+    pub allow_backorder: bool,
+}
+
+/// Reserves stock for every line at the locations of the sales channel, from the items
+/// the lines' variants draw on. Quantities of lines that share an inventory item are
+/// summed before the check, and items are locked in id order so concurrent orders cannot
+/// deadlock. Fails with a 409 when an item that does not allow backorders is short; the
+/// caller's transaction then rolls back.
 pub async fn reserve(
     conn: &mut PgConnection,
     sales_channel_id: &str,
     demand: &[Demand<'_>],
+    items: &[StockedItem],
 ) -> ApiResult<()> {
     // A BTreeMap keeps the items in id order, which is the locking order.
-    let needs = item_needs(conn, demand).await?;
-    for (item, need) in needs {
+    for (item, need) in item_needs(demand, items) {
         reserve_item(conn, sales_channel_id, &item, need).await?;
     }
     Ok(())
@@ -74,21 +86,7 @@ pub async fn reserve(
 
 /// What the lines need of each managed inventory item, summed over the lines that share
 /// it, so the stock check sees the whole order's demand at once.
-async fn item_needs(
-    conn: &mut PgConnection,
-    demand: &[Demand<'_>],
-) -> ApiResult<BTreeMap<String, ItemNeed>> {
-    let variants: Vec<&str> = demand.iter().map(|d| d.variant_id).collect();
-    // One statement for every line's variant.
-    let items = sqlx::query!(
-        "SELECT vi.variant_id, vi.inventory_item_id, vi.required_quantity, v.allow_backorder
-           FROM product_variant_inventory_items vi JOIN product_variants v ON v.id = vi.variant_id
-          WHERE vi.variant_id = ANY($1) AND v.manage_inventory
-          ORDER BY vi.variant_id, vi.inventory_item_id",
-        &variants as &[&str]
-    )
-    .fetch_all(&mut *conn)
-    .await?;
+fn item_needs(demand: &[Demand<'_>], items: &[StockedItem]) -> BTreeMap<String, ItemNeed> {
     let mut needs: BTreeMap<String, ItemNeed> = BTreeMap::new();
     for d in demand {
         for row in items.iter().filter(|row| row.variant_id == d.variant_id) {
@@ -105,7 +103,7 @@ async fn item_needs(
                 .push((d.order_line_item_id.to_string(), quantity));
         }
     }
-    Ok(needs)
+    needs
 }
 
 /// Holds one item's whole need at a single location of the channel and records a
@@ -121,56 +119,58 @@ async fn reserve_item(
         lines,
     }: ItemNeed,
 ) -> ApiResult<()> {
-    // Lock this item's levels in the channel's locations; the fullest first.
-    let levels: Vec<(String, String, i64)> = sqlx::query!(
-        r#"SELECT l.id, l.location_id, (l.stocked_quantity - l.reserved_quantity)::bigint AS "free!"
-               FROM inventory_levels l
-              WHERE l.inventory_item_id = $1
-                AND l.location_id IN (SELECT stock_location_id FROM sales_channel_stock_locations
-                                       WHERE sales_channel_id = $2)
-              ORDER BY l.id
-              FOR UPDATE"#,
-        item,
-        sales_channel_id,
-    )
-    .fetch_all(&mut *conn)
-    .await?
-    .into_iter()
-    .map(|l| (l.id, l.location_id, l.free))
-    .collect();
-    if levels.is_empty() && backorder {
-        return Ok(()); // nothing stocked here and backorders allowed: nothing to hold
-    }
-    let Some((level_id, location_id, _)) = choose_level(&levels, needed, backorder) else {
-        return Err(ApiError::public(
-            ErrorType::Conflict,
-            "Some items in the cart are no longer in stock in the requested quantity",
-        ));
-    };
     let needed =
         i32::try_from(needed).map_err(|_| ApiError::invalid_data("Quantity is too large"))?;
     // Each line's share is at most the whole need, so it fits an i32 too.
     let ids: Vec<String> = lines.iter().map(|_| new_id("resitem")).collect();
     let (line_ids, quantities): (Vec<String>, Vec<i32>) =
         lines.into_iter().map(|(line, q)| (line, q as i32)).unzip();
-    // The level and a reservation per order line, in one statement.
-    sqlx::query!(
-        "WITH held AS (
-              UPDATE inventory_levels SET reserved_quantity = reserved_quantity + $2, updated_at = now()
-               WHERE id = $1)
-         INSERT INTO reservations (id, order_line_item_id, inventory_item_id, location_id, quantity)
-         SELECT r.id, r.line_id, $3, $4, r.quantity
-           FROM unnest($5::text[], $6::text[], $7::int4[]) AS r(id, line_id, quantity)",
-        level_id,
-        needed,
+    // One statement, so the levels stay locked for one round trip less: lock this item's
+    // levels in the channel's locations (in id order), hold the whole need at the
+    // fullest one that covers it (else, with backorders allowed, the fullest one even if
+    // it goes short) and record a reservation per order line. The locked rows are the
+    // latest versions, and the update re-reads the row it holds, so a concurrent order
+    // that committed first is counted.
+    let chosen = sqlx::query_scalar!(
+        r#"WITH levels AS (
+              SELECT l.id, l.location_id, (l.stocked_quantity - l.reserved_quantity)::bigint AS free
+                FROM inventory_levels l
+               WHERE l.inventory_item_id = $1
+                 AND l.location_id IN (SELECT stock_location_id FROM sales_channel_stock_locations
+                                        WHERE sales_channel_id = $2)
+               ORDER BY l.id
+                 FOR UPDATE),
+              chosen AS (
+              SELECT id, location_id FROM levels
+               WHERE free >= $3::int4 OR $4
+               ORDER BY free >= $3 DESC, free DESC, id DESC
+               LIMIT 1),
+              held AS (
+              UPDATE inventory_levels l SET reserved_quantity = l.reserved_quantity + $3, updated_at = now()
+                FROM chosen WHERE l.id = chosen.id),
+              reserved AS (
+              INSERT INTO reservations (id, order_line_item_id, inventory_item_id, location_id, quantity)
+              SELECT r.id, r.line_id, $1, chosen.location_id, r.quantity
+                FROM chosen, unnest($5::text[], $6::text[], $7::int4[]) AS r(id, line_id, quantity))
+         SELECT (SELECT id FROM chosen) AS chosen"#,
         item,
-        location_id,
+        sales_channel_id,
+        needed,
+        backorder,
         &ids,
         &line_ids,
         &quantities,
     )
-    .execute(&mut *conn)
+    .fetch_one(&mut *conn)
     .await?;
+    // With backorders allowed, nothing is chosen only when nothing is stocked here:
+    // nothing to hold.
+    if chosen.is_none() && !backorder {
+        return Err(ApiError::public(
+            ErrorType::Conflict,
+            "Some items in the cart are no longer in stock in the requested quantity",
+        ));
+    }
     Ok(())
 }
 
@@ -194,24 +194,4 @@ pub async fn insert_reservation(
     .execute(&mut *conn)
     .await?;
     Ok(())
-}
-
-/// The level to hold the whole need at: the fullest one that covers it, else (when
-/// backorders are allowed) the fullest one even if it goes short; None when neither.
-fn choose_level(
-    levels: &[(String, String, i64)],
-    needed: i64,
-    backorder: bool,
-) -> Option<&(String, String, i64)> {
-    levels
-        .iter()
-        .filter(|(_, _, available)| *available >= needed)
-        .max_by_key(|(_, _, available)| *available)
-        .or_else(|| {
-            if backorder {
-                levels.iter().max_by_key(|(_, _, a)| *a)
-            } else {
-                None
-            }
-        })
 }

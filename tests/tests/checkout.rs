@@ -475,6 +475,30 @@ async fn an_update_that_moves_the_cart_checks_its_addresses_against_the_new_regi
         .post(&uri, json!({ "shipping_address": in_us("Boston") }))
         .await;
     assert_eq!(refused.status, 400, "{:?}", refused.body);
+    assert_eq!(
+        refused.body["message"],
+        "Country with code us is not within region Europe"
+    );
+    // The country is checked after the row is written: the refusal rolls the write back,
+    // and `updated_at` with it.
+    let untouched: bool = store
+        .scalar("SELECT shipping_address IS NULL AND updated_at = created_at FROM carts")
+        .await;
+    assert!(untouched, "a refused address was written");
+    // A new cart with an address outside its region is not created at all.
+    let refused = store
+        .post(
+            "/store/carts",
+            json!({
+                "region_id": store.region_id("eur").await,
+                "shipping_address": in_us("Denver"),
+                "email": "ada@example.com",
+            }),
+        )
+        .await;
+    assert_eq!(refused.status, 400, "{:?}", refused.body);
+    let carts: i64 = store.scalar("SELECT count(*) FROM carts").await;
+    assert_eq!(carts, 1);
     // ...until the same request moves the cart to the US region.
     let moved = store
         .post(
