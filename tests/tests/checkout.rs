@@ -5,7 +5,7 @@ use std::sync::Arc;
 use axum::http::Method;
 use serde_json::{json, Value};
 use store_tests::flow::{
-    address, cents, new_cart, ok, payment_collection, ready_cart, stocked_variants,
+    self, address, cents, new_cart, ok, payment_collection, ready_cart, stocked_variants,
     system_payment_session,
 };
 use store_tests::TestStore;
@@ -381,6 +381,75 @@ async fn two_lines_sharing_an_inventory_item_cannot_oversell_it() {
     );
     let orders: i64 = store.scalar("SELECT count(*) FROM orders").await;
     assert_eq!(orders, 0);
+}
+
+/// The reserved quantity at each of the variant's levels, by location id.
+async fn reserved_by_location(store: &TestStore, variant: &str) -> Vec<(String, i32)> {
+    sqlx::query_as(
+        "SELECT location_id, reserved_quantity FROM inventory_levels
+          WHERE inventory_item_id IN (SELECT inventory_item_id FROM product_variant_inventory_items WHERE variant_id = $1)
+          ORDER BY location_id",
+    )
+    .bind(variant)
+    .fetch_all(&store.pool)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn an_orders_stock_is_held_whole_at_the_fullest_location_that_covers_it() {
+    let store = TestStore::new().await;
+    let variant = stocked_variants(&store, 1).await.remove(0);
+    set_stock(&store, &variant, 4).await;
+    // A second warehouse of every channel with 5 of the same item ("zz" sorts last).
+    for sql in [
+        "INSERT INTO stock_locations (id, name) VALUES ('sloc_zz', 'Second warehouse')",
+        "INSERT INTO sales_channel_stock_locations SELECT id, 'sloc_zz' FROM sales_channels",
+    ] {
+        sqlx::query(sql).execute(&store.pool).await.unwrap();
+    }
+    sqlx::query(
+        "INSERT INTO inventory_levels (id, inventory_item_id, location_id, stocked_quantity)
+         SELECT 'ilev_zz', inventory_item_id, 'sloc_zz', 5 FROM product_variant_inventory_items WHERE variant_id = $1",
+    )
+    .bind(&variant)
+    .execute(&store.pool)
+    .await
+    .unwrap();
+    let first: String = store
+        .scalar("SELECT id FROM stock_locations WHERE id <> 'sloc_zz'")
+        .await;
+    let held = |a: i32, b: i32| vec![(first.clone(), a), ("sloc_zz".to_string(), b)];
+
+    // 3 fit in both (4 and 5 free): the fuller one holds them.
+    flow::place_order(&store, &variant, 3, "ada@example.com").await;
+    assert_eq!(reserved_by_location(&store, &variant).await, held(0, 3));
+    let at: String = store.scalar("SELECT location_id FROM reservations").await;
+    assert_eq!(at, "sloc_zz");
+    // Now 4 and 2 free: 3 fit only in the first.
+    flow::place_order(&store, &variant, 3, "grace@example.com").await;
+    assert_eq!(reserved_by_location(&store, &variant).await, held(3, 3));
+
+    // 1 and 2 free: 3 more are on the shelves but fit in neither, and an order is never
+    // split across locations.
+    let cart = flow::ready_cart_for(&store, &variant, 3, "alan@example.com").await;
+    let refused = store
+        .post(&format!("/store/carts/{cart}/complete"), json!({}))
+        .await;
+    assert_eq!(refused.status, 409, "{}", refused.body);
+    assert_eq!(reserved_by_location(&store, &variant).await, held(3, 3));
+
+    // With backorders allowed, the same order goes short at the fuller location.
+    sqlx::query("UPDATE product_variants SET allow_backorder = TRUE WHERE id = $1")
+        .bind(&variant)
+        .execute(&store.pool)
+        .await
+        .unwrap();
+    let done = store
+        .post(&format!("/store/carts/{cart}/complete"), json!({}))
+        .await;
+    assert_eq!(ok(&done)["type"], "order");
+    assert_eq!(reserved_by_location(&store, &variant).await, held(3, 6));
 }
 
 #[tokio::test]
