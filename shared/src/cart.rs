@@ -1344,24 +1344,36 @@ pub async fn remove_promotions(pool: &PgPool, id: &str, codes: &[String]) -> Api
     .await
 }
 
-/// The shipping options a cart can use, priced for it.
-/// The shipping options offered to a cart, priced for it, in Medusa's shape.
+/// The shipping options offered to a cart, priced for it, in Medusa's shape: one
+/// statement reads what pricing them takes (the cart's currency, its region's tax mode,
+/// the lines' price basis for free-shipping thresholds) with the options themselves,
+/// instead of the whole cart and then the options.
 pub async fn shipping_options(pool: &PgPool, cart_id: &str) -> ApiResult<Vec<Value>> {
-    let mut conn = pool.acquire().await?;
-    let cart = load(&mut conn, cart_id, false).await?;
-    let options = sqlx::query_as!(
-        ShippingOptionRow,
-        "SELECT id, name, region_id, price_type, amount, free_over_amount, type_code, type_label
-           FROM shipping_options WHERE region_id = $1 AND is_active ORDER BY amount, name",
-        cart.row.region_id
+    check_id(cart_id)?;
+    let offer = sqlx::query!(
+        r#"SELECT c.currency_code, r.is_tax_inclusive AS "tax_inclusive?",
+                  (SELECT coalesce(sum(l.unit_price * l.quantity), 0) FROM cart_line_items l
+                    WHERE l.cart_id = c.id)::bigint AS "basis!",
+                  (SELECT coalesce(json_agg(o ORDER BY o.amount, o.name), '[]') FROM (
+                     SELECT id, name, region_id, price_type, amount, free_over_amount, type_code, type_label
+                       FROM shipping_options WHERE region_id = c.region_id AND is_active) o)
+                    AS "options!: Json<Vec<ShippingOptionRow>>"
+             FROM carts c LEFT JOIN regions r ON r.id = c.region_id AND r.deleted_at IS NULL
+            WHERE c.id = $1"#,
+        cart_id
     )
-    .fetch_all(&mut *conn)
-    .await?;
-    let basis = cart.item_basis_total();
-    options
+    .fetch_optional(pool)
+    .await?
+    .ok_or_else(|| not_found(cart_id))?;
+    let tax_inclusive = offer
+        .tax_inclusive
+        .ok_or_else(|| ApiError::invalid_data("The cart's region no longer exists"))?;
+    offer
+        .options
         .iter()
         .map(|o| {
-            let option = wire::ShippingOption::new(o, shipping_amount(o, basis), &cart);
+            let amount = shipping_amount(o, offer.basis);
+            let option = wire::ShippingOption::new(o, amount, &offer.currency_code, tax_inclusive);
             serde_json::to_value(option).context("serializing a shipping option")
         })
         .collect()

@@ -454,6 +454,48 @@ async fn a_carts_region_has_its_countries_and_shipping_options_their_prices() {
         free > 0,
         "the demo catalog has free shipping from a threshold"
     );
+    // The amounts follow the cart's lines: at or above its threshold an option is free.
+    let priced_at = |options: &[Value], id: &Value| {
+        let option = options.iter().find(|o| o["id"] == *id).unwrap();
+        (
+            flow::cents(&option["amount"]),
+            flow::cents(&option["calculated_price"]["calculated_amount"]),
+        )
+    };
+    let cheap = &options[0]["id"];
+    let flat = flow::cents(&options[0]["prices"][0]["amount"]);
+    assert!(flat > 0);
+    assert_eq!(
+        priced_at(&options, cheap),
+        (flat, flat),
+        "an empty cart pays"
+    );
+    let variant = flow::stocked_variants(&store, 1).await.remove(0);
+    ok(&store
+        .post(
+            &format!("/store/carts/{cart}/line-items"),
+            json!({ "variant_id": variant, "quantity": 2 }),
+        )
+        .await);
+    let basis: i64 = store
+        .scalar("SELECT sum(unit_price * quantity)::bigint FROM cart_line_items")
+        .await;
+    let uri = format!("/store/shipping-options?cart_id={cart}");
+    for (threshold, expected) in [(basis + 1, flat), (basis, 0)] {
+        sqlx::query("UPDATE shipping_options SET free_over_amount = $2 WHERE id = $1")
+            .bind(cheap.as_str().unwrap())
+            .bind(threshold)
+            .execute(&store.pool)
+            .await
+            .unwrap();
+        let listed = ok(&store.get(&uri).await)["shipping_options"].clone();
+        let listed = listed.as_array().unwrap();
+        assert_eq!(
+            priced_at(listed, cheap),
+            (expected, expected),
+            "free from {threshold}, the lines come to {basis}"
+        );
+    }
     // A cart's region prices products asked for with `cart_id` alone.
     let priced = store
         .get(&format!(

@@ -489,9 +489,14 @@ struct PriceRule {
 }
 
 impl<'a> ShippingOption<'a> {
-    pub(super) fn new(o: &'a ShippingOptionRow, amount: i64, cart: &'a Cart) -> Self {
-        let currency = cart.row.currency_code.as_str();
-        let tax_inclusive = cart.region.is_tax_inclusive;
+    /// The option priced at `amount` for a cart in `currency`, whose region's prices do
+    /// or do not include tax.
+    pub(super) fn new(
+        o: &'a ShippingOptionRow,
+        amount: i64,
+        currency: &'a str,
+        tax_inclusive: bool,
+    ) -> Self {
         let price = |suffix: &str, amount: i64, price_rules: Vec<PriceRule>| ShippingPrice {
             id: format!("price_{}_{suffix}", o.id.trim_start_matches("so_")),
             title: None,
