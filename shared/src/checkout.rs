@@ -411,7 +411,10 @@ struct Paid<'a> {
 /// lines and shipping method, the authorized session and collection, the completed cart
 /// and the `order.placed` event (with the order's display id). Returns the lines' ids, in
 /// the cart's order, and the managed inventory items the lines' variants draw on (read in
-/// the same round trip, for [`inventory::reserve`]).
+/// the same round trip, for [`inventory::reserve`]). The statement's plan is cached
+/// (generic), so the items are looked up per variant by key: `OFFSET 0` keeps the lookup
+/// a nested loop over the lines, where a join would plan a scan of both tables (the
+/// planner guesses 100 rows for `jsonb_to_recordset`).
 async fn write_order(
     conn: &mut PgConnection,
     cart: &Cart,
@@ -466,11 +469,14 @@ async fn write_order(
               SELECT $19, $20, $1, $21::jsonb || jsonb_build_object('display_id', display_id) FROM placed),
               completed AS (
               UPDATE carts SET completed_at = now(), updated_at = now() WHERE id = $2)
-         SELECT vi.variant_id, vi.inventory_item_id, vi.required_quantity, v.allow_backorder
-           FROM product_variant_inventory_items vi JOIN product_variants v ON v.id = vi.variant_id
-          WHERE vi.variant_id IN (SELECT l.variant_id FROM jsonb_to_recordset($13::jsonb) AS l(variant_id text))
-            AND v.manage_inventory
-          ORDER BY vi.variant_id, vi.inventory_item_id",
+         SELECT i.variant_id, i.inventory_item_id, i.required_quantity, i.allow_backorder
+           FROM (SELECT DISTINCT l.variant_id FROM jsonb_to_recordset($13::jsonb) AS l(variant_id text)) l
+          CROSS JOIN LATERAL (
+                SELECT vi.variant_id, vi.inventory_item_id, vi.required_quantity, v.allow_backorder
+                  FROM product_variant_inventory_items vi JOIN product_variants v ON v.id = vi.variant_id
+                 WHERE vi.variant_id = l.variant_id AND v.manage_inventory
+                OFFSET 0) i
+          ORDER BY i.variant_id, i.inventory_item_id",
         order_id,
         row.id,
         row.region_id,

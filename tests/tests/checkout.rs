@@ -453,6 +453,35 @@ async fn an_orders_stock_is_held_whole_at_the_fullest_location_that_covers_it() 
 }
 
 #[tokio::test]
+async fn two_lines_of_one_variant_reserve_their_own_quantities_once() {
+    let store = TestStore::new().await;
+    let variant = stocked_variants(&store, 1).await.remove(0);
+    set_stock(&store, &variant, 3).await;
+    let cart = ready_cart(&store, &variant, 1).await;
+    // The same variant with other metadata is a line of its own.
+    let added = store
+        .post(
+            &format!("/store/carts/{cart}/line-items"),
+            json!({ "variant_id": variant, "quantity": 1, "metadata": { "gift": true } }),
+        )
+        .await;
+    assert_eq!(ok(&added)["cart"]["items"].as_array().unwrap().len(), 2);
+    let collection = payment_collection(&store, &cart).await;
+    system_payment_session(&store, &collection).await;
+    let done = store
+        .post(&format!("/store/carts/{cart}/complete"), json!({}))
+        .await;
+    assert_eq!(ok(&done)["type"], "order", "{}", done.body);
+    assert_eq!(stock_of(&store, &variant).await, (3, 2));
+    let reservations: Vec<i32> =
+        sqlx::query_scalar("SELECT quantity FROM reservations ORDER BY quantity")
+            .fetch_all(&store.pool)
+            .await
+            .unwrap();
+    assert_eq!(reservations, [1, 1], "one reservation per order line");
+}
+
+#[tokio::test]
 async fn a_cart_changed_after_payment_started_must_pay_again() {
     let store = TestStore::new().await;
     let variant = stocked_variants(&store, 1).await.remove(0);
