@@ -562,6 +562,41 @@ async fn stock_is_checked_when_lines_are_added_or_changed() {
 }
 
 #[tokio::test]
+async fn a_bare_cart_takes_the_region_asked_for_by_id_currency_or_default() {
+    let store = TestStore::new().await;
+    let first: String = store
+        .scalar("SELECT id FROM regions WHERE deleted_at IS NULL ORDER BY created_at, id LIMIT 1")
+        .await;
+    let usd = store.region_id("usd").await;
+    let eur = store.region_id("eur").await;
+    let cases = [
+        (json!({}), &first),
+        (
+            json!({ "currency_code": "USD", "metadata": { "source": "ad" } }),
+            &usd,
+        ),
+        (json!({ "region_id": eur }), &eur),
+    ];
+    for (body, region) in cases {
+        let created = store.post("/store/carts", body.clone()).await;
+        let cart = ok(&created)["cart"].clone();
+        assert_eq!(cart["region_id"], region.as_str(), "{body}");
+        assert_eq!(cart["region"]["id"], region.as_str(), "{body}");
+        let currency: String = store
+            .scalar_for("SELECT currency_code FROM regions WHERE id = $1", region)
+            .await;
+        assert_eq!(cart["currency_code"], currency.as_str(), "{body}");
+        assert_eq!(
+            cart["metadata"],
+            body.get("metadata").cloned().unwrap_or(Value::Null)
+        );
+        assert!(!cart["sales_channel_id"].as_str().unwrap().is_empty());
+    }
+    let carts: i64 = store.scalar("SELECT count(*) FROM carts").await;
+    assert_eq!(carts, 3);
+}
+
+#[tokio::test]
 async fn an_update_that_moves_the_cart_checks_its_addresses_against_the_new_region() {
     let store = TestStore::new().await;
     let usd_region = store.region_id("usd").await;
