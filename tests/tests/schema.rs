@@ -38,3 +38,56 @@ async fn foreign_keys_to_growing_tables_are_indexed() {
         "foreign keys without an index (table, column, referenced): {unindexed:?}"
     );
 }
+
+/// The rows a checkout writes keep no foreign key to the catalog and configuration rows
+/// they name: each such key share-locks the named row for every row written, so every
+/// checkout wrote into the same region, sales channel and variant rows (and made
+/// MultiXacts of them under concurrency). Those rows are soft-deleted, never removed, and
+/// the writes take their ids from rows they have just read (migration
+/// `20261205000007`). Keys among the checkout's own rows stay.
+#[tokio::test]
+async fn checkout_rows_lock_no_catalog_rows() {
+    let url = store_tests::fresh_database_url().await;
+    let pool = store::db::connect_and_migrate(&url).await.expect("migrate");
+    let keys: Vec<(String, String)> = sqlx::query_as(
+        "SELECT conrelid::regclass::text, confrelid::regclass::text
+           FROM pg_constraint
+          WHERE contype = 'f'
+            AND conrelid::regclass::text IN
+                ('carts', 'cart_line_items', 'cart_shipping_methods', 'orders',
+                 'order_line_items', 'order_shipping_methods', 'reservations')
+          ORDER BY 1, 2",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let catalog = [
+        "regions",
+        "sales_channels",
+        "products",
+        "product_variants",
+        "shipping_options",
+        "inventory_items",
+        "stock_locations",
+    ];
+    let to_catalog: Vec<_> = keys
+        .iter()
+        .filter(|(_, to)| catalog.contains(&to.as_str()))
+        .collect();
+    assert!(
+        to_catalog.is_empty(),
+        "foreign keys from checkout rows to catalog rows: {to_catalog:?}"
+    );
+    // The keys among the checkout's own rows are still there.
+    for kept in [
+        ("cart_line_items", "carts"),
+        ("order_line_items", "orders"),
+        ("reservations", "order_line_items"),
+    ] {
+        assert!(
+            keys.iter()
+                .any(|(from, to)| (from.as_str(), to.as_str()) == kept),
+            "{kept:?} missing from {keys:?}"
+        );
+    }
+}
