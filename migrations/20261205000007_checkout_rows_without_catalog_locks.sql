@@ -11,7 +11,7 @@
 -- and every checkout wrote into the same region and channel rows. The keys guarded against
 -- hard deletes of those rows, which the store never does: regions, products and variants
 -- are soft-deleted (`deleted_at`), and a cart whose region is gone is answered as such.
--- Every write takes these ids from rows it has just read, most in the same statement
+-- Every write takes these ids from rows it has read, most in the same statement
 -- (`INSERT ... SELECT` from the region, the shipping option, the locked stock level).
 -- Orders are snapshots that outlive the catalog rows they came from (titles, SKUs and
 -- prices are copied).

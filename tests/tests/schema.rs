@@ -43,7 +43,7 @@ async fn foreign_keys_to_growing_tables_are_indexed() {
 /// they name: each such key share-locks the named row for every row written, so every
 /// checkout wrote into the same region, sales channel and variant rows (and made
 /// MultiXacts of them under concurrency). Those rows are soft-deleted, never removed, and
-/// the writes take their ids from rows they have just read (migration
+/// the writes take their ids from rows they have read (migration
 /// `20261205000007`). Keys among the checkout's own rows stay.
 #[tokio::test]
 async fn checkout_rows_lock_no_catalog_rows() {
