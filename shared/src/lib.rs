@@ -30,7 +30,8 @@ pub mod wire;
 pub use error::{ApiError, ApiResult};
 pub use web::AppState;
 
-/// mimalloc instead of the system allocator, for every binary (each links this crate).
+/// mimalloc instead of the system allocator, for every binary that links this crate: each
+/// function, `storectl`, the bench and the tests (not the local `front-door`).
 /// A request allocates and frees many small buffers (JSON, rows, headers); glibc's malloc
 /// spent about a tenth of the server's CPU per checkout on that, much of it merging freed
 /// chunks.
