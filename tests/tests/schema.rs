@@ -42,9 +42,9 @@ async fn foreign_keys_to_growing_tables_are_indexed() {
 /// The rows a checkout writes keep no foreign key to the catalog and configuration rows
 /// they name: each such key share-locks the named row for every row written, so every
 /// checkout wrote into the same region, sales channel and variant rows (and made
-/// MultiXacts of them under concurrency). Those rows are soft-deleted, never removed, and
-/// the writes take their ids from rows they have read (migration
-/// `20261205000007`). Keys among the checkout's own rows stay.
+/// MultiXacts of them under concurrency). No code deletes those rows (regions, products and
+/// variants are soft-deleted), and the writes take their ids from rows they have read
+/// (migration `20261205000007`). Keys among the checkout's own rows stay.
 #[tokio::test]
 async fn checkout_rows_lock_no_catalog_rows() {
     let url = store_tests::fresh_database_url().await;
