@@ -342,15 +342,21 @@ enum RowFrom<'a> {
     Locked(&'a CartRow),
     /// The caller locked the row; the statement writes these to it and answers it.
     Write(&'a RowWrites),
+    /// Nothing is locked: the statement writes these to the row only if the cart is open,
+    /// unchanged since the statement's snapshot (so the parts it reads are the cart's as
+    /// written), and serves the addresses' countries; otherwise it answers no row.
+    Guarded(&'a RowWrites),
 }
 
 impl<'a> RowFrom<'a> {
-    /// The region of the row the caller has, and what the statement writes to the row.
-    fn binds(self) -> (Option<&'a str>, Option<&'a RowWrites>) {
+    /// The region of the row the caller has, what the statement writes to the row, and
+    /// whether that write is guarded.
+    fn binds(self) -> (Option<&'a str>, Option<&'a RowWrites>, bool) {
         match self {
-            RowFrom::Read => (None, None),
-            RowFrom::Locked(row) => (Some(row.region_id.as_str()), None),
-            RowFrom::Write(writes) => (None, Some(writes)),
+            RowFrom::Read => (None, None, false),
+            RowFrom::Locked(row) => (Some(row.region_id.as_str()), None, false),
+            RowFrom::Write(writes) => (None, Some(writes), false),
+            RowFrom::Guarded(writes) => (None, Some(writes), true),
         }
     }
 }
@@ -365,7 +371,8 @@ async fn parts_of(
     cart_id: &str,
     from: RowFrom<'_>,
 ) -> ApiResult<(Option<CartRow>, ApiResult<Parts>)> {
-    let (known, writes) = from.binds();
+    let (known, writes, guarded) = from.binds();
+    let countries = writes.map(RowWrites::country_codes).unwrap_or_default();
     let parts = sqlx::query_as!(
         PartsRow,
         r#"WITH written AS (
@@ -375,6 +382,9 @@ async fn parts_of(
             billing_address = coalesce($8, billing_address),
             metadata = coalesce($9, metadata), updated_at = now()
       WHERE id = $1 AND $3
+        AND (NOT $10 OR (completed_at IS NULL
+             AND updated_at = (SELECT updated_at FROM carts WHERE id = $1)
+             AND $11::text[] <@ ARRAY(SELECT iso_2 FROM region_countries WHERE region_id = carts.region_id)))
      RETURNING id, region_id, currency_code, sales_channel_id, email, customer_id, shipping_address,
                billing_address, metadata, completed_at, created_at, updated_at),
   cart AS (
@@ -434,6 +444,8 @@ SELECT
         writes.and_then(|w| w.shipping_address.as_ref()),
         writes.and_then(|w| w.billing_address.as_ref()),
         writes.and_then(|w| w.metadata.as_ref()),
+        guarded,
+        &countries,
     )
     .fetch_one(&mut *conn)
     .await?;
@@ -791,7 +803,7 @@ async fn create_with_contents(
     )
     .fetch_one(&mut *tx)
     .await?;
-    let update = UpdateCart {
+    let mut update = UpdateCart {
         email: input.email.or(input.owner.map(|o| o.email)),
         shipping_address: input.shipping_address,
         billing_address: input.billing_address,
@@ -802,7 +814,8 @@ async fn create_with_contents(
         add_line_in(&mut tx, &row, item).await?;
     }
     // After the items, so promotion minimums see them.
-    let writes = apply_update(&mut tx, &row, key_channels, update).await?;
+    let writes = row_writes(key_channels, &mut update)?;
+    let writes = apply_update(&mut tx, &row, update, writes).await?;
     let cart = if writes.is_empty() {
         priced(&mut tx, row).await?
     } else {
@@ -897,29 +910,54 @@ pub async fn update(
     pool: &PgPool,
     id: &str,
     key_channels: &[String],
-    input: UpdateCart,
+    mut input: UpdateCart,
 ) -> ApiResult<Cart> {
+    // What checkouts send (an email, addresses, metadata) writes only the cart's row: one
+    // guarded statement, no transaction. Anything it cannot settle alone (a region, codes,
+    // a guard that fails) takes the transaction, which also answers the precise error.
+    check_id(id)?;
+    let mut writes = row_writes(key_channels, &mut input)?;
+    if input.region_id.is_none() && input.promo_codes.is_none() {
+        let mut conn = pool.acquire().await?;
+        if let (Some(row), parts) = parts_of(&mut conn, id, RowFrom::Guarded(&writes)).await? {
+            return Ok(assemble(row, parts?));
+        }
+    }
+    writes.moved = input.region_id.is_some();
     change(pool, id, async |tx, cart| {
-        apply_update(tx, &cart, key_channels, input).await
+        apply_update(tx, &cart, input, writes).await
     })
     .await
 }
 
 /// Applies an update: a new region and promotion codes at once (lines are repriced, codes
-/// checked against the cart as it is then); answers what the cart's own row takes.
+/// checked against the cart as it is then), then what the cart's own row takes (`writes`,
+/// checked already).
 async fn apply_update(
     conn: &mut PgConnection,
     cart: &CartRow,
-    key_channels: &[String],
     input: UpdateCart,
+    writes: RowWrites,
 ) -> ApiResult<RowWrites> {
     let id = cart.id.as_str();
-    let mut writes = RowWrites::default();
     if let Some(region_id) = &input.region_id {
         change_region(&mut *conn, id, region_id).await?;
-        writes.moved = true;
     }
-    if let Some(channel) = input.sales_channel_id {
+    if let Some(codes) = input.promo_codes {
+        // On a cart update, the list replaces the codes (as Medusa does).
+        sqlx::query!("DELETE FROM cart_promotions WHERE cart_id = $1", id)
+            .execute(&mut *conn)
+            .await?;
+        add_promotions_in(conn, id, &codes).await?;
+    }
+    Ok(writes)
+}
+
+/// What an update writes to the cart's own row, checked (the addresses and email taken
+/// out of `input`).
+fn row_writes(key_channels: &[String], input: &mut UpdateCart) -> ApiResult<RowWrites> {
+    let mut writes = RowWrites::default();
+    if let Some(channel) = input.sales_channel_id.take() {
         if !key_channels.contains(&channel) {
             return Err(ApiError::invalid_data(format!(
                 "Sales channel {channel} is not part of the publishable key"
@@ -932,16 +970,9 @@ async fn apply_update(
     }
     let validate =
         |field, address: Option<AddressInput>| address.map(|a| a.validate(field)).transpose();
-    writes.shipping_address = validate("shipping_address", input.shipping_address)?;
-    writes.billing_address = validate("billing_address", input.billing_address)?;
-    writes.metadata = input.metadata.map(Value::Object);
-    if let Some(codes) = input.promo_codes {
-        // On a cart update, the list replaces the codes (as Medusa does).
-        sqlx::query!("DELETE FROM cart_promotions WHERE cart_id = $1", id)
-            .execute(&mut *conn)
-            .await?;
-        add_promotions_in(conn, id, &codes).await?;
-    }
+    writes.shipping_address = validate("shipping_address", input.shipping_address.take())?;
+    writes.billing_address = validate("billing_address", input.billing_address.take())?;
+    writes.metadata = input.metadata.take().map(Value::Object);
     Ok(writes)
 }
 
@@ -964,11 +995,7 @@ impl RowWrites {
     /// which saves a round trip for the region's countries: an error here rolls the
     /// caller's transaction back.
     fn check_countries(&self, cart: &Cart) -> ApiResult<()> {
-        let codes = [&self.shipping_address, &self.billing_address]
-            .into_iter()
-            .flatten()
-            .filter_map(|address| address.get("country_code").and_then(Value::as_str));
-        for code in codes {
+        for code in self.country_codes() {
             if !cart.countries.iter().any(|c| c.iso_2 == code) {
                 return Err(ApiError::invalid_data(format!(
                     "Country with code {code} is not within region {}",
@@ -977,6 +1004,16 @@ impl RowWrites {
             }
         }
         Ok(())
+    }
+
+    /// The countries of the addresses written.
+    fn country_codes(&self) -> Vec<String> {
+        [&self.shipping_address, &self.billing_address]
+            .into_iter()
+            .flatten()
+            .filter_map(|address| address.get("country_code").and_then(Value::as_str))
+            .map(str::to_string)
+            .collect()
     }
 
     fn is_empty(&self) -> bool {
@@ -1384,14 +1421,44 @@ pub async fn set_shipping_method(
     id: &str,
     input: AddShippingMethod,
 ) -> ApiResult<Cart> {
+    let data = Value::Object(input.data.unwrap_or_default());
+    let option_id = input.option_id;
+    // The checkout's choice: one statement writes it if the cart exists, is open and the
+    // option serves its region, touching the cart's row (which takes its lock, so a
+    // completion in flight is waited for and seen), then the cart is read. Anything else
+    // takes the transaction below, which answers the precise error.
+    if check_id(id).is_ok() && is_well_formed(&option_id, "so") {
+        let mut conn = pool.acquire().await?;
+        let written = sqlx::query_scalar!(
+            "WITH touched AS (
+                UPDATE carts c SET updated_at = now()
+                  FROM shipping_options o
+                 WHERE c.id = $2 AND c.completed_at IS NULL
+                   AND o.id = $3 AND o.region_id = c.region_id AND o.is_active
+                RETURNING c.id, o.id AS option_id, o.name)
+             INSERT INTO cart_shipping_methods (id, cart_id, shipping_option_id, name, data)
+             SELECT $1, t.id, t.option_id, t.name, $4 FROM touched t
+             ON CONFLICT (cart_id) DO UPDATE SET shipping_option_id = EXCLUDED.shipping_option_id,
+                    name = EXCLUDED.name, data = EXCLUDED.data, created_at = now()
+             RETURNING id",
+            new_id("casm"),
+            id,
+            option_id,
+            data,
+        )
+        .fetch_optional(&mut *conn)
+        .await?;
+        if written.is_some() {
+            return load(&mut conn, id, false).await;
+        }
+    }
     change(pool, id, async |tx, cart| {
         let invalid = || {
             ApiError::invalid_data(format!(
-                "Shipping option {} is not valid for this cart (unknown, inactive, or not offered in its region)",
-                input.option_id
+                "Shipping option {option_id} is not valid for this cart (unknown, inactive, or not offered in its region)"
             ))
         };
-        if !is_well_formed(&input.option_id, "so") {
+        if !is_well_formed(&option_id, "so") {
             return Err(invalid());
         }
         // One shipping method per cart: a new choice replaces the old one. Nothing is
@@ -1406,9 +1473,9 @@ pub async fn set_shipping_method(
              RETURNING id",
             new_id("casm"),
             id,
-            input.option_id,
+            option_id,
             cart.region_id,
-            Value::Object(input.data.unwrap_or_default()),
+            data,
         )
         .fetch_optional(&mut *tx)
         .await?

@@ -37,6 +37,41 @@ pub async fn payment_collection(
     pool: &PgPool,
     input: &CreatePaymentCollection,
 ) -> ApiResult<Value> {
+    // The checkout's path, without a transaction: the cart is read, then the collection is
+    // written for its total only while the cart is still open and unchanged since that
+    // read (share-locked, so a change or completion in flight is waited for and then
+    // seen). Anything else takes the transaction below.
+    let mut conn = pool.acquire().await?;
+    let cart = cart::load(&mut conn, &input.cart_id, false).await?;
+    if cart.is_completed() {
+        return Err(completed(&cart));
+    }
+    let collection = sqlx::query_as!(
+        cart::PaymentCollectionRow,
+        "WITH cart AS (
+            SELECT id, currency_code FROM carts
+             WHERE id = $2 AND completed_at IS NULL AND updated_at = $4
+             FOR SHARE)
+         INSERT INTO payment_collections (id, cart_id, currency_code, amount)
+         SELECT $1, id, currency_code, $3 FROM cart
+         ON CONFLICT (cart_id) DO UPDATE SET amount = EXCLUDED.amount, currency_code = EXCLUDED.currency_code,
+                updated_at = now()
+         RETURNING id, cart_id, order_id, currency_code, amount, status, authorized_amount,
+                   captured_amount, refunded_amount, completed_at, created_at, updated_at",
+        new_id("pay_col"),
+        cart.row.id,
+        cart.total(),
+        cart.row.updated_at,
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    drop(conn);
+    if let Some(collection) = collection {
+        // The sessions as read with the cart: a session written since then (which does
+        // not change the cart's row) is not in this answer, only in the next.
+        let sessions = cart.payment.map(|(_, s)| s).unwrap_or_default();
+        return cart::render_payment_collection(&collection, &sessions);
+    }
     let mut tx = pool.begin().await?;
     let cart = cart::load(&mut tx, &input.cart_id, true).await?;
     if cart.is_completed() {

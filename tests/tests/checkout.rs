@@ -1110,3 +1110,155 @@ async fn a_deactivated_shipping_option_cannot_be_chosen() {
         )
         .await);
 }
+
+/// Runs `request` while another transaction holds the cart's row, having run `change` on
+/// it (`$1` is the cart's id), and commits that transaction 300 ms later. Answers the
+/// reply and how long it took.
+async fn during_change<F: std::future::Future<Output = store_tests::Reply>>(
+    store: &TestStore,
+    cart: &str,
+    change: &[&'static str],
+    request: F,
+) -> (store_tests::Reply, std::time::Duration) {
+    let mut tx = store.pool.begin().await.unwrap();
+    for sql in change {
+        sqlx::query(*sql)
+            .bind(cart)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+    }
+    let started = std::time::Instant::now();
+    let (reply, ()) = tokio::join!(request, async {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        tx.commit().await.unwrap();
+    });
+    (reply, started.elapsed())
+}
+
+/// The checkout's writes that take no transaction of their own (an email or address,
+/// the shipping method, the payment collection) wait for a change of the cart in flight
+/// and answer the cart as that change left it; a completion in flight turns them away
+/// with nothing written.
+#[tokio::test]
+async fn untransacted_checkout_writes_wait_for_a_change_in_flight() {
+    let store = TestStore::new().await;
+    let variant = stocked_variants(&store, 1).await.remove(0);
+    let cart = flow::filled_cart(&store, &variant, 1, "ada@example.com", address()).await;
+    let option = flow::first_shipping_option(&store, &cart).await;
+    let uri = format!("/store/carts/{cart}");
+    let methods = format!("/store/carts/{cart}/shipping-methods");
+    // Another request adds a unit to the line, as a change does: under the row's lock,
+    // moving `updated_at`.
+    let another_unit = [
+        "SELECT 1 FROM carts WHERE id = $1 FOR UPDATE",
+        "UPDATE cart_line_items SET quantity = quantity + 1 WHERE cart_id = $1",
+        "UPDATE carts SET updated_at = now() WHERE id = $1",
+    ];
+
+    let (reply, took) = during_change(
+        &store,
+        &cart,
+        &another_unit,
+        store.post(&uri, json!({ "email": "grace@example.com" })),
+    )
+    .await;
+    assert!(took.as_millis() >= 250, "did not wait: {took:?}");
+    assert_eq!(ok(&reply)["cart"]["email"], "grace@example.com");
+    assert_eq!(
+        ok(&reply)["cart"]["items"][0]["quantity"],
+        2,
+        "the answer missed the change"
+    );
+
+    let (reply, took) = during_change(
+        &store,
+        &cart,
+        &another_unit,
+        store.post(&methods, json!({ "option_id": option })),
+    )
+    .await;
+    assert!(took.as_millis() >= 250, "did not wait: {took:?}");
+    assert_eq!(
+        ok(&reply)["cart"]["shipping_methods"][0]["shipping_option_id"],
+        option
+    );
+    assert_eq!(
+        ok(&reply)["cart"]["items"][0]["quantity"],
+        3,
+        "the answer missed the change"
+    );
+
+    let (reply, took) = during_change(
+        &store,
+        &cart,
+        &another_unit,
+        store.post("/store/payment-collections", json!({ "cart_id": cart })),
+    )
+    .await;
+    assert!(took.as_millis() >= 250, "did not wait: {took:?}");
+    let total = cents(&ok(&store.get(&uri).await)["cart"]["total"]);
+    assert_eq!(
+        ok(&store.get(&uri).await)["cart"]["items"][0]["quantity"],
+        4
+    );
+    assert_eq!(
+        cents(&ok(&reply)["payment_collection"]["amount"]),
+        total,
+        "the collection is for the cart's total before the change"
+    );
+
+    // A completion in flight: each of them waits, is refused once it commits, and writes
+    // nothing.
+    let complete = [
+        "SELECT 1 FROM carts WHERE id = $1 FOR UPDATE",
+        "UPDATE carts SET completed_at = now(), updated_at = now() WHERE id = $1",
+    ];
+    let written = "SELECT c.email, p.amount, p.updated_at, m.shipping_option_id, m.created_at
+                     FROM carts c JOIN payment_collections p ON p.cart_id = c.id
+                     JOIN cart_shipping_methods m ON m.cart_id = c.id WHERE c.id = $1";
+    type Written = (
+        Option<String>,
+        i64,
+        chrono::DateTime<chrono::Utc>,
+        String,
+        chrono::DateTime<chrono::Utc>,
+    );
+    let before: Written = sqlx::query_as(written)
+        .bind(&cart)
+        .fetch_one(&store.pool)
+        .await
+        .unwrap();
+    let requests = [
+        (uri.clone(), json!({ "email": "linus@example.com" })),
+        (methods.clone(), json!({ "option_id": option })),
+        (
+            "/store/payment-collections".to_string(),
+            json!({ "cart_id": cart }),
+        ),
+    ];
+    for (path, body) in requests {
+        sqlx::query("UPDATE carts SET completed_at = NULL WHERE id = $1")
+            .bind(&cart)
+            .execute(&store.pool)
+            .await
+            .unwrap();
+        let (reply, took) = during_change(&store, &cart, &complete, store.post(&path, body)).await;
+        assert!(took.as_millis() >= 250, "{path} did not wait: {took:?}");
+        assert_eq!(reply.status, 400, "{path}: {:?}", reply.body);
+        assert!(
+            reply.body["message"]
+                .as_str()
+                .unwrap()
+                .contains("already completed"),
+            "{path}: {:?}",
+            reply.body
+        );
+    }
+    let after: Written = sqlx::query_as(written)
+        .bind(&cart)
+        .fetch_one(&store.pool)
+        .await
+        .unwrap();
+    assert_eq!(before, after, "a completed cart changed");
+}
