@@ -811,7 +811,7 @@ async fn create_with_contents(
         ..UpdateCart::default()
     };
     for item in input.items.unwrap_or_default() {
-        add_line_in(&mut tx, &row, item).await?;
+        held(add_line_in(&mut tx, &row.id, &item).await?)?;
     }
     // After the items, so promotion minimums see them.
     let writes = row_writes(key_channels, &mut update)?;
@@ -1062,37 +1062,40 @@ async fn change_region(conn: &mut PgConnection, id: &str, region_id: &str) -> Ap
     Ok(())
 }
 
-/// The variant as a cart line sees it, if it can be sold in this channel and currency.
-#[derive(sqlx::FromRow)]
-struct SellableVariant {
-    variant_id: String,
-    product_id: String,
-    product_title: String,
-    product_handle: String,
-    product_subtitle: Option<String>,
-    product_description: Option<String>,
-    thumbnail: Option<String>,
-    discountable: bool,
-    variant_title: String,
-    variant_sku: Option<String>,
+/// What the statement adding a line saw and whether it wrote: the checks of
+/// [`add_line_in`] run on these, and the statement writes only when they all pass.
+struct LineAdd {
+    /// The cart was open and unchanged since the statement's snapshot, and is now
+    /// locked; nothing else was looked at otherwise.
+    cart_held: bool,
+    /// The variant exists and its published product is sold in the cart's channel.
+    sellable: Option<bool>,
     amount: Option<i64>,
+    currency_code: Option<String>,
     /// The cart's region's, while the region exists.
-    region_tax_inclusive: Option<bool>,
-    /// How many lines the cart has.
-    lines: i64,
-    /// The line this one adds to (same variant and metadata), and its quantity.
-    existing_id: Option<String>,
-    existing_quantity: Option<i32>,
+    tax_inclusive: Option<bool>,
+    /// What the cart then holds of the variant (under this metadata), this line included.
+    total: Option<i64>,
+    /// How much the channel can sell; `None` when the variant's stock is not managed.
+    available: Option<i64>,
+    lines: Option<i64>,
+    adds_to_existing: Option<bool>,
+    written: bool,
 }
 
-/// The variant a new line asks for, with what the cart already holds of it (under
-/// `metadata`), in one statement.
-async fn sellable_variant(
+/// Adds a line (or adds to the line with the same variant and metadata), in one
+/// statement: the cart's row is locked only if it is open and unchanged since the
+/// statement's snapshot (so what the statement reads of the cart is the cart's), the
+/// variant and its stock are checked, and the line is written with the cart's
+/// `updated_at`. Answers `None` when the cart was not held (gone, completed, or changed
+/// in between): the caller then takes the cart's lock first.
+async fn add_line_in(
     conn: &mut PgConnection,
-    cart: &CartRow,
-    variant_id: &str,
-    metadata: &Value,
-) -> ApiResult<SellableVariant> {
+    cart_id: &str,
+    input: &LineInputBody,
+) -> ApiResult<Option<()>> {
+    let variant_id = input.variant_id.as_str();
+    let quantity = check_quantity(input.quantity, false)?;
     let unknown = || {
         ApiError::invalid_data(format!(
             "Variants {variant_id} do not exist or belong to a product that is not published"
@@ -1101,39 +1104,123 @@ async fn sellable_variant(
     if !is_well_formed(variant_id, "variant") {
         return Err(unknown());
     }
-    let variant = sqlx::query_as!(
-        SellableVariant,
-        r#"SELECT v.id AS variant_id, p.id AS product_id, p.title AS product_title, p.handle AS product_handle,
-                p.subtitle AS product_subtitle, p.description AS product_description, p.thumbnail,
-                p.discountable, v.title AS variant_title, v.sku AS variant_sku,
-                (SELECT amount FROM prices WHERE variant_id = v.id AND currency_code = $2 AND price_list_id IS NULL) AS "amount?",
-                (SELECT is_tax_inclusive FROM regions WHERE id = $4 AND deleted_at IS NULL) AS "region_tax_inclusive?",
-                (SELECT count(*) FROM cart_line_items WHERE cart_id = $5) AS "lines!",
-                e.id AS "existing_id?", e.quantity AS "existing_quantity?"
-           FROM product_variants v JOIN products p ON p.id = v.product_id
-           LEFT JOIN LATERAL (
-                SELECT l.id, l.quantity FROM cart_line_items l
-                 WHERE l.cart_id = $5 AND l.variant_id = v.id AND l.metadata = $6
-                 LIMIT 1) e ON TRUE
-          WHERE v.id = $1 AND v.deleted_at IS NULL AND p.deleted_at IS NULL AND p.status = 'published'
-            AND EXISTS (SELECT 1 FROM product_sales_channels s WHERE s.product_id = p.id AND s.sales_channel_id = $3)"#,
+    let metadata = Value::Object(input.metadata.clone().unwrap_or_default());
+    // A variant needing several items is limited by the scarcest one.
+    let seen = sqlx::query_as!(
+        LineAdd,
+        r#"WITH cart AS (
+     SELECT id, region_id, currency_code, sales_channel_id FROM carts
+      WHERE id = $1 AND completed_at IS NULL
+        AND updated_at = (SELECT updated_at FROM carts WHERE id = $1)
+        FOR UPDATE),
+  variant AS (
+     SELECT v.id AS variant_id, p.id AS product_id, p.title AS product_title, p.handle AS product_handle,
+            p.subtitle AS product_subtitle, p.description AS product_description, p.thumbnail,
+            p.discountable, v.title AS variant_title, v.sku AS variant_sku,
+            v.manage_inventory AND NOT v.allow_backorder AS managed, v.deleted_at IS NULL
+            AND p.deleted_at IS NULL AND p.status = 'published'
+            AND EXISTS (SELECT 1 FROM product_sales_channels s, cart
+                         WHERE s.product_id = p.id AND s.sales_channel_id = cart.sales_channel_id) AS sellable
+       FROM product_variants v JOIN products p ON p.id = v.product_id
+      WHERE v.id = $2),
+  seen AS (
+     SELECT v.*, c.currency_code,
+            (SELECT amount FROM prices WHERE variant_id = v.variant_id AND price_list_id IS NULL
+                AND currency_code = c.currency_code) AS amount,
+            (SELECT is_tax_inclusive FROM regions WHERE id = c.region_id AND deleted_at IS NULL) AS tax_inclusive,
+            coalesce(e.quantity, 0)::bigint + $3 AS total,
+            (SELECT coalesce(min(floor(coalesce(a.available, 0)::numeric / vi.required_quantity))::bigint, 0)
+               FROM product_variant_inventory_items vi
+               LEFT JOIN LATERAL (
+                    SELECT sum(l.stocked_quantity - l.reserved_quantity) AS available
+                      FROM inventory_levels l
+                     WHERE l.inventory_item_id = vi.inventory_item_id
+                       AND l.location_id IN (SELECT stock_location_id FROM sales_channel_stock_locations
+                                              WHERE sales_channel_id = c.sales_channel_id)
+               ) a ON TRUE
+              WHERE vi.variant_id = v.variant_id) AS available,
+            (SELECT count(*) FROM cart_line_items WHERE cart_id = $1) AS lines,
+            e.id AS existing_id
+       FROM cart c CROSS JOIN variant v
+       LEFT JOIN LATERAL (
+            SELECT l.id, l.quantity FROM cart_line_items l
+             WHERE l.cart_id = $1 AND l.variant_id = v.variant_id AND l.metadata = $4
+             LIMIT 1) e ON TRUE),
+  ok AS (
+     SELECT * FROM seen
+      WHERE sellable AND amount IS NOT NULL AND tax_inclusive IS NOT NULL AND total <= $5
+        AND (NOT managed OR total <= greatest(available, 0))
+        AND (existing_id IS NOT NULL OR lines < $6)),
+  added AS (
+     UPDATE cart_line_items l SET quantity = ok.total, updated_at = now()
+       FROM ok WHERE l.id = ok.existing_id
+     RETURNING l.id),
+  inserted AS (
+     INSERT INTO cart_line_items (id, cart_id, variant_id, product_id, title, thumbnail, quantity,
+            unit_price, is_tax_inclusive, discountable, product_title, product_handle,
+            product_subtitle, product_description, variant_sku, variant_title, metadata)
+     SELECT $7, $1, variant_id, product_id, product_title, thumbnail, $3, amount, tax_inclusive,
+            discountable, product_title, product_handle, product_subtitle, product_description,
+            variant_sku, variant_title, $4
+       FROM ok WHERE existing_id IS NULL
+     RETURNING id),
+  touched AS (
+     UPDATE carts SET updated_at = now()
+      WHERE id = $1 AND EXISTS (SELECT 1 FROM ok)
+     RETURNING id)
+SELECT EXISTS (SELECT 1 FROM cart) AS "cart_held!",
+       seen.sellable AS "sellable?", seen.amount AS "amount?", seen.currency_code AS "currency_code?",
+       seen.tax_inclusive AS "tax_inclusive?",
+       seen.total AS "total?", CASE WHEN seen.managed THEN greatest(seen.available, 0) END AS "available?",
+       seen.lines AS "lines?", seen.existing_id IS NOT NULL AS "adds_to_existing?",
+       EXISTS (SELECT 1 FROM touched) AS "written!"
+  FROM (SELECT 1) one LEFT JOIN seen ON TRUE"#,
+        cart_id,
         variant_id,
-        cart.currency_code,
-        cart.sales_channel_id,
-        cart.region_id,
-        cart.id,
+        i64::from(quantity),
         metadata,
+        MAX_QUANTITY,
+        MAX_LINES as i64,
+        new_id("cali"),
     )
-    .fetch_optional(&mut *conn)
-    .await?
-    .ok_or_else(unknown)?;
-    if variant.amount.is_none() {
+    .fetch_one(&mut *conn)
+    .await?;
+    if !seen.cart_held {
+        return Ok(None);
+    }
+    if seen.sellable != Some(true) {
+        return Err(unknown());
+    }
+    if seen.amount.is_none() {
         return Err(ApiError::invalid_data(format!(
             "Variant {variant_id} has no price in {}",
-            cart.currency_code
+            seen.currency_code.unwrap_or_default()
         )));
     }
-    Ok(variant)
+    if seen.tax_inclusive.is_none() {
+        return Err(ApiError::invalid_data("The cart's region no longer exists"));
+    }
+    let total = seen.total.unwrap_or_default();
+    check_quantity(total, false)?;
+    if let Some(available) = seen.available {
+        if total > available {
+            return Err(ApiError::invalid_data(format!(
+                "Variant {variant_id} does not have the required inventory: {total} asked, {available} available"
+            )));
+        }
+    }
+    if seen.adds_to_existing != Some(true) && seen.lines.unwrap_or_default() as usize >= MAX_LINES {
+        return Err(ApiError::invalid_data(format!(
+            "A cart holds at most {MAX_LINES} lines"
+        )));
+    }
+    if !seen.written {
+        return Err(ApiError::internal(
+            "adding a line",
+            "the line passed every check but was not written",
+        ));
+    }
+    Ok(Some(()))
 }
 
 async fn check_stock(
@@ -1155,70 +1242,27 @@ async fn check_stock(
 }
 
 pub async fn add_line(pool: &PgPool, id: &str, input: LineInputBody) -> ApiResult<Cart> {
+    // What storefronts send takes one statement and a read, without a transaction; a
+    // request that is invalid on its face, or finds the cart held, takes the cart's lock
+    // first (and its errors come in the order they always did).
+    if check_id(id).is_ok()
+        && is_well_formed(&input.variant_id, "variant")
+        && check_quantity(input.quantity, false).is_ok()
+    {
+        let mut conn = pool.acquire().await?;
+        if add_line_in(&mut conn, id, &input).await?.is_some() {
+            return load(&mut conn, id, false).await;
+        }
+    }
     change(pool, id, async |tx, cart| {
-        add_line_in(tx, &cart, input).await
+        held(add_line_in(tx, &cart.id, &input).await?)
     })
     .await
 }
 
-async fn add_line_in(
-    conn: &mut PgConnection,
-    cart: &CartRow,
-    input: LineInputBody,
-) -> ApiResult<()> {
-    let id = cart.id.as_str();
-    let quantity = check_quantity(input.quantity, false)?;
-    let metadata = Value::Object(input.metadata.unwrap_or_default());
-    let variant = sellable_variant(conn, cart, &input.variant_id, &metadata).await?;
-    let tax_inclusive = variant
-        .region_tax_inclusive
-        .ok_or_else(|| ApiError::invalid_data("The cart's region no longer exists"))?;
-    let total_quantity = i64::from(variant.existing_quantity.unwrap_or(0)) + i64::from(quantity);
-    check_quantity(total_quantity, false)?;
-    check_stock(conn, cart, &variant.variant_id, total_quantity).await?;
-    match &variant.existing_id {
-        Some(line_id) => {
-            sqlx::query!(
-                "UPDATE cart_line_items SET quantity = $2, updated_at = now() WHERE id = $1",
-                line_id,
-                total_quantity as i32,
-            )
-            .execute(&mut *conn)
-            .await?;
-        }
-        None => {
-            if variant.lines as usize >= MAX_LINES {
-                return Err(ApiError::invalid_data(format!(
-                    "A cart holds at most {MAX_LINES} lines"
-                )));
-            }
-            sqlx::query!(
-                "INSERT INTO cart_line_items (id, cart_id, variant_id, product_id, title, thumbnail, quantity,
-                        unit_price, is_tax_inclusive, discountable, product_title, product_handle,
-                        product_subtitle, product_description, variant_sku, variant_title, metadata)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $5, $11, $12, $13, $14, $15, $16)",
-                new_id("cali"),
-                id,
-                variant.variant_id,
-                variant.product_id,
-                variant.product_title,
-                variant.thumbnail,
-                quantity,
-                variant.amount,
-                tax_inclusive,
-                variant.discountable,
-                variant.product_handle,
-                variant.product_subtitle,
-                variant.product_description,
-                variant.variant_sku,
-                variant.variant_title,
-                metadata,
-            )
-            .execute(&mut *conn)
-            .await?;
-        }
-    }
-    Ok(())
+/// What [`add_line_in`] answers under the cart's lock, which it always holds.
+fn held(added: Option<()>) -> ApiResult<()> {
+    added.ok_or_else(|| ApiError::internal("adding a line", "the locked cart was not held"))
 }
 
 async fn reprice_lines(conn: &mut PgConnection, id: &str, region: &Region) -> ApiResult<()> {

@@ -1137,7 +1137,7 @@ async fn during_change<F: std::future::Future<Output = store_tests::Reply>>(
 }
 
 /// The checkout's writes that take no transaction of their own (an email or address,
-/// the shipping method, the payment collection) wait for a change of the cart in flight
+/// the shipping method, a line, the payment collection) wait for a change of the cart in flight
 /// and answer the cart as that change left it; a completion in flight turns them away
 /// with nothing written.
 #[tokio::test]
@@ -1189,6 +1189,25 @@ async fn untransacted_checkout_writes_wait_for_a_change_in_flight() {
         "the answer missed the change"
     );
 
+    // Adding to the same line adds to what the change left, not to what was there before.
+    let (reply, took) = during_change(
+        &store,
+        &cart,
+        &another_unit,
+        store.post(
+            &format!("/store/carts/{cart}/line-items"),
+            json!({ "variant_id": variant, "quantity": 1 }),
+        ),
+    )
+    .await;
+    assert!(took.as_millis() >= 250, "did not wait: {took:?}");
+    assert_eq!(ok(&reply)["cart"]["items"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        ok(&reply)["cart"]["items"][0]["quantity"],
+        5,
+        "a unit was lost"
+    );
+
     let (reply, took) = during_change(
         &store,
         &cart,
@@ -1200,7 +1219,7 @@ async fn untransacted_checkout_writes_wait_for_a_change_in_flight() {
     let total = cents(&ok(&store.get(&uri).await)["cart"]["total"]);
     assert_eq!(
         ok(&store.get(&uri).await)["cart"]["items"][0]["quantity"],
-        4
+        6
     );
     assert_eq!(
         cents(&ok(&reply)["payment_collection"]["amount"]),
@@ -1214,7 +1233,8 @@ async fn untransacted_checkout_writes_wait_for_a_change_in_flight() {
         "SELECT 1 FROM carts WHERE id = $1 FOR UPDATE",
         "UPDATE carts SET completed_at = now(), updated_at = now() WHERE id = $1",
     ];
-    let written = "SELECT c.email, p.amount, p.updated_at, m.shipping_option_id, m.created_at
+    let written = "SELECT c.email, p.amount, p.updated_at, m.shipping_option_id, m.created_at,
+                          (SELECT sum(quantity) FROM cart_line_items WHERE cart_id = c.id)::bigint
                      FROM carts c JOIN payment_collections p ON p.cart_id = c.id
                      JOIN cart_shipping_methods m ON m.cart_id = c.id WHERE c.id = $1";
     type Written = (
@@ -1223,6 +1243,7 @@ async fn untransacted_checkout_writes_wait_for_a_change_in_flight() {
         chrono::DateTime<chrono::Utc>,
         String,
         chrono::DateTime<chrono::Utc>,
+        i64,
     );
     let before: Written = sqlx::query_as(written)
         .bind(&cart)
@@ -1232,6 +1253,10 @@ async fn untransacted_checkout_writes_wait_for_a_change_in_flight() {
     let requests = [
         (uri.clone(), json!({ "email": "linus@example.com" })),
         (methods.clone(), json!({ "option_id": option })),
+        (
+            format!("/store/carts/{cart}/line-items"),
+            json!({ "variant_id": variant, "quantity": 1 }),
+        ),
         (
             "/store/payment-collections".to_string(),
             json!({ "cart_id": cart }),
