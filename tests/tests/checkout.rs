@@ -343,6 +343,44 @@ async fn fifty_concurrent_completions_of_one_cart_make_one_order() {
     assert_eq!(stock_of(&store, &variant).await.1, 2, "reserved once");
 }
 
+/// Adds and edits of one cart at once (a shopper's double clicks, two tabs): every unit
+/// added is counted once, on one line, whichever path each request took.
+#[tokio::test]
+async fn twenty_concurrent_adds_and_edits_of_one_cart_lose_nothing() {
+    let store = Arc::new(TestStore::new().await);
+    let variant = stocked_variants(&store, 1).await.remove(0);
+    set_stock(&store, &variant, 1_000).await;
+    let cart = new_cart(&store).await;
+    let mut tasks = Vec::new();
+    for i in 0..20 {
+        let store = store.clone();
+        let (cart, variant) = (cart.clone(), variant.clone());
+        tasks.push(tokio::spawn(async move {
+            let reply = store
+                .post(
+                    &format!("/store/carts/{cart}/line-items"),
+                    json!({ "variant_id": variant, "quantity": 1 }),
+                )
+                .await;
+            assert_eq!(reply.status, 200, "{}", reply.body);
+            let reply = store
+                .post(
+                    &format!("/store/carts/{cart}"),
+                    json!({ "email": format!("shopper{i}@example.com"), "shipping_address": address() }),
+                )
+                .await;
+            assert_eq!(reply.status, 200, "{}", reply.body);
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let cart = ok(&store.get(&format!("/store/carts/{cart}")).await)["cart"].clone();
+    let items = cart["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "one line for one variant");
+    assert_eq!(items[0]["quantity"], 20, "every unit added is counted once");
+}
+
 #[tokio::test]
 async fn two_lines_sharing_an_inventory_item_cannot_oversell_it() {
     let store = TestStore::new().await;
