@@ -179,6 +179,9 @@ pub struct PaymentSessionRow {
 #[derive(Debug, Clone)]
 pub struct Cart {
     pub row: CartRow,
+    /// The version of the row (PostgreSQL's `xmin`, which every write to it moves) as
+    /// read with the parts; `None` when the caller had the row already.
+    pub version: Option<String>,
     pub region: Region,
     /// The countries the region serves: a storefront's address form lists them.
     pub countries: Vec<regions::Country>,
@@ -290,6 +293,7 @@ async fn written(conn: &mut PgConnection, id: &str, writes: &RowWrites) -> ApiRe
 /// The cart from its row and parts: promotions whose rules hold, and the totals.
 fn assemble(row: CartRow, parts: Parts) -> Cart {
     let Parts {
+        version,
         region,
         countries,
         lines,
@@ -311,6 +315,7 @@ fn assemble(row: CartRow, parts: Parts) -> Cart {
     );
     Cart {
         row,
+        version,
         region,
         countries,
         lines,
@@ -323,6 +328,8 @@ fn assemble(row: CartRow, parts: Parts) -> Cart {
 
 /// What a cart is priced and shown with, besides its own row.
 struct Parts {
+    /// The version of the row, when the statement read or wrote it.
+    version: Option<String>,
     region: Region,
     countries: Vec<regions::Country>,
     lines: Vec<LineRow>,
@@ -383,18 +390,19 @@ async fn parts_of(
             metadata = coalesce($9, metadata), updated_at = now()
       WHERE id = $1 AND $3
         AND (NOT $10 OR (completed_at IS NULL
-             AND updated_at = (SELECT updated_at FROM carts WHERE id = $1)
+             AND xmin = (SELECT v.xmin FROM carts v WHERE v.id = $1)
              AND $11::text[] <@ ARRAY(SELECT iso_2 FROM region_countries WHERE region_id = carts.region_id)))
      RETURNING id, region_id, currency_code, sales_channel_id, email, customer_id, shipping_address,
-               billing_address, metadata, completed_at, created_at, updated_at),
+               billing_address, metadata, completed_at, created_at, updated_at, xmin::text AS version),
   cart AS (
      SELECT * FROM written
       UNION ALL
      SELECT id, region_id, currency_code, sales_channel_id, email, customer_id, shipping_address,
-            billing_address, metadata, completed_at, created_at, updated_at
+            billing_address, metadata, completed_at, created_at, updated_at, xmin::text
        FROM carts WHERE id = $1 AND $2::text IS NULL AND NOT $3)
 SELECT
   (SELECT row_to_json(c) FROM cart c) AS "row: Json<CartRow>",
+  (SELECT version FROM cart) AS "version?",
   (SELECT row_to_json(r) FROM (
      SELECT id, name, currency_code, automatic_taxes, is_tax_inclusive, tax_rate_bps, metadata,
             created_at, updated_at, deleted_at
@@ -455,6 +463,7 @@ SELECT
 /// The parts statement's one row: each part as the JSON PostgreSQL built, parsed.
 struct PartsRow {
     row: Option<Json<CartRow>>,
+    version: Option<String>,
     region: Option<Json<Region>>,
     countries: Json<Vec<regions::Country>>,
     lines: Json<Vec<LineRow>>,
@@ -477,6 +486,7 @@ impl PartsRow {
         let option = self.shipping_option.map(|o| o.0);
         let sessions = self.payment_sessions.0;
         let parts = Parts {
+            version: self.version,
             region,
             countries: self.countries.0,
             lines: self.lines.0,
@@ -1111,7 +1121,7 @@ async fn add_line_in(
         r#"WITH cart AS (
      SELECT id, region_id, currency_code, sales_channel_id FROM carts
       WHERE id = $1 AND completed_at IS NULL
-        AND updated_at = (SELECT updated_at FROM carts WHERE id = $1)
+        AND xmin = (SELECT v.xmin FROM carts v WHERE v.id = $1)
         FOR UPDATE),
   variant AS (
      SELECT v.id AS variant_id, p.id AS product_id, p.title AS product_title, p.handle AS product_handle,

@@ -38,9 +38,9 @@ pub async fn payment_collection(
     input: &CreatePaymentCollection,
 ) -> ApiResult<Value> {
     // The checkout's path, without a transaction: the cart is read, then the collection is
-    // written for its total only while the cart is still open and unchanged since that
+    // written for its total only while the cart is still open and its row the version
     // read (share-locked, so a change or completion in flight is waited for and then
-    // seen). Anything else takes the transaction below.
+    // seen; every change writes the row). Anything else takes the transaction below.
     let mut conn = pool.acquire().await?;
     let cart = cart::load(&mut conn, &input.cart_id, false).await?;
     if cart.is_completed() {
@@ -50,7 +50,7 @@ pub async fn payment_collection(
         cart::PaymentCollectionRow,
         "WITH cart AS (
             SELECT id, currency_code FROM carts
-             WHERE id = $2 AND completed_at IS NULL AND updated_at = $4
+             WHERE id = $2 AND completed_at IS NULL AND xmin::text = $4
              FOR SHARE)
          INSERT INTO payment_collections (id, cart_id, currency_code, amount)
          SELECT $1, id, currency_code, $3 FROM cart
@@ -61,7 +61,7 @@ pub async fn payment_collection(
         new_id("pay_col"),
         cart.row.id,
         cart.total(),
-        cart.row.updated_at,
+        cart.version,
     )
     .fetch_optional(&mut *conn)
     .await?;
