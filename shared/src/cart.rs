@@ -1477,66 +1477,57 @@ pub async fn set_shipping_method(
 ) -> ApiResult<Cart> {
     let data = Value::Object(input.data.unwrap_or_default());
     let option_id = input.option_id;
-    // The checkout's choice: one statement writes it if the cart exists, is open and the
-    // option serves its region, touching the cart's row (which takes its lock, so a
-    // completion in flight is waited for and seen), then the cart is read. Anything else
-    // takes the transaction below, which answers the precise error.
+    // The checkout's choice: written without a transaction, then the cart is read. What
+    // the statement turns away takes the transaction below, which answers the precise
+    // error.
     if check_id(id).is_ok() && is_well_formed(&option_id, "so") {
         let mut conn = pool.acquire().await?;
-        let written = sqlx::query_scalar!(
-            "WITH touched AS (
-                UPDATE carts c SET updated_at = now()
-                  FROM shipping_options o
-                 WHERE c.id = $2 AND c.completed_at IS NULL
-                   AND o.id = $3 AND o.region_id = c.region_id AND o.is_active
-                RETURNING c.id, o.id AS option_id, o.name)
-             INSERT INTO cart_shipping_methods (id, cart_id, shipping_option_id, name, data)
-             SELECT $1, t.id, t.option_id, t.name, $4 FROM touched t
-             ON CONFLICT (cart_id) DO UPDATE SET shipping_option_id = EXCLUDED.shipping_option_id,
-                    name = EXCLUDED.name, data = EXCLUDED.data, created_at = now()
-             RETURNING id",
-            new_id("casm"),
-            id,
-            option_id,
-            data,
-        )
-        .fetch_optional(&mut *conn)
-        .await?;
-        if written.is_some() {
+        if ship_with(&mut conn, id, &option_id, &data).await? {
             return load(&mut conn, id, false).await;
         }
     }
-    change(pool, id, async |tx, cart| {
-        let invalid = || {
-            ApiError::invalid_data(format!(
-                "Shipping option {option_id} is not valid for this cart (unknown, inactive, or not offered in its region)"
-            ))
-        };
-        if !is_well_formed(&option_id, "so") {
-            return Err(invalid());
+    change(pool, id, async |tx, _| {
+        if is_well_formed(&option_id, "so") && ship_with(tx, id, &option_id, &data).await? {
+            return Ok(());
         }
-        // One shipping method per cart: a new choice replaces the old one. Nothing is
-        // written unless the option exists, is active (the store lists only those) and
-        // serves the cart's region.
-        sqlx::query!(
-            "INSERT INTO cart_shipping_methods (id, cart_id, shipping_option_id, name, data)
-             SELECT $1, $2, o.id, o.name, $5 FROM shipping_options o
-              WHERE o.id = $3 AND o.region_id = $4 AND o.is_active
-             ON CONFLICT (cart_id) DO UPDATE SET shipping_option_id = EXCLUDED.shipping_option_id,
-                    name = EXCLUDED.name, data = EXCLUDED.data, created_at = now()
-             RETURNING id",
-            new_id("casm"),
-            id,
-            option_id,
-            cart.region_id,
-            data,
-        )
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or_else(invalid)?;
-        Ok(())
+        Err(ApiError::invalid_data(format!(
+            "Shipping option {option_id} is not valid for this cart (unknown, inactive, or not offered in its region)"
+        )))
     })
     .await
+}
+
+/// Makes `option_id` the cart's one shipping method (a new choice replaces the old one),
+/// in one statement, if the cart exists, is open, and the option exists, is active (the
+/// store lists only those) and serves the cart's region; answers whether it did. The
+/// statement touches the cart's row, which takes its lock: a completion in flight is
+/// waited for, and then seen.
+async fn ship_with(
+    conn: &mut PgConnection,
+    cart_id: &str,
+    option_id: &str,
+    data: &Value,
+) -> ApiResult<bool> {
+    let written = sqlx::query_scalar!(
+        "WITH touched AS (
+            UPDATE carts c SET updated_at = now()
+              FROM shipping_options o
+             WHERE c.id = $2 AND c.completed_at IS NULL
+               AND o.id = $3 AND o.region_id = c.region_id AND o.is_active
+            RETURNING c.id, o.id AS option_id, o.name)
+         INSERT INTO cart_shipping_methods (id, cart_id, shipping_option_id, name, data)
+         SELECT $1, t.id, t.option_id, t.name, $4 FROM touched t
+         ON CONFLICT (cart_id) DO UPDATE SET shipping_option_id = EXCLUDED.shipping_option_id,
+                name = EXCLUDED.name, data = EXCLUDED.data, created_at = now()
+         RETURNING id",
+        new_id("casm"),
+        cart_id,
+        option_id,
+        data,
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(written.is_some())
 }
 
 // ----------------------------------------------------------- rendering ---

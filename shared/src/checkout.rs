@@ -38,19 +38,52 @@ pub async fn payment_collection(
     input: &CreatePaymentCollection,
 ) -> ApiResult<Value> {
     // The checkout's path, without a transaction: the cart is read, then the collection is
-    // written for its total only while the cart is still open and its row the version
-    // read (share-locked, so a change or completion in flight is waited for and then
-    // seen; every change writes the row). Anything else takes the transaction below.
+    // written for its total only while the cart's row is the version read. Anything else
+    // takes the transaction below.
     let mut conn = pool.acquire().await?;
     let cart = cart::load(&mut conn, &input.cart_id, false).await?;
     if cart.is_completed() {
         return Err(completed(&cart));
     }
-    let collection = sqlx::query_as!(
+    if let Some(collection) = collect_for(&mut conn, &cart).await? {
+        // The sessions as read with the cart: a session written since then (which does
+        // not change the cart's row) is not in this answer, only in the next.
+        let sessions = cart.payment.map(|(_, s)| s).unwrap_or_default();
+        return cart::render_payment_collection(&collection, &sessions);
+    }
+    drop(conn);
+    let mut tx = pool.begin().await?;
+    let cart = cart::load(&mut tx, &input.cart_id, true).await?;
+    if cart.is_completed() {
+        return Err(completed(&cart));
+    }
+    let collection = collect_for(&mut tx, &cart).await?.ok_or_else(|| {
+        ApiError::internal(
+            "writing a payment collection",
+            "the locked cart was not held",
+        )
+    })?;
+    // The sessions are the ones the cart was loaded with: this transaction holds the
+    // cart's lock, and the upsert leaves them alone.
+    let sessions = cart.payment.map(|(_, s)| s).unwrap_or_default();
+    let body = cart::render_payment_collection(&collection, &sessions)?;
+    tx.commit().await?;
+    Ok(body)
+}
+
+/// Writes the cart's payment collection for its total (created on first call), if the
+/// cart is open and, when the cart was read with its version (not under the caller's
+/// lock), its row is still that version. The row is share-locked, so a change or
+/// completion in flight is waited for and then seen; every change writes the row.
+async fn collect_for(
+    conn: &mut PgConnection,
+    cart: &Cart,
+) -> ApiResult<Option<cart::PaymentCollectionRow>> {
+    Ok(sqlx::query_as!(
         cart::PaymentCollectionRow,
         "WITH cart AS (
             SELECT id, currency_code FROM carts
-             WHERE id = $2 AND completed_at IS NULL AND xmin::text = $4
+             WHERE id = $2 AND completed_at IS NULL AND ($4::text IS NULL OR xmin::text = $4)
              FOR SHARE)
          INSERT INTO payment_collections (id, cart_id, currency_code, amount)
          SELECT $1, id, currency_code, $3 FROM cart
@@ -64,39 +97,7 @@ pub async fn payment_collection(
         cart.version,
     )
     .fetch_optional(&mut *conn)
-    .await?;
-    drop(conn);
-    if let Some(collection) = collection {
-        // The sessions as read with the cart: a session written since then (which does
-        // not change the cart's row) is not in this answer, only in the next.
-        let sessions = cart.payment.map(|(_, s)| s).unwrap_or_default();
-        return cart::render_payment_collection(&collection, &sessions);
-    }
-    let mut tx = pool.begin().await?;
-    let cart = cart::load(&mut tx, &input.cart_id, true).await?;
-    if cart.is_completed() {
-        return Err(completed(&cart));
-    }
-    let collection = sqlx::query_as!(
-        cart::PaymentCollectionRow,
-        "INSERT INTO payment_collections (id, cart_id, currency_code, amount) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (cart_id) DO UPDATE SET amount = EXCLUDED.amount, currency_code = EXCLUDED.currency_code,
-                updated_at = now()
-         RETURNING id, cart_id, order_id, currency_code, amount, status, authorized_amount,
-                   captured_amount, refunded_amount, completed_at, created_at, updated_at",
-        new_id("pay_col"),
-        cart.row.id,
-        cart.row.currency_code,
-        cart.total(),
-    )
-    .fetch_one(&mut *tx)
-    .await?;
-    // The sessions are the ones the cart was loaded with: this transaction holds the
-    // cart's lock, and the upsert leaves them alone.
-    let sessions = cart.payment.map(|(_, s)| s).unwrap_or_default();
-    let body = cart::render_payment_collection(&collection, &sessions)?;
-    tx.commit().await?;
-    Ok(body)
+    .await?)
 }
 
 /// Starts paying with a provider. A collection holds one live session: starting a new

@@ -1151,13 +1151,13 @@ async fn a_deactivated_shipping_option_cannot_be_chosen() {
 
 /// Runs `request` while another transaction holds the cart's row, having run `change` on
 /// it (`$1` is the cart's id), and commits that transaction 300 ms later. Answers the
-/// reply and how long it took.
+/// reply, which must have waited for that commit.
 async fn during_change<F: std::future::Future<Output = store_tests::Reply>>(
     store: &TestStore,
     cart: &str,
     change: &[&'static str],
     request: F,
-) -> (store_tests::Reply, std::time::Duration) {
+) -> store_tests::Reply {
     let mut tx = store.pool.begin().await.unwrap();
     for sql in change {
         sqlx::query(*sql)
@@ -1171,7 +1171,12 @@ async fn during_change<F: std::future::Future<Output = store_tests::Reply>>(
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;
         tx.commit().await.unwrap();
     });
-    (reply, started.elapsed())
+    let took = started.elapsed();
+    assert!(
+        took.as_millis() >= 250,
+        "did not wait for the change: {took:?}"
+    );
+    reply
 }
 
 /// The checkout's writes that take no transaction of their own (an email or address,
@@ -1186,82 +1191,42 @@ async fn untransacted_checkout_writes_wait_for_a_change_in_flight() {
     let option = flow::first_shipping_option(&store, &cart).await;
     let uri = format!("/store/carts/{cart}");
     let methods = format!("/store/carts/{cart}/shipping-methods");
+    let lines = format!("/store/carts/{cart}/line-items");
     // Another request adds a unit to the line, as a change does: under the row's lock,
-    // moving `updated_at`.
+    // writing the row.
     let another_unit = [
         "SELECT 1 FROM carts WHERE id = $1 FOR UPDATE",
         "UPDATE cart_line_items SET quantity = quantity + 1 WHERE cart_id = $1",
         "UPDATE carts SET updated_at = now() WHERE id = $1",
     ];
 
-    let (reply, took) = during_change(
-        &store,
-        &cart,
-        &another_unit,
-        store.post(&uri, json!({ "email": "grace@example.com" })),
-    )
-    .await;
-    assert!(took.as_millis() >= 250, "did not wait: {took:?}");
-    assert_eq!(ok(&reply)["cart"]["email"], "grace@example.com");
-    assert_eq!(
-        ok(&reply)["cart"]["items"][0]["quantity"],
-        2,
-        "the answer missed the change"
-    );
+    let held = async |request| during_change(&store, &cart, &another_unit, request).await;
+    let quantity = |reply: &store_tests::Reply| ok(reply)["cart"]["items"][0]["quantity"].clone();
 
-    let (reply, took) = during_change(
-        &store,
-        &cart,
-        &another_unit,
-        store.post(&methods, json!({ "option_id": option })),
-    )
-    .await;
-    assert!(took.as_millis() >= 250, "did not wait: {took:?}");
+    let reply = held(store.post(&uri, json!({ "email": "grace@example.com" }))).await;
+    assert_eq!(ok(&reply)["cart"]["email"], "grace@example.com");
+    assert_eq!(quantity(&reply), 2, "the answer missed the change");
+
+    let reply = held(store.post(&methods, json!({ "option_id": option }))).await;
     assert_eq!(
         ok(&reply)["cart"]["shipping_methods"][0]["shipping_option_id"],
         option
     );
-    assert_eq!(
-        ok(&reply)["cart"]["items"][0]["quantity"],
-        3,
-        "the answer missed the change"
-    );
+    assert_eq!(quantity(&reply), 3, "the answer missed the change");
 
     // Adding to the same line adds to what the change left, not to what was there before.
-    let (reply, took) = during_change(
-        &store,
-        &cart,
-        &another_unit,
-        store.post(
-            &format!("/store/carts/{cart}/line-items"),
-            json!({ "variant_id": variant, "quantity": 1 }),
-        ),
-    )
-    .await;
-    assert!(took.as_millis() >= 250, "did not wait: {took:?}");
+    let line = json!({ "variant_id": variant, "quantity": 1 });
+    let reply = held(store.post(&lines, line)).await;
     assert_eq!(ok(&reply)["cart"]["items"].as_array().unwrap().len(), 1);
-    assert_eq!(
-        ok(&reply)["cart"]["items"][0]["quantity"],
-        5,
-        "a unit was lost"
-    );
+    assert_eq!(quantity(&reply), 5, "a unit was lost");
 
-    let (reply, took) = during_change(
-        &store,
-        &cart,
-        &another_unit,
-        store.post("/store/payment-collections", json!({ "cart_id": cart })),
-    )
-    .await;
-    assert!(took.as_millis() >= 250, "did not wait: {took:?}");
-    let total = cents(&ok(&store.get(&uri).await)["cart"]["total"]);
-    assert_eq!(
-        ok(&store.get(&uri).await)["cart"]["items"][0]["quantity"],
-        6
-    );
+    let collection = json!({ "cart_id": cart });
+    let reply = held(store.post("/store/payment-collections", collection)).await;
+    let now = store.get(&uri).await;
+    assert_eq!(quantity(&now), 6);
     assert_eq!(
         cents(&ok(&reply)["payment_collection"]["amount"]),
-        total,
+        cents(&ok(&now)["cart"]["total"]),
         "the collection is for the cart's total before the change"
     );
 
@@ -1292,7 +1257,7 @@ async fn untransacted_checkout_writes_wait_for_a_change_in_flight() {
         (uri.clone(), json!({ "email": "linus@example.com" })),
         (methods.clone(), json!({ "option_id": option })),
         (
-            format!("/store/carts/{cart}/line-items"),
+            lines.clone(),
             json!({ "variant_id": variant, "quantity": 1 }),
         ),
         (
@@ -1306,8 +1271,7 @@ async fn untransacted_checkout_writes_wait_for_a_change_in_flight() {
             .execute(&store.pool)
             .await
             .unwrap();
-        let (reply, took) = during_change(&store, &cart, &complete, store.post(&path, body)).await;
-        assert!(took.as_millis() >= 250, "{path} did not wait: {took:?}");
+        let reply = during_change(&store, &cart, &complete, store.post(&path, body)).await;
         assert_eq!(reply.status, 400, "{path}: {:?}", reply.body);
         assert!(
             reply.body["message"]
