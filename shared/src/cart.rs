@@ -351,7 +351,8 @@ enum RowFrom<'a> {
     Write(&'a RowWrites),
     /// Nothing is locked: the statement writes these to the row only if the cart is open,
     /// unchanged since the statement's snapshot (so the parts it reads are the cart's as
-    /// written), and serves the addresses' countries; otherwise it answers no row.
+    /// written), its region exists (the parts are an error otherwise, after a write that
+    /// would stand) and serves the addresses' countries; otherwise it answers no row.
     Guarded(&'a RowWrites),
 }
 
@@ -391,6 +392,7 @@ async fn parts_of(
       WHERE id = $1 AND $3
         AND (NOT $10 OR (completed_at IS NULL
              AND xmin = (SELECT v.xmin FROM carts v WHERE v.id = $1)
+             AND EXISTS (SELECT 1 FROM regions WHERE id = carts.region_id AND deleted_at IS NULL)
              AND $11::text[] <@ ARRAY(SELECT iso_2 FROM region_countries WHERE region_id = carts.region_id)))
      RETURNING id, region_id, currency_code, sales_channel_id, email, customer_id, shipping_address,
                billing_address, metadata, completed_at, created_at, updated_at, xmin::text AS version),
@@ -1498,8 +1500,9 @@ pub async fn set_shipping_method(
 }
 
 /// Makes `option_id` the cart's one shipping method (a new choice replaces the old one),
-/// in one statement, if the cart exists, is open, and the option exists, is active (the
-/// store lists only those) and serves the cart's region; answers whether it did. The
+/// in one statement, if the cart exists, is open, its region exists, and the option
+/// exists, is active (the store lists only those) and serves that region; answers whether
+/// it did. The
 /// statement touches the cart's row, which takes its lock: a completion in flight is
 /// waited for, and then seen.
 async fn ship_with(
@@ -1514,6 +1517,7 @@ async fn ship_with(
               FROM shipping_options o
              WHERE c.id = $2 AND c.completed_at IS NULL
                AND o.id = $3 AND o.region_id = c.region_id AND o.is_active
+               AND EXISTS (SELECT 1 FROM regions r WHERE r.id = c.region_id AND r.deleted_at IS NULL)
             RETURNING c.id, o.id AS option_id, o.name)
          INSERT INTO cart_shipping_methods (id, cart_id, shipping_option_id, name, data)
          SELECT $1, t.id, t.option_id, t.name, $4 FROM touched t

@@ -1289,3 +1289,53 @@ async fn untransacted_checkout_writes_wait_for_a_change_in_flight() {
         .unwrap();
     assert_eq!(before, after, "a completed cart changed");
 }
+
+/// A cart whose region was deleted takes no change through the checkout's untransacted
+/// writes: each is refused with a 400, and nothing is written.
+#[tokio::test]
+async fn a_cart_whose_region_is_gone_takes_no_change() {
+    let store = TestStore::new().await;
+    let variant = stocked_variants(&store, 1).await.remove(0);
+    let cart = flow::filled_cart(&store, &variant, 1, "ada@example.com", address()).await;
+    let option = flow::first_shipping_option(&store, &cart).await;
+    sqlx::query(
+        "UPDATE regions SET deleted_at = now() WHERE id = (SELECT region_id FROM carts WHERE id = $1)",
+    )
+    .bind(&cart)
+    .execute(&store.pool)
+    .await
+    .unwrap();
+    let requests = [
+        (
+            format!("/store/carts/{cart}"),
+            json!({ "email": "grace@example.com" }),
+        ),
+        (
+            format!("/store/carts/{cart}/shipping-methods"),
+            json!({ "option_id": option }),
+        ),
+        (
+            format!("/store/carts/{cart}/line-items"),
+            json!({ "variant_id": variant, "quantity": 1 }),
+        ),
+        (
+            "/store/payment-collections".to_string(),
+            json!({ "cart_id": cart }),
+        ),
+    ];
+    for (path, body) in requests {
+        let reply = store.post(&path, body).await;
+        assert_eq!(reply.status, 400, "{path}: {:?}", reply.body);
+    }
+    let written: (Option<String>, i64, i64, i64) = sqlx::query_as(
+        "SELECT email, (SELECT count(*) FROM cart_shipping_methods WHERE cart_id = c.id),
+                (SELECT sum(quantity) FROM cart_line_items WHERE cart_id = c.id)::bigint,
+                (SELECT count(*) FROM payment_collections WHERE cart_id = c.id)
+           FROM carts c WHERE id = $1",
+    )
+    .bind(&cart)
+    .fetch_one(&store.pool)
+    .await
+    .unwrap();
+    assert_eq!(written, (Some("ada@example.com".to_string()), 0, 1, 0));
+}
