@@ -218,51 +218,84 @@ impl Cache {
     /// then crosses the network once per instance and change, not on every request.
     pub async fn get(&self, namespace: Namespace, key: &str) -> Option<Hit> {
         let local_key = (namespace, key.to_string());
-        if let Some(mut redis) = self.inner.redis.connection() {
-            let (tag_field, body_field) = fields(key);
-            let result: redis::RedisResult<Option<Vec<u8>>> = redis::cmd("HGET")
-                .arg(self.redis_key(namespace))
-                .arg(&tag_field)
-                .query_async(&mut redis)
-                .await;
-            let tag = match result {
-                Ok(tag) => {
-                    self.inner.redis.succeeded();
-                    tag.and_then(|tag| self.fresh_tag(&tag))?
-                }
-                Err(err) => {
-                    self.inner.redis.failed(&err);
-                    return self.local_fallback(&local_key).await;
-                }
-            };
-            if let Some(copy) = self.inner.local.get(&local_key).await {
-                if copy.tag == tag {
-                    return Some(Hit::new(&tag, copy.body));
-                }
+        let Some(mut redis) = self.inner.redis.connection() else {
+            return self.local_fallback(&local_key).await;
+        };
+        let result: redis::RedisResult<Option<Vec<u8>>> = self
+            .tag_command(namespace, key)
+            .query_async(&mut redis)
+            .await;
+        match result {
+            Ok(tag) => {
+                self.inner.redis.succeeded();
+                self.after_tag(redis, local_key, tag).await
             }
-            // Tag and body in one command, so they belong together.
-            let result: redis::RedisResult<TagAndBody> = redis::cmd("HMGET")
-                .arg(self.redis_key(namespace))
-                .arg(&tag_field)
-                .arg(&body_field)
-                .query_async(&mut redis)
-                .await;
-            return match result {
-                Ok((Some(tag), Some(body))) => {
-                    self.inner.redis.succeeded();
-                    let tag = self.fresh_tag(&tag)?;
-                    let body = Bytes::from(body);
-                    self.keep(local_key, tag, body.clone()).await;
-                    Some(Hit::new(&tag, body))
-                }
-                Ok(_) => None,
-                Err(err) => {
-                    self.inner.redis.failed(&err);
-                    None
-                }
-            };
+            Err(err) => {
+                self.inner.redis.failed(&err);
+                self.local_fallback(&local_key).await
+            }
         }
-        self.local_fallback(&local_key).await
+    }
+
+    /// The command that reads an entry's tag, for a caller that sends it in a pipeline of
+    /// its own and then calls [`Cache::get_with_tag`] with the answer: one round trip to
+    /// Redis for both.
+    pub fn tag_command(&self, namespace: Namespace, key: &str) -> redis::Cmd {
+        let mut cmd = redis::cmd("HGET");
+        cmd.arg(self.redis_key(namespace)).arg(fields(key).0);
+        cmd
+    }
+
+    /// [`Cache::get`], with the entry's tag as Redis just answered [`Cache::tag_command`].
+    pub async fn get_with_tag(
+        &self,
+        namespace: Namespace,
+        key: &str,
+        tag: Option<Vec<u8>>,
+    ) -> Option<Hit> {
+        let local_key = (namespace, key.to_string());
+        match self.inner.redis.connection() {
+            Some(redis) => self.after_tag(redis, local_key, tag).await,
+            None => self.local_fallback(&local_key).await,
+        }
+    }
+
+    /// What Redis's tag for an entry decides: a miss, this instance's copy, or the body
+    /// fetched (with its tag) and kept.
+    async fn after_tag(
+        &self,
+        mut redis: ConnectionManager,
+        local_key: (Namespace, String),
+        tag: Option<Vec<u8>>,
+    ) -> Option<Hit> {
+        let tag = tag.and_then(|tag| self.fresh_tag(&tag))?;
+        if let Some(copy) = self.inner.local.get(&local_key).await {
+            if copy.tag == tag {
+                return Some(Hit::new(&tag, copy.body));
+            }
+        }
+        // Tag and body in one command, so they belong together.
+        let (tag_field, body_field) = fields(&local_key.1);
+        let result: redis::RedisResult<TagAndBody> = redis::cmd("HMGET")
+            .arg(self.redis_key(local_key.0))
+            .arg(&tag_field)
+            .arg(&body_field)
+            .query_async(&mut redis)
+            .await;
+        match result {
+            Ok((Some(tag), Some(body))) => {
+                self.inner.redis.succeeded();
+                let tag = self.fresh_tag(&tag)?;
+                let body = Bytes::from(body);
+                self.keep(local_key, tag, body.clone()).await;
+                Some(Hit::new(&tag, body))
+            }
+            Ok(_) => None,
+            Err(err) => {
+                self.inner.redis.failed(&err);
+                None
+            }
+        }
     }
 
     pub async fn put(&self, namespace: Namespace, key: &str, value: Bytes) {

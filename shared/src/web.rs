@@ -248,6 +248,16 @@ impl StoreContext {
     }
 }
 
+/// The cache tag of a request's publishable key, as Redis answered
+/// [`crate::cache::Cache::tag_command`] earlier in the same request (a cart write's rate
+/// limits send it with their counters: one round trip for both). [`StoreContext`] then
+/// asks Redis only for a body it does not have.
+#[derive(Clone)]
+pub struct PublishableKeyTag {
+    pub key: String,
+    pub tag: Option<Vec<u8>>,
+}
+
 impl<S> FromRequestParts<S> for StoreContext
 where
     AppState: FromRef<S>,
@@ -274,7 +284,14 @@ where
         if !token.starts_with("pk_") || token.len() > 128 {
             return Err(invalid());
         }
-        if let Some(cached) = state.cache.get(Namespace::PublishableKeys, token).await {
+        let cached = match parts.extensions.remove::<PublishableKeyTag>() {
+            Some(read) if read.key == token => {
+                let namespace = Namespace::PublishableKeys;
+                state.cache.get_with_tag(namespace, token, read.tag).await
+            }
+            _ => state.cache.get(Namespace::PublishableKeys, token).await,
+        };
+        if let Some(cached) = cached {
             if let Ok(sales_channel_ids) = serde_json::from_slice::<Vec<String>>(&cached.body) {
                 return Ok(StoreContext { sales_channel_ids });
             }

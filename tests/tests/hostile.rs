@@ -281,6 +281,39 @@ async fn cart_creation_and_writes_are_limited_per_address_and_per_key() {
     assert_eq!(status, 200);
 }
 
+/// A cart write's key check takes the key's cache tag that Redis answered with the rate
+/// limits' counters. Another instance revokes the key: the next write is refused at once,
+/// although this instance served the key from its own copy a moment before.
+#[tokio::test]
+async fn a_key_revoked_through_another_instance_is_refused_at_once_on_a_cart_write() {
+    let store = TestStore::new().await;
+    let instance = store::AppState::new((*store.state.config).clone()).expect("state");
+    let router = cart::router(store_admin::AdminState {
+        app: instance,
+        auth: store.admin.clone(),
+    });
+    let key = store.publishable_key.clone();
+    let (status, _, body) = cart_post(&router, &store, "/store/carts", "203.0.113.9", &key).await;
+    assert_eq!(status, 200, "{body:?}");
+    let uri = format!("/store/carts/{}", body["cart"]["id"].as_str().unwrap());
+    let (status, _, body) = cart_post(&router, &store, &uri, "203.0.113.9", &key).await;
+    assert_eq!(status, 200, "{body:?}");
+
+    let token = store.admin_token().await;
+    let key_id: String = store.scalar("SELECT id FROM publishable_api_keys").await;
+    let revoked = store
+        .admin_post(
+            &token,
+            &format!("/admin/api-keys/{key_id}/revoke"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(revoked.status, 200, "{:?}", revoked.body);
+    let (status, _, body) = cart_post(&router, &store, &uri, "203.0.113.9", &key).await;
+    assert_eq!(status, 400, "{body:?}");
+    assert_eq!(body["type"], "not_allowed");
+}
+
 #[tokio::test]
 async fn a_json_body_that_is_not_utf8_is_a_json_400() {
     let store = TestStore::new().await;

@@ -112,6 +112,71 @@ pub async fn allow(
     allowed
 }
 
+/// Counts each counter and sets its window in one Redis call, in turn, stopping after
+/// the first over its most (`ARGV[i + 1]`); answers the counts so far.
+const COUNT_IN_TURN: &str = "local counts = {}
+for i, key in ipairs(KEYS) do
+  local count = redis.call('INCR', key)
+  redis.call('EXPIRE', key, ARGV[1], 'NX')
+  counts[i] = count
+  if count > tonumber(ARGV[i + 1]) then break end
+end
+return counts";
+
+/// Counts one request against each `(counter key, most allowed in the window)` in turn
+/// and stops at the first over its most, so a request one counter refuses is not counted
+/// by those after it; false when one refused. Redis counts them in one script, sent
+/// with `also` in the same round trip; `also`'s answer comes back when Redis answered.
+/// A most of 0 means no limit (and is not counted).
+pub async fn allow_in_turn<T: redis::FromRedisValue>(
+    redis: &RedisLink,
+    local: &LocalLimiter,
+    window: Duration,
+    limits: &[(String, u64)],
+    also: redis::Cmd,
+) -> (bool, Option<T>) {
+    let limits: Vec<&(String, u64)> = limits.iter().filter(|(_, most)| *most > 0).collect();
+    let (shared, answer) = match redis.connection() {
+        Some(mut conn) => {
+            let mut script = redis::cmd("EVAL");
+            script.arg(COUNT_IN_TURN).arg(limits.len());
+            for (key, _) in &limits {
+                script.arg(key);
+            }
+            script.arg(window.as_secs().max(1));
+            for (_, most) in &limits {
+                script.arg(most);
+            }
+            let result: redis::RedisResult<(Vec<u64>, T)> = redis::pipe()
+                .add_command(script)
+                .add_command(also)
+                .query_async(&mut conn)
+                .await;
+            match result {
+                Ok((counts, answer)) => {
+                    redis.succeeded();
+                    (counts, Some(answer))
+                }
+                Err(err) => {
+                    redis.failed(&err);
+                    (Vec::new(), None)
+                }
+            }
+        }
+        None => (Vec::new(), None),
+    };
+    for (i, (key, most)) in limits.iter().enumerate() {
+        let count = local
+            .hit(key)
+            .await
+            .max(shared.get(i).copied().unwrap_or(0));
+        if count > *most {
+            return (false, answer);
+        }
+    }
+    (true, answer)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,7 +12,8 @@ use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use store::web::PUBLISHABLE_KEY_HEADER;
+use store::cache::Namespace;
+use store::web::{PublishableKeyTag, PUBLISHABLE_KEY_HEADER};
 use store::AppState;
 use store_auth::rate_limit::{self, LocalLimiter};
 
@@ -100,11 +101,12 @@ pub async fn limit_cart_writes(
         return next.run(request).await;
     }
     let creates = path == "/store/carts";
-    let (parts, body) = request.into_parts();
+    let (mut parts, body) = request.into_parts();
     let kind = if creates { "create" } else { "write" };
     let limits = limiter.limits;
     let prefix = &limiter.app.config.cache_prefix;
-    let redis = limiter.app.cache.redis();
+    let cache = &limiter.app.cache;
+    let redis = cache.redis();
     let (per_ip, per_key) = if creates {
         (limits.creates_per_ip, limits.creates_per_key)
     } else {
@@ -115,16 +117,37 @@ pub async fn limit_cart_writes(
         .headers
         .get(PUBLISHABLE_KEY_HEADER)
         .and_then(|v| v.to_str().ok())
-        .filter(|k| k.len() <= 128);
+        .filter(|k| k.len() <= 128)
+        .map(str::to_string);
     // The address first: what one address is refused does not use up the key's budget,
     // which every shopper of the shop shares.
-    let counters = [
+    let counters: Vec<(String, u64)> = [
         ip.map(|ip| (format!("{prefix}:carts:{kind}:ip:{ip}"), per_ip)),
-        key.map(|key| (format!("{prefix}:carts:{kind}:key:{key}"), per_key)),
-    ];
-    for counter in counters.into_iter().flatten() {
-        if !rate_limit::allow(&redis, &limiter.local, WINDOW, &[counter]).await {
-            return too_many(creates);
+        key.as_ref()
+            .map(|key| (format!("{prefix}:carts:{kind}:key:{key}"), per_key)),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    match key {
+        // The key's cache tag rides with the counters (one round trip to Redis for both),
+        // for the handler's publishable key check.
+        Some(key) => {
+            let tag_read = cache.tag_command(Namespace::PublishableKeys, &key);
+            let (allowed, tag) =
+                rate_limit::allow_in_turn(&redis, &limiter.local, WINDOW, &counters, tag_read)
+                    .await;
+            if !allowed {
+                return too_many(creates);
+            }
+            if let Some(tag) = tag {
+                parts.extensions.insert(PublishableKeyTag { key, tag });
+            }
+        }
+        None => {
+            if !rate_limit::allow(&redis, &limiter.local, WINDOW, &counters).await {
+                return too_many(creates);
+            }
         }
     }
     next.run(Request::from_parts(parts, body)).await
