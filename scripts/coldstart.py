@@ -3,8 +3,10 @@
 
 For each binary: start it with AWS_LAMBDA_RUNTIME_API pointing here, hand it one
 invocation (an HTTP API v2 event, or a CloudFormation event for migrate), and measure
-the time from exec to the answer, then its resident memory (VmRSS, VmHWM).
-Usage: coldstart.py BIN_DIR PUBLISHABLE_KEY [RUNS]   (env: DATABASE_URL, REDIS_URL, ...)
+the time from exec to the answer, then its resident memory (VmRSS, VmHWM). Then, warm,
+the same invocation WARM more times (env COLDSTART_WARM, 50): the CPU time the process
+used per invocation (all its threads, from /proc/PID/task/*/schedstat).
+Usage: coldstart.py BIN_DIR PUBLISHABLE_KEY [RUNS] [FUNCTION...]   (env: DATABASE_URL, ...)
 """
 import json
 import os
@@ -18,6 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 BIN_DIR, KEY = sys.argv[1], sys.argv[2]
 RUNS = int(sys.argv[3]) if len(sys.argv) > 3 else 5
+WARM = int(os.environ.get("COLDSTART_WARM", "50"))
 
 
 def http_event(method, path, query="", token=None):
@@ -39,6 +42,8 @@ def http_event(method, path, query="", token=None):
 
 
 class Emulator(BaseHTTPRequestHandler):
+    changed = threading.Condition()
+    generation = 0
     event = None
     answered = None
     answer = None
@@ -47,17 +52,27 @@ class Emulator(BaseHTTPRequestHandler):
         pass
 
     def do_GET(self):
-        if self.path.endswith("/invocation/next") and Emulator.event is not None:
-            body, Emulator.event = json.dumps(Emulator.event).encode(), None
+        # The runtime's next poll waits for an event; a poll of a process since killed
+        # (an older generation) never gets one.
+        with Emulator.changed:
+            generation = Emulator.generation
+            Emulator.changed.wait_for(
+                lambda: Emulator.event is not None or generation != Emulator.generation, 30)
+            if generation != Emulator.generation or Emulator.event is None:
+                return
+            event, Emulator.event = Emulator.event, None
+        if self.path.endswith("/invocation/next"):
+            body = json.dumps(event).encode()
             self.send_response(200)
             self.send_header("Lambda-Runtime-Aws-Request-Id", str(uuid.uuid4()))
             self.send_header("Lambda-Runtime-Deadline-Ms", str(int(time.time() * 1000) + 60000))
             self.send_header("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-1:1:function:cold")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            self.wfile.write(body)
-        else:  # park the runtime's next poll until the process is killed
-            time.sleep(30)
+            try:
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):  # killed meanwhile
+                pass
 
     def do_POST(self):
         self._answer()
@@ -96,6 +111,31 @@ EVENTS = {
 }
 
 
+def cpu_ns(pid):
+    """CPU time of every thread of the process, in nanoseconds."""
+    total = 0
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{task}/schedstat") as stat:
+                total += int(stat.read().split()[0])
+        except (FileNotFoundError, ProcessLookupError):
+            pass
+    return total
+
+
+def invoke(name, proc, start):
+    """Hands the process one invocation; waits for its answer."""
+    with Emulator.changed:
+        Emulator.answered, Emulator.answer = None, None
+        Emulator.event = EVENTS[name]
+        Emulator.changed.notify_all()
+    while Emulator.answered is None and proc.poll() is None and time.monotonic() - start < 20:
+        time.sleep(0.0001)
+    if Emulator.answered is None:
+        proc.kill()
+        sys.exit(f"{name}: no answer (exit code {proc.poll()})")
+
+
 def rss(pid):
     values = {}
     with open(f"/proc/{pid}/status") as status:
@@ -106,28 +146,34 @@ def rss(pid):
     return values
 
 
-print(f"{'function':<10} {'first answer ms (median of %d)' % RUNS:>32} {'RSS MB':>8} {'peak MB':>8}  answer")
+print(f"{'function':<10} {'first answer ms (median of %d)' % RUNS:>32} {'RSS MB':>8} {'peak MB':>8} "
+      f"{'warm CPU ms':>12}  answer")
 for name in sys.argv[4:] or EVENTS:
-    times, memory, answer = [], [], None
+    times, memory, warm_cpu, answer = [], [], [], None
     for _ in range(RUNS):
-        Emulator.event, Emulator.answered, Emulator.answer = EVENTS[name], None, None
         env = dict(os.environ, AWS_LAMBDA_RUNTIME_API=f"127.0.0.1:{port}", AWS_LAMBDA_FUNCTION_NAME=name,
                    AWS_LAMBDA_FUNCTION_MEMORY_SIZE="256", AWS_LAMBDA_FUNCTION_VERSION="1",
                    AWS_LAMBDA_LOG_STREAM_NAME="cold", AWS_LAMBDA_LOG_GROUP_NAME="cold", RUST_LOG="warn")
+        with Emulator.changed:
+            Emulator.event = None
+            Emulator.generation += 1
+            Emulator.changed.notify_all()
         start = time.monotonic()
         proc = subprocess.Popen([os.path.join(BIN_DIR, name)], env=env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        while Emulator.answered is None and proc.poll() is None and time.monotonic() - start < 20:
-            time.sleep(0.0005)
-        if Emulator.answered is None:
-            proc.kill()
-            sys.exit(f"{name}: no answer (exit code {proc.poll()})")
+        invoke(name, proc, start)
         times.append((Emulator.answered - start) * 1000)
+        answer = Emulator.answer
         time.sleep(0.05)
         memory.append(rss(proc.pid))
-        answer = Emulator.answer
+        if WARM > 0:
+            used = cpu_ns(proc.pid)
+            for _ in range(WARM):
+                invoke(name, proc, time.monotonic())
+            warm_cpu.append((cpu_ns(proc.pid) - used) / WARM / 1e6)
         proc.kill()
         proc.wait()
+        time.sleep(0.02)  # its last poll is in by now, and stays of this generation
     try:
         reply = json.loads(answer[1])
         if "/error" in answer[0]:
@@ -138,5 +184,6 @@ for name in sys.argv[4:] or EVENTS:
             status = json.dumps(reply)[:60]
     except ValueError:
         status = answer[1][:40]
+    warm = f"{statistics.median(warm_cpu):.3f}" if warm_cpu else "-"
     print(f"{name:<10} {statistics.median(times):>32.1f} {statistics.median(m['VmRSS'] for m in memory):>8.1f} "
-          f"{max(m['VmHWM'] for m in memory):>8.1f}  {status}")
+          f"{max(m['VmHWM'] for m in memory):>8.1f} {warm:>12}  {status}")
