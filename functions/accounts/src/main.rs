@@ -1,4 +1,4 @@
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     store::logging::init();
     lambda_http::run(accounts::from_env()?).await

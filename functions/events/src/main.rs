@@ -14,7 +14,7 @@ const USAGE: &str =
                              EVENTS_TASK_INTERVAL_SECONDS (30); --setup creates the queue, its
                              dead-letter queue and MAIL_FROM's identity first, for moto)";
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     store::logging::init();
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -1,6 +1,6 @@
 use lambda_http::lambda_runtime::{self, service_fn, Error, LambdaEvent};
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     store::logging::init();
     let client = migrate::response_client()?;
