@@ -87,9 +87,11 @@ class Emulator(BaseHTTPRequestHandler):
         self.send_header("Content-Length", "0")
         self.end_headers()
         if "/init/error" in self.path or "/error" in self.path or "/cfn" in self.path or "/response" in self.path:
-            if Emulator.answered is None:
-                Emulator.answer = (self.path, body)
-                Emulator.answered = time.monotonic()
+            with Emulator.changed:
+                if Emulator.answered is None:
+                    Emulator.answer = (self.path, body)
+                    Emulator.answered = time.monotonic()
+                    Emulator.changed.notify_all()
 
 
 server = ThreadingHTTPServer(("127.0.0.1", 0), Emulator)
@@ -129,8 +131,10 @@ def invoke(name, proc, start):
         Emulator.answered, Emulator.answer = None, None
         Emulator.event = EVENTS[name]
         Emulator.changed.notify_all()
-    while Emulator.answered is None and proc.poll() is None and time.monotonic() - start < 20:
-        time.sleep(0.0001)
+    with Emulator.changed:
+        # Woken by the answer; every 50 ms to see whether the process died.
+        while Emulator.answered is None and proc.poll() is None and time.monotonic() - start < 20:
+            Emulator.changed.wait(0.05)
     if Emulator.answered is None:
         proc.kill()
         sys.exit(f"{name}: no answer (exit code {proc.poll()})")

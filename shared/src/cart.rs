@@ -1502,9 +1502,8 @@ pub async fn set_shipping_method(
 /// Makes `option_id` the cart's one shipping method (a new choice replaces the old one),
 /// in one statement, if the cart exists, is open, its region exists, and the option
 /// exists, is active (the store lists only those) and serves that region; answers whether
-/// it did. The
-/// statement touches the cart's row, which takes its lock: a completion in flight is
-/// waited for, and then seen.
+/// it did. The statement touches the cart's row, which takes its lock: a completion in
+/// flight is waited for, and then seen.
 async fn ship_with(
     conn: &mut PgConnection,
     cart_id: &str,
