@@ -230,13 +230,19 @@ fn check_id(id: &str) -> ApiResult<()> {
     }
 }
 
-/// The region of a cart, for pricing products by `cart_id` as Medusa does.
-pub async fn region_of(pool: &PgPool, id: &str) -> ApiResult<String> {
+/// The region of a cart and the country of its shipping address (if it has one), for
+/// pricing products by `cart_id` as Medusa does.
+pub async fn pricing_of(pool: &PgPool, id: &str) -> ApiResult<(String, Option<String>)> {
     check_id(id)?;
-    sqlx::query_scalar!("SELECT region_id FROM carts WHERE id = $1", id)
-        .fetch_optional(pool)
-        .await?
-        .ok_or_else(|| not_found(id))
+    let row = sqlx::query!(
+        r#"SELECT region_id, nullif(shipping_address->>'country_code', '') AS "country?"
+             FROM carts WHERE id = $1"#,
+        id
+    )
+    .fetch_optional(pool)
+    .await?
+    .ok_or_else(|| not_found(id))?;
+    Ok((row.region_id, row.country))
 }
 
 /// Loads and prices a cart. With `lock`, the cart row stays locked until the caller's

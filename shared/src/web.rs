@@ -361,6 +361,19 @@ pub fn json_bytes(body: Bytes, cache_status: &'static str) -> Response {
     response
 }
 
+/// A JSON answer that follows one shopper's cart (a catalog read priced by `cart_id`):
+/// built for this request, not cached here (`x-cache: bypass`), and kept out of shared
+/// caches (`Cache-Control: private, no-store`).
+pub fn private_json(value: &serde_json::Value) -> Result<Response, ApiError> {
+    let bytes = Bytes::from(serde_json::to_vec(value).context("serializing a response")?);
+    let mut response = json_bytes(bytes, "bypass");
+    response.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    Ok(response)
+}
+
 /// Serves a cached response for `key`, or builds, caches and serves it.
 pub async fn cached_json<F, Fut>(
     state: &AppState,

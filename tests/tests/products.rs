@@ -1,6 +1,6 @@
 //! The products routes as a storefront uses them.
 
-use store_tests::flow::each;
+use store_tests::flow::{self, each};
 use store_tests::TestStore;
 
 #[tokio::test]
@@ -30,24 +30,29 @@ async fn listing_products_for_a_region_prices_every_variant_in_its_currency() {
             let shown = price["calculated_amount"].as_f64().unwrap();
             assert_eq!((shown * 100.0).round() as i64, expected, "{variant}");
             assert_eq!(price["original_amount"], price["calculated_amount"]);
-            // Europe's prices include 21 % VAT: the net price is extracted from them.
-            let net = price["calculated_amount_without_tax"].as_f64().unwrap();
-            let expected_net = (expected as f64 / 1.21).round() / 100.0;
-            assert!(
-                (net - expected_net).abs() < 0.0051,
-                "{net} vs {expected_net}"
-            );
+            // Medusa shows the tax figures only for a country (below), not for a region.
+            for figure in TAX_FIGURES {
+                assert!(price.get(figure).is_none(), "{figure}: {price}");
+            }
             assert!(variant.get("inventory_quantity").is_none());
         }
     }
 }
+
+/// What Medusa adds to a `calculated_price` when it knows the shopper's country.
+const TAX_FIGURES: [&str; 4] = [
+    "calculated_amount_with_tax",
+    "calculated_amount_without_tax",
+    "original_amount_with_tax",
+    "original_amount_without_tax",
+];
 
 #[tokio::test]
 async fn prices_follow_the_currency_and_tax_rules_of_the_region_asked_for() {
     let store = TestStore::new().await;
     let usd = store.region_id("usd").await;
     let reply = store
-        .get(&format!("/store/products?limit=1&region_id={usd}"))
+        .get(&format!("/store/products?limit=1&region_id={usd}&country_code=us"))
         .await;
     let price = &reply.body["products"][0]["variants"][0]["calculated_price"];
     assert_eq!(price["currency_code"], "usd");
@@ -55,12 +60,47 @@ async fn prices_follow_the_currency_and_tax_rules_of_the_region_asked_for() {
     let amount = price["calculated_amount"].as_f64().unwrap();
     let with_tax = price["calculated_amount_with_tax"].as_f64().unwrap();
     assert!((with_tax - (amount * 1.08 * 100.0).round() / 100.0).abs() < 0.0051);
+    assert_eq!(price["calculated_amount_without_tax"], price["calculated_amount"]);
 
     let by_country = store.get("/store/products?limit=1&country_code=us").await;
     assert_eq!(
         by_country.body["products"][0]["variants"][0]["calculated_price"],
         *price
     );
+
+    // A tax-inclusive region's net price is extracted from its price (21 % VAT).
+    let eur = store.region_id("eur").await;
+    let reply = store
+        .get(&format!("/store/products?limit=1&region_id={eur}&country_code=dk"))
+        .await;
+    let variant = &reply.body["products"][0]["variants"][0];
+    let price = &variant["calculated_price"];
+    let expected = store.eur_price(variant).await;
+    assert_eq!(flow::cents(&price["calculated_amount_with_tax"]), expected);
+    let net = price["calculated_amount_without_tax"].as_f64().unwrap();
+    let expected_net = (expected as f64 / 1.21).round() / 100.0;
+    assert!((net - expected_net).abs() < 0.0051, "{net} vs {expected_net}");
+
+    // The region alone: Medusa 2.21.2 answers without the tax figures.
+    let alone = store
+        .get(&format!("/store/products?limit=1&region_id={usd}"))
+        .await;
+    let bare = &alone.body["products"][0]["variants"][0]["calculated_price"];
+    assert_eq!(&bare["calculated_amount"], price_of(&by_country));
+    for figure in TAX_FIGURES {
+        assert!(bare.get(figure).is_none(), "{figure}: {bare}");
+    }
+    // Nor with automatic taxes off, as Medusa.
+    store
+        .execute_for("UPDATE regions SET automatic_taxes = false WHERE id = $1", &usd)
+        .await;
+    store::catalog::purge_store_cache(&store.state.cache).await;
+    let off = store.get("/store/products?limit=1&country_code=us").await;
+    let off = &off.body["products"][0]["variants"][0]["calculated_price"];
+    assert_eq!(&off["calculated_amount"], price_of(&by_country));
+    for figure in TAX_FIGURES {
+        assert!(off.get(figure).is_none(), "{figure}: {off}");
+    }
 
     let by_currency = store.get("/store/products?limit=1&currency_code=EUR").await;
     let bare = &by_currency.body["products"][0]["variants"][0]["calculated_price"];
@@ -362,4 +402,51 @@ async fn q_searches_title_description_and_handle_by_word_prefix() {
         syntax.status, 200,
         "tsquery syntax in q is plain text, not an error"
     );
+}
+
+fn price_of(reply: &store_tests::Reply) -> &serde_json::Value {
+    &reply.body["products"][0]["variants"][0]["calculated_price"]["calculated_amount"]
+}
+
+#[tokio::test]
+async fn a_cart_prices_products_in_its_region_with_taxes_for_its_shipping_country_and_privately(
+) {
+    let store = TestStore::new().await;
+    let cart = flow::new_cart(&store).await;
+    let usd = store.region_id("usd").await;
+    // The cart's region (EUR) over `region_id`, as in Medusa.
+    let uri = format!("/store/products?limit=1&cart_id={cart}&region_id={usd}");
+    let before = store.get(&uri).await;
+    let price = &flow::ok(&before)["products"][0]["variants"][0]["calculated_price"];
+    assert_eq!(price["currency_code"], "eur");
+    for figure in TAX_FIGURES {
+        assert!(price.get(figure).is_none(), "{figure}: {price}");
+    }
+    // It follows one shopper's cart: not cached, not kept by browsers or CDNs.
+    assert_eq!(before.header("cache-control"), Some("private, no-store"));
+    assert_eq!(before.header("x-cache"), Some("bypass"));
+
+    let address = store
+        .post(
+            &format!("/store/carts/{cart}"),
+            serde_json::json!({ "shipping_address": flow::address() }),
+        )
+        .await;
+    flow::ok(&address);
+    let after = store.get(&uri).await;
+    let price = &flow::ok(&after)["products"][0]["variants"][0]["calculated_price"];
+    assert_eq!(
+        flow::cents(&price["calculated_amount_with_tax"]),
+        flow::cents(&price["calculated_amount"]),
+        "Europe's prices include its tax: {price}"
+    );
+    assert!(price.get("calculated_amount_without_tax").is_some());
+
+    // Without a cart, the same list is the catalog's: public and cached.
+    let public = store
+        .get(&format!("/store/products?limit=1&region_id={usd}"))
+        .await;
+    assert!(public
+        .header("cache-control")
+        .is_some_and(|v| v.starts_with("public")));
 }

@@ -3,6 +3,8 @@
 
 mod admin;
 
+use std::future::Future;
+
 use axum::extract::Path;
 use axum::response::Response;
 use axum::routing::get;
@@ -25,7 +27,7 @@ use store::catalog::regions::{
     self, RegionConditions, RegionFilter, REGION_FIELDS, REGION_LIST_KEYS, REGION_ORDER_COLUMNS,
 };
 use store::query::{Fields, StoreQuery};
-use store::web::{cached_json, Routes, StoreCall};
+use store::web::{cached_json, private_json, Routes, StoreCall};
 use store::wire::list;
 use store::{ApiError, ApiResult, AppState};
 use store_admin::AdminState;
@@ -87,7 +89,7 @@ async fn list_products(call: StoreCall) -> ApiResult<Response> {
     let query = StoreQuery::parse_list(call.query(), &PRODUCT_LIST_KEYS)?;
     let channels = call.store.narrow(query.ids("sales_channel_id", "sc")?)?;
     let key = channel_key(&channels, &query);
-    cached_json(&call.state, Namespace::Products, key, || async {
+    products_json(&call, &query, key, || async {
         let filter = ProductFilter {
             sales_channel_ids: channels.clone(),
             ..ProductFilter::from_query(&query)?
@@ -119,7 +121,7 @@ async fn get_product(call: StoreCall, Path(id): Path<String>) -> ApiResult<Respo
     let query = item_query(&call, &PRODUCT_KEYS, &id, "prod", "product")?;
     let channels = call.store.narrow(query.ids("sales_channel_id", "sc")?)?;
     let key = format!("{id}|{}", channel_key(&channels, &query));
-    cached_json(&call.state, Namespace::Products, key, || async {
+    products_json(&call, &query, key, || async {
         let (extras, fields) = product_extras(&call.state, &query).await?;
         let mut product = products::retrieve(&call.state.pool, &id, &channels, &extras).await?;
         products::apply_fields(&mut product, &fields, false);
@@ -152,19 +154,46 @@ fn page(query: &StoreQuery, columns: &[&'static str], default: &'static str) -> 
     })
 }
 
+/// A products answer: cached under `key`, unless a cart prices it (`cart_id`). That
+/// answer follows the cart (its region, its shipping country), so it is built for each
+/// request and kept out of shared caches.
+async fn products_json<F, Fut>(
+    call: &StoreCall,
+    query: &StoreQuery,
+    key: String,
+    build: F,
+) -> ApiResult<Response>
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = ApiResult<Value>>,
+{
+    if query.single("cart_id")?.is_some() {
+        return private_json(&build().await?);
+    }
+    cached_json(&call.state, Namespace::Products, key, build).await
+}
+
 /// Prices when a pricing context is given (or asked for), stock and price lists when
 /// asked for; and the `fields` selection to apply to the rendered products.
 async fn product_extras(state: &AppState, query: &StoreQuery) -> ApiResult<(Extras, Fields)> {
     let fields = query.fields(&PRODUCT_FIELDS)?;
-    // Without a region, a cart's region prices the products (Medusa's `cart_id`).
-    let cart_region = match (query.single("region_id")?, query.single("cart_id")?) {
-        (None, Some(cart_id)) => Some(store::cart::region_of(&state.pool, cart_id).await?),
-        _ => None,
+    // As in Medusa, a cart prices the products in its region and, once it has a shipping
+    // address, shows taxes for its country: over `region_id` and `country_code`.
+    let cart = match query.single("cart_id")? {
+        Some(cart_id) => Some(store::cart::pricing_of(&state.pool, cart_id).await?),
+        None => None,
+    };
+    let (region_id, country_code) = match &cart {
+        Some((region, country)) => (
+            Some(region.as_str()),
+            country.as_deref().or(query.single("country_code")?),
+        ),
+        None => (query.single("region_id")?, query.single("country_code")?),
     };
     let pricing = PricingContext::resolve(
         &state.pool,
-        query.single("region_id")?.or(cart_region.as_deref()),
-        query.single("country_code")?,
+        region_id,
+        country_code,
         query.single("currency_code")?,
     )
     .await?;

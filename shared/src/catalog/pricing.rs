@@ -13,10 +13,16 @@ pub struct PricingContext {
     pub currency_code: String,
     /// Present when prices are asked for a region (by id or by one of its countries).
     pub region: Option<Region>,
+    /// Whether prices carry `calculated_amount_with_tax` and the other tax figures. As in
+    /// Medusa, only when a country is known (`country_code`, or the shipping address of
+    /// the cart asked with) and the region computes taxes (`automatic_taxes`): with a
+    /// region alone, the prices come without them.
+    pub shows_taxes: bool,
 }
 
 impl PricingContext {
-    /// From `region_id`, `country_code` and `currency_code`; None when none is given.
+    /// From `region_id`, `country_code` (which picks the region without `region_id`, and
+    /// shows taxes) and `currency_code`; None when none is given.
     pub async fn resolve(
         pool: &PgPool,
         region_id: Option<&str>,
@@ -56,6 +62,7 @@ impl PricingContext {
         if let Some(region) = region {
             return Ok(Some(PricingContext {
                 currency_code: region.currency_code.clone(),
+                shows_taxes: region.automatic_taxes && country_code.is_some(),
                 region: Some(region),
             }));
         }
@@ -71,6 +78,7 @@ impl PricingContext {
                 Ok(Some(PricingContext {
                     currency_code: code,
                     region: None,
+                    shows_taxes: false,
                 }))
             }
         }
@@ -99,7 +107,7 @@ impl PricingContext {
             "calculated_price": price_ref,
             "original_price": price_ref,
         });
-        if let Some(region) = &self.region {
+        if let Some(region) = self.region.as_ref().filter(|_| self.shows_taxes) {
             let (with_tax, without_tax) =
                 with_and_without_tax(amount, region.tax_rate_bps, region.is_tax_inclusive);
             let object = out.as_object_mut().expect("built as an object");
