@@ -52,7 +52,9 @@ async fn prices_follow_the_currency_and_tax_rules_of_the_region_asked_for() {
     let store = TestStore::new().await;
     let usd = store.region_id("usd").await;
     let reply = store
-        .get(&format!("/store/products?limit=1&region_id={usd}&country_code=us"))
+        .get(&format!(
+            "/store/products?limit=1&region_id={usd}&country_code=us"
+        ))
         .await;
     let price = &reply.body["products"][0]["variants"][0]["calculated_price"];
     assert_eq!(price["currency_code"], "usd");
@@ -60,7 +62,10 @@ async fn prices_follow_the_currency_and_tax_rules_of_the_region_asked_for() {
     let amount = price["calculated_amount"].as_f64().unwrap();
     let with_tax = price["calculated_amount_with_tax"].as_f64().unwrap();
     assert!((with_tax - (amount * 1.08 * 100.0).round() / 100.0).abs() < 0.0051);
-    assert_eq!(price["calculated_amount_without_tax"], price["calculated_amount"]);
+    assert_eq!(
+        price["calculated_amount_without_tax"],
+        price["calculated_amount"]
+    );
 
     let by_country = store.get("/store/products?limit=1&country_code=us").await;
     assert_eq!(
@@ -71,7 +76,9 @@ async fn prices_follow_the_currency_and_tax_rules_of_the_region_asked_for() {
     // A tax-inclusive region's net price is extracted from its price (21 % VAT).
     let eur = store.region_id("eur").await;
     let reply = store
-        .get(&format!("/store/products?limit=1&region_id={eur}&country_code=dk"))
+        .get(&format!(
+            "/store/products?limit=1&region_id={eur}&country_code=dk"
+        ))
         .await;
     let variant = &reply.body["products"][0]["variants"][0];
     let price = &variant["calculated_price"];
@@ -79,7 +86,10 @@ async fn prices_follow_the_currency_and_tax_rules_of_the_region_asked_for() {
     assert_eq!(flow::cents(&price["calculated_amount_with_tax"]), expected);
     let net = price["calculated_amount_without_tax"].as_f64().unwrap();
     let expected_net = (expected as f64 / 1.21).round() / 100.0;
-    assert!((net - expected_net).abs() < 0.0051, "{net} vs {expected_net}");
+    assert!(
+        (net - expected_net).abs() < 0.0051,
+        "{net} vs {expected_net}"
+    );
 
     // The region alone: Medusa 2.21.2 answers without the tax figures.
     let alone = store
@@ -92,7 +102,10 @@ async fn prices_follow_the_currency_and_tax_rules_of_the_region_asked_for() {
     }
     // Nor with automatic taxes off, as Medusa.
     store
-        .execute_for("UPDATE regions SET automatic_taxes = false WHERE id = $1", &usd)
+        .execute_for(
+            "UPDATE regions SET automatic_taxes = false WHERE id = $1",
+            &usd,
+        )
         .await;
     store::catalog::purge_store_cache(&store.state.cache).await;
     let off = store.get("/store/products?limit=1&country_code=us").await;
@@ -409,8 +422,7 @@ fn price_of(reply: &store_tests::Reply) -> &serde_json::Value {
 }
 
 #[tokio::test]
-async fn a_cart_prices_products_in_its_region_with_taxes_for_its_shipping_country_and_privately(
-) {
+async fn a_cart_prices_products_in_its_region_with_taxes_for_its_shipping_country_and_privately() {
     let store = TestStore::new().await;
     let cart = flow::new_cart(&store).await;
     let usd = store.region_id("usd").await;
