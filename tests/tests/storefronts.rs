@@ -308,6 +308,24 @@ const MEDUSA_VARIANT_KEYS: [&str; 24] = [
     "width",
 ];
 
+/// The keys of a variant's `calculated_price` in Medusa 2.21.2's `GET
+/// /store/products?region_id=` (`medusa-captures/04-products-list-region-limit2.json`):
+/// without a country, no tax figures.
+const MEDUSA_PRICE_KEYS: [&str; 12] = [
+    "calculated_amount",
+    "calculated_price",
+    "currency_code",
+    "id",
+    "is_calculated_price_price_list",
+    "is_calculated_price_tax_inclusive",
+    "is_original_price_price_list",
+    "is_original_price_tax_inclusive",
+    "original_amount",
+    "original_price",
+    "raw_calculated_amount",
+    "raw_original_amount",
+];
+
 #[tokio::test]
 async fn products_carry_medusas_fields_by_default_and_the_rest_on_request() {
     let store = TestStore::new().await;
@@ -316,6 +334,20 @@ async fn products_carry_medusas_fields_by_default_and_the_rest_on_request() {
         assert_eq!(keys(product), MEDUSA_PRODUCT_KEYS, "{product}");
         for variant in product["variants"].as_array().unwrap() {
             assert_eq!(keys(variant), MEDUSA_VARIANT_KEYS, "{variant}");
+        }
+    }
+    let region = store.region_id("eur").await;
+    let priced = store
+        .get(&format!("/store/products?limit=2&region_id={region}"))
+        .await;
+    for product in ok(&priced)["products"].as_array().unwrap() {
+        for variant in product["variants"].as_array().unwrap() {
+            let price = &variant["calculated_price"];
+            assert_eq!(keys(price), MEDUSA_PRICE_KEYS, "{price}");
+            assert_eq!(
+                keys(&price["calculated_price"]),
+                ["id", "max_quantity", "min_quantity", "price_list_id", "price_list_type"]
+            );
         }
     }
     let id = listed.body["products"][0]["id"].as_str().unwrap();
