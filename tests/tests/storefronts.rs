@@ -346,7 +346,13 @@ async fn products_carry_medusas_fields_by_default_and_the_rest_on_request() {
             assert_eq!(keys(price), MEDUSA_PRICE_KEYS, "{price}");
             assert_eq!(
                 keys(&price["calculated_price"]),
-                ["id", "max_quantity", "min_quantity", "price_list_id", "price_list_type"]
+                [
+                    "id",
+                    "max_quantity",
+                    "min_quantity",
+                    "price_list_id",
+                    "price_list_type"
+                ]
             );
         }
     }
