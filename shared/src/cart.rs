@@ -290,10 +290,53 @@ async fn priced(conn: &mut PgConnection, row: CartRow) -> ApiResult<Cart> {
 }
 
 /// Writes a change to the locked cart's row (and `updated_at`, which every change moves)
-/// and prices the cart as it now is, in one statement.
+/// and prices the cart as it now is.
 async fn written(conn: &mut PgConnection, id: &str, writes: &RowWrites) -> ApiResult<Cart> {
-    let (row, parts) = parts_of(&mut *conn, id, RowFrom::Write(writes)).await?;
-    Ok(assemble(row.ok_or_else(|| not_found(id))?, parts?))
+    let row = write_row(&mut *conn, id, writes, false)
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    priced(conn, row).await
+}
+
+/// Writes `writes` (and `updated_at`) to the cart's row and answers the row as written.
+///
+/// `guarded` is for a caller that holds no lock: the row is written only if the cart is
+/// open, unchanged since the statement's snapshot (so the region's countries it checks
+/// are the ones of the cart's region as written), its region exists and serves the
+/// addresses' countries; otherwise the statement answers no row. A change or completion
+/// in flight is waited for, and the conditions are checked again on the row it left.
+async fn write_row(
+    conn: &mut PgConnection,
+    id: &str,
+    writes: &RowWrites,
+    guarded: bool,
+) -> ApiResult<Option<CartRow>> {
+    Ok(sqlx::query_as!(
+        CartRow,
+        "UPDATE carts SET sales_channel_id = coalesce($2, sales_channel_id),
+                email = coalesce($3, email), customer_id = coalesce($4, customer_id),
+                shipping_address = coalesce($5, shipping_address),
+                billing_address = coalesce($6, billing_address),
+                metadata = coalesce($7, metadata), updated_at = now()
+          WHERE id = $1
+            AND (NOT $8 OR (completed_at IS NULL
+                 AND xmin = (SELECT v.xmin FROM carts v WHERE v.id = $1)
+                 AND EXISTS (SELECT 1 FROM regions WHERE id = carts.region_id AND deleted_at IS NULL)
+                 AND $9::text[] <@ ARRAY(SELECT iso_2 FROM region_countries WHERE region_id = carts.region_id)))
+         RETURNING id, region_id, currency_code, sales_channel_id, email, customer_id, shipping_address,
+                   billing_address, metadata, completed_at, created_at, updated_at",
+        id,
+        writes.sales_channel_id.as_deref(),
+        writes.email.as_deref(),
+        writes.customer_id.as_deref(),
+        writes.shipping_address.as_ref(),
+        writes.billing_address.as_ref(),
+        writes.metadata.as_ref(),
+        guarded,
+        &writes.country_codes(),
+    )
+    .fetch_optional(&mut *conn)
+    .await?)
 }
 
 /// The cart from its row and parts: promotions whose rules hold, and the totals.
@@ -334,7 +377,7 @@ fn assemble(row: CartRow, parts: Parts) -> Cart {
 
 /// What a cart is priced and shown with, besides its own row.
 struct Parts {
-    /// The version of the row, when the statement read or wrote it.
+    /// The version of the row, when the statement read it.
     version: Option<String>,
     region: Region,
     countries: Vec<regions::Country>,
@@ -349,30 +392,10 @@ struct Parts {
 
 /// Where [`parts_of`] gets the cart's row from.
 enum RowFrom<'a> {
-    /// An unlocked read: the row comes with the parts.
+    /// An unlocked read: the row (and its version) comes with the parts.
     Read,
-    /// The caller locked the row and has it.
+    /// The caller locked (or just wrote) the row and has it.
     Locked(&'a CartRow),
-    /// The caller locked the row; the statement writes these to it and answers it.
-    Write(&'a RowWrites),
-    /// Nothing is locked: the statement writes these to the row only if the cart is open,
-    /// unchanged since the statement's snapshot (so the parts it reads are the cart's as
-    /// written), its region exists (the parts are an error otherwise, after a write that
-    /// would stand) and serves the addresses' countries; otherwise it answers no row.
-    Guarded(&'a RowWrites),
-}
-
-impl<'a> RowFrom<'a> {
-    /// The region of the row the caller has, what the statement writes to the row, and
-    /// whether that write is guarded.
-    fn binds(self) -> (Option<&'a str>, Option<&'a RowWrites>, bool) {
-        match self {
-            RowFrom::Read => (None, None, false),
-            RowFrom::Locked(row) => (Some(row.region_id.as_str()), None, false),
-            RowFrom::Write(writes) => (None, Some(writes), false),
-            RowFrom::Guarded(writes) => (None, Some(writes), true),
-        }
-    }
 }
 
 /// Everything of a cart, in one statement (one round trip instead of seven to nine): each
@@ -380,34 +403,26 @@ impl<'a> RowFrom<'a> {
 /// parsed straight into them (`Json<T>`). The row comes with the parts (`None` when
 /// there is no such cart) unless the caller has it ([`RowFrom`]). The parts are an
 /// error when the cart's region is gone.
+///
+/// The statement only reads: a write goes first, in a statement of its own
+/// ([`write_row`]). A data-modifying part here, even one that writes nothing, made every
+/// read of a cart cost PostgreSQL about a fifth more (the table opened for writing, the
+/// answer kept in a tuple store).
 async fn parts_of(
     conn: &mut PgConnection,
     cart_id: &str,
     from: RowFrom<'_>,
 ) -> ApiResult<(Option<CartRow>, ApiResult<Parts>)> {
-    let (known, writes, guarded) = from.binds();
-    let countries = writes.map(RowWrites::country_codes).unwrap_or_default();
+    let known = match from {
+        RowFrom::Read => None,
+        RowFrom::Locked(row) => Some(row.region_id.as_str()),
+    };
     let parts = sqlx::query_as!(
         PartsRow,
-        r#"WITH written AS (
-     UPDATE carts SET sales_channel_id = coalesce($4, sales_channel_id),
-            email = coalesce($5, email), customer_id = coalesce($6, customer_id),
-            shipping_address = coalesce($7, shipping_address),
-            billing_address = coalesce($8, billing_address),
-            metadata = coalesce($9, metadata), updated_at = now()
-      WHERE id = $1 AND $3
-        AND (NOT $10 OR (completed_at IS NULL
-             AND xmin = (SELECT v.xmin FROM carts v WHERE v.id = $1)
-             AND EXISTS (SELECT 1 FROM regions WHERE id = carts.region_id AND deleted_at IS NULL)
-             AND $11::text[] <@ ARRAY(SELECT iso_2 FROM region_countries WHERE region_id = carts.region_id)))
-     RETURNING id, region_id, currency_code, sales_channel_id, email, customer_id, shipping_address,
-               billing_address, metadata, completed_at, created_at, updated_at, xmin::text AS version),
-  cart AS (
-     SELECT * FROM written
-      UNION ALL
+        r#"WITH cart AS (
      SELECT id, region_id, currency_code, sales_channel_id, email, customer_id, shipping_address,
-            billing_address, metadata, completed_at, created_at, updated_at, xmin::text
-       FROM carts WHERE id = $1 AND $2::text IS NULL AND NOT $3)
+            billing_address, metadata, completed_at, created_at, updated_at, xmin::text AS version
+       FROM carts WHERE id = $1 AND $2::text IS NULL)
 SELECT
   (SELECT row_to_json(c) FROM cart c) AS "row: Json<CartRow>",
   (SELECT version FROM cart) AS "version?",
@@ -453,15 +468,6 @@ SELECT
       WHERE pc.cart_id = $1) s) AS "payment_sessions!: Json<Vec<PaymentSessionRow>>""#,
         cart_id,
         known,
-        writes.is_some(),
-        writes.and_then(|w| w.sales_channel_id.as_deref()),
-        writes.and_then(|w| w.email.as_deref()),
-        writes.and_then(|w| w.customer_id.as_deref()),
-        writes.and_then(|w| w.shipping_address.as_ref()),
-        writes.and_then(|w| w.billing_address.as_ref()),
-        writes.and_then(|w| w.metadata.as_ref()),
-        guarded,
-        &countries,
     )
     .fetch_one(&mut *conn)
     .await?;
@@ -937,8 +943,9 @@ pub async fn update(
     let mut writes = row_writes(key_channels, &mut input)?;
     if input.region_id.is_none() && input.promo_codes.is_none() {
         let mut conn = pool.acquire().await?;
-        if let (Some(row), parts) = parts_of(&mut conn, id, RowFrom::Guarded(&writes)).await? {
-            return Ok(assemble(row, parts?));
+        if write_row(&mut conn, id, &writes, true).await?.is_some() {
+            // The cart as it is now, read after the write in a snapshot of its own.
+            return load(&mut conn, id, false).await;
         }
     }
     writes.moved = input.region_id.is_some();

@@ -130,7 +130,7 @@ async fn each_checkout_step_sends_at_most_its_budget_of_statements() {
     let budgets = [
         ("create cart", 2),
         ("add line item", 2),
-        ("email + address", 1),
+        ("email + address", 2),
         ("list shipping options", 1),
         ("add shipping method", 2),
         ("payment collection", 2),
