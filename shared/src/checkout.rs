@@ -301,11 +301,13 @@ pub async fn complete(
         }
     };
     match place_order(&mut tx, &cart, &session.id, &data).await {
-        Ok((written, event_id)) => match tx.commit().await {
+        Ok((order_id, event_id)) => match tx.commit().await {
             Ok(()) => {
                 relay.publish(pool, &[event_id]).await;
-                // The order as its statement wrote it: no read after the commit.
-                Ok(Completion::Order(orders::render(written)?))
+                let mut conn = pool.acquire().await?;
+                Ok(Completion::Order(
+                    orders::retrieve(&mut conn, &order_id).await?,
+                ))
             }
             Err(err) => {
                 release_authorization(provider, &data).await;
@@ -374,8 +376,8 @@ fn validate(cart: &Cart) -> ApiResult<()> {
     Ok(())
 }
 
-/// Writes the order and everything that goes with it; returns the order's rows as written
-/// and the id of its `order.placed` event.
+/// Writes the order and everything that goes with it; returns the order id and the id
+/// of its `order.placed` event.
 ///
 /// The rows only this cart touches come first; the rows every shopper shares, a
 /// promotion's usage count and the stock levels, are locked last, so that concurrent
@@ -386,7 +388,7 @@ async fn place_order(
     cart: &Cart,
     session_id: &str,
     payment_data: &Value,
-) -> ApiResult<(orders::Written, String)> {
+) -> ApiResult<(String, String)> {
     let order_id = new_id("order");
     let event_id = new_id("evt");
     let paid = Paid {
@@ -394,7 +396,7 @@ async fn place_order(
         data: payment_data,
         event_id: &event_id,
     };
-    let (line_ids, items, written) = write_order(&mut *conn, cart, &order_id, &paid).await?;
+    let (line_ids, items) = write_order(&mut *conn, cart, &order_id, &paid).await?;
     use_promotions(&mut *conn, cart).await?;
     let demand: Vec<Demand> = cart
         .lines
@@ -407,7 +409,7 @@ async fn place_order(
         })
         .collect();
     inventory::reserve(conn, &cart.row.sales_channel_id, &demand, &items).await?;
-    Ok((written, event_id))
+    Ok((order_id, event_id))
 }
 
 /// Counts a use of each of the cart's promotions; one at its usage limit refuses the order.
@@ -444,12 +446,8 @@ struct Paid<'a> {
 /// Writes, in one statement, every row only this cart's lock guards: the order, its
 /// lines and shipping method, the authorized session and collection, the completed cart
 /// and the `order.placed` event (with the order's display id). Returns the lines' ids, in
-/// the cart's order, the managed inventory items the lines' variants draw on (read in
-/// the same round trip, for [`inventory::reserve`]), and the order's rows as written (with
-/// the variants its lines were bought as), which the completion answers without reading
-/// the order again: the same rows `orders::retrieve` reads, since nothing else writes
-/// them before the commit (the cart's lock is held; a collection's other sessions, which
-/// `replace_session` leaves none of, are read as they are). The statement's plan is cached
+/// the cart's order, and the managed inventory items the lines' variants draw on (read in
+/// the same round trip, for [`inventory::reserve`]). The statement's plan is cached
 /// (generic), so the items are looked up per variant by key: `OFFSET 0` keeps the lookup
 /// a nested loop over the lines, where a join would plan a scan of both tables (the
 /// planner guesses 100 rows for `jsonb_to_recordset`).
@@ -458,7 +456,7 @@ async fn write_order(
     cart: &Cart,
     order_id: &str,
     paid: &Paid<'_>,
-) -> ApiResult<(Vec<String>, Vec<inventory::StockedItem>, orders::Written)> {
+) -> ApiResult<(Vec<String>, Vec<inventory::StockedItem>)> {
     let row = &cart.row;
     let promotions: Vec<cart::Promotion> =
         cart.promotions.iter().map(cart::Promotion::new).collect();
@@ -469,14 +467,13 @@ async fn write_order(
         "id": order_id, "email": email, "currency_code": row.currency_code,
         "total": cart.total(), "placed_at": Utc::now(), "customer_id": row.customer_id,
     });
-    let row = sqlx::query!(
-        r#"WITH placed AS (
+    let items = sqlx::query_as!(
+        inventory::StockedItem,
+        "WITH placed AS (
               INSERT INTO orders (id, cart_id, region_id, sales_channel_id, currency_code, email, shipping_address,
                                   billing_address, totals, promotions, metadata, customer_id)
               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-              RETURNING id, display_id, cart_id, region_id, sales_channel_id, currency_code, email, customer_id,
-                        shipping_address, billing_address, status, payment_status, fulfillment_status, totals,
-                        promotions, metadata, created_at, updated_at, canceled_at),
+              RETURNING display_id),
               lines AS (
               INSERT INTO order_line_items (id, order_id, variant_id, product_id, title, thumbnail, quantity,
                      unit_price, is_tax_inclusive, tax_rate_bps, requires_shipping, product_title, product_handle,
@@ -488,63 +485,34 @@ async fn write_order(
                      AS l(id text, variant_id text, product_id text, title text, thumbnail text, quantity int4,
                           unit_price int8, is_tax_inclusive bool, requires_shipping bool, product_title text,
                           product_handle text, variant_sku text, variant_title text, metadata jsonb,
-                          totals jsonb, adjustments jsonb)
-              RETURNING id, variant_id, product_id, title, thumbnail, quantity, unit_price, is_tax_inclusive,
-                        tax_rate_bps, requires_shipping, product_title, product_handle, variant_sku,
-                        variant_title, metadata, totals, adjustments, created_at, fulfilled_quantity,
-                        shipped_quantity, delivered_quantity),
+                          totals jsonb, adjustments jsonb)),
               shipping AS (
               INSERT INTO order_shipping_methods (id, order_id, shipping_option_id, name, amount, is_tax_inclusive,
                      tax_rate_bps, totals)
               SELECT s.id, $1, s.shipping_option_id, s.name, s.amount, $16, $14, s.totals
                 FROM jsonb_to_recordset($15::jsonb)
-                     AS s(id text, shipping_option_id text, name text, amount int8, totals jsonb)
-              RETURNING id, shipping_option_id, name, amount, is_tax_inclusive, tax_rate_bps, totals, created_at),
+                     AS s(id text, shipping_option_id text, name text, amount int8, totals jsonb)),
               session AS (
               UPDATE payment_sessions SET status = 'authorized', data = $18, authorized_at = now(),
                      updated_at = now()
-               WHERE id = $17
-              RETURNING id, payment_collection_id, provider_id, currency_code, amount, data, status,
-                        authorized_at, created_at, updated_at),
+               WHERE id = $17),
               collection AS (
               UPDATE payment_collections SET status = 'authorized', authorized_amount = amount,
                      order_id = $1, completed_at = now(), updated_at = now()
-               WHERE cart_id = $2
-              RETURNING id, cart_id, order_id, currency_code, amount, status, authorized_amount,
-                        captured_amount, refunded_amount, completed_at, created_at, updated_at),
+               WHERE cart_id = $2),
               event AS (
               INSERT INTO outbox_events (id, name, aggregate_id, payload)
               SELECT $19, $20, $1, $21::jsonb || jsonb_build_object('display_id', display_id) FROM placed),
               completed AS (
               UPDATE carts SET completed_at = now(), updated_at = now() WHERE id = $2)
-         SELECT
-           (SELECT row_to_json(placed) FROM placed) AS "order!: Json<orders::OrderRow>",
-           (SELECT coalesce(json_agg(l ORDER BY l.id), '[]') FROM lines l)
-             AS "lines!: Json<Vec<orders::OrderLineRow>>",
-           (SELECT coalesce(json_agg(m ORDER BY m.id), '[]') FROM shipping m)
-             AS "shipping!: Json<Vec<orders::OrderShippingRow>>",
-           (SELECT row_to_json(collection) FROM collection)
-             AS "payment_collection: Json<cart::PaymentCollectionRow>",
-           (SELECT coalesce(json_agg(s ORDER BY s.created_at, s.id), '[]') FROM (
-              SELECT * FROM session
-               UNION ALL
-              SELECT s.id, s.payment_collection_id, s.provider_id, s.currency_code, s.amount, s.data,
-                     s.status, s.authorized_at, s.created_at, s.updated_at
-                FROM payment_sessions s JOIN collection c ON c.id = s.payment_collection_id
-               WHERE s.id <> $17) s) AS "payment_sessions!: Json<Vec<cart::PaymentSessionRow>>",
-           (SELECT coalesce(json_agg(v), '[]')
-              FROM (SELECT DISTINCT l.variant_id FROM jsonb_to_recordset($13::jsonb) AS l(variant_id text)) l
-             CROSS JOIN LATERAL (SELECT * FROM order_line_variants WHERE variant_id = l.variant_id OFFSET 0) v)
-             AS "variants!: Json<Vec<orders::LineVariantRow>>",
-           (SELECT coalesce(json_agg(i ORDER BY i.variant_id, i.inventory_item_id), '[]') FROM (
-              SELECT i.variant_id, i.inventory_item_id, i.required_quantity, i.allow_backorder
-                FROM (SELECT DISTINCT l.variant_id FROM jsonb_to_recordset($13::jsonb) AS l(variant_id text)) l
-               CROSS JOIN LATERAL (
-                     SELECT vi.variant_id, vi.inventory_item_id, vi.required_quantity, v.allow_backorder
-                       FROM product_variant_inventory_items vi JOIN product_variants v ON v.id = vi.variant_id
-                      WHERE vi.variant_id = l.variant_id AND v.manage_inventory
-                     OFFSET 0) i) i) AS "items!: Json<Vec<inventory::StockedItem>>"
-           "#,
+         SELECT i.variant_id, i.inventory_item_id, i.required_quantity, i.allow_backorder
+           FROM (SELECT DISTINCT l.variant_id FROM jsonb_to_recordset($13::jsonb) AS l(variant_id text)) l
+          CROSS JOIN LATERAL (
+                SELECT vi.variant_id, vi.inventory_item_id, vi.required_quantity, v.allow_backorder
+                  FROM product_variant_inventory_items vi JOIN product_variants v ON v.id = vi.variant_id
+                 WHERE vi.variant_id = l.variant_id AND v.manage_inventory
+                OFFSET 0) i
+          ORDER BY i.variant_id, i.inventory_item_id",
         order_id,
         row.id,
         row.region_id,
@@ -567,23 +535,9 @@ async fn write_order(
         events::names::ORDER_PLACED,
         placed,
     )
-    .fetch_one(&mut *conn)
+    .fetch_all(&mut *conn)
     .await?;
-    let written = orders::Written {
-        order: row.order.0,
-        lines: row.lines.0,
-        variants: row.variants.0,
-        shipping: row.shipping.0,
-        payment: row
-            .payment_collection
-            .map(|c| (c.0, row.payment_sessions.0)),
-        fulfillments: Vec::new(),
-    };
-    Ok((
-        lines.into_iter().map(|l| l.id).collect(),
-        row.items.0,
-        written,
-    ))
+    Ok((lines.into_iter().map(|l| l.id).collect(), items))
 }
 
 /// An order line as the order statement reads it (`jsonb_to_recordset`), with its totals

@@ -58,7 +58,7 @@ pub struct Demand<'a> {
 /// One inventory item a line's variant draws on, as the order statement reads it (see
 /// `checkout::write_order`): only variants whose stock is managed, ordered by variant,
 /// then item.
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug)]
 pub struct StockedItem {
     pub variant_id: String,
     pub inventory_item_id: String,

@@ -16,7 +16,7 @@ use crate::id::is_well_formed;
 use crate::totals::Totals;
 
 #[derive(Debug, Deserialize)]
-pub(crate) struct OrderRow {
+struct OrderRow {
     id: String,
     display_id: i64,
     cart_id: String,
@@ -39,7 +39,7 @@ pub(crate) struct OrderRow {
 }
 
 #[derive(Debug, Deserialize)]
-pub(crate) struct OrderLineRow {
+struct OrderLineRow {
     id: String,
     variant_id: Option<String>,
     product_id: Option<String>,
@@ -64,7 +64,7 @@ pub(crate) struct OrderLineRow {
 }
 
 #[derive(Debug, Deserialize)]
-pub(crate) struct FulfillmentRow {
+struct FulfillmentRow {
     id: String,
     location_id: Option<String>,
     carrier: Option<String>,
@@ -77,7 +77,7 @@ pub(crate) struct FulfillmentRow {
 }
 
 #[derive(Debug, Deserialize)]
-pub(crate) struct OrderShippingRow {
+struct OrderShippingRow {
     id: String,
     shipping_option_id: Option<String>,
     name: String,
@@ -133,52 +133,45 @@ pub async fn retrieve(conn: &mut PgConnection, id: &str) -> ApiResult<Value> {
                         FROM fulfillment_items fi WHERE fi.fulfillment_id = f.id), '[]') AS items
        FROM fulfillments f WHERE f.order_id = $1) f) AS "fulfillments!: Json<Vec<FulfillmentRow>>",
   (SELECT coalesce(json_agg(v), '[]') FROM (
-     SELECT * FROM order_line_variants
-      WHERE variant_id IN (SELECT variant_id FROM order_line_items WHERE order_id = $1)) v) AS "variants!: Json<Vec<LineVariantRow>>""#,
+     SELECT v.id AS variant_id, v.title, v.sku, v.barcode, v.ean, v.upc, v.allow_backorder,
+            v.manage_inventory, v.variant_rank, v.thumbnail, v.metadata, v.created_at,
+            v.updated_at,
+            coalesce((SELECT json_agg(json_build_object('id', ov.id, 'value', ov.value,
+                                                          'option_id', ov.option_id,
+                                                          'option', json_build_object('id', o.id, 'title', o.title))
+                                       ORDER BY o.created_at, o.id)
+                        FROM product_variant_option_values l
+                        JOIN product_option_values ov ON ov.id = l.option_value_id
+                        JOIN product_options o ON o.id = ov.option_id
+                       WHERE l.variant_id = v.id), '[]') AS options,
+            p.id AS product_id, p.title AS product_title, p.subtitle AS product_subtitle,
+            p.description AS product_description, p.handle AS product_handle,
+            p.thumbnail AS product_thumbnail, p.is_giftcard AS product_is_giftcard,
+            p.discountable AS product_discountable, p.collection_id AS product_collection_id,
+            p.type_id AS product_type_id, p.metadata AS product_metadata,
+            p.created_at AS product_created_at, p.updated_at AS product_updated_at
+       FROM product_variants v JOIN products p ON p.id = v.product_id
+      WHERE v.id IN (SELECT variant_id FROM order_line_items WHERE order_id = $1)) v) AS "variants!: Json<Vec<LineVariantRow>>""#,
         id
     )
     .fetch_one(&mut *conn)
     .await?;
     let Json(order) = parts.order.ok_or_else(|| not_found(id))?;
-    render(Written {
-        order,
-        lines: parts.lines.0,
-        variants: parts.variants.0,
-        shipping: parts.shipping.0,
-        payment: parts
-            .payment_collection
-            .map(|c| (c.0, parts.payment_sessions.0)),
-        fulfillments: parts.fulfillments.0,
-    })
-}
-
-/// An order's row and the rows that hang off it, as read or as just written.
-pub(crate) struct Written {
-    pub order: OrderRow,
-    pub lines: Vec<OrderLineRow>,
-    pub variants: Vec<LineVariantRow>,
-    pub shipping: Vec<OrderShippingRow>,
-    pub payment: Option<(PaymentCollectionRow, Vec<PaymentSessionRow>)>,
-    pub fulfillments: Vec<FulfillmentRow>,
-}
-
-/// Medusa's order shape, from its rows.
-pub(crate) fn render(rows: Written) -> ApiResult<Value> {
     let body = wire::OrderBody::new(wire::OrderParts {
-        order: &rows.order,
-        totals: &rows.order.totals,
-        lines: &rows.lines,
-        variants: &rows.variants,
-        shipping: &rows.shipping,
-        payment: (rows.payment.as_ref()).map(|(c, s)| (c, &s[..])),
-        fulfillments: &rows.fulfillments,
+        order: &order,
+        totals: &order.totals,
+        lines: &parts.lines.0,
+        variants: &parts.variants.0,
+        shipping: &parts.shipping.0,
+        payment: (parts.payment_collection.as_ref()).map(|c| (&c.0, &parts.payment_sessions.0[..])),
+        fulfillments: &parts.fulfillments.0,
     });
     serde_json::to_value(body).context("serializing the order")
 }
 
 /// The variant and product an order line was bought as, while they exist.
 #[derive(Debug, Deserialize)]
-pub(crate) struct LineVariantRow {
+struct LineVariantRow {
     variant_id: String,
     title: String,
     sku: Option<String>,

@@ -135,7 +135,7 @@ async fn each_checkout_step_sends_at_most_its_budget_of_statements() {
         ("add shipping method", 2),
         ("payment collection", 2),
         ("payment session", 4),
-        ("complete", 5),
+        ("complete", 6),
         ("retrieve cart", 1),
     ];
     for ((name, n, _), (budget_name, budget)) in steps.iter().zip(budgets) {
