@@ -126,7 +126,8 @@ async fn each_checkout_step_sends_at_most_its_budget_of_statements() {
     // read the stock items, one statement locked and held an item's stock, and listing
     // shipping options read what prices them with the options instead of the whole cart;
     // 30 before a line, an email or address, the shipping method and the payment
-    // collection were each written by one guarded statement, without a transaction).
+    // collection were each written by one guarded statement, without a transaction; an
+    // email or address took 1 while the cart's read wrote it too).
     let budgets = [
         ("create cart", 2),
         ("add line item", 2),
