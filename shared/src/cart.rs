@@ -260,12 +260,25 @@ pub async fn load(conn: &mut PgConnection, id: &str, lock: bool) -> ApiResult<Ca
     Ok(assemble(row.ok_or_else(|| not_found(id))?, parts?))
 }
 
-/// The cart a payment collection pays for, loaded and locked as [`load`] does; `None`
-/// when there is no such collection.
+/// The cart a payment collection pays for, loaded (and with `lock`, locked) as [`load`]
+/// does; `None` when there is no such collection.
 pub async fn load_for_collection(
     conn: &mut PgConnection,
     collection_id: &str,
+    lock: bool,
 ) -> ApiResult<Option<Cart>> {
+    if !lock {
+        let cart_id = sqlx::query_scalar!(
+            "SELECT cart_id FROM payment_collections WHERE id = $1",
+            collection_id
+        )
+        .fetch_optional(&mut *conn)
+        .await?;
+        return match cart_id {
+            Some(id) => Ok(Some(load(conn, &id, false).await?)),
+            None => Ok(None),
+        };
+    }
     let row = sqlx::query_as!(
         CartRow,
         "SELECT c.id, c.region_id, c.currency_code, c.sales_channel_id, c.email, c.customer_id,

@@ -120,16 +120,55 @@ pub async fn payment_session(
             providers.ids().join(", ")
         ))
     })?;
+    // The checkout's path, without a transaction: the cart is read, the provider starts a
+    // session for its total, and the session is written only while the cart's row is the
+    // version read. The write moves the row too, so two sessions started at once cannot
+    // both pass. Anything else takes the transaction below, which holds the cart's lock.
+    let mut conn = pool.acquire().await?;
+    let cart = payable_cart(&mut conn, collection_id, false).await?;
+    let (session_id, data) = initiate(provider, &cart).await?;
+    let written = replace_session(
+        &mut conn,
+        collection_id,
+        &session_id,
+        provider.id(),
+        &cart,
+        &data,
+    )
+    .await?;
+    drop(conn);
+    if let Some((collection, session)) = written {
+        let body = cart::render_payment_collection(&collection, &[session])?;
+        cancel_replaced(providers, &cart).await;
+        return Ok(body);
+    }
+    // The cart changed since it was read: that session was for the cart as it was.
+    if let Err(err) = provider.cancel(&data).await {
+        tracing::warn!(error = %err, provider = provider.id(), "could not cancel a session started for a changed cart");
+    }
     let mut tx = pool.begin().await?;
-    let cart = payable_cart(&mut tx, collection_id).await?;
-    // The live sessions this one replaces, as loaded with the cart under its lock.
-    let previous: Vec<(String, Value)> = cart
-        .payment
-        .iter()
-        .flat_map(|(_, sessions)| sessions)
-        .filter(|s| s.status != "canceled")
-        .map(|s| (s.provider_id.clone(), s.data.clone()))
-        .collect();
+    let cart = payable_cart(&mut tx, collection_id, true).await?;
+    let (session_id, data) = initiate(provider, &cart).await?;
+    let (collection, session) = replace_session(
+        &mut tx,
+        collection_id,
+        &session_id,
+        provider.id(),
+        &cart,
+        &data,
+    )
+    .await?
+    .ok_or_else(|| {
+        ApiError::internal("writing a payment session", "the locked cart was not held")
+    })?;
+    let body = cart::render_payment_collection(&collection, &[session])?;
+    tx.commit().await?;
+    cancel_replaced(providers, &cart).await;
+    Ok(body)
+}
+
+/// Asks the provider for a session paying the cart's total: its id and the provider's data.
+async fn initiate(provider: &dyn PaymentProvider, cart: &Cart) -> ApiResult<(String, Value)> {
     let session_id = new_id("payses");
     let data = provider
         .initiate(&InitiateRequest {
@@ -141,30 +180,30 @@ pub async fn payment_session(
         })
         .await
         .map_err(|e| ApiError::public(ErrorType::PaymentAuthorizationError, e.to_string()))?;
-    let (collection, session) = replace_session(
-        &mut tx,
-        collection_id,
-        &session_id,
-        provider.id(),
-        &cart,
-        &data,
-    )
-    .await?;
-    let body = cart::render_payment_collection(&collection, &[session])?;
-    tx.commit().await?;
-    for (provider_id, data) in previous {
-        if let Some(provider) = providers.get(&provider_id) {
-            if let Err(err) = provider.cancel(&data).await {
-                tracing::warn!(error = %err, provider = provider_id, "could not cancel a replaced payment session");
+    Ok((session_id, data))
+}
+
+/// Cancels at their providers the live sessions the cart was read with, which the new
+/// session replaced: the write that replaced them required the cart as read.
+async fn cancel_replaced(providers: &PaymentProviders, cart: &Cart) {
+    let replaced = cart
+        .payment
+        .iter()
+        .flat_map(|(_, sessions)| sessions)
+        .filter(|s| s.status != "canceled");
+    for session in replaced {
+        if let Some(provider) = providers.get(&session.provider_id) {
+            if let Err(err) = provider.cancel(&session.data).await {
+                tracing::warn!(error = %err, provider = session.provider_id, "could not cancel a replaced payment session");
             }
         }
     }
-    Ok(body)
 }
 
-/// The cart a payment collection pays for, locked; it must be open and have items.
-async fn payable_cart(conn: &mut PgConnection, collection_id: &str) -> ApiResult<Cart> {
-    let cart = cart::load_for_collection(conn, collection_id)
+/// The cart a payment collection pays for (with `lock`, locked); it must be open and have
+/// items.
+async fn payable_cart(conn: &mut PgConnection, collection_id: &str, lock: bool) -> ApiResult<Cart> {
+    let cart = cart::load_for_collection(conn, collection_id, lock)
         .await?
         .ok_or_else(|| {
             ApiError::not_found(format!(
@@ -182,26 +221,37 @@ async fn payable_cart(conn: &mut PgConnection, collection_id: &str) -> ApiResult
     Ok(cart)
 }
 
-/// The collection's one live session becomes `session_id`, for the cart's total now.
-/// Answers the collection and its session as they now are.
+/// The collection's one live session becomes `session_id`, for the cart's total now, if
+/// the cart is open and, when it was read with its version (not under the caller's lock),
+/// its row is still that version. The statement writes the row (`updated_at`), so a
+/// session or change written since the cart was read turns it away, and so does a
+/// completion in flight once it commits. Answers the collection and its session as they
+/// now are; `None` when it wrote nothing.
 async fn replace_session(
-    tx: &mut PgConnection,
+    conn: &mut PgConnection,
     collection_id: &str,
     session_id: &str,
     provider_id: &str,
     cart: &Cart,
     data: &Value,
-) -> ApiResult<(cart::PaymentCollectionRow, cart::PaymentSessionRow)> {
-    // One statement: the old sessions go, the new one comes, the collection follows the cart.
+) -> ApiResult<Option<(cart::PaymentCollectionRow, cart::PaymentSessionRow)>> {
+    // One statement: the cart's row is written, the old sessions go, the new one comes, the
+    // collection follows the cart.
     let row = sqlx::query!(
-        r#"WITH gone AS (DELETE FROM payment_sessions WHERE payment_collection_id = $2),
+        r#"WITH touched AS (
+                UPDATE carts SET updated_at = now()
+                 WHERE id = $7 AND completed_at IS NULL AND ($8::text IS NULL OR xmin::text = $8)
+                RETURNING id),
+                gone AS (DELETE FROM payment_sessions
+                          WHERE payment_collection_id = $2 AND EXISTS (SELECT 1 FROM touched)),
                 session AS (
                 INSERT INTO payment_sessions (id, payment_collection_id, provider_id, currency_code, amount, data)
-                VALUES ($1, $2, $3, $4, $5, $6)
+                SELECT $1, $2, $3, $4, $5, $6 FROM touched
                 RETURNING id, payment_collection_id, provider_id, currency_code, amount, data, status,
                           authorized_at, created_at, updated_at),
                 collection AS (
-                UPDATE payment_collections SET amount = $5, status = 'not_paid', updated_at = now() WHERE id = $2
+                UPDATE payment_collections SET amount = $5, status = 'not_paid', updated_at = now()
+                 WHERE id = $2 AND EXISTS (SELECT 1 FROM touched)
                 RETURNING id, cart_id, order_id, currency_code, amount, status, authorized_amount,
                           captured_amount, refunded_amount, completed_at, created_at, updated_at)
            SELECT row_to_json(collection) AS "collection!: Json<cart::PaymentCollectionRow>",
@@ -213,10 +263,12 @@ async fn replace_session(
         cart.row.currency_code,
         cart.total(),
         data,
+        cart.row.id,
+        cart.version,
     )
-    .fetch_one(&mut *tx)
+    .fetch_optional(&mut *conn)
     .await?;
-    Ok((row.collection.0, row.session.0))
+    Ok(row.map(|row| (row.collection.0, row.session.0)))
 }
 
 fn completed(cart: &Cart) -> ApiError {

@@ -117,6 +117,11 @@ impl StripeFake {
         self.lock().refunded.get(intent).copied().unwrap_or(0)
     }
 
+    /// Every intent the fake holds now, as it holds it.
+    pub fn intents(&self) -> Vec<Value> {
+        self.lock().intents.values().cloned().collect()
+    }
+
     pub fn intent_count(&self) -> usize {
         self.lock().intents.len()
     }

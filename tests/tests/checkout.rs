@@ -973,6 +973,61 @@ async fn a_new_payment_session_cancels_the_one_it_replaces_at_the_provider() {
     assert_ne!(fake.intent(second).unwrap()["status"], "canceled");
 }
 
+/// Sessions started at once for one collection (a double click, two tabs) leave one live
+/// session, and every PaymentIntent started for the others is canceled at Stripe, whichever
+/// path each request took.
+#[tokio::test]
+async fn concurrent_payment_sessions_leave_one_and_cancel_every_other_intent() {
+    let (store, fake) = store_with_stripe().await;
+    let store = Arc::new(store);
+    let variant = stocked_variants(&store, 1).await.remove(0);
+    let cart = ready_cart(&store, &variant, 1).await;
+    let collection = payment_collection(&store, &cart).await;
+    let mut tasks = Vec::new();
+    for _ in 0..12 {
+        let store = store.clone();
+        let path = format!("/store/payment-collections/{collection}/payment-sessions");
+        tasks.push(tokio::spawn(async move {
+            store
+                .post(&path, json!({ "provider_id": "pp_stripe_stripe" }))
+                .await
+        }));
+    }
+    for task in tasks {
+        let reply = task.await.unwrap();
+        assert_eq!(
+            ok(&reply)["payment_collection"]["payment_sessions"]
+                .as_array()
+                .unwrap()
+                .len(),
+            1
+        );
+    }
+    let live: Vec<(String, Value)> = sqlx::query_as(
+        "SELECT status, data FROM payment_sessions WHERE payment_collection_id = $1",
+    )
+    .bind(&collection)
+    .fetch_all(&store.pool)
+    .await
+    .unwrap();
+    assert_eq!(live.len(), 1, "{live:?}");
+    let kept = live[0].1["id"].as_str().unwrap();
+    let intents = fake.intents();
+    assert!(intents.len() >= 12, "{} intents", intents.len());
+    for intent in intents {
+        let canceled = intent["status"] == "canceled";
+        assert_eq!(canceled, intent["id"] != kept, "{intent}");
+    }
+    let total = cents(&ok(&store.get(&format!("/store/carts/{cart}")).await)["cart"]["total"]);
+    let amount: i64 = store
+        .scalar_for(
+            "SELECT amount FROM payment_sessions WHERE payment_collection_id = $1",
+            &collection,
+        )
+        .await;
+    assert_eq!(amount, total);
+}
+
 #[tokio::test]
 async fn a_declined_card_answers_with_the_cart_and_the_reason_and_reserves_nothing() {
     let (store, fake) = store_with_stripe().await;
@@ -1180,7 +1235,7 @@ async fn during_change<F: std::future::Future<Output = store_tests::Reply>>(
 }
 
 /// The checkout's writes that take no transaction of their own (an email or address,
-/// the shipping method, a line, the payment collection) wait for a change of the cart in flight
+/// the shipping method, a line, the payment collection, a payment session) wait for a change of the cart in flight
 /// and answer the cart as that change left it; a completion in flight turns them away
 /// with nothing written.
 #[tokio::test]
@@ -1230,6 +1285,29 @@ async fn untransacted_checkout_writes_wait_for_a_change_in_flight() {
         "the collection is for the cart's total before the change"
     );
 
+    // A payment session is for the cart's total as the change left it.
+    let collection_id = ok(&reply)["payment_collection"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let sessions = format!("/store/payment-collections/{collection_id}/payment-sessions");
+    let provider = json!({ "provider_id": "pp_system_default" });
+    let reply = held(store.post(&sessions, provider.clone())).await;
+    let now = store.get(&uri).await;
+    assert_eq!(quantity(&now), 7);
+    let written = &ok(&reply)["payment_collection"];
+    assert_eq!(written["payment_sessions"].as_array().unwrap().len(), 1);
+    for amount in [
+        &written["amount"],
+        &written["payment_sessions"][0]["amount"],
+    ] {
+        assert_eq!(
+            cents(amount),
+            cents(&ok(&now)["cart"]["total"]),
+            "the session is for the cart's total before the change"
+        );
+    }
+
     // A completion in flight: each of them waits, is refused once it commits, and writes
     // nothing.
     let complete = [
@@ -1237,7 +1315,9 @@ async fn untransacted_checkout_writes_wait_for_a_change_in_flight() {
         "UPDATE carts SET completed_at = now(), updated_at = now() WHERE id = $1",
     ];
     let written = "SELECT c.email, p.amount, p.updated_at, m.shipping_option_id, m.created_at,
-                          (SELECT sum(quantity) FROM cart_line_items WHERE cart_id = c.id)::bigint
+                          (SELECT sum(quantity) FROM cart_line_items WHERE cart_id = c.id)::bigint,
+                          (SELECT string_agg(id, ',') FROM payment_sessions
+                            WHERE payment_collection_id = p.id)
                      FROM carts c JOIN payment_collections p ON p.cart_id = c.id
                      JOIN cart_shipping_methods m ON m.cart_id = c.id WHERE c.id = $1";
     type Written = (
@@ -1247,6 +1327,7 @@ async fn untransacted_checkout_writes_wait_for_a_change_in_flight() {
         String,
         chrono::DateTime<chrono::Utc>,
         i64,
+        Option<String>,
     );
     let before: Written = sqlx::query_as(written)
         .bind(&cart)
@@ -1264,6 +1345,7 @@ async fn untransacted_checkout_writes_wait_for_a_change_in_flight() {
             "/store/payment-collections".to_string(),
             json!({ "cart_id": cart }),
         ),
+        (sessions.clone(), provider.clone()),
     ];
     for (path, body) in requests {
         sqlx::query("UPDATE carts SET completed_at = NULL WHERE id = $1")
