@@ -123,10 +123,12 @@ pub async fn payment_session(
     // The checkout's path, without a transaction: the cart is read, the provider starts a
     // session for its total, and the session is written only while the cart's row is the
     // version read. The write moves the row too, so two sessions started at once cannot
-    // both pass. Anything else takes the transaction below, which holds the cart's lock.
-    let mut conn = pool.acquire().await?;
-    let cart = payable_cart(&mut conn, collection_id, false).await?;
+    // both pass. Anything else takes the transaction below, which holds the cart's lock
+    // across the provider's answer, as before 2026-12-06.
+    // No connection is held while the provider answers.
+    let cart = payable_cart(&mut *pool.acquire().await?, collection_id, false).await?;
     let (session_id, data) = initiate(provider, &cart).await?;
+    let mut conn = pool.acquire().await?;
     let written = replace_session(
         &mut conn,
         collection_id,

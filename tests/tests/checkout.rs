@@ -1028,6 +1028,56 @@ async fn concurrent_payment_sessions_leave_one_and_cancel_every_other_intent() {
     assert_eq!(amount, total);
 }
 
+/// Starting a payment session holds no lock while the gateway answers: a change of the
+/// cart made meanwhile does not wait for it, and the session is then started again for the
+/// cart as changed, the first intent canceled.
+#[tokio::test]
+async fn a_slow_gateway_does_not_hold_the_cart_while_a_session_starts() {
+    let (store, fake) = store_with_stripe().await;
+    let store = Arc::new(store);
+    let variant = stocked_variants(&store, 1).await.remove(0);
+    let cart = ready_cart(&store, &variant, 1).await;
+    let collection = payment_collection(&store, &cart).await;
+    fake.set_delay(Some(std::time::Duration::from_millis(800)));
+    let session = {
+        let store = store.clone();
+        let path = format!("/store/payment-collections/{collection}/payment-sessions");
+        tokio::spawn(async move {
+            store
+                .post(&path, json!({ "provider_id": "pp_stripe_stripe" }))
+                .await
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let started = std::time::Instant::now();
+    let line = store
+        .post(
+            &format!("/store/carts/{cart}/line-items"),
+            json!({ "variant_id": variant, "quantity": 1 }),
+        )
+        .await;
+    let took = started.elapsed();
+    fake.set_delay(None);
+    assert!(
+        took < std::time::Duration::from_millis(400),
+        "the change waited for the gateway: {took:?}"
+    );
+    let reply = session.await.unwrap();
+    let sessions = &ok(&reply)["payment_collection"]["payment_sessions"];
+    assert_eq!(
+        cents(&sessions[0]["amount"]),
+        cents(&ok(&line)["cart"]["total"]),
+        "the session is for the cart as changed"
+    );
+    let kept = sessions[0]["data"]["id"].as_str().unwrap();
+    let intents = fake.intents();
+    assert_eq!(intents.len(), 2, "{intents:?}");
+    for intent in intents {
+        let canceled = intent["status"] == "canceled";
+        assert_eq!(canceled, intent["id"] != kept, "{intent}");
+    }
+}
+
 #[tokio::test]
 async fn a_declined_card_answers_with_the_cart_and_the_reason_and_reserves_nothing() {
     let (store, fake) = store_with_stripe().await;
