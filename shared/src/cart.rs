@@ -159,6 +159,10 @@ pub struct PaymentCollectionRow {
     pub completed_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The version of the row (PostgreSQL's `xmin`, which every write to it moves), where
+    /// it was read with a cart's parts or written.
+    #[serde(default)]
+    pub version: Option<String>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow, Deserialize)]
@@ -472,7 +476,8 @@ SELECT
          OR (p.is_automatic AND p.is_active)) p) AS "promotions!: Json<Vec<PromotionRow>>",
   (SELECT row_to_json(pc) FROM (
      SELECT id, cart_id, order_id, currency_code, amount, status, authorized_amount,
-            captured_amount, refunded_amount, completed_at, created_at, updated_at
+            captured_amount, refunded_amount, completed_at, created_at, updated_at,
+            xmin::text AS version
        FROM payment_collections WHERE cart_id = $1) pc) AS "payment_collection: Json<PaymentCollectionRow>",
   (SELECT coalesce(json_agg(s ORDER BY s.created_at, s.id), '[]') FROM (
      SELECT s.id, s.payment_collection_id, s.provider_id, s.currency_code, s.amount, s.data,

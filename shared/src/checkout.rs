@@ -90,7 +90,8 @@ async fn collect_for(
          ON CONFLICT (cart_id) DO UPDATE SET amount = EXCLUDED.amount, currency_code = EXCLUDED.currency_code,
                 updated_at = now()
          RETURNING id, cart_id, order_id, currency_code, amount, status, authorized_amount,
-                   captured_amount, refunded_amount, completed_at, created_at, updated_at",
+                   captured_amount, refunded_amount, completed_at, created_at, updated_at,
+                   xmin::text AS version",
         new_id("pay_col"),
         cart.row.id,
         cart.total(),
@@ -121,10 +122,11 @@ pub async fn payment_session(
         ))
     })?;
     // The checkout's path, without a transaction: the cart is read, the provider starts a
-    // session for its total, and the session is written only while the cart's row is the
-    // version read. The write moves the row too, so two sessions started at once cannot
-    // both pass. Anything else takes the transaction below, which holds the cart's lock
-    // across the provider's answer, as before 2026-12-06.
+    // session for its total, and the session is written only while the cart's row and its
+    // collection's are the versions read. Writing a session moves the collection's row, so
+    // two sessions started at once cannot both pass. Anything else takes the transaction
+    // below, which holds the cart's lock across the provider's answer, as before
+    // 2026-12-06.
     // No connection is held while the provider answers.
     let cart = payable_cart(&mut *pool.acquire().await?, collection_id, false).await?;
     let (session_id, data) = initiate(provider, &cart).await?;
@@ -225,10 +227,11 @@ async fn payable_cart(conn: &mut PgConnection, collection_id: &str, lock: bool) 
 
 /// The collection's one live session becomes `session_id`, for the cart's total now, if
 /// the cart is open and, when it was read with its version (not under the caller's lock),
-/// its row is still that version. The statement writes the row (`updated_at`), so a
-/// session or change written since the cart was read turns it away, and so does a
-/// completion in flight once it commits. Answers the collection and its session as they
-/// now are; `None` when it wrote nothing.
+/// the cart's row and the collection's are still the versions read. The cart's row is
+/// share-locked, so a change or completion in flight is waited for and then seen; every
+/// session written moves the collection's row, so a session written since the cart was
+/// read turns this one away. Answers the collection and its session as they now are;
+/// `None` when it wrote nothing.
 async fn replace_session(
     conn: &mut PgConnection,
     collection_id: &str,
@@ -237,25 +240,34 @@ async fn replace_session(
     cart: &Cart,
     data: &Value,
 ) -> ApiResult<Option<(cart::PaymentCollectionRow, cart::PaymentSessionRow)>> {
-    // One statement: the cart's row is written, the old sessions go, the new one comes, the
-    // collection follows the cart.
+    // Under the caller's lock nothing is compared; read without it, both versions are.
+    let collection_version = match (&cart.version, &cart.payment) {
+        (None, _) => None,
+        (Some(_), Some((collection, _))) if collection.version.is_some() => {
+            collection.version.as_deref()
+        }
+        (Some(_), _) => return Ok(None),
+    };
+    // One statement: the collection follows the cart, the old sessions go, the new one
+    // comes.
     let row = sqlx::query!(
-        r#"WITH touched AS (
-                UPDATE carts SET updated_at = now()
+        r#"WITH cart AS (
+                SELECT id FROM carts
                  WHERE id = $7 AND completed_at IS NULL AND ($8::text IS NULL OR xmin::text = $8)
-                RETURNING id),
-                gone AS (DELETE FROM payment_sessions
-                          WHERE payment_collection_id = $2 AND EXISTS (SELECT 1 FROM touched)),
-                session AS (
-                INSERT INTO payment_sessions (id, payment_collection_id, provider_id, currency_code, amount, data)
-                SELECT $1, $2, $3, $4, $5, $6 FROM touched
-                RETURNING id, payment_collection_id, provider_id, currency_code, amount, data, status,
-                          authorized_at, created_at, updated_at),
+                 FOR SHARE),
                 collection AS (
                 UPDATE payment_collections SET amount = $5, status = 'not_paid', updated_at = now()
-                 WHERE id = $2 AND EXISTS (SELECT 1 FROM touched)
+                 WHERE id = $2 AND EXISTS (SELECT 1 FROM cart)
+                   AND ($9::text IS NULL OR xmin::text = $9)
                 RETURNING id, cart_id, order_id, currency_code, amount, status, authorized_amount,
-                          captured_amount, refunded_amount, completed_at, created_at, updated_at)
+                          captured_amount, refunded_amount, completed_at, created_at, updated_at),
+                gone AS (DELETE FROM payment_sessions
+                          WHERE payment_collection_id = $2 AND EXISTS (SELECT 1 FROM collection)),
+                session AS (
+                INSERT INTO payment_sessions (id, payment_collection_id, provider_id, currency_code, amount, data)
+                SELECT $1, $2, $3, $4, $5, $6 FROM collection
+                RETURNING id, payment_collection_id, provider_id, currency_code, amount, data, status,
+                          authorized_at, created_at, updated_at)
            SELECT row_to_json(collection) AS "collection!: Json<cart::PaymentCollectionRow>",
                   row_to_json(session) AS "session!: Json<cart::PaymentSessionRow>"
              FROM session, collection"#,
@@ -267,6 +279,7 @@ async fn replace_session(
         data,
         cart.row.id,
         cart.version,
+        collection_version,
     )
     .fetch_optional(&mut *conn)
     .await?;
