@@ -973,16 +973,36 @@ async fn a_new_payment_session_cancels_the_one_it_replaces_at_the_provider() {
     assert_ne!(fake.intent(second).unwrap()["status"], "canceled");
 }
 
+/// A ready cart of one unit paid through Stripe, with its payment collection; returns
+/// the store, the fake, the variant, the cart and the collection.
+async fn stripe_collection() -> (
+    Arc<TestStore>,
+    store_tests::stripe_fake::StripeFake,
+    String,
+    String,
+    String,
+) {
+    let (store, fake) = store_with_stripe().await;
+    let variant = stocked_variants(&store, 1).await.remove(0);
+    let cart = ready_cart(&store, &variant, 1).await;
+    let collection = payment_collection(&store, &cart).await;
+    (Arc::new(store), fake, variant, cart, collection)
+}
+
+/// Every intent at the fake is canceled but `kept`'s.
+fn only_kept_is_live(fake: &store_tests::stripe_fake::StripeFake, kept: &str) {
+    for intent in fake.intents() {
+        let canceled = intent["status"] == "canceled";
+        assert_eq!(canceled, intent["id"] != kept, "{intent}");
+    }
+}
+
 /// Sessions started at once for one collection (a double click, two tabs) leave one live
 /// session, and every PaymentIntent started for the others is canceled at Stripe, whichever
 /// path each request took.
 #[tokio::test]
 async fn concurrent_payment_sessions_leave_one_and_cancel_every_other_intent() {
-    let (store, fake) = store_with_stripe().await;
-    let store = Arc::new(store);
-    let variant = stocked_variants(&store, 1).await.remove(0);
-    let cart = ready_cart(&store, &variant, 1).await;
-    let collection = payment_collection(&store, &cart).await;
+    let (store, fake, _, cart, collection) = stripe_collection().await;
     let mut tasks = Vec::new();
     for _ in 0..12 {
         let store = store.clone();
@@ -1011,13 +1031,8 @@ async fn concurrent_payment_sessions_leave_one_and_cancel_every_other_intent() {
     .await
     .unwrap();
     assert_eq!(live.len(), 1, "{live:?}");
-    let kept = live[0].1["id"].as_str().unwrap();
-    let intents = fake.intents();
-    assert!(intents.len() >= 12, "{} intents", intents.len());
-    for intent in intents {
-        let canceled = intent["status"] == "canceled";
-        assert_eq!(canceled, intent["id"] != kept, "{intent}");
-    }
+    assert!(fake.intent_count() >= 12, "{} intents", fake.intent_count());
+    only_kept_is_live(&fake, live[0].1["id"].as_str().unwrap());
     let total = cents(&ok(&store.get(&format!("/store/carts/{cart}")).await)["cart"]["total"]);
     let amount: i64 = store
         .scalar_for(
@@ -1033,11 +1048,7 @@ async fn concurrent_payment_sessions_leave_one_and_cancel_every_other_intent() {
 /// cart as changed, the first intent canceled.
 #[tokio::test]
 async fn a_slow_gateway_does_not_hold_the_cart_while_a_session_starts() {
-    let (store, fake) = store_with_stripe().await;
-    let store = Arc::new(store);
-    let variant = stocked_variants(&store, 1).await.remove(0);
-    let cart = ready_cart(&store, &variant, 1).await;
-    let collection = payment_collection(&store, &cart).await;
+    let (store, fake, variant, cart, collection) = stripe_collection().await;
     fake.set_delay(Some(std::time::Duration::from_millis(800)));
     let session = {
         let store = store.clone();
@@ -1069,13 +1080,8 @@ async fn a_slow_gateway_does_not_hold_the_cart_while_a_session_starts() {
         cents(&ok(&line)["cart"]["total"]),
         "the session is for the cart as changed"
     );
-    let kept = sessions[0]["data"]["id"].as_str().unwrap();
-    let intents = fake.intents();
-    assert_eq!(intents.len(), 2, "{intents:?}");
-    for intent in intents {
-        let canceled = intent["status"] == "canceled";
-        assert_eq!(canceled, intent["id"] != kept, "{intent}");
-    }
+    assert_eq!(fake.intent_count(), 2);
+    only_kept_is_live(&fake, sessions[0]["data"]["id"].as_str().unwrap());
 }
 
 #[tokio::test]
