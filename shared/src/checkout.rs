@@ -122,12 +122,11 @@ pub async fn payment_session(
         ))
     })?;
     // The checkout's path, without a transaction: the cart is read, the provider starts a
-    // session for its total, and the session is written only while the cart's row and its
-    // collection's are the versions read. Writing a session moves the collection's row, so
-    // two sessions started at once cannot both pass. Anything else takes the transaction
-    // below, which holds the cart's lock across the provider's answer, as before
-    // 2026-12-06.
-    // No connection is held while the provider answers.
+    // session for its total (no connection held meanwhile), and the session is written
+    // only while the cart's row and its collection's are the versions read. Writing a
+    // session moves the collection's row, so two sessions started at once cannot both
+    // pass. Anything else takes the transaction below, which holds the cart's lock across
+    // the provider's answer, as before 2026-12-06.
     let cart = payable_cart(&mut *pool.acquire().await?, collection_id, false).await?;
     let (session_id, data) = initiate(provider, &cart).await?;
     let mut conn = pool.acquire().await?;
