@@ -424,7 +424,7 @@ enum RowFrom<'a> {
 /// The statement only reads: a write goes first, in a statement of its own
 /// ([`write_row`]). A data-modifying part here, even one that wrote nothing, made every
 /// read of a cart cost PostgreSQL about a sixth more CPU (the table opened for writing,
-/// the answer kept in a tuple store; README, Performance, 2026-12-06 morning).
+/// the answer kept in a tuple store; docs/performance-log.md, 2026-12-06 morning).
 async fn parts_of(
     conn: &mut PgConnection,
     cart_id: &str,
